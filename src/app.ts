@@ -1,0 +1,109 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { Context } from "hono";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { ZodError } from "zod";
+import { ConfigError, loadConfig } from "./config";
+import { createDb, type D1Meter, meteredD1 } from "./db/client";
+import type { AppEnv } from "./env";
+import { ApiError, type ErrorCode, errorBody } from "./errors";
+
+function validationError(error: ZodError): ApiError {
+  return new ApiError("validation_error", "The request is not valid.", {
+    details: error.issues.map((issue) => ({
+      path: issue.path.map(String).join(".") || "body",
+      message: issue.message,
+    })),
+  });
+}
+
+function errorResponse(c: Context<AppEnv>, error: Error) {
+  const requestId = c.get("requestId") ?? "unknown";
+  if (error instanceof ApiError) {
+    const { details, headers } = error.options;
+    return c.json(errorBody(error.code, error.message, requestId, details), error.status, headers);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // Hono's own 4xx: malformed JSON, an unreadable body, a body too large.
+    const code: ErrorCode = error.status === 401 ? "unauthorized" : "validation_error";
+    const message = error.status === 400 ? "The request body is not valid JSON." : error.message;
+    return c.json(errorBody(code, message, requestId), code === "unauthorized" ? 401 : 400);
+  }
+  if (error instanceof ConfigError) {
+    console.error(`[${requestId}] ${error.message}`);
+    return c.json(
+      errorBody("service_unavailable", "The service is not configured; see its log.", requestId),
+      503,
+    );
+  }
+  console.error(`[${requestId}] unhandled error`, error);
+  return c.json(errorBody("internal_error", "Something went wrong on our side.", requestId), 500);
+}
+
+/**
+ * The one app factory: production and tests build the API with it. It resolves the config
+ * once per request, turns every failure into the contract's error envelope, and serves the
+ * OpenAPI document generated from the same zod schemas that validate requests.
+ */
+export function newApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error);
+    },
+  });
+
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(async (c, next) => {
+    const config = loadConfig(c.env);
+    c.set("config", config);
+    if (!config.d1Metrics) {
+      c.set("db", createDb(c.env.DB));
+      return next();
+    }
+    const meter: D1Meter = { queries: 0, rowsRead: 0, rowsWritten: 0 };
+    c.set("db", createDb(meteredD1(c.env.DB, meter)));
+    await next();
+    c.header(
+      "X-D1-Rows",
+      `queries=${meter.queries};read=${meter.rowsRead};written=${meter.rowsWritten}`,
+    );
+  });
+  app.use(
+    cors({
+      origin: (origin, c: Context<AppEnv>) =>
+        c.var.config.corsOrigins.includes(origin) ? origin : null,
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Device-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+  app.use(secureHeaders());
+
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `No route ${c.req.method} ${c.req.path}.`, c.var.requestId), 404),
+  );
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Referral & rewards API",
+      version: "1.0.0",
+      description: "Invite codes, double-sided tiered rewards and a points wallet, at the edge.",
+    },
+    servers: [{ url: c.var.config.publicBaseUrl }],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Referral & rewards API" }));
+
+  return app;
+}
+
+export type App = ReturnType<typeof newApp>;

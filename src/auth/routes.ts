@@ -1,0 +1,133 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import type { App } from "../app";
+import type { AppEnv } from "../env";
+import { errorResponses } from "../errors";
+import { clientIp, requireUser } from "../http/auth";
+import { bearerAuth, jsonBody, jsonResponse } from "../http/openapi";
+import { kvRateLimiter } from "../platform/rate-limit";
+import { toUser, UserSchema } from "../users/schemas";
+import {
+  DeviceHeaderSchema,
+  LoginBodySchema,
+  LogoutBodySchema,
+  RefreshBodySchema,
+  RegisterBodySchema,
+  SessionSchema,
+  TokensSchema,
+} from "./schemas";
+import { currentUser, logIn, logOut, refreshTokens, registerUser } from "./service";
+
+const tags = ["Identity"];
+
+const register = createRoute({
+  method: "post",
+  path: "/v1/auth/register",
+  tags,
+  summary: "Sign up, optionally with a referral code",
+  request: { body: jsonBody(RegisterBodySchema), headers: DeviceHeaderSchema },
+  responses: {
+    201: jsonResponse(SessionSchema, "The new user, signed in"),
+    ...errorResponses(
+      "phone_taken",
+      "invalid_referral_code",
+      "referral_code_expired",
+      "rate_limited",
+    ),
+  },
+});
+
+const login = createRoute({
+  method: "post",
+  path: "/v1/auth/login",
+  tags,
+  summary: "Sign in with phone and password",
+  request: { body: jsonBody(LoginBodySchema) },
+  responses: {
+    200: jsonResponse(SessionSchema, "Signed in"),
+    ...errorResponses("invalid_credentials", "rate_limited"),
+  },
+});
+
+const refresh = createRoute({
+  method: "post",
+  path: "/v1/auth/refresh",
+  tags,
+  summary: "Exchange a refresh token for new tokens (single use)",
+  request: { body: jsonBody(RefreshBodySchema) },
+  responses: {
+    200: jsonResponse(TokensSchema, "New tokens; the old refresh token is spent"),
+    ...errorResponses("invalid_refresh_token"),
+  },
+});
+
+const logout = createRoute({
+  method: "post",
+  path: "/v1/auth/logout",
+  tags,
+  summary: "End one session (with its refresh token) or all of them",
+  security: bearerAuth,
+  middleware: [requireUser] as const,
+  request: { body: { ...jsonBody(LogoutBodySchema), required: false } },
+  responses: { 204: { description: "Signed out" }, ...errorResponses("unauthorized") },
+});
+
+const me = createRoute({
+  method: "get",
+  path: "/v1/me",
+  tags,
+  summary: "The signed-in user",
+  security: bearerAuth,
+  middleware: [requireUser] as const,
+  responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses("unauthorized") },
+});
+
+function authDeps(c: Context<AppEnv>) {
+  return { db: c.var.db, config: c.var.config, rateLimiter: kvRateLimiter(c.env.KV) };
+}
+
+export function registerAuthRoutes(app: App) {
+  app.openapi(register, async (c) => {
+    const body = c.req.valid("json");
+    const cookieCode = getCookie(c, "ref");
+    const referral = body.referralCode
+      ? { code: body.referralCode, from: "body" as const }
+      : cookieCode
+        ? { code: cookieCode, from: "cookie" as const }
+        : undefined;
+    const { user, tokens } = await registerUser(authDeps(c), {
+      name: body.name,
+      phone: body.phone,
+      password: body.password,
+      referral,
+      ip: clientIp(c.req.header("CF-Connecting-IP")),
+    });
+    return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
+  });
+
+  app.openapi(login, async (c) => {
+    const body = c.req.valid("json");
+    const { user, tokens } = await logIn(authDeps(c), {
+      ...body,
+      ip: clientIp(c.req.header("CF-Connecting-IP")),
+    });
+    return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
+  });
+
+  app.openapi(refresh, async (c) => {
+    const tokens = await refreshTokens(authDeps(c), c.req.valid("json").refreshToken);
+    return c.json(tokens, 200);
+  });
+
+  app.openapi(logout, async (c) => {
+    const body = c.req.valid("json");
+    await logOut(c.var.db, c.var.auth.userId, body?.refreshToken);
+    return c.body(null, 204);
+  });
+
+  app.openapi(me, async (c) => {
+    const user = await currentUser(c.var.db, c.var.auth.userId);
+    return c.json(toUser(user, c.var.config), 200);
+  });
+}

@@ -1,0 +1,63 @@
+import { z } from "@hono/zod-openapi";
+import { UserSchema } from "../users/schemas";
+
+const utf8Bytes = (value: string) => new TextEncoder().encode(value).length;
+
+/** bcrypt reads at most 72 bytes: a longer password is refused, never silently truncated. */
+const PasswordSchema = z
+  .string()
+  .refine((value) => utf8Bytes(value) >= 8, "must be at least 8 bytes")
+  .refine((value) => utf8Bytes(value) <= 72, "must be at most 72 bytes (UTF-8)")
+  .openapi({ example: "correct horse battery", minLength: 8, maxLength: 72 });
+
+const PhoneSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(32)
+  .openapi({ example: "+923001234567", description: "Any spelling; stored in E.164." });
+
+export const RegisterBodySchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).openapi({ example: "Ayesha Khan" }),
+    phone: PhoneSchema,
+    password: PasswordSchema,
+    referralCode: z.string().trim().min(1).max(32).optional().openapi({
+      example: "ZX8P4K2M",
+      description: "Falls back to the `ref` cookie of an invite link.",
+    }),
+  })
+  .openapi("RegisterRequest");
+
+export const LoginBodySchema = z
+  .object({ phone: PhoneSchema, password: z.string().min(1).max(1024) })
+  .openapi("LoginRequest");
+
+const RefreshTokenSchema = z.string().min(16).max(256);
+
+export const RefreshBodySchema = z
+  .object({ refreshToken: RefreshTokenSchema })
+  .openapi("RefreshRequest");
+
+export const LogoutBodySchema = z
+  .object({ refreshToken: RefreshTokenSchema.optional() })
+  .openapi("LogoutRequest");
+
+export const TokensSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().openapi({ description: "Seconds until the access token expires." }),
+  })
+  .openapi("Tokens");
+
+export const SessionSchema = TokensSchema.extend({ user: UserSchema }).openapi("Session");
+
+export const DeviceHeaderSchema = z.object({
+  "x-device-id": z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "A client device fingerprint; feeds fraud checks." }),
+});

@@ -1,0 +1,256 @@
+import type { Config } from "../config";
+import { violatedConstraint } from "../db/client";
+import type { AuthContext, Database } from "../env";
+import { ApiError } from "../errors";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { newId, newReferralCode } from "../lib/ids";
+import { normalizePhone } from "../lib/phone";
+import { DAY_MS } from "../lib/time";
+import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
+import { referredSignupWrites, resolveReferralCode } from "../referrals/service";
+import {
+  findUserById,
+  findUserByPhone,
+  insertUser,
+  setUserRole,
+  type UserRow,
+} from "../users/store";
+import { openWallet } from "../wallet/store";
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
+import {
+  findRefreshToken,
+  insertSession,
+  revokeSession,
+  revokeSessionsOfUser,
+  rotateRefreshToken,
+} from "./store";
+import { issueAccessToken } from "./tokens";
+
+export const authLimits = {
+  registerPerIp: { name: "register-ip", limit: 20, windowSeconds: 3600 },
+  loginFailuresPerPhone: { name: "login-fail-phone", limit: 5, windowSeconds: 900 },
+  loginFailuresPerIp: { name: "login-fail-ip", limit: 30, windowSeconds: 900 },
+} satisfies Record<string, RateLimitRule>;
+
+export interface AuthDeps {
+  db: Database;
+  config: Config;
+  rateLimiter: RateLimiter;
+}
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+/** A new opaque refresh token: the client gets the token, D1 only its hash. */
+async function newRefreshToken(config: Config, now: number) {
+  const token = randomToken(32);
+  return {
+    token,
+    hash: await sha256Hex(token),
+    expiresAt: now + config.refreshTokenTtlDays * DAY_MS,
+  };
+}
+
+function roleFor(phone: string, storedRole: "user" | "admin", config: Config): "user" | "admin" {
+  return config.adminPhones.includes(phone) ? "admin" : storedRole;
+}
+
+const MAX_SIGNUP_ATTEMPTS = 12;
+
+/** The phone in E.164, or a 400 naming the field. */
+export function requirePhone(raw: string, config: Config): string {
+  const phone = normalizePhone(raw, config.defaultPhoneCountry);
+  if (!phone) {
+    throw new ApiError("validation_error", "The request is not valid.", {
+      details: [{ path: "phone", message: "must be a valid phone number, e.g. +923001234567" }],
+    });
+  }
+  return phone;
+}
+
+export interface RegisterInput {
+  name: string;
+  phone: string;
+  password: string;
+  /** A typed code must be valid; a cookie's stale code is ignored rather than block signup. */
+  referral?: { code: string; from: "body" | "cookie" } | undefined;
+  ip: string;
+}
+
+async function referrerFor(db: Database, referral: RegisterInput["referral"], now: number) {
+  if (!referral) return null;
+  try {
+    return await resolveReferralCode(db, referral.code, now);
+  } catch (error) {
+    if (referral.from === "cookie" && error instanceof ApiError) return null;
+    throw error;
+  }
+}
+
+/**
+ * Creates the user, their wallet, their first session and — with a valid code — the
+ * referral with both sides' rewards, all in one D1 batch: all of it happens or none.
+ *
+ * The referral claims the referrer's next ordinal (which decides the tier). The unique
+ * index on (referrer, ordinal) rejects a claim that a concurrent signup made first; the
+ * whole batch then rolls back and is planned again from a fresh read.
+ */
+export async function registerUser(
+  deps: AuthDeps,
+  input: RegisterInput,
+): Promise<{ user: UserRow; tokens: Tokens }> {
+  const { db, config } = deps;
+  const phone = requirePhone(input.phone, config);
+  await deps.rateLimiter.assertWithin(authLimits.registerPerIp, input.ip);
+  await deps.rateLimiter.hit(authLimits.registerPerIp, input.ip);
+
+  const passwordHash = await hashPassword(input.password, config.bcryptCost);
+  const userId = newId("usr");
+  const sessionId = newId("ses");
+  const role = roleFor(phone, "user", config);
+
+  for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
+    const now = Date.now();
+    const referrer = await referrerFor(db, input.referral, now);
+    const referralCode = newReferralCode();
+    const refresh = await newRefreshToken(config, now);
+    const newUser = {
+      id: userId,
+      name: input.name,
+      phone,
+      passwordHash,
+      role,
+      referralCode,
+      referredByUserId: referrer?.id ?? null,
+      referredByCode: referrer?.referralCode ?? null,
+      createdAt: now,
+    };
+    try {
+      await db.batch([
+        ...insertUser(db, newUser),
+        openWallet(db, userId),
+        ...insertSession(db, {
+          sessionId,
+          userId,
+          refreshTokenHash: refresh.hash,
+          refreshExpiresAt: refresh.expiresAt,
+          now,
+        }),
+        ...(referrer ? referredSignupWrites(db, { referrer, refereeId: userId, now }) : []),
+      ]);
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      if (constraint === "users.phone") {
+        throw new ApiError("phone_taken", "An account with this phone number already exists.");
+      }
+      const lostARace =
+        constraint === "users.referral_code" ||
+        constraint === "referrals.referrer_id, referrals.ordinal";
+      if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) continue;
+      throw error;
+    }
+    const { token: accessToken, expiresIn } = await issueAccessToken(config, {
+      userId,
+      role,
+      sessionId,
+    });
+    const user: UserRow = { ...newUser, referralCodeCreatedAt: now };
+    return { user, tokens: { accessToken, refreshToken: refresh.token, expiresIn } };
+  }
+  throw new Error("unreachable: the signup loop either returns or throws");
+}
+
+export interface LoginInput {
+  phone: string;
+  password: string;
+  ip: string;
+}
+
+export async function logIn(
+  deps: AuthDeps,
+  input: LoginInput,
+): Promise<{ user: UserRow; tokens: Tokens }> {
+  const { db, config, rateLimiter } = deps;
+  const phone = requirePhone(input.phone, config);
+  await rateLimiter.assertWithin(authLimits.loginFailuresPerPhone, phone);
+  await rateLimiter.assertWithin(authLimits.loginFailuresPerIp, input.ip);
+
+  const found = await findUserByPhone(db, phone);
+  const passwordMatches = found
+    ? await verifyPassword(input.password, found.passwordHash)
+    : await verifyAgainstDecoy(input.password, config.bcryptCost);
+  if (!found || !passwordMatches) {
+    await Promise.all([
+      rateLimiter.hit(authLimits.loginFailuresPerPhone, phone),
+      rateLimiter.hit(authLimits.loginFailuresPerIp, input.ip),
+    ]);
+    throw new ApiError("invalid_credentials", "The phone number or password is wrong.");
+  }
+
+  const { passwordHash: _, ...user } = found;
+  const role = roleFor(user.phone, user.role, config);
+  const now = Date.now();
+  const sessionId = newId("ses");
+  const refresh = await newRefreshToken(config, now);
+  await db.batch([
+    ...insertSession(db, {
+      sessionId,
+      userId: user.id,
+      refreshTokenHash: refresh.hash,
+      refreshExpiresAt: refresh.expiresAt,
+      now,
+    }),
+    ...(role === user.role ? [] : [setUserRole(db, user.id, role)]),
+  ]);
+  const access = await issueAccessToken(config, { userId: user.id, role, sessionId });
+  return {
+    user: { ...user, role },
+    tokens: { accessToken: access.token, refreshToken: refresh.token, expiresIn: access.expiresIn },
+  };
+}
+
+/**
+ * Rotates a refresh token. Presenting one that was already used (a replay, or the loser of
+ * two parallel refreshes) revokes its whole session: one of the two holders is not the user.
+ */
+export async function refreshTokens(deps: AuthDeps, refreshToken: string): Promise<Tokens> {
+  const { db, config } = deps;
+  const now = Date.now();
+  const oldHash = await sha256Hex(refreshToken);
+  const found = await findRefreshToken(db, oldHash);
+  const invalid = new ApiError("invalid_refresh_token", "The refresh token is not valid.");
+  if (!found || found.sessionRevokedAt !== null || found.expiresAt <= now) throw invalid;
+  if (found.usedAt !== null) {
+    await revokeSession(db, found.sessionId, now);
+    throw invalid;
+  }
+  const next = await newRefreshToken(config, now);
+  const rotated = await rotateRefreshToken(db, {
+    oldHash,
+    newHash: next.hash,
+    newExpiresAt: next.expiresAt,
+    now,
+  });
+  if (!rotated) {
+    await revokeSession(db, found.sessionId, now);
+    throw invalid;
+  }
+  const auth: AuthContext = { userId: found.userId, role: found.role, sessionId: found.sessionId };
+  const access = await issueAccessToken(config, auth);
+  return { accessToken: access.token, refreshToken: next.token, expiresIn: access.expiresIn };
+}
+
+export async function logOut(db: Database, userId: string, refreshToken?: string): Promise<void> {
+  const hash = refreshToken === undefined ? undefined : await sha256Hex(refreshToken);
+  await revokeSessionsOfUser(db, userId, Date.now(), hash);
+}
+
+export async function currentUser(db: Database, userId: string): Promise<UserRow> {
+  const user = await findUserById(db, userId);
+  if (!user)
+    throw new ApiError("unauthorized", "The account of this access token no longer exists.");
+  return user;
+}

@@ -1,0 +1,101 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { refreshTokens, sessions, users } from "../db/schema";
+import type { Database } from "../env";
+
+export interface NewSession {
+  sessionId: string;
+  userId: string;
+  refreshTokenHash: string;
+  refreshExpiresAt: number;
+  now: number;
+}
+
+export function insertSession(db: Database, session: NewSession) {
+  return [
+    db
+      .insert(sessions)
+      .values({ id: session.sessionId, userId: session.userId, createdAt: session.now }),
+    db.insert(refreshTokens).values({
+      tokenHash: session.refreshTokenHash,
+      sessionId: session.sessionId,
+      expiresAt: session.refreshExpiresAt,
+      createdAt: session.now,
+    }),
+  ] as const;
+}
+
+export async function findRefreshToken(db: Database, tokenHash: string) {
+  return db
+    .select({
+      sessionId: refreshTokens.sessionId,
+      usedAt: refreshTokens.usedAt,
+      expiresAt: refreshTokens.expiresAt,
+      sessionRevokedAt: sessions.revokedAt,
+      userId: users.id,
+      role: users.role,
+    })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(refreshTokens.tokenHash, tokenHash))
+    .get();
+}
+
+/**
+ * Exchanges one refresh token for the next, atomically: the old one is marked used only if
+ * it is still unused, unexpired and its session unrevoked, and the new one is inserted only
+ * if that mark is this exchange's own (`replaced_by` = the new hash).
+ */
+export async function rotateRefreshToken(
+  db: Database,
+  rotation: { oldHash: string; newHash: string; newExpiresAt: number; now: number },
+): Promise<boolean> {
+  const [marked] = await db.batch([
+    db
+      .update(refreshTokens)
+      .set({ usedAt: rotation.now, replacedBy: rotation.newHash })
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, rotation.oldHash),
+          isNull(refreshTokens.usedAt),
+          gt(refreshTokens.expiresAt, rotation.now),
+          sql`${refreshTokens.sessionId} in (select ${sessions.id} from ${sessions} where ${sessions.revokedAt} is null)`,
+        ),
+      ),
+    db.run(sql`insert into ${refreshTokens} (token_hash, session_id, expires_at, created_at)
+      select ${rotation.newHash}, ${refreshTokens.sessionId}, ${rotation.newExpiresAt}, ${rotation.now}
+      from ${refreshTokens}
+      where ${refreshTokens.tokenHash} = ${rotation.oldHash} and ${refreshTokens.replacedBy} = ${rotation.newHash}`),
+  ]);
+  return marked.meta.changes === 1;
+}
+
+export async function revokeSession(db: Database, sessionId: string, now: number) {
+  await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .run();
+}
+
+/** Logout: one session (the one `refreshTokenHash` belongs to) or, without it, all of them. */
+export async function revokeSessionsOfUser(
+  db: Database,
+  userId: string,
+  now: number,
+  refreshTokenHash?: string,
+) {
+  await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        refreshTokenHash === undefined
+          ? undefined
+          : sql`${sessions.id} = (select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.tokenHash} = ${refreshTokenHash})`,
+      ),
+    )
+    .run();
+}

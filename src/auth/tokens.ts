@@ -1,0 +1,50 @@
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { Config } from "../config";
+import type { AuthContext } from "../env";
+
+const ALGORITHM = "HS256";
+const AUDIENCE = "referrals-api";
+
+export interface AccessToken {
+  token: string;
+  expiresIn: number;
+}
+
+function key(config: Config): Uint8Array {
+  return new TextEncoder().encode(config.accessTokenSecret);
+}
+
+export async function issueAccessToken(config: Config, auth: AuthContext): Promise<AccessToken> {
+  const token = await new SignJWT({ role: auth.role, sid: auth.sessionId })
+    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+    .setSubject(auth.userId)
+    .setIssuer(config.publicBaseUrl)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
+    .sign(key(config));
+  return { token, expiresIn: config.accessTokenTtlSeconds };
+}
+
+export type VerifyResult =
+  | { ok: true; auth: AuthContext }
+  | { ok: false; reason: "expired" | "invalid" };
+
+/** Verifies signature, algorithm, issuer, audience and expiry; never throws. */
+export async function verifyAccessToken(config: Config, token: string): Promise<VerifyResult> {
+  try {
+    const { payload } = await jwtVerify(token, key(config), {
+      algorithms: [ALGORITHM],
+      issuer: config.publicBaseUrl,
+      audience: AUDIENCE,
+      requiredClaims: ["sub", "exp", "sid"],
+    });
+    const role = payload.role === "admin" ? "admin" : "user";
+    if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
+      return { ok: false, reason: "invalid" };
+    }
+    return { ok: true, auth: { userId: payload.sub, role, sessionId: payload.sid } };
+  } catch (error) {
+    return { ok: false, reason: error instanceof errors.JWTExpired ? "expired" : "invalid" };
+  }
+}

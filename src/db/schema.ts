@@ -1,0 +1,249 @@
+/**
+ * The D1 schema. Invariants live here as well as in code: unique indexes guard codes,
+ * phones and referral ordinals; CHECKs keep balances non-negative. Triggers (in the
+ * hand-written migration 0001) derive wallet balances and referral counters from the
+ * rows that cause them, and keep the ledger append-only.
+ */
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+/** Epoch milliseconds; converted to ISO-8601 at the HTTP edge. */
+const millis = (name: string) => integer(name, { mode: "number" });
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    phone: text("phone").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["user", "admin"] })
+      .notNull()
+      .default("user"),
+    referralCode: text("referral_code").notNull(),
+    referralCodeCreatedAt: millis("referral_code_created_at").notNull(),
+    referredByUserId: text("referred_by_user_id"),
+    referredByCode: text("referred_by_code"),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("users_phone_unique").on(t.phone),
+    uniqueIndex("users_referral_code_unique").on(t.referralCode),
+    check("users_role_check", sql`${t.role} in ('user', 'admin')`),
+  ],
+);
+
+/** One login session: the family that every rotated refresh token belongs to. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: millis("created_at").notNull(),
+    revokedAt: millis("revoked_at"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    /** SHA-256 of the opaque token; the token itself is never stored. */
+    tokenHash: text("token_hash").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id),
+    expiresAt: millis("expires_at").notNull(),
+    createdAt: millis("created_at").notNull(),
+    usedAt: millis("used_at"),
+    /** Hash of the token this one was exchanged for; lets the rotation batch insert it atomically. */
+    replacedBy: text("replaced_by"),
+  },
+  (t) => [
+    index("refresh_tokens_session_idx").on(t.sessionId),
+    index("refresh_tokens_expires_idx").on(t.expiresAt),
+  ],
+);
+
+/** The program: reward rules as versioned data. The newest version is in force. */
+export const programs = sqliteTable("programs", {
+  version: integer("version").primaryKey(),
+  rules: text("rules", { mode: "json" }).notNull(),
+  createdAt: millis("created_at").notNull(),
+});
+
+export const referralStatuses = ["pending", "qualified", "held", "rejected"] as const;
+
+export const referrals = sqliteTable(
+  "referrals",
+  {
+    id: text("id").primaryKey(),
+    referrerId: text("referrer_id")
+      .notNull()
+      .references(() => users.id),
+    refereeId: text("referee_id")
+      .notNull()
+      .references(() => users.id),
+    /** 1 for the referrer's first referral, 2 for the second… Decides the reward tier. */
+    ordinal: integer("ordinal").notNull(),
+    code: text("code").notNull(),
+    status: text("status", { enum: referralStatuses }).notNull(),
+    source: text("source").notNull(),
+    programVersion: integer("program_version")
+      .notNull()
+      .references(() => programs.version),
+    referrerPoints: integer("referrer_points").notNull(),
+    refereePoints: integer("referee_points").notNull(),
+    createdAt: millis("created_at").notNull(),
+    qualifiedAt: millis("qualified_at"),
+  },
+  (t) => [
+    uniqueIndex("referrals_referee_unique").on(t.refereeId),
+    // Two concurrent signups can never both become "referral n" of one referrer.
+    uniqueIndex("referrals_referrer_ordinal_unique").on(t.referrerId, t.ordinal),
+    check(
+      "referrals_status_check",
+      sql`${t.status} in ('pending', 'qualified', 'held', 'rejected')`,
+    ),
+    check("referrals_ordinal_check", sql`${t.ordinal} >= 1`),
+  ],
+);
+
+/** Per-referrer counters, maintained by triggers on referrals and ledger_entries. */
+export const referralStats = sqliteTable("referral_stats", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  total: integer("total").notNull().default(0),
+  pending: integer("pending").notNull().default(0),
+  qualified: integer("qualified").notNull().default(0),
+  held: integer("held").notNull().default(0),
+  rejected: integer("rejected").notNull().default(0),
+  pointsEarned: integer("points_earned").notNull().default(0),
+});
+
+/** Cached totals of a user's ledger, maintained by a trigger; never written by application code. */
+export const wallets = sqliteTable(
+  "wallets",
+  {
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id),
+    balance: integer("balance").notNull().default(0),
+    lifetimeEarned: integer("lifetime_earned").notNull().default(0),
+    lifetimeRedeemed: integer("lifetime_redeemed").notNull().default(0),
+  },
+  (t) => [check("wallets_balance_check", sql`${t.balance} >= 0`)],
+);
+
+export const ledgerEntryTypes = [
+  "referral_reward",
+  "signup_bonus",
+  "tier_bonus",
+  "milestone_bonus",
+  "campaign_bonus",
+  "redemption",
+  "expiry",
+  "adjustment",
+  "reversal",
+] as const;
+export type LedgerEntryType = (typeof ledgerEntryTypes)[number];
+
+export const ledgerEntries = sqliteTable(
+  "ledger_entries",
+  {
+    /** Insertion order; exact even for entries written within one millisecond. */
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    type: text("type", { enum: ledgerEntryTypes }).notNull(),
+    points: integer("points").notNull(),
+    balanceAfter: integer("balance_after").notNull(),
+    description: text("description").notNull(),
+    referralId: text("referral_id").references(() => referrals.id),
+    redemptionId: text("redemption_id"),
+    expiresAt: millis("expires_at"),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("ledger_entries_id_unique").on(t.id),
+    index("ledger_entries_user_seq_idx").on(t.userId, t.seq),
+    check("ledger_entries_points_check", sql`${t.points} <> 0`),
+    check("ledger_entries_balance_after_check", sql`${t.balanceAfter} >= 0`),
+    check(
+      "ledger_entries_type_check",
+      sql`${t.type} in ('referral_reward', 'signup_bonus', 'tier_bonus', 'milestone_bonus', 'campaign_bonus', 'redemption', 'expiry', 'adjustment', 'reversal')`,
+    ),
+  ],
+);
+
+export const rewardKinds = ["coupon", "unlock"] as const;
+
+export const rewards = sqliteTable(
+  "rewards",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    cost: integer("cost").notNull(),
+    kind: text("kind", { enum: rewardKinds }).notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    check("rewards_cost_check", sql`${t.cost} > 0`),
+    check("rewards_kind_check", sql`${t.kind} in ('coupon', 'unlock')`),
+  ],
+);
+
+export const redemptions = sqliteTable(
+  "redemptions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    rewardId: text("reward_id")
+      .notNull()
+      .references(() => rewards.id),
+    cost: integer("cost").notNull(),
+    couponCode: text("coupon_code"),
+    balanceAfter: integer("balance_after").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("redemptions_coupon_code_unique").on(t.couponCode),
+    index("redemptions_user_idx").on(t.userId, t.id),
+  ],
+);
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    userId: text("user_id").notNull(),
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    /** Id of what the first request created; null while it is in progress. */
+    resourceId: text("resource_id"),
+    lockedUntil: millis("locked_until").notNull(),
+    createdAt: millis("created_at").notNull(),
+    expiresAt: millis("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.scope, t.key] }),
+    index("idempotency_keys_expires_idx").on(t.expiresAt),
+  ],
+);

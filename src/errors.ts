@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every error code the API answers with, and its HTTP status. The contract (API.md), the
+ * OpenAPI document and the error handler all read this one table.
+ */
+export const errorStatus = {
+  validation_error: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  invalid_refresh_token: 401,
+  forbidden: 403,
+  not_found: 404,
+  phone_taken: 409,
+  idempotency_in_progress: 409,
+  invalid_referral_code: 422,
+  referral_code_expired: 422,
+  self_referral: 422,
+  insufficient_points: 422,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly status: ContentfulStatusCode;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.status = errorStatus[code];
+  }
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi("Error");
+
+export type ErrorBody = z.infer<typeof ErrorSchema>;
+
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details?: ErrorDetail[],
+): ErrorBody {
+  return { error: { code, message, requestId, ...(details ? { details } : {}) } };
+}
+
+/**
+ * OpenAPI response entries for the error codes a route can answer, grouped by status.
+ *
+ * @example responses: { 200: ok(UserSchema), ...errorResponses("unauthorized", "not_found") }
+ */
+export function errorResponses(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of ["validation_error", ...codes] as ErrorCode[]) {
+    const status = errorStatus[code];
+    byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), code])]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, statusCodes]) => [
+      status,
+      {
+        description: statusCodes.join(", "),
+        content: { "application/json": { schema: ErrorSchema } },
+      },
+    ]),
+  );
+}

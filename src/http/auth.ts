@@ -1,0 +1,29 @@
+import { createMiddleware } from "hono/factory";
+import { verifyAccessToken } from "../auth/tokens";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+
+/** Reads the bearer token, if any, without failing (for routes that are public but personal). */
+export async function authenticate(config: AppEnv["Variables"]["config"], header?: string) {
+  const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header ?? "");
+  if (!match?.[1]) return null;
+  const result = await verifyAccessToken(config, match[1]);
+  return result.ok ? result.auth : null;
+}
+
+/** The one auth middleware: a valid access token, or 401 unauthorized. */
+export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("Authorization");
+  if (!header)
+    throw new ApiError("unauthorized", "Send an access token: Authorization: Bearer <token>.");
+  const auth = await authenticate(c.var.config, header);
+  if (!auth)
+    throw new ApiError("unauthorized", "The access token is malformed, expired or forged.");
+  c.set("auth", auth);
+  await next();
+});
+
+/** The client's address as Cloudflare reports it (tests and local dev may set it themselves). */
+export function clientIp(header: string | undefined): string {
+  return header?.trim() || "unknown";
+}

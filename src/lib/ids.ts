@@ -1,0 +1,44 @@
+import { customAlphabet } from "nanoid";
+
+/** Uppercase letters and digits without look-alikes: no 0/O, no 1/I/L. */
+export const CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+export const REFERRAL_CODE_LENGTH = 8;
+
+const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
+const randomIdPart = customAlphabet(CROCKFORD, 14);
+const randomReferralCode = customAlphabet(CODE_ALPHABET, REFERRAL_CODE_LENGTH);
+// 16 symbols of 31 ≈ 79 bits: coupon codes cannot be guessed or enumerated.
+const randomCouponCode = customAlphabet(CODE_ALPHABET, 16);
+
+export type IdPrefix = "usr" | "ses" | "ref" | "txn" | "rdm";
+
+/**
+ * A prefixed id that sorts by creation time (48-bit millisecond clock, then 70 random bits).
+ *
+ * @example newId("usr") // "usr_01kb0h5v2c8x4mq7tz3rw9ydge"
+ */
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  let time = "";
+  for (let rest = now, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) {
+    time = CROCKFORD[rest % 32] + time;
+  }
+  return `${prefix}_${time}${randomIdPart()}`;
+}
+
+export function newReferralCode(): string {
+  return randomReferralCode();
+}
+
+/** Referral codes are matched case-insensitively: "k7qm2xrp" finds K7QM2XRP. */
+export function canonicalReferralCode(input: string): string {
+  return input.trim().toUpperCase();
+}
+
+export function isWellFormedReferralCode(code: string): boolean {
+  return code.length >= 4 && code.length <= 16 && [...code].every((c) => CODE_ALPHABET.includes(c));
+}
+
+/** @example newCouponCode() // "K7QM-2XRP-9HTB-C4WD" */
+export function newCouponCode(): string {
+  return randomCouponCode().match(/.{4}/g)?.join("-") ?? "";
+}

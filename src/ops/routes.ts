@@ -1,0 +1,17 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { jsonResponse } from "../http/openapi";
+
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["Operations"],
+  summary: "Liveness; touches no storage",
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal("ok") }).openapi("Health"), "Alive"),
+  },
+});
+
+export function registerOpsRoutes(app: App) {
+  app.openapi(health, (c) => c.json({ status: "ok" as const }, 200));
+}

@@ -1,0 +1,138 @@
+import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { idempotencyKeys } from "../db/schema";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { sha256Hex } from "../lib/crypto";
+import { DAY_MS } from "../lib/time";
+
+/** Keys live at least this long (the IETF Idempotency-Key draft asks for 24 hours). */
+export const IDEMPOTENCY_KEY_TTL_MS = DAY_MS;
+/** How long a first request may hold its key before a retry may assume it died. */
+const LOCK_MS = 30_000;
+
+export interface IdempotencyScope {
+  userId: string;
+  /** Names the operation, so one key string can serve different endpoints independently. */
+  scope: string;
+  key: string;
+}
+
+export type IdempotencyClaim =
+  /** The first request with this key: do the work, and add `complete(id)` to its batch. */
+  | { kind: "claimed"; complete: (resourceId: string) => ReturnType<typeof completeStatement> }
+  /** A repeat of a request that already succeeded: answer with what it created. */
+  | { kind: "replay"; resourceId: string };
+
+function keyIs(at: IdempotencyScope) {
+  return and(
+    eq(idempotencyKeys.userId, at.userId),
+    eq(idempotencyKeys.scope, at.scope),
+    eq(idempotencyKeys.key, at.key),
+  );
+}
+
+function completeStatement(db: Database, at: IdempotencyScope, resourceId: string) {
+  return db.update(idempotencyKeys).set({ resourceId }).where(keyIs(at));
+}
+
+/** A stable hash of a validated request body (key order and whitespace do not matter). */
+export async function requestFingerprint(body: unknown): Promise<string> {
+  const canonical = JSON.stringify(body, (_key, value: unknown) =>
+    value && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
+  return sha256Hex(canonical);
+}
+
+/**
+ * Claims `key` for one request. The claim is an insert that only one request can win; the
+ * completion is written in the same D1 batch as the work itself, so a key is never marked
+ * done without its effects, nor effects left without their key.
+ */
+export async function claimIdempotencyKey(
+  db: Database,
+  at: IdempotencyScope,
+  requestHash: string,
+  now: number = Date.now(),
+): Promise<IdempotencyClaim> {
+  const claimed: IdempotencyClaim = {
+    kind: "claimed",
+    complete: (resourceId) => completeStatement(db, at, resourceId),
+  };
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({
+      ...at,
+      requestHash,
+      lockedUntil: now + LOCK_MS,
+      createdAt: now,
+      expiresAt: now + IDEMPOTENCY_KEY_TTL_MS,
+    })
+    .onConflictDoNothing()
+    .run();
+  if (inserted.meta.changes === 1) return claimed;
+
+  const existing = await db
+    .select({
+      requestHash: idempotencyKeys.requestHash,
+      resourceId: idempotencyKeys.resourceId,
+      lockedUntil: idempotencyKeys.lockedUntil,
+      expiresAt: idempotencyKeys.expiresAt,
+    })
+    .from(idempotencyKeys)
+    .where(keyIs(at))
+    .get();
+  if (!existing) return claimIdempotencyKey(db, at, requestHash, now);
+
+  const expired = existing.expiresAt <= now;
+  if (!expired && existing.requestHash !== requestHash) {
+    throw new ApiError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was used with a different request body.",
+    );
+  }
+  if (!expired && existing.resourceId !== null) {
+    return { kind: "replay", resourceId: existing.resourceId };
+  }
+  // An expired key, or a first request that died holding its lock: take it over, once.
+  const takenOver = await db
+    .update(idempotencyKeys)
+    .set({
+      requestHash,
+      resourceId: null,
+      lockedUntil: now + LOCK_MS,
+      createdAt: now,
+      expiresAt: now + IDEMPOTENCY_KEY_TTL_MS,
+    })
+    .where(
+      and(
+        keyIs(at),
+        or(
+          lte(idempotencyKeys.expiresAt, now),
+          and(isNull(idempotencyKeys.resourceId), lte(idempotencyKeys.lockedUntil, now)),
+        ),
+      ),
+    )
+    .run();
+  if (takenOver.meta.changes === 1) return claimed;
+  throw new ApiError(
+    "idempotency_in_progress",
+    "A request with this Idempotency-Key is still being processed; retry shortly.",
+  );
+}
+
+/** Frees a key whose request failed, so that the client may retry it with the same key. */
+export async function releaseIdempotencyKey(db: Database, at: IdempotencyScope): Promise<void> {
+  await db
+    .delete(idempotencyKeys)
+    .where(and(keyIs(at), isNull(idempotencyKeys.resourceId)))
+    .run();
+}
+
+/** Housekeeping: deletes up to `limit` keys past their lifetime; returns how many. */
+export async function purgeExpiredIdempotencyKeys(db: Database, now: number, limit: number) {
+  const result = await db.run(sql`delete from ${idempotencyKeys} where rowid in (
+    select rowid from ${idempotencyKeys} where ${idempotencyKeys.expiresAt} <= ${now} limit ${limit})`);
+  return result.meta.changes;
+}

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { DAY_MS } from "../lib/time";
+
+const TierSchema = z.object({
+  /** The referral ordinal (1-based) from which this tier's points apply. */
+  fromReferral: z.number().int().min(1),
+  points: z.number().int().min(0).max(1_000_000),
+});
+
+/**
+ * The reward rules of a program version, stored as JSON in D1 (`programs.rules`) and
+ * validated here on the way in and out.
+ */
+export const ProgramRulesSchema = z.object({
+  /** Points for a new user who signs up with a valid code (`signup_bonus`). */
+  refereeBonus: z.number().int().min(0).max(1_000_000),
+  /** Points for the referrer by the referral's ordinal; the first tier starts at 1. */
+  referrerTiers: z
+    .array(TierSchema)
+    .min(1)
+    .max(20)
+    .refine((tiers) => tiers[0]?.fromReferral === 1, "the first tier must start at referral 1")
+    .refine(
+      (tiers) =>
+        tiers.every((tier, i) => i === 0 || tier.fromReferral > (tiers[i - 1]?.fromReferral ?? 0)),
+      "tiers must be in increasing order of fromReferral",
+    ),
+  /** When a referral pays out. `signup`: at once. */
+  qualification: z.literal("signup"),
+  /** Earned points expire this many days after they were credited; null: never. */
+  pointsExpiryDays: z.number().int().min(1).max(3650).nullable(),
+  /** Referral codes stop working this many days after they were issued; null: never. */
+  codeExpiryDays: z.number().int().min(1).max(3650).nullable(),
+});
+
+export type ProgramRules = z.infer<typeof ProgramRulesSchema>;
+export type Tier = z.infer<typeof TierSchema>;
+
+export interface Program {
+  version: number;
+  rules: ProgramRules;
+}
+
+/** Index of the tier that pays for referral number `ordinal`. */
+function tierIndexFor(ordinal: number, tiers: readonly Tier[]): number {
+  return tiers.findLastIndex((tier) => tier.fromReferral <= ordinal);
+}
+
+/**
+ * Points the referrer earns for their `ordinal`-th referral.
+ *
+ * @example referrerPointsFor(4, defaultTiers) // 100
+ */
+export function referrerPointsFor(ordinal: number, tiers: readonly Tier[]): number {
+  return tiers[tierIndexFor(ordinal, tiers)]?.points ?? 0;
+}
+
+/**
+ * Where a referrer with `referrals` referrals stands: the tier the next referral pays in
+ * (1-based) and the referral count at which the following tier starts (null at the top).
+ */
+export function tierStanding(
+  referrals: number,
+  tiers: readonly Tier[],
+): { current: number; nextAt: number | null } {
+  const index = tierIndexFor(referrals + 1, tiers);
+  return { current: index + 1, nextAt: tiers[index + 1]?.fromReferral ?? null };
+}
+
+/** When points credited at `earnedAt` expire, or null when the program keeps them forever. */
+export function pointsExpireAt(earnedAt: number, rules: ProgramRules): number | null {
+  return rules.pointsExpiryDays === null ? null : earnedAt + rules.pointsExpiryDays * DAY_MS;
+}
+
+/** When a referral code issued at `issuedAt` stops working, or null when codes do not expire. */
+export function codeExpiresAt(issuedAt: number, rules: ProgramRules): number | null {
+  return rules.codeExpiryDays === null ? null : issuedAt + rules.codeExpiryDays * DAY_MS;
+}
+
+export interface ReferralSignupPlan {
+  ordinal: number;
+  status: "qualified";
+  referrerPoints: number;
+  refereePoints: number;
+  pointsExpireAt: number | null;
+}
+
+/**
+ * What a signup with a referrer's code earns both sides. `referrerTotal` is the number of
+ * referrals the referrer already has; the plan claims the next ordinal, which the database
+ * accepts only if nobody claimed it first.
+ */
+export function planReferralSignup(
+  referrerTotal: number,
+  program: Program,
+  now: number,
+): ReferralSignupPlan {
+  const ordinal = referrerTotal + 1;
+  return {
+    ordinal,
+    status: "qualified",
+    referrerPoints: referrerPointsFor(ordinal, program.rules.referrerTiers),
+    refereePoints: program.rules.refereeBonus,
+    pointsExpireAt: pointsExpireAt(now, program.rules),
+  };
+}

@@ -1,0 +1,109 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { errorResponses } from "../errors";
+import { clientIp, requireUser } from "../http/auth";
+import { bearerAuth, jsonResponse } from "../http/openapi";
+import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { toIso, toIsoOrNull } from "../lib/time";
+import { kvRateLimiter } from "../platform/rate-limit";
+import { describeReferralCode, myReferrals } from "./service";
+
+const tags = ["Referrals"];
+
+const ReferralSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().openapi({ example: "Ayesha K.", description: "First name and initial." }),
+    status: z.enum(["pending", "qualified", "held", "rejected"]),
+    rewardPoints: z.number().int(),
+    source: z.string().openapi({ example: "whatsapp" }),
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Referral");
+
+const ReferralSummarySchema = z
+  .object({
+    total: z.number().int(),
+    qualified: z.number().int(),
+    pending: z.number().int(),
+    held: z.number().int(),
+    rejected: z.number().int(),
+    pointsEarned: z.number().int(),
+  })
+  .openapi("ReferralSummary");
+
+const ReferralPageSchema = pageSchema(ReferralSchema)
+  .extend({ summary: ReferralSummarySchema })
+  .openapi("ReferralPage");
+
+const ReferralCodeSchema = z
+  .object({
+    code: z.string().openapi({ example: "K7QM2XRP" }),
+    valid: z.boolean(),
+    expiresAt: z.string().nullable().openapi({ format: "date-time" }),
+    referrer: z.object({ name: z.string().openapi({ example: "Ayesha K." }) }),
+  })
+  .openapi("ReferralCode");
+
+const listMyReferrals = createRoute({
+  method: "get",
+  path: "/v1/me/referrals",
+  tags,
+  summary: "People who signed up with my code, newest first",
+  security: bearerAuth,
+  middleware: [requireUser] as const,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: jsonResponse(ReferralPageSchema, "A page of referrals and the totals"),
+    ...errorResponses("unauthorized"),
+  },
+});
+
+const getReferralCode = createRoute({
+  method: "get",
+  path: "/v1/referral-codes/{code}",
+  tags,
+  summary: "Public facts about a code, for a landing page",
+  request: {
+    params: z.object({ code: z.string().min(1).max(32).openapi({ example: "K7QM2XRP" }) }),
+  },
+  responses: {
+    200: jsonResponse(ReferralCodeSchema, "The code"),
+    ...errorResponses("not_found", "rate_limited"),
+  },
+});
+
+/** Enough for a landing page's traffic per visitor; low enough to make enumerating codes slow. */
+const codeLookupsPerIp = { name: "code-lookup-ip", limit: 60, windowSeconds: 60 };
+
+export function registerReferralRoutes(app: App) {
+  app.openapi(listMyReferrals, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const beforeOrdinal = cursorPosition(cursor, "number");
+    const { rows, summary } = await myReferrals(c.var.db, c.var.auth.userId, {
+      limit,
+      beforeOrdinal,
+    });
+    const page = toPage(rows, limit, (row) => row.ordinal);
+    return c.json(
+      {
+        data: page.rows.map(({ ordinal: _, ...row }) => ({
+          ...row,
+          createdAt: toIso(row.createdAt),
+        })),
+        nextCursor: page.nextCursor,
+        summary,
+      },
+      200,
+    );
+  });
+
+  app.openapi(getReferralCode, async (c) => {
+    const limiter = kvRateLimiter(c.env.KV);
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await limiter.assertWithin(codeLookupsPerIp, ip);
+    await limiter.hit(codeLookupsPerIp, ip);
+    const described = await describeReferralCode(c.var.db, c.req.valid("param").code, Date.now());
+    return c.json({ ...described, expiresAt: toIsoOrNull(described.expiresAt) }, 200);
+  });
+}

@@ -1,0 +1,32 @@
+import { z } from "@hono/zod-openapi";
+import type { Config } from "../config";
+import { toIso } from "../lib/time";
+import type { UserRow } from "./store";
+
+export const UserSchema = z
+  .object({
+    id: z.string().openapi({ example: "usr_01kb0h5v2c8x4mq7tz3rw9ydge" }),
+    name: z.string().openapi({ example: "Ayesha Khan" }),
+    phone: z.string().openapi({ example: "+923001234567" }),
+    role: z.enum(["user", "admin"]),
+    referralCode: z.string().openapi({ example: "K7QM2XRP" }),
+    referralLink: z.string().openapi({ example: "https://api.example.com/r/K7QM2XRP" }),
+    referredBy: z.string().nullable().openapi({ example: "ZX8P4K2M" }),
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("User");
+
+export type User = z.infer<typeof UserSchema>;
+
+export function toUser(row: UserRow, config: Config): User {
+  return {
+    id: row.id,
+    name: row.name,
+    phone: row.phone,
+    role: row.role,
+    referralCode: row.referralCode,
+    referralLink: `${config.publicBaseUrl}/r/${row.referralCode}`,
+    referredBy: row.referredByCode,
+    createdAt: toIso(row.createdAt),
+  };
+}

@@ -1,0 +1,78 @@
+import { eq } from "drizzle-orm";
+import { referralStats, users } from "../db/schema";
+import type { Database } from "../env";
+
+const userColumns = {
+  id: users.id,
+  name: users.name,
+  phone: users.phone,
+  role: users.role,
+  referralCode: users.referralCode,
+  referralCodeCreatedAt: users.referralCodeCreatedAt,
+  referredByCode: users.referredByCode,
+  createdAt: users.createdAt,
+};
+
+export type UserRow = {
+  id: string;
+  name: string;
+  phone: string;
+  role: "user" | "admin";
+  referralCode: string;
+  referralCodeCreatedAt: number;
+  referredByCode: string | null;
+  createdAt: number;
+};
+
+export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
+  return db.select(userColumns).from(users).where(eq(users.id, id)).get();
+}
+
+export async function findUserByPhone(db: Database, phone: string) {
+  return db
+    .select({ ...userColumns, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.phone, phone))
+    .get();
+}
+
+/** The owner of a referral code with their referral count: what a signup needs to know. */
+export async function findReferrerByCode(db: Database, code: string) {
+  return db
+    .select({
+      id: users.id,
+      name: users.name,
+      phone: users.phone,
+      referralCode: users.referralCode,
+      referralCodeCreatedAt: users.referralCodeCreatedAt,
+      referralTotal: referralStats.total,
+    })
+    .from(users)
+    .innerJoin(referralStats, eq(referralStats.userId, users.id))
+    .where(eq(users.referralCode, code))
+    .get();
+}
+
+export interface NewUser {
+  id: string;
+  name: string;
+  phone: string;
+  passwordHash: string;
+  role: "user" | "admin";
+  referralCode: string;
+  referredByUserId: string | null;
+  referredByCode: string | null;
+  createdAt: number;
+}
+
+/** The user with the rows every user has from the start: counters for their referrals. */
+export function insertUser(db: Database, user: NewUser) {
+  return [
+    db.insert(users).values({ ...user, referralCodeCreatedAt: user.createdAt }),
+    db.insert(referralStats).values({ userId: user.id }),
+  ] as const;
+}
+
+export function setUserRole(db: Database, id: string, role: "user" | "admin") {
+  return db.update(users).set({ role }).where(eq(users.id, id));
+}

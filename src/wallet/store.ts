@@ -1,0 +1,103 @@
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { type LedgerEntryType, ledgerEntries, wallets } from "../db/schema";
+import type { Database } from "../env";
+import { newId } from "../lib/ids";
+
+export interface NewLedgerEntry {
+  userId: string;
+  type: LedgerEntryType;
+  points: number;
+  description: string;
+  createdAt: number;
+  referralId?: string;
+  redemptionId?: string;
+  expiresAt?: number | null;
+}
+
+/**
+ * The only way points move: an append-only ledger row, for a D1 batch. `balance_after` is
+ * computed by the database from the wallet at that moment; a trigger then applies the
+ * entry to the wallet, whose CHECK (balance >= 0) aborts the batch if it would overdraw.
+ */
+export function appendLedgerEntry(db: Database, entry: NewLedgerEntry) {
+  return db.insert(ledgerEntries).values({
+    id: newId("txn", entry.createdAt),
+    userId: entry.userId,
+    type: entry.type,
+    points: entry.points,
+    description: entry.description,
+    referralId: entry.referralId,
+    redemptionId: entry.redemptionId,
+    expiresAt: entry.expiresAt ?? null,
+    createdAt: entry.createdAt,
+    balanceAfter: sql`coalesce((select ${wallets.balance} from ${wallets} where ${wallets.userId} = ${entry.userId}), 0) + ${entry.points}`,
+  });
+}
+
+export function openWallet(db: Database, userId: string) {
+  return db.insert(wallets).values({ userId });
+}
+
+export async function findWallet(db: Database, userId: string) {
+  return db
+    .select({
+      balance: wallets.balance,
+      lifetimeEarned: wallets.lifetimeEarned,
+      lifetimeRedeemed: wallets.lifetimeRedeemed,
+    })
+    .from(wallets)
+    .where(eq(wallets.userId, userId))
+    .get();
+}
+
+/** Credits that expire within (now, until], soonest first: an indexed, bounded read. */
+export async function listExpiringCredits(
+  db: Database,
+  userId: string,
+  now: number,
+  until: number,
+) {
+  return db
+    .select({ points: ledgerEntries.points, expiresAt: ledgerEntries.expiresAt })
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.userId, userId),
+        gt(ledgerEntries.expiresAt, now),
+        lt(ledgerEntries.expiresAt, until + 1),
+        gt(ledgerEntries.points, 0),
+      ),
+    )
+    .orderBy(asc(ledgerEntries.expiresAt))
+    .limit(20)
+    .all();
+}
+
+/** One page of a user's ledger, newest first, positioned by `seq`. */
+export async function listLedgerEntries(
+  db: Database,
+  userId: string,
+  page: { limit: number; beforeSeq?: number | undefined },
+) {
+  return db
+    .select({
+      seq: ledgerEntries.seq,
+      id: ledgerEntries.id,
+      type: ledgerEntries.type,
+      points: ledgerEntries.points,
+      balanceAfter: ledgerEntries.balanceAfter,
+      description: ledgerEntries.description,
+      createdAt: ledgerEntries.createdAt,
+      expiresAt: ledgerEntries.expiresAt,
+    })
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.userId, userId),
+        page.beforeSeq === undefined ? undefined : lt(ledgerEntries.seq, page.beforeSeq),
+      ),
+    )
+    .orderBy(desc(ledgerEntries.seq))
+    .limit(page.limit + 1)
+    .all();
+}

@@ -1,0 +1,146 @@
+/**
+ * Test harness: every test talks to the real Worker (exports.default.fetch) running in
+ * workerd against local D1 and KV. Each test builds its own users.
+ */
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+
+export const BASE = "https://api.test";
+
+let phoneCounter = 0;
+/** A valid Pakistani mobile number no other test in this file uses. */
+export function uniquePhone(): string {
+  phoneCounter += 1;
+  const salt = Math.floor(Math.random() * 1000);
+  return `+92300${String(salt).padStart(3, "0")}${String(phoneCounter).padStart(4, "0")}`;
+}
+
+/** A fresh client address, so per-IP rate limits of one test do not touch another. */
+export function uniqueIp(): string {
+  const part = () => Math.floor(Math.random() * 0xffff).toString(16);
+  return `2001:db8::${part()}:${part()}`;
+}
+
+export interface CallOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  ip?: string;
+}
+
+export async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: CallOptions = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    "CF-Connecting-IP": options.ip ?? uniqueIp(),
+    ...options.headers,
+  };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  return exports.default.fetch(`${BASE}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    redirect: "manual",
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely and assert on them.
+export type Json = any;
+
+export async function callJson(
+  method: string,
+  path: string,
+  body?: unknown,
+  options?: CallOptions,
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const response = await call(method, path, body, options);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+export interface TestUser {
+  id: string;
+  phone: string;
+  password: string;
+  name: string;
+  referralCode: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export async function registerUser(
+  overrides: { name?: string; phone?: string; password?: string; referralCode?: string } = {},
+): Promise<TestUser> {
+  const input = {
+    name: overrides.name ?? "Ayesha Khan",
+    phone: overrides.phone ?? uniquePhone(),
+    password: overrides.password ?? "correct horse battery",
+    ...(overrides.referralCode ? { referralCode: overrides.referralCode } : {}),
+  };
+  const { status, body } = await callJson("POST", "/v1/auth/register", input);
+  expect(status, JSON.stringify(body)).toBe(201);
+  return {
+    id: body.user.id,
+    phone: body.user.phone,
+    password: input.password,
+    name: input.name,
+    referralCode: body.user.referralCode,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+  };
+}
+
+/** A referrer with `count` referred signups, made one after another. */
+export async function referrerWith(count: number): Promise<TestUser> {
+  const referrer = await registerUser({ name: "Bilal Ahmed" });
+  for (let i = 0; i < count; i++) await registerUser({ referralCode: referrer.referralCode });
+  return referrer;
+}
+
+/** The contract's error envelope, exactly. */
+export function expectError(
+  response: { status: number; body: Json; headers: Headers },
+  status: number,
+  code: string,
+) {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+  expect(Object.keys(response.body)).toEqual(["error"]);
+  expect(response.body.error).toMatchObject({ code, message: expect.any(String) });
+  expect(response.body.error.requestId).toBe(response.headers.get("X-Request-Id"));
+  const keys = Object.keys(response.body.error).sort();
+  expect(keys).toEqual(
+    code === "validation_error" && response.body.error.details
+      ? ["code", "details", "message", "requestId"]
+      : ["code", "message", "requestId"],
+  );
+}
+
+export async function walletBalance(token: string): Promise<number> {
+  const { body } = await callJson("GET", "/v1/me/wallet", undefined, { token });
+  return body.balance;
+}
+
+/** Total rows in a table: for "nothing was written" assertions. */
+export async function countRows(table: string): Promise<number> {
+  const row = await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export const WRITABLE_TABLES = [
+  "users",
+  "sessions",
+  "refresh_tokens",
+  "referrals",
+  "ledger_entries",
+  "redemptions",
+  "wallets",
+  "referral_stats",
+];
+
+export async function tableCounts(): Promise<Record<string, number>> {
+  const counts = await Promise.all(WRITABLE_TABLES.map(countRows));
+  return Object.fromEntries(WRITABLE_TABLES.map((table, i) => [table, counts[i] ?? 0]));
+}
