@@ -2,21 +2,14 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Config } from "./config";
 import type * as schema from "./db/schema";
 
-/** The Worker's bindings, as declared in wrangler.toml (secrets from .dev.vars / wrangler secret). */
-export interface Bindings {
-  DB: D1Database;
-  KV: KVNamespace;
-  ENVIRONMENT?: string;
-  PUBLIC_BASE_URL?: string;
-  SIGNUP_URL?: string;
-  CORS_ORIGINS?: string;
+/**
+ * The Worker's bindings: what wrangler.toml declares (generated into
+ * worker-configuration.d.ts by `npm run types`) plus the secrets, which come from
+ * `wrangler secret put` in production and .dev.vars locally.
+ */
+export interface Bindings extends WranglerBindings {
   ACCESS_TOKEN_SECRET?: string;
-  ACCESS_TOKEN_TTL_SECONDS?: string;
-  REFRESH_TOKEN_TTL_DAYS?: string;
-  BCRYPT_COST?: string;
   EVENTS_API_KEY?: string;
-  ADMIN_PHONES?: string;
-  DEFAULT_PHONE_COUNTRY?: string;
   /** Set only by the benchmark: adds an X-D1-Rows header with rows read/written. */
   D1_METRICS?: string;
 }

@@ -58,7 +58,11 @@ export async function callJson(
 ): Promise<{ status: number; body: Json; headers: Headers }> {
   const response = await call(method, path, body, options);
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    headers: response.headers,
+  };
 }
 
 export interface TestUser {

@@ -7,9 +7,13 @@ describe("smoke", () => {
     const referee = await registerUser({ referralCode: referrer.referralCode.toLowerCase() });
     const me = await callJson("GET", "/v1/me", undefined, { token: referee.accessToken });
     expect(me.status).toBe(200);
-    const wallet = await callJson("GET", "/v1/me/wallet", undefined, { token: referrer.accessToken });
+    const wallet = await callJson("GET", "/v1/me/wallet", undefined, {
+      token: referrer.accessToken,
+    });
     console.log(JSON.stringify(me.body), JSON.stringify(wallet.body));
-    const refs = await callJson("GET", "/v1/me/referrals", undefined, { token: referrer.accessToken });
+    const refs = await callJson("GET", "/v1/me/referrals", undefined, {
+      token: referrer.accessToken,
+    });
     console.log(JSON.stringify(refs.body));
   });
 });
