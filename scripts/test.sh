@@ -8,3 +8,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm test
+# One plain closing line for CI ("N passed, N failed"), read from vitest's JSON report.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".test-results/vitest.json", "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+'

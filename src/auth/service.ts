@@ -58,7 +58,7 @@ function roleFor(phone: string, storedRole: "user" | "admin", config: Config): "
   return config.adminPhones.includes(phone) ? "admin" : storedRole;
 }
 
-const MAX_SIGNUP_ATTEMPTS = 12;
+const MAX_SIGNUP_ATTEMPTS = 20;
 
 /** The phone in E.164, or a 400 naming the field. */
 export function requirePhone(raw: string, config: Config): string {
@@ -149,7 +149,11 @@ export async function registerUser(
       const lostARace =
         constraint === "users.referral_code" ||
         constraint === "referrals.referrer_id, referrals.ordinal";
-      if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) continue;
+      if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
+        // A little jitter spreads a burst of signups on one code over successive rounds.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
+        continue;
+      }
       throw error;
     }
     const { token: accessToken, expiresIn } = await issueAccessToken(config, {

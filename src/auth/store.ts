@@ -62,10 +62,12 @@ export async function rotateRefreshToken(
           sql`${refreshTokens.sessionId} in (select ${sessions.id} from ${sessions} where ${sessions.revokedAt} is null)`,
         ),
       ),
-    db.run(sql`insert into ${refreshTokens} (token_hash, session_id, expires_at, created_at)
-      select ${rotation.newHash}, ${refreshTokens.sessionId}, ${rotation.newExpiresAt}, ${rotation.now}
-      from ${refreshTokens}
-      where ${refreshTokens.tokenHash} = ${rotation.oldHash} and ${refreshTokens.replacedBy} = ${rotation.newHash}`),
+    // Columns in table order: token_hash, session_id, expires_at, created_at, used_at, replaced_by.
+    db.insert(refreshTokens).select(
+      sql`select ${rotation.newHash}, ${refreshTokens.sessionId}, ${rotation.newExpiresAt}, ${rotation.now}, null, null
+        from ${refreshTokens}
+        where ${refreshTokens.tokenHash} = ${rotation.oldHash} and ${refreshTokens.replacedBy} = ${rotation.newHash}`,
+    ),
   ]);
   return marked.meta.changes === 1;
 }

@@ -1,0 +1,127 @@
+import { env, exports } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BASE, referrerWith, registerUser, uniqueIp } from "./harness";
+
+/** Everything a write could change: row counts, points, revocations. */
+async function databaseFingerprint(): Promise<string> {
+  const row = await env.DB.prepare(
+    `select (select count(*) from users) as users,
+            (select count(*) from sessions where revoked_at is not null) as revoked,
+            (select count(*) from refresh_tokens) as tokens,
+            (select count(*) from refresh_tokens where used_at is not null) as used,
+            (select count(*) from referrals) as referrals,
+            (select count(*) from ledger_entries) as ledger,
+            (select coalesce(sum(balance), 0) from wallets) as points,
+            (select count(*) from redemptions) as redemptions,
+            (select count(*) from idempotency_keys) as keys`,
+  ).first();
+  return JSON.stringify(row);
+}
+
+/** Bodies that are wrong in every way a client can be wrong. */
+const hostileBody = fc.oneof(
+  fc.string({ unit: "grapheme", maxLength: 200 }),
+  fc.json({ maxDepth: 3 }),
+  fc.anything({ maxDepth: 3 }).map((value) => {
+    try {
+      return JSON.stringify(value) ?? "null";
+    } catch {
+      return "null";
+    }
+  }),
+  fc
+    .record(
+      {
+        name: fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null)),
+        phone: fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.constant("+92300")),
+        password: fc.oneof(
+          fc.string({ maxLength: 100 }),
+          fc.constant("x".repeat(73)),
+          fc.boolean(),
+        ),
+        referralCode: fc.oneof(fc.string({ maxLength: 40 }), fc.constant("0OIL1"), fc.integer()),
+        refreshToken: fc.oneof(fc.string({ maxLength: 300 }), fc.integer()),
+        rewardId: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant({})),
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => JSON.stringify(value)),
+  fc.constantFrom(
+    "",
+    "{",
+    "[]",
+    "null",
+    '{"__proto__": {"admin": true}}',
+    "\u0000",
+    "{}".repeat(5000),
+  ),
+);
+
+const contentType = fc.constantFrom(
+  "application/json",
+  "application/json; charset=utf-8",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "",
+);
+
+interface Endpoint {
+  path: string;
+  token?: boolean;
+  headers?: (key: string) => Record<string, string>;
+}
+
+const endpoints: Endpoint[] = [
+  { path: "/v1/auth/register" },
+  { path: "/v1/auth/login" },
+  { path: "/v1/auth/refresh" },
+  { path: "/v1/auth/logout", token: true },
+  { path: "/v1/me/redemptions", token: true, headers: (key) => ({ "Idempotency-Key": key }) },
+];
+
+describe("hostile bodies at every write endpoint", () => {
+  it.each(endpoints)(
+    "$path: never a 5xx, always the envelope, nothing written",
+    async (endpoint) => {
+      // A user with points and sessions, so that a wrongly accepted request would show.
+      const user = endpoint.token ? await referrerWith(3) : await registerUser();
+      await fc.assert(
+        fc.asyncProperty(
+          hostileBody,
+          contentType,
+          fc.string({ minLength: 0, maxLength: 140 }),
+          async (body, type, key) => {
+            const before = await databaseFingerprint();
+            const headers: Record<string, string> = { "CF-Connecting-IP": uniqueIp() };
+            if (type) headers["Content-Type"] = type;
+            if (endpoint.token) headers.Authorization = `Bearer ${user.accessToken}`;
+            Object.assign(headers, endpoint.headers?.(key));
+            const response = await exports.default.fetch(`${BASE}${endpoint.path}`, {
+              method: "POST",
+              headers,
+              body,
+            });
+            expect(response.status).toBeLessThan(500);
+            expect(response.headers.get("X-Request-Id")).toBeTruthy();
+            if (response.status >= 300) {
+              const json = await response.json<{ error: Record<string, unknown> }>();
+              expect(Object.keys(json)).toEqual(["error"]);
+              expect(json.error).toMatchObject({
+                code: expect.any(String),
+                message: expect.any(String),
+              });
+              expect(json.error.requestId).toBe(response.headers.get("X-Request-Id"));
+              expect(await databaseFingerprint()).toBe(before);
+            } else {
+              // Only a well-formed logout or redemption can pass; it changes what it should.
+              expect(["/v1/auth/logout", "/v1/me/redemptions"]).toContain(endpoint.path);
+              await response.body?.cancel();
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+  );
+});

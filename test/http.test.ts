@@ -1,0 +1,156 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { errorStatus } from "../src/errors";
+import worker from "../src/index";
+import { BASE, call, callJson, expectError } from "./harness";
+
+describe("HTTP conventions", () => {
+  it("every response carries X-Request-Id, success or error", async () => {
+    for (const path of ["/health", "/v1/rewards", "/v1/me", "/nope"]) {
+      const response = await call("GET", path);
+      expect(response.headers.get("X-Request-Id")).toMatch(/^[\w-]{8,}$/);
+    }
+  });
+
+  it("GET /health answers ok", async () => {
+    const { status, body } = await callJson("GET", "/health");
+    expect(status).toBe(200);
+    expect(body).toEqual({ status: "ok" });
+  });
+
+  it("unknown routes get the not_found envelope", async () => {
+    const response = await callJson("GET", "/v1/nothing-here");
+    expectError(response, 404, "not_found");
+    expect(response.body.error.message).toBe("No route GET /v1/nothing-here.");
+  });
+
+  it("malformed JSON is a 400 validation_error, not a 500", async () => {
+    const response = await call("POST", "/v1/auth/register", undefined, {
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(response.status).toBe(400);
+    const broken = await callRaw("/v1/auth/register", '{"name": "Ayesha", ');
+    expectError(broken, 400, "validation_error");
+  });
+
+  it("a body of the wrong type is a validation error", async () => {
+    const text = await callRaw("/v1/auth/login", "phone=+923001234567", "text/plain");
+    expectError(text, 400, "validation_error");
+    const array = await callRaw("/v1/auth/login", "[1, 2]");
+    expectError(array, 400, "validation_error");
+  });
+
+  it("sends secure headers", async () => {
+    const response = await call("GET", "/health");
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(response.headers.get("X-Frame-Options")).toBe("SAMEORIGIN");
+    expect(response.headers.get("Strict-Transport-Security")).toContain("max-age");
+  });
+
+  it("allows CORS for configured origins only", async () => {
+    const allowed = await call("OPTIONS", "/v1/me", undefined, {
+      headers: {
+        Origin: "https://app.test",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+      },
+    });
+    expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe("https://app.test");
+    expect(allowed.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain(
+      "authorization",
+    );
+    const denied = await call("GET", "/health", undefined, {
+      headers: { Origin: "https://evil.test" },
+    });
+    expect(denied.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+});
+
+async function callRaw(path: string, body: string, contentType = "application/json") {
+  const raw = await exports.default.fetch(`${BASE}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": contentType, "CF-Connecting-IP": "2001:db8::1" },
+    body,
+  });
+  return {
+    status: raw.status,
+    body: await raw.json<Record<string, unknown>>(),
+    headers: raw.headers,
+  };
+}
+
+describe("OpenAPI and docs", () => {
+  it("serves an OpenAPI 3.1 document of every route", async () => {
+    const { status, body } = await callJson("GET", "/openapi.json");
+    expect(status).toBe(200);
+    expect(body.openapi).toBe("3.1.0");
+    expect(Object.keys(body.paths).sort()).toEqual([
+      "/health",
+      "/v1/auth/login",
+      "/v1/auth/logout",
+      "/v1/auth/refresh",
+      "/v1/auth/register",
+      "/v1/me",
+      "/v1/me/redemptions",
+      "/v1/me/referrals",
+      "/v1/me/wallet",
+      "/v1/me/wallet/transactions",
+      "/v1/referral-codes/{code}",
+      "/v1/rewards",
+    ]);
+    expect(body.components.securitySchemes.bearerAuth).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+    });
+  });
+
+  it("documents the error codes each route answers, from the same table the handler uses", async () => {
+    const { body } = await callJson("GET", "/openapi.json");
+    const redeem = body.paths["/v1/me/redemptions"].post.responses;
+    expect(redeem["422"].description).toBe("insufficient_points, idempotency_key_reused");
+    expect(redeem["409"].description).toBe("idempotency_in_progress");
+    expect(body.components.schemas.Error.properties.error.properties.code.enum.sort()).toEqual(
+      Object.keys(errorStatus).sort(),
+    );
+  });
+
+  it("serves an interactive reference at /docs", async () => {
+    const response = await call("GET", "/docs");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toContain("text/html");
+    expect(await response.text()).toContain("/openapi.json");
+  });
+});
+
+describe("configuration fails closed", () => {
+  async function fetchWith(overrides: Record<string, string | undefined>) {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`${BASE}/v1/rewards`),
+      { ...env, ...overrides },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return response;
+  }
+
+  it("refuses to serve without an access-token secret, in any environment", async () => {
+    for (const ENVIRONMENT of ["production", "development"]) {
+      const response = await fetchWith({ ACCESS_TOKEN_SECRET: undefined, ENVIRONMENT });
+      expect(response.status).toBe(503);
+      const body = await response.json<{ error: { code: string; message: string } }>();
+      expect(body.error.code).toBe("service_unavailable");
+      expect(body.error.message).not.toContain("ACCESS_TOKEN_SECRET");
+    }
+  });
+
+  it("refuses a weak secret", async () => {
+    const response = await fetchWith({ ACCESS_TOKEN_SECRET: "short", ENVIRONMENT: "production" });
+    expect(response.status).toBe(503);
+  });
+
+  it("serves with a complete configuration", async () => {
+    expect((await fetchWith({ ENVIRONMENT: "production" })).status).toBe(200);
+  });
+});

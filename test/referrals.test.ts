@@ -1,0 +1,253 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import {
+  call,
+  callJson,
+  expectError,
+  referrerWith,
+  registerUser,
+  tableCounts,
+  uniquePhone,
+  walletBalance,
+} from "./harness";
+
+describe("referral signup", () => {
+  it("credits both sides: +20 to the new user, +50 to the referrer", async () => {
+    const referrer = await registerUser({ name: "Bilal Ahmed" });
+    const referee = await registerUser({ referralCode: referrer.referralCode });
+    expect(await walletBalance(referee.accessToken)).toBe(20);
+    expect(await walletBalance(referrer.accessToken)).toBe(50);
+    const me = await callJson("GET", "/v1/me", undefined, { token: referee.accessToken });
+    expect(me.body.referredBy).toBe(referrer.referralCode);
+  });
+
+  it("pays by tier: 3×50, then 100 each up to 10, then 150", async () => {
+    const referrer = await referrerWith(11);
+    expect(await walletBalance(referrer.accessToken)).toBe(3 * 50 + 7 * 100 + 150);
+    const { body } = await callJson("GET", "/v1/me/referrals?limit=100", undefined, {
+      token: referrer.accessToken,
+    });
+    const points = body.data.map((r: { rewardPoints: number }) => r.rewardPoints).reverse();
+    expect(points).toEqual([50, 50, 50, 100, 100, 100, 100, 100, 100, 100, 150]);
+  });
+
+  it("matches the code case-insensitively", async () => {
+    const referrer = await registerUser();
+    const referee = await registerUser({
+      referralCode: ` ${referrer.referralCode.toLowerCase()} `,
+    });
+    expect(await walletBalance(referee.accessToken)).toBe(20);
+  });
+
+  it("uses the ref cookie when the body has no code", async () => {
+    const referrer = await registerUser();
+    const response = await callJson(
+      "POST",
+      "/v1/auth/register",
+      { name: "Sara Malik", phone: uniquePhone(), password: "correct horse battery" },
+      { headers: { Cookie: `ref=${referrer.referralCode}` } },
+    );
+    expect(response.status).toBe(201);
+    expect(response.body.user.referredBy).toBe(referrer.referralCode);
+    expect(await walletBalance(referrer.accessToken)).toBe(50);
+  });
+
+  it("a code in the body wins over the cookie", async () => {
+    const typed = await registerUser();
+    const cookie = await registerUser();
+    const response = await callJson(
+      "POST",
+      "/v1/auth/register",
+      {
+        name: "Sara Malik",
+        phone: uniquePhone(),
+        password: "correct horse battery",
+        referralCode: typed.referralCode,
+      },
+      { headers: { Cookie: `ref=${cookie.referralCode}` } },
+    );
+    expect(response.body.user.referredBy).toBe(typed.referralCode);
+  });
+
+  it("a stale cookie does not block signup; the user joins unreferred", async () => {
+    const response = await callJson(
+      "POST",
+      "/v1/auth/register",
+      { name: "Sara Malik", phone: uniquePhone(), password: "correct horse battery" },
+      { headers: { Cookie: "ref=ZZZZZZZZ" } },
+    );
+    expect(response.status).toBe(201);
+    expect(response.body.user.referredBy).toBeNull();
+  });
+
+  it("an unknown code is a 422 and creates nothing", async () => {
+    const before = await tableCounts();
+    const response = await callJson("POST", "/v1/auth/register", {
+      name: "Sara Malik",
+      phone: uniquePhone(),
+      password: "correct horse battery",
+      referralCode: "ZZZZZZZZ",
+    });
+    expectError(response, 422, "invalid_referral_code");
+    expect(response.body.error.message).toBe("No referral code ZZZZZZZZ exists.");
+    expect(await tableCounts()).toEqual(before);
+  });
+
+  it("an expired code is a 422 and creates nothing", async () => {
+    const referrer = await registerUser();
+    await env.DB.prepare("update users set referral_code_created_at = 0 where id = ?")
+      .bind(referrer.id)
+      .run();
+    // A program whose codes last 30 days; restored afterwards for the other tests.
+    await env.DB.prepare(
+      `insert into programs (version, rules, created_at)
+       select version + 1, json_set(rules, '$.codeExpiryDays', 30), 0 from programs
+       order by version desc limit 1`,
+    ).run();
+    try {
+      const before = await tableCounts();
+      const response = await callJson("POST", "/v1/auth/register", {
+        name: "Sara Malik",
+        phone: uniquePhone(),
+        password: "correct horse battery",
+        referralCode: referrer.referralCode,
+      });
+      expectError(response, 422, "referral_code_expired");
+      expect(await tableCounts()).toEqual(before);
+      const landing = await callJson("GET", `/v1/referral-codes/${referrer.referralCode}`);
+      expect(landing.body).toMatchObject({ valid: false, expiresAt: "1970-01-31T00:00:00.000Z" });
+    } finally {
+      await env.DB.prepare(
+        "delete from programs where version = (select max(version) from programs)",
+      ).run();
+    }
+  });
+
+  it("every referral remembers the program version it was rewarded under", async () => {
+    const referrer = await registerUser();
+    const referee = await registerUser({ referralCode: referrer.referralCode });
+    const row = await env.DB.prepare(
+      "select program_version, referrer_points, referee_points, ordinal, status from referrals where referee_id = ?",
+    )
+      .bind(referee.id)
+      .first();
+    expect(row).toEqual({
+      program_version: 1,
+      referrer_points: 50,
+      referee_points: 20,
+      ordinal: 1,
+      status: "qualified",
+    });
+  });
+});
+
+describe("GET /v1/me/referrals", () => {
+  it("lists my referrals newest first with masked names and a summary", async () => {
+    const referrer = await registerUser();
+    await registerUser({ name: "Ayesha Khan", referralCode: referrer.referralCode });
+    await registerUser({ name: "Omar Farooq Sheikh", referralCode: referrer.referralCode });
+    const { status, body } = await callJson("GET", "/v1/me/referrals", undefined, {
+      token: referrer.accessToken,
+    });
+    expect(status).toBe(200);
+    expect(body.data).toEqual([
+      {
+        id: expect.stringMatching(/^ref_/),
+        name: "Omar S.",
+        status: "qualified",
+        rewardPoints: 50,
+        source: "direct",
+        createdAt: expect.any(String),
+      },
+      {
+        id: expect.stringMatching(/^ref_/),
+        name: "Ayesha K.",
+        status: "qualified",
+        rewardPoints: 50,
+        source: "direct",
+        createdAt: expect.any(String),
+      },
+    ]);
+    expect(body.nextCursor).toBeNull();
+    expect(body.summary).toEqual({
+      total: 2,
+      qualified: 2,
+      pending: 0,
+      held: 0,
+      rejected: 0,
+      pointsEarned: 100,
+    });
+    expect(JSON.stringify(body)).not.toContain("+92");
+  });
+
+  it("pages with a cursor, without gaps or repeats", async () => {
+    const referrer = await referrerWith(5);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${cursor}` : "?limit=2";
+      const { body } = await callJson("GET", `/v1/me/referrals${query}`, undefined, {
+        token: referrer.accessToken,
+      });
+      expect(body.data.length).toBeLessThanOrEqual(2);
+      expect(body.summary.total).toBe(5);
+      seen.push(...body.data.map((r: { id: string }) => r.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+  });
+
+  it("refuses bad paging parameters", async () => {
+    const user = await registerUser();
+    for (const query of ["?limit=0", "?limit=101", "?limit=abc", "?cursor=garbage"]) {
+      const response = await callJson("GET", `/v1/me/referrals${query}`, undefined, {
+        token: user.accessToken,
+      });
+      expectError(response, 400, "validation_error");
+    }
+  });
+
+  it("shows nobody else's referrals", async () => {
+    const referrer = await referrerWith(2);
+    const stranger = await registerUser();
+    const { body } = await callJson("GET", "/v1/me/referrals", undefined, {
+      token: stranger.accessToken,
+    });
+    expect(body.data).toEqual([]);
+    expect(body.summary.total).toBe(0);
+    expect(referrer.id).not.toBe(stranger.id);
+  });
+});
+
+describe("GET /v1/referral-codes/{code}", () => {
+  it("describes a code for a landing page, case-insensitively", async () => {
+    const referrer = await registerUser({ name: "Ayesha Khan" });
+    const { status, body } = await callJson(
+      "GET",
+      `/v1/referral-codes/${referrer.referralCode.toLowerCase()}`,
+    );
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      code: referrer.referralCode,
+      valid: true,
+      expiresAt: null,
+      referrer: { name: "Ayesha K." },
+    });
+  });
+
+  it("answers 404 for an unknown or malformed code", async () => {
+    expectError(await callJson("GET", "/v1/referral-codes/ZZZZZZZZ"), 404, "not_found");
+    expectError(await callJson("GET", "/v1/referral-codes/0OIL"), 404, "not_found");
+  });
+
+  it("is rate limited per IP", async () => {
+    const ip = "2001:db8::c0de";
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      statuses.push((await call("GET", "/v1/referral-codes/ZZZZZZZZ", undefined, { ip })).status);
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 404)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
+});

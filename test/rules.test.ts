@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import { violatedConstraint } from "../src/db/client";
+import { cursorPosition, encodeCursor, toPage } from "../src/http/pagination";
+import {
+  CODE_ALPHABET,
+  canonicalReferralCode,
+  isWellFormedReferralCode,
+  newCouponCode,
+  newId,
+  newReferralCode,
+} from "../src/lib/ids";
+import { maskName } from "../src/lib/names";
+import { normalizePhone } from "../src/lib/phone";
+import { DAY_MS } from "../src/lib/time";
+import { requestFingerprint } from "../src/platform/idempotency";
+import {
+  codeExpiresAt,
+  type ProgramRules,
+  ProgramRulesSchema,
+  planReferralSignup,
+  pointsExpireAt,
+  referrerPointsFor,
+  tierStanding,
+} from "../src/program/rules";
+import { expiringSoon } from "../src/wallet/service";
+
+const defaultRules: ProgramRules = {
+  refereeBonus: 20,
+  referrerTiers: [
+    { fromReferral: 1, points: 50 },
+    { fromReferral: 4, points: 100 },
+    { fromReferral: 11, points: 150 },
+  ],
+  qualification: "signup",
+  pointsExpiryDays: 365,
+  codeExpiryDays: null,
+};
+
+describe("reward tiers", () => {
+  it("pays 50 for referrals 1–3, 100 for 4–10 and 150 from 11 on", () => {
+    const points = Array.from({ length: 13 }, (_, i) =>
+      referrerPointsFor(i + 1, defaultRules.referrerTiers),
+    );
+    expect(points).toEqual([50, 50, 50, 100, 100, 100, 100, 100, 100, 100, 150, 150, 150]);
+  });
+
+  it("ten referrals earn exactly 3×50 + 7×100", () => {
+    const total = Array.from({ length: 10 }, (_, i) =>
+      referrerPointsFor(i + 1, defaultRules.referrerTiers),
+    ).reduce((a, b) => a + b, 0);
+    expect(total).toBe(850);
+  });
+
+  it("tells where a referrer stands and where the next tier starts", () => {
+    expect(tierStanding(0, defaultRules.referrerTiers)).toEqual({ current: 1, nextAt: 4 });
+    expect(tierStanding(2, defaultRules.referrerTiers)).toEqual({ current: 1, nextAt: 4 });
+    expect(tierStanding(3, defaultRules.referrerTiers)).toEqual({ current: 2, nextAt: 11 });
+    expect(tierStanding(10, defaultRules.referrerTiers)).toEqual({ current: 3, nextAt: null });
+  });
+
+  it("plans a signup: the next ordinal, both sides' points and their expiry", () => {
+    const now = Date.UTC(2026, 0, 1);
+    expect(planReferralSignup(3, { version: 1, rules: defaultRules }, now)).toEqual({
+      ordinal: 4,
+      status: "qualified",
+      referrerPoints: 100,
+      refereePoints: 20,
+      pointsExpireAt: now + 365 * DAY_MS,
+    });
+  });
+});
+
+describe("program rules schema", () => {
+  it("accepts the default program", () => {
+    expect(ProgramRulesSchema.parse(defaultRules)).toEqual(defaultRules);
+  });
+
+  it("refuses tiers that do not start at referral 1", () => {
+    const rules = { ...defaultRules, referrerTiers: [{ fromReferral: 2, points: 50 }] };
+    expect(ProgramRulesSchema.safeParse(rules).success).toBe(false);
+  });
+
+  it("refuses tiers out of order and negative points", () => {
+    const unordered = [
+      { fromReferral: 1, points: 50 },
+      { fromReferral: 11, points: 150 },
+      { fromReferral: 4, points: 100 },
+    ];
+    expect(
+      ProgramRulesSchema.safeParse({ ...defaultRules, referrerTiers: unordered }).success,
+    ).toBe(false);
+    const negative = { ...defaultRules, refereeBonus: -1 };
+    expect(ProgramRulesSchema.safeParse(negative).success).toBe(false);
+  });
+});
+
+describe("expiry", () => {
+  it("points expire after the program's days; never when it says null", () => {
+    expect(pointsExpireAt(1000, defaultRules)).toBe(1000 + 365 * DAY_MS);
+    expect(pointsExpireAt(1000, { ...defaultRules, pointsExpiryDays: null })).toBeNull();
+  });
+
+  it("codes do not expire by default, and do after codeExpiryDays when set", () => {
+    expect(codeExpiresAt(1000, defaultRules)).toBeNull();
+    expect(codeExpiresAt(1000, { ...defaultRules, codeExpiryDays: 30 })).toBe(1000 + 30 * DAY_MS);
+  });
+
+  it("shows no more points as expiring than the balance holds, soonest first", () => {
+    const credits = [
+      { points: 50, expiresAt: 10 },
+      { points: 100, expiresAt: 20 },
+      { points: 150, expiresAt: 30 },
+    ];
+    expect(expiringSoon(120, credits)).toEqual([
+      { points: 50, expiresAt: 10 },
+      { points: 70, expiresAt: 20 },
+    ]);
+    expect(expiringSoon(0, credits)).toEqual([]);
+  });
+});
+
+describe("names", () => {
+  it("masks to first name and last initial", () => {
+    expect(maskName("Ayesha Khan")).toBe("Ayesha K.");
+    expect(maskName("  muhammad  ali   jinnah ")).toBe("muhammad J.");
+    expect(maskName("Cher")).toBe("Cher");
+    expect(maskName("Zoë Ørsted")).toBe("Zoë Ø.");
+  });
+});
+
+describe("ids and codes", () => {
+  it("prefixes ids and sorts them by creation time", () => {
+    const earlier = newId("usr", Date.UTC(2026, 0, 1));
+    const later = newId("usr", Date.UTC(2026, 0, 2));
+    expect(earlier).toMatch(/^usr_[0-9a-z]{24}$/);
+    expect(earlier < later).toBe(true);
+  });
+
+  it("makes 8-character referral codes without look-alikes", () => {
+    for (let i = 0; i < 200; i++) {
+      const code = newReferralCode();
+      expect(code).toHaveLength(8);
+      expect([...code].every((c) => CODE_ALPHABET.includes(c))).toBe(true);
+    }
+    expect(CODE_ALPHABET).not.toMatch(/[01OIL]/);
+  });
+
+  it("matches codes case-insensitively and refuses malformed ones", () => {
+    expect(canonicalReferralCode(" k7qm2xrp ")).toBe("K7QM2XRP");
+    expect(isWellFormedReferralCode("K7QM2XRP")).toBe(true);
+    expect(isWellFormedReferralCode("K7QM0XRP")).toBe(false);
+    expect(isWellFormedReferralCode("K7Q")).toBe(false);
+  });
+
+  it("makes coupon codes of four groups of four", () => {
+    const codes = new Set(Array.from({ length: 500 }, newCouponCode));
+    expect(codes.size).toBe(500);
+    for (const code of codes) expect(code).toMatch(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/);
+  });
+});
+
+describe("phones", () => {
+  it("normalizes spellings of one number to one E.164 string", () => {
+    const spellings = [
+      "+923001234567",
+      "+92 300 1234567",
+      "+92-300-123-4567",
+      "+92 (300) 123-4567",
+    ];
+    expect(new Set(spellings.map((s) => normalizePhone(s)))).toEqual(new Set(["+923001234567"]));
+  });
+
+  it("reads national spellings only with a default country", () => {
+    expect(normalizePhone("0300 1234567")).toBeNull();
+    expect(normalizePhone("0300 1234567", "PK")).toBe("+923001234567");
+  });
+
+  it("refuses what is not a phone number", () => {
+    for (const input of ["", "hello", "+1", "+92300", "+9230012345678901"]) {
+      expect(normalizePhone(input)).toBeNull();
+    }
+  });
+});
+
+describe("pagination", () => {
+  it("round-trips a cursor and refuses a foreign one", () => {
+    expect(cursorPosition(encodeCursor(42), "number")).toBe(42);
+    expect(cursorPosition(encodeCursor("rdm_x"), "string")).toBe("rdm_x");
+    expect(cursorPosition(undefined, "number")).toBeUndefined();
+    expect(() => cursorPosition("not-a-cursor", "number")).toThrow(/cursor/);
+    expect(() => cursorPosition(encodeCursor("a"), "number")).toThrow(/cursor/);
+  });
+
+  it("trims the look-ahead row into a cursor", () => {
+    expect(toPage([1, 2, 3], 2, (n) => n)).toEqual({ rows: [1, 2], nextCursor: encodeCursor(2) });
+    expect(toPage([1, 2], 2, (n) => n)).toEqual({ rows: [1, 2], nextCursor: null });
+  });
+});
+
+describe("idempotency fingerprints", () => {
+  it("ignore key order but not values", async () => {
+    const a = await requestFingerprint({ rewardId: "x", note: { b: 1, a: 2 } });
+    const b = await requestFingerprint({ note: { a: 2, b: 1 }, rewardId: "x" });
+    const c = await requestFingerprint({ rewardId: "y" });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+});
+
+describe("constraint names from D1 errors", () => {
+  it("reads unique and check constraints, including from a cause", () => {
+    const unique = new Error("D1_ERROR: UNIQUE constraint failed: users.phone: SQLITE_CONSTRAINT");
+    expect(violatedConstraint(unique)).toBe("users.phone");
+    const pair = new Error(
+      "UNIQUE constraint failed: referrals.referrer_id, referrals.ordinal: SQLITE_CONSTRAINT",
+    );
+    expect(violatedConstraint(pair)).toBe("referrals.referrer_id, referrals.ordinal");
+    const wrapped = new Error("Failed query", {
+      cause: new Error("CHECK constraint failed: wallets_balance_check: SQLITE_CONSTRAINT"),
+    });
+    expect(violatedConstraint(wrapped)).toBe("wallets_balance_check");
+    expect(violatedConstraint(new Error("network down"))).toBeNull();
+  });
+});

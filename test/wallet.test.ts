@@ -1,0 +1,131 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { callJson, expectError, referrerWith, registerUser } from "./harness";
+
+const DAY = 86_400_000;
+
+describe("GET /v1/me/wallet", () => {
+  it("starts empty", async () => {
+    const user = await registerUser();
+    const { status, body } = await callJson("GET", "/v1/me/wallet", undefined, {
+      token: user.accessToken,
+    });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      balance: 0,
+      pending: 0,
+      lifetimeEarned: 0,
+      lifetimeRedeemed: 0,
+      expiring: [],
+    });
+  });
+
+  it("sums the ledger and shows what expires in the next 30 days", async () => {
+    const referrer = await referrerWith(2);
+    // Age the first credit so that it expires in 10 days (the ledger itself is append-only,
+    // so this test edits it with the guard trigger lifted and restored).
+    await env.DB.batch([
+      env.DB.prepare("drop trigger ledger_entries_no_update"),
+      env.DB.prepare(
+        "update ledger_entries set expires_at = ? where seq = (select min(seq) from ledger_entries where user_id = ?)",
+      ).bind(Date.now() + 10 * DAY, referrer.id),
+      env.DB.prepare(
+        `create trigger ledger_entries_no_update before update on ledger_entries
+         begin select raise(abort, 'ledger_entries is append-only'); end`,
+      ),
+    ]);
+    const { body } = await callJson("GET", "/v1/me/wallet", undefined, {
+      token: referrer.accessToken,
+    });
+    expect(body).toMatchObject({ balance: 100, lifetimeEarned: 100, lifetimeRedeemed: 0 });
+    expect(body.expiring).toEqual([{ points: 50, expiresAt: expect.any(String) }]);
+    const days = (Date.parse(body.expiring[0].expiresAt) - Date.now()) / DAY;
+    expect(days).toBeGreaterThan(9.9);
+    expect(days).toBeLessThan(10.1);
+  });
+});
+
+describe("GET /v1/me/wallet/transactions", () => {
+  it("lists entries newest first with a running balance", async () => {
+    const referrer = await referrerWith(4);
+    const { body } = await callJson("GET", "/v1/me/wallet/transactions", undefined, {
+      token: referrer.accessToken,
+    });
+    expect(body.nextCursor).toBeNull();
+    expect(body.data.map((t: { points: number }) => t.points)).toEqual([100, 50, 50, 50]);
+    expect(body.data.map((t: { balanceAfter: number }) => t.balanceAfter)).toEqual([
+      250, 150, 100, 50,
+    ]);
+    expect(body.data[0]).toEqual({
+      id: expect.stringMatching(/^txn_/),
+      type: "referral_reward",
+      points: 100,
+      balanceAfter: 250,
+      description: "Referral #4 joined with your code",
+      createdAt: expect.any(String),
+      expiresAt: expect.any(String),
+    });
+    const earned = Date.parse(body.data[0].createdAt);
+    expect(Date.parse(body.data[0].expiresAt) - earned).toBe(365 * DAY);
+  });
+
+  it("pages through the whole ledger", async () => {
+    const referrer = await referrerWith(5);
+    const first = await callJson("GET", "/v1/me/wallet/transactions?limit=3", undefined, {
+      token: referrer.accessToken,
+    });
+    expect(first.body.data).toHaveLength(3);
+    const second = await callJson(
+      "GET",
+      `/v1/me/wallet/transactions?limit=3&cursor=${first.body.nextCursor}`,
+      undefined,
+      { token: referrer.accessToken },
+    );
+    expect(second.body.data).toHaveLength(2);
+    expect(second.body.nextCursor).toBeNull();
+    const balances = [...first.body.data, ...second.body.data].map(
+      (t: { balanceAfter: number }) => t.balanceAfter,
+    );
+    expect(balances).toEqual([350, 250, 150, 100, 50]);
+  });
+
+  it("refuses a foreign cursor", async () => {
+    const user = await registerUser();
+    const response = await callJson(
+      "GET",
+      "/v1/me/wallet/transactions?cursor=InJkbV94Ig",
+      undefined,
+      {
+        token: user.accessToken,
+      },
+    );
+    expectError(response, 400, "validation_error");
+  });
+});
+
+describe("the ledger in the database", () => {
+  it("refuses updates and deletes", async () => {
+    const referrer = await referrerWith(1);
+    await expect(
+      env.DB.prepare("update ledger_entries set points = 5000 where user_id = ?")
+        .bind(referrer.id)
+        .run(),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      env.DB.prepare("delete from ledger_entries where user_id = ?").bind(referrer.id).run(),
+    ).rejects.toThrow(/append-only/);
+  });
+
+  it("refuses an entry that would overdraw a wallet, or whose balance_after lies", async () => {
+    const user = await registerUser();
+    const insert = (points: number, balanceAfter: number) =>
+      env.DB.prepare(
+        `insert into ledger_entries (id, user_id, type, points, balance_after, description, created_at)
+         values (?, ?, 'adjustment', ?, ?, 'test', 0)`,
+      )
+        .bind(crypto.randomUUID(), user.id, points, balanceAfter)
+        .run();
+    await expect(insert(-10, 0)).rejects.toThrow(/CHECK constraint failed|balance_after/);
+    await expect(insert(10, 999)).rejects.toThrow(/balance_after does not match/);
+  });
+});
