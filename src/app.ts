@@ -7,9 +7,10 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { ZodError } from "zod";
 import { ConfigError, loadConfig } from "./config";
-import { createDb, type D1Meter, meteredD1 } from "./db/client";
+import { createDb, meteredD1 } from "./db/client";
 import type { AppEnv } from "./env";
 import { ApiError, type ErrorCode, errorBody } from "./errors";
+import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
 
 function validationError(error: ZodError): ApiError {
   return new ApiError("validation_error", "The request is not valid.", {
@@ -59,17 +60,16 @@ export function newApp() {
   app.use(async (c, next) => {
     const config = loadConfig(c.env);
     c.set("config", config);
-    if (!config.d1Metrics) {
+    if (!config.benchMetrics) {
+      c.set("metrics", null);
       c.set("db", createDb(c.env.DB));
       return next();
     }
-    const meter: D1Meter = { queries: 0, rowsRead: 0, rowsWritten: 0 };
-    c.set("db", createDb(meteredD1(c.env.DB, meter)));
+    const metrics = newRequestMetrics();
+    c.set("metrics", metrics);
+    c.set("db", createDb(meteredD1(c.env.DB, metrics)));
     await next();
-    c.header(
-      "X-D1-Rows",
-      `queries=${meter.queries};read=${meter.rowsRead};written=${meter.rowsWritten}`,
-    );
+    for (const [name, value] of Object.entries(metricsHeaders(metrics))) c.header(name, value);
   });
   app.use(
     cors({

@@ -35,7 +35,7 @@ const configSchema = z.object({
     .regex(/^([A-Z]{2})?$/, "must be an ISO 3166 alpha-2 country code")
     .default("")
     .transform((value) => value || undefined),
-  d1Metrics: z
+  benchMetrics: z
     .string()
     .optional()
     .transform((value) => value === "1"),
@@ -67,7 +67,7 @@ export function loadConfig(env: Bindings): Config {
     eventsApiKey: env.EVENTS_API_KEY,
     adminPhones: env.ADMIN_PHONES,
     defaultPhoneCountry: env.DEFAULT_PHONE_COUNTRY,
-    d1Metrics: env.D1_METRICS,
+    benchMetrics: env.BENCH_METRICS,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues

@@ -1,6 +1,7 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Config } from "./config";
 import type * as schema from "./db/schema";
+import type { RequestMetrics } from "./platform/metrics";
 
 /**
  * The Worker's bindings: what wrangler.toml declares (generated into
@@ -10,8 +11,8 @@ import type * as schema from "./db/schema";
 export interface Bindings extends WranglerBindings {
   ACCESS_TOKEN_SECRET?: string;
   EVENTS_API_KEY?: string;
-  /** Set only by the benchmark: adds an X-D1-Rows header with rows read/written. */
-  D1_METRICS?: string;
+  /** Set only by the benchmark: X-D1-Rows and Server-Timing headers on every response. */
+  BENCH_METRICS?: string;
 }
 
 export type Database = DrizzleD1Database<typeof schema>;
@@ -28,6 +29,7 @@ export interface Variables {
   config: Config;
   db: Database;
   auth: AuthContext;
+  metrics: RequestMetrics | null;
 }
 
 export interface AppEnv {

@@ -84,7 +84,12 @@ const me = createRoute({
 });
 
 function authDeps(c: Context<AppEnv>) {
-  return { db: c.var.db, config: c.var.config, rateLimiter: kvRateLimiter(c.env.KV) };
+  return {
+    db: c.var.db,
+    config: c.var.config,
+    rateLimiter: kvRateLimiter(c.env.KV, (work) => c.executionCtx.waitUntil(work)),
+    metrics: c.var.metrics,
+  };
 }
 
 export function registerAuthRoutes(app: App) {

@@ -6,6 +6,7 @@ import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
 import { normalizePhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
+import { type RequestMetrics, timed } from "../platform/metrics";
 import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
 import { referredSignupWrites, resolveReferralCode } from "../referrals/service";
 import {
@@ -36,6 +37,7 @@ export interface AuthDeps {
   db: Database;
   config: Config;
   rateLimiter: RateLimiter;
+  metrics: RequestMetrics | null;
 }
 
 export interface Tokens {
@@ -104,17 +106,21 @@ export async function registerUser(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
-  await deps.rateLimiter.assertWithin(authLimits.registerPerIp, input.ip);
-  await deps.rateLimiter.hit(authLimits.registerPerIp, input.ip);
+  await deps.rateLimiter.consume(authLimits.registerPerIp, input.ip);
 
-  const passwordHash = await hashPassword(input.password, config.bcryptCost);
+  // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
+  const firstLookup = referrerFor(db, input.referral, Date.now());
+  firstLookup.catch(() => {});
+  const passwordHash = await timed(deps.metrics, "hash", () =>
+    hashPassword(input.password, config.bcryptCost),
+  );
   const userId = newId("usr");
   const sessionId = newId("ses");
   const role = roleFor(phone, "user", config);
 
   for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
     const now = Date.now();
-    const referrer = await referrerFor(db, input.referral, now);
+    const referrer = await (attempt === 1 ? firstLookup : referrerFor(db, input.referral, now));
     const referralCode = newReferralCode();
     const refresh = await newRefreshToken(config, now);
     const newUser = {
@@ -179,18 +185,20 @@ export async function logIn(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config, rateLimiter } = deps;
   const phone = requirePhone(input.phone, config);
-  await rateLimiter.assertWithin(authLimits.loginFailuresPerPhone, phone);
-  await rateLimiter.assertWithin(authLimits.loginFailuresPerIp, input.ip);
+  await Promise.all([
+    rateLimiter.assertWithin(authLimits.loginFailuresPerPhone, phone),
+    rateLimiter.assertWithin(authLimits.loginFailuresPerIp, input.ip),
+  ]);
 
   const found = await findUserByPhone(db, phone);
-  const passwordMatches = found
-    ? await verifyPassword(input.password, found.passwordHash)
-    : await verifyAgainstDecoy(input.password, config.bcryptCost);
+  const passwordMatches = await timed(deps.metrics, "hash", () =>
+    found
+      ? verifyPassword(input.password, found.passwordHash)
+      : verifyAgainstDecoy(input.password, config.bcryptCost),
+  );
   if (!found || !passwordMatches) {
-    await Promise.all([
-      rateLimiter.hit(authLimits.loginFailuresPerPhone, phone),
-      rateLimiter.hit(authLimits.loginFailuresPerIp, input.ip),
-    ]);
+    rateLimiter.hit(authLimits.loginFailuresPerPhone, phone);
+    rateLimiter.hit(authLimits.loginFailuresPerIp, input.ip);
     throw new ApiError("invalid_credentials", "The phone number or password is wrong.");
   }
 

@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { Database } from "../env";
+import type { RequestMetrics } from "../platform/metrics";
 import * as schema from "./schema";
 
 export function createDb(d1: D1Database): Database {
@@ -25,43 +26,44 @@ function errorText(error: unknown): string {
   return `${error.message}${cause}`;
 }
 
-/** Rows read and written by every D1 statement of one request (benchmark instrumentation). */
-export interface D1Meter {
-  queries: number;
-  rowsRead: number;
-  rowsWritten: number;
-}
-
 /**
  * Wraps the D1 binding so that each statement's `meta` is added to `meter`. Only the
- * benchmark turns this on (D1_METRICS=1): `raw()` carries no meta, so here it runs as
+ * benchmark turns this on (BENCH_METRICS=1): `raw()` carries no meta, so here it runs as
  * `all()` and is turned back into arrays, which is right for our queries (no duplicate
  * column names) but not a general replacement.
  */
-export function meteredD1(d1: D1Database, meter: D1Meter): D1Database {
+export function meteredD1(d1: D1Database, meter: RequestMetrics): D1Database {
   const real = new WeakMap<object, D1PreparedStatement>();
-  const record = (meta: D1Meta) => {
-    meter.queries += 1;
-    meter.rowsRead += meta.rows_read ?? 0;
-    meter.rowsWritten += meta.rows_written ?? 0;
+  const measure = async <T>(work: () => Promise<T>, metaOf: (result: T) => D1Meta[]) => {
+    const start = performance.now();
+    const result = await work();
+    meter.spans.d1 = (meter.spans.d1 ?? 0) + (performance.now() - start);
+    for (const meta of metaOf(result)) {
+      meter.queries += 1;
+      meter.rowsRead += meta.rows_read ?? 0;
+      meter.rowsWritten += meta.rows_written ?? 0;
+    }
+    return result;
   };
   const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
     const wrapper = {
       bind: (...values: unknown[]) => wrap(statement.bind(...values)),
       first: statement.first.bind(statement),
-      run: async () => {
-        const result = await statement.run();
-        record(result.meta);
-        return result;
-      },
-      all: async () => {
-        const result = await statement.all();
-        record(result.meta);
-        return result;
-      },
+      run: () =>
+        measure(
+          () => statement.run(),
+          (result) => [result.meta],
+        ),
+      all: () =>
+        measure(
+          () => statement.all(),
+          (result) => [result.meta],
+        ),
       raw: async () => {
-        const result = await statement.all<Record<string, unknown>>();
-        record(result.meta);
+        const result = await measure(
+          () => statement.all<Record<string, unknown>>(),
+          (all) => [all.meta],
+        );
         return result.results.map((row) => Object.values(row));
       },
     } as unknown as D1PreparedStatement;
@@ -70,10 +72,12 @@ export function meteredD1(d1: D1Database, meter: D1Meter): D1Database {
   };
   return {
     prepare: (query: string) => wrap(d1.prepare(query)),
-    batch: async (statements: D1PreparedStatement[]) => {
-      const results = await d1.batch(statements.map((s) => real.get(s) ?? s));
-      for (const result of results) record(result.meta);
-      return results;
+    batch: (statements: D1PreparedStatement[]) => {
+      meter.batches += 1;
+      return measure(
+        () => d1.batch(statements.map((s) => real.get(s) ?? s)),
+        (results) => results.map((result) => result.meta),
+      );
     },
     exec: d1.exec.bind(d1),
     withSession: d1.withSession.bind(d1),

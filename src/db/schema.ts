@@ -180,6 +180,8 @@ export const ledgerEntries = sqliteTable(
   (t) => [
     uniqueIndex("ledger_entries_id_unique").on(t.id),
     index("ledger_entries_user_seq_idx").on(t.userId, t.seq),
+    // The wallet's "expiring soon" read touches only the credits in its window.
+    index("ledger_entries_user_expiry_idx").on(t.userId, t.expiresAt),
     check("ledger_entries_points_check", sql`${t.points} <> 0`),
     check("ledger_entries_balance_after_check", sql`${t.balanceAfter} >= 0`),
     check(

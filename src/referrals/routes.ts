@@ -99,10 +99,8 @@ export function registerReferralRoutes(app: App) {
   });
 
   app.openapi(getReferralCode, async (c) => {
-    const limiter = kvRateLimiter(c.env.KV);
-    const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await limiter.assertWithin(codeLookupsPerIp, ip);
-    await limiter.hit(codeLookupsPerIp, ip);
+    const limiter = kvRateLimiter(c.env.KV, (work) => c.executionCtx.waitUntil(work));
+    await limiter.consume(codeLookupsPerIp, clientIp(c.req.header("CF-Connecting-IP")));
     const described = await describeReferralCode(c.var.db, c.req.valid("param").code, Date.now());
     return c.json({ ...described, expiresAt: toIsoOrNull(described.expiresAt) }, 200);
   });

@@ -1,0 +1,1 @@
+CREATE INDEX `ledger_entries_user_expiry_idx` ON `ledger_entries` (`user_id`,`expires_at`);
