@@ -102,8 +102,10 @@ async function timedRequest(path, init = {}) {
       .filter(Boolean)
       .map((kv) => kv.split("=").map((x, i) => (i ? Number(x) : x))),
   );
-  const hash = /hash;dur=([\d.]+)/.exec(response.headers.get("Server-Timing") ?? "")?.[1];
-  return { status: response.status, ms, rows, hashMs: hash ? Number(hash) : null, body };
+  const timing = response.headers.get("Server-Timing") ?? "";
+  const span = (name) =>
+    Number(new RegExp(`${name};dur=([\\d.]+)`).exec(timing)?.[1] ?? Number.NaN);
+  return { status: response.status, ms, rows, hashMs: span("hash"), d1Ms: span("d1"), body };
 }
 
 const pct = (values, p) => {
@@ -121,13 +123,15 @@ async function series(name, n, makeRequest, expectStatus) {
   }
   const ms = samples.map((s) => s.ms);
   const last = samples.at(-1).rows;
-  const hashes = samples.map((s) => s.hashMs).filter((x) => x !== null);
+  const hashes = samples.map((s) => s.hashMs).filter((x) => !Number.isNaN(x));
+  const d1 = samples.map((s) => s.d1Ms).filter((x) => !Number.isNaN(x));
   return {
     name,
     n,
     p50: r2(pct(ms, 50)),
     p99: r2(pct(ms, 99)),
     hashP50: hashes.length ? r2(pct(hashes, 50)) : null,
+    d1P50: d1.length ? r2(pct(d1, 50)) : null,
     batches: last.batches ?? 0,
     queries: last.queries ?? 0,
     rowsRead: last.read ?? 0,
@@ -324,12 +328,16 @@ async function main() {
     console.log("|---|---|---|---|---|---|---|---|---|");
     for (const r of rows) {
       console.log(
-        `| ${r.name} | ${r.n} | ${r.p50} | ${r.p99} | ${r.hashP50 ?? "–"} | ${r.batches} | ${r.queries} | ${r.rowsRead} | ${r.rowsWritten} |`,
+        `| ${r.name} | ${r.n} | ${r.p50} | ${r.p99} | ${r.hashP50 ?? "–"} | ${r.d1P50 ?? "–"} | ${r.batches} | ${r.queries} | ${r.rowsRead} | ${r.rowsWritten} |`,
       );
     }
     const signup = rows.find((r) => r.name.startsWith("POST /v1/auth/register"));
+    const health = rows[0];
+    const share = Math.round((100 * signup.hashP50) / signup.p50);
+    const rest = r2(signup.p50 - signup.hashP50 - health.p50);
     console.log(
-      `\nSignup p50 ${signup.p50} ms, of which hashing ${signup.hashP50} ms (${Math.round((100 * signup.hashP50) / signup.p50)}%); non-hash ${r2(signup.p50 - signup.hashP50)} ms.`,
+      `\nSignup p50 ${signup.p50} ms: hashing ${signup.hashP50} ms (${share}%), D1 ${signup.d1P50} ms; ` +
+        `${rest} ms beyond hashing and the ${health.p50} ms a bare /health costs here.`,
     );
     console.log("\nThroughput (autocannon, 8 connections, 5 s):\n");
     console.log("| path | req/s | p50 ms | p99 ms | vs /health |");
