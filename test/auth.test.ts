@@ -133,6 +133,20 @@ describe("register — errors", () => {
     expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
     expect(statuses[20]).toBe(429);
   });
+
+  it("limits attempts per phone, from any IP", async () => {
+    const phone = uniquePhone();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await call("POST", "/v1/auth/register", {
+        name: "Twin",
+        phone,
+        password: PASSWORD,
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 429]);
+  });
 });
 
 describe("login", () => {

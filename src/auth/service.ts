@@ -29,6 +29,7 @@ import { issueAccessToken } from "./tokens";
 
 export const authLimits = {
   registerPerIp: { name: "register-ip", limit: 20, windowSeconds: 3600 },
+  registerPerPhone: { name: "register-phone", limit: 5, windowSeconds: 3600 },
   loginFailuresPerPhone: { name: "login-fail-phone", limit: 5, windowSeconds: 900 },
   loginFailuresPerIp: { name: "login-fail-ip", limit: 30, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
@@ -106,7 +107,10 @@ export async function registerUser(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
-  await deps.rateLimiter.consume(authLimits.registerPerIp, input.ip);
+  await Promise.all([
+    deps.rateLimiter.consume(authLimits.registerPerIp, input.ip),
+    deps.rateLimiter.consume(authLimits.registerPerPhone, phone),
+  ]);
 
   // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
   const firstLookup = referrerFor(db, input.referral, Date.now());
