@@ -14,6 +14,12 @@ export default defineConfig(async () => {
             // Test-only secrets: random per run, never a built-in default of the code.
             ACCESS_TOKEN_SECRET: crypto.randomUUID() + crypto.randomUUID(),
             EVENTS_API_KEY: crypto.randomUUID() + crypto.randomUUID(),
+            IP_HASH_SALT: crypto.randomUUID() + crypto.randomUUID(),
+            // Invites go to a webhook that tests intercept (an outbound HTTP call, not the platform).
+            INVITE_SENDER: "webhook",
+            INVITE_WEBHOOK_URL: "https://hooks.test/invites",
+            INVITE_WEBHOOK_SECRET: "webhook-secret-of-at-least-32-bytes!!",
+            LEADERBOARD_CACHE_SECONDS: "0",
             // bcrypt's minimum cost keeps hundreds of signups fast; cost 10 is benchmarked.
             BCRYPT_COST: "4",
             PUBLIC_BASE_URL: "https://api.test",

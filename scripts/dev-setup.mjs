@@ -14,6 +14,7 @@ if (existsSync(file)) {
       "# Made by `npm run setup` for local development only. Never commit.",
       `ACCESS_TOKEN_SECRET=${secret()}`,
       `EVENTS_API_KEY=${secret()}`,
+      `IP_HASH_SALT=${secret()}`,
       "",
     ].join("\n"),
   );

@@ -12,6 +12,13 @@ import type { AppEnv } from "./env";
 import { ApiError, type ErrorCode, errorBody } from "./errors";
 import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
 
+const BOOKMARK_HEADER = "X-D1-Bookmark";
+
+/** A bookmark as D1 makes them (hex groups); anything else is ignored, not an error. */
+function bookmarkFrom(header: string | undefined): string | null {
+  return header && /^[0-9a-f]+(-[0-9a-f]+)*$/i.test(header) && header.length <= 128 ? header : null;
+}
+
 function validationError(error: ZodError): ApiError {
   return new ApiError("validation_error", "The request is not valid.", {
     details: error.issues.map((issue) => ({
@@ -60,23 +67,35 @@ export function newApp() {
   app.use(async (c, next) => {
     const config = loadConfig(c.env);
     c.set("config", config);
-    if (!config.benchMetrics) {
-      c.set("metrics", null);
-      c.set("db", createDb(c.env.DB));
-      return next();
-    }
-    const metrics = newRequestMetrics();
+    // A D1 session per request: reads may be served by a nearby replica, and a client that
+    // sends back the bookmark of its last response reads its own writes.
+    const session = c.env.DB.withSession(
+      bookmarkFrom(c.req.header(BOOKMARK_HEADER)) ??
+        (c.req.method === "GET" ? "first-unconstrained" : "first-primary"),
+    );
+    const metrics = config.benchMetrics ? newRequestMetrics() : null;
     c.set("metrics", metrics);
-    c.set("db", createDb(meteredD1(c.env.DB, metrics)));
+    c.set("db", createDb(metrics ? meteredD1(session, metrics) : session));
     await next();
-    for (const [name, value] of Object.entries(metricsHeaders(metrics))) c.header(name, value);
+    const bookmark = session.getBookmark();
+    if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+    if (metrics) {
+      for (const [name, value] of Object.entries(metricsHeaders(metrics))) c.header(name, value);
+    }
   });
   app.use(
     cors({
       origin: (origin, c: Context<AppEnv>) =>
         c.var.config.corsOrigins.includes(origin) ? origin : null,
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Device-Id"],
-      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "Idempotency-Key",
+        "X-Device-Id",
+        BOOKMARK_HEADER,
+      ],
+      exposeHeaders: ["X-Request-Id", "Retry-After", BOOKMARK_HEADER],
+      credentials: true,
       maxAge: 600,
     }),
   );

@@ -19,6 +19,28 @@ const secret = (name: string) =>
       message: `${name} must be at least 32 bytes`,
     });
 
+/** How invites are delivered: the log locally, a team's webhook, or Twilio (SMS) + Resend (email). */
+const inviteDeliverySchema = z.discriminatedUnion("sender", [
+  z.object({ sender: z.literal("log") }),
+  z.object({
+    sender: z.literal("webhook"),
+    url: z.url({ error: "INVITE_WEBHOOK_URL must be a URL" }),
+    secret: secret("INVITE_WEBHOOK_SECRET"),
+  }),
+  z.object({
+    sender: z.literal("providers"),
+    twilio: z.object({
+      accountSid: z.string({ error: "TWILIO_ACCOUNT_SID is not set" }).min(1),
+      authToken: z.string({ error: "TWILIO_AUTH_TOKEN is not set" }).min(1),
+      from: z.string({ error: "TWILIO_FROM is not set" }).min(1),
+    }),
+    resend: z.object({
+      apiKey: z.string({ error: "RESEND_API_KEY is not set" }).min(1),
+      from: z.string({ error: "EMAIL_FROM is not set" }).min(3),
+    }),
+  }),
+]);
+
 const configSchema = z.object({
   environment: z.enum(["development", "test", "production", "staging"]),
   publicBaseUrl: z.url().transform((url) => url.replace(/\/+$/, "")),
@@ -29,6 +51,11 @@ const configSchema = z.object({
   refreshTokenTtlDays: z.coerce.number().int().min(1).max(365).default(30),
   bcryptCost: z.coerce.number().int().min(4).max(14).default(10),
   eventsApiKey: secret("EVENTS_API_KEY"),
+  /** Salt for hashing client IPs: clicks and fraud checks compare hashes, never raw IPs. */
+  ipHashSalt: secret("IP_HASH_SALT"),
+  /** How long the public leaderboard is cached at the edge; 0 turns the cache off. */
+  leaderboardCacheSeconds: z.coerce.number().int().min(0).max(3600).default(30),
+  inviteDelivery: inviteDeliverySchema,
   adminPhones: csv,
   defaultPhoneCountry: z
     .string()
@@ -65,6 +92,19 @@ export function loadConfig(env: Bindings): Config {
     refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
     bcryptCost: env.BCRYPT_COST,
     eventsApiKey: env.EVENTS_API_KEY,
+    ipHashSalt: env.IP_HASH_SALT,
+    leaderboardCacheSeconds: env.LEADERBOARD_CACHE_SECONDS,
+    inviteDelivery: {
+      sender: env.INVITE_SENDER || "log",
+      url: env.INVITE_WEBHOOK_URL,
+      secret: env.INVITE_WEBHOOK_SECRET,
+      twilio: {
+        accountSid: env.TWILIO_ACCOUNT_SID,
+        authToken: env.TWILIO_AUTH_TOKEN,
+        from: env.TWILIO_FROM,
+      },
+      resend: { apiKey: env.RESEND_API_KEY, from: env.EMAIL_FROM },
+    },
     adminPhones: env.ADMIN_PHONES,
     defaultPhoneCountry: env.DEFAULT_PHONE_COUNTRY,
     benchMetrics: env.BENCH_METRICS,

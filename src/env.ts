@@ -11,6 +11,10 @@ import type { RequestMetrics } from "./platform/metrics";
 export interface Bindings extends WranglerBindings {
   ACCESS_TOKEN_SECRET?: string;
   EVENTS_API_KEY?: string;
+  IP_HASH_SALT?: string;
+  INVITE_WEBHOOK_SECRET?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  RESEND_API_KEY?: string;
   /** Set only by the benchmark: X-D1-Rows and Server-Timing headers on every response. */
   BENCH_METRICS?: string;
 }

@@ -14,6 +14,7 @@ export const errorStatus = {
   not_found: 404,
   phone_taken: 409,
   idempotency_in_progress: 409,
+  invite_already_sent: 409,
   invalid_referral_code: 422,
   referral_code_expired: 422,
   self_referral: 422,

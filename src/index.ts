@@ -1,8 +1,15 @@
+import { registerAnalyticsRoutes } from "./analytics/routes";
 import { newApp } from "./app";
 import { registerAuthRoutes } from "./auth/routes";
+import { loadConfig } from "./config";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
+import { registerInviteRoutes } from "./invites/routes";
+import { senderFromConfig } from "./invites/senders";
+import { retryDueInvites } from "./invites/service";
 import { runHousekeeping } from "./jobs/housekeeping";
+import { registerLeaderboardRoutes } from "./leaderboard/routes";
+import { registerLinkRoutes } from "./links/routes";
 import { registerOpsRoutes } from "./ops/routes";
 import { registerReferralRoutes } from "./referrals/routes";
 import { registerRewardRoutes } from "./rewards/routes";
@@ -14,17 +21,32 @@ const app = newApp();
 registerOpsRoutes(app);
 // Identity
 registerAuthRoutes(app);
-// Referrals
+// Referrals and growth
+registerLinkRoutes(app);
 registerReferralRoutes(app);
+registerInviteRoutes(app);
+registerLeaderboardRoutes(app);
 // Wallet and rewards
 registerWalletRoutes(app);
 registerRewardRoutes(app);
+// Administration
+registerAnalyticsRoutes(app);
+
+/** Cron expressions of wrangler.toml and the job each runs. */
+export const HOURLY_CRON = "17 * * * *";
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(
-      runHousekeeping(createDb(env.DB)).then((purged) => console.log("housekeeping", purged)),
-    );
+  async scheduled(controller, env, ctx) {
+    const config = loadConfig(env);
+    const db = createDb(env.DB);
+    const now = controller.scheduledTime;
+    const job =
+      controller.cron === HOURLY_CRON
+        ? runHousekeeping(db, now).then((purged) => console.log("housekeeping", purged))
+        : retryDueInvites({ db, config, sender: senderFromConfig(config) }, now).then((outcomes) =>
+            console.log("invite retries", outcomes),
+          );
+    ctx.waitUntil(job);
   },
 } satisfies ExportedHandler<Bindings>;

@@ -2,8 +2,10 @@
  * Test harness: every test talks to the real Worker (exports.default.fetch) running in
  * workerd against local D1 and KV. Each test builds its own users.
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import worker from "../src/index";
 
 export const BASE = "https://api.test";
 
@@ -45,6 +47,36 @@ export async function call(
     body: body === undefined ? undefined : JSON.stringify(body),
     redirect: "manual",
   });
+}
+
+/**
+ * Like `call`, but through the Worker's handler with an execution context that the test
+ * waits on: what the Worker does after responding (waitUntil) is done when this returns.
+ */
+export async function callAndSettle(
+  method: string,
+  path: string,
+  options: CallOptions & { body?: unknown } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    "CF-Connecting-IP": options.ip ?? uniqueIp(),
+    ...options.headers,
+  };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(
+    new Request(`${BASE}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      redirect: "manual",
+    }),
+    env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return response;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely and assert on them.

@@ -87,13 +87,18 @@ describe("OpenAPI and docs", () => {
     expect(body.openapi).toBe("3.1.0");
     expect(Object.keys(body.paths).sort()).toEqual([
       "/health",
+      "/r/{code}",
+      "/v1/admin/analytics",
       "/v1/auth/login",
       "/v1/auth/logout",
       "/v1/auth/refresh",
       "/v1/auth/register",
+      "/v1/leaderboard",
       "/v1/me",
+      "/v1/me/invites",
       "/v1/me/redemptions",
       "/v1/me/referrals",
+      "/v1/me/stats",
       "/v1/me/wallet",
       "/v1/me/wallet/transactions",
       "/v1/referral-codes/{code}",

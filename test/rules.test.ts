@@ -34,6 +34,15 @@ const defaultRules: ProgramRules = {
   qualification: "signup",
   pointsExpiryDays: 365,
   codeExpiryDays: null,
+  milestones: [
+    { referrals: 5, unlock: "free_theme", bonusPoints: 0 },
+    { referrals: 20, unlock: "premium_1_month", bonusPoints: 0 },
+  ],
+  badges: [
+    { name: "Bronze", referrals: 5 },
+    { name: "Silver", referrals: 20 },
+    { name: "Gold", referrals: 50 },
+  ],
 };
 
 describe("reward tiers", () => {

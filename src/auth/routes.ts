@@ -7,6 +7,7 @@ import { errorResponses } from "../errors";
 import { clientIp, requireUser } from "../http/auth";
 import { bearerAuth, jsonBody, jsonResponse } from "../http/openapi";
 import { kvRateLimiter } from "../platform/rate-limit";
+import { attributionCookies, referralClaim } from "../referrals/attribution";
 import { toUser, UserSchema } from "../users/schemas";
 import {
   DeviceHeaderSchema,
@@ -95,12 +96,11 @@ function authDeps(c: Context<AppEnv>) {
 export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {
     const body = c.req.valid("json");
-    const cookieCode = getCookie(c, "ref");
-    const referral = body.referralCode
-      ? { code: body.referralCode, from: "body" as const }
-      : cookieCode
-        ? { code: cookieCode, from: "cookie" as const }
-        : undefined;
+    const referral = referralClaim(body.referralCode, {
+      code: getCookie(c, attributionCookies.code),
+      source: getCookie(c, attributionCookies.source),
+      invite: getCookie(c, attributionCookies.invite),
+    });
     const { user, tokens } = await registerUser(authDeps(c), {
       name: body.name,
       phone: body.phone,

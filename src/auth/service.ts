@@ -8,7 +8,8 @@ import { normalizePhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 import { type RequestMetrics, timed } from "../platform/metrics";
 import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
-import { referredSignupWrites, resolveReferralCode } from "../referrals/service";
+import type { ReferralClaim } from "../referrals/attribution";
+import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
 import {
   findUserById,
   findUserByPhone,
@@ -78,15 +79,19 @@ export interface RegisterInput {
   name: string;
   phone: string;
   password: string;
-  /** A typed code must be valid; a cookie's stale code is ignored rather than block signup. */
-  referral?: { code: string; from: "body" | "cookie" } | undefined;
+  referral?: ReferralClaim | undefined;
   ip: string;
 }
 
-async function referrerFor(db: Database, referral: RegisterInput["referral"], now: number) {
+async function attributionFor(
+  db: Database,
+  referral: RegisterInput["referral"],
+  now: number,
+): Promise<SignupAttribution | null> {
   if (!referral) return null;
   try {
-    return await resolveReferralCode(db, referral.code, now);
+    const referrer = await resolveReferralCode(db, referral.code, now);
+    return { referrer, source: referral.source, inviteId: referral.inviteId };
   } catch (error) {
     if (referral.from === "cookie" && error instanceof ApiError) return null;
     throw error;
@@ -113,7 +118,7 @@ export async function registerUser(
   ]);
 
   // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
-  const firstLookup = referrerFor(db, input.referral, Date.now());
+  const firstLookup = attributionFor(db, input.referral, Date.now());
   firstLookup.catch(() => {});
   const passwordHash = await timed(deps.metrics, "hash", () =>
     hashPassword(input.password, config.bcryptCost),
@@ -124,7 +129,10 @@ export async function registerUser(
 
   for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
     const now = Date.now();
-    const referrer = await (attempt === 1 ? firstLookup : referrerFor(db, input.referral, now));
+    const attribution = await (attempt === 1
+      ? firstLookup
+      : attributionFor(db, input.referral, now));
+    const referrer = attribution?.referrer;
     const referralCode = newReferralCode();
     const refresh = await newRefreshToken(config, now);
     const newUser = {
@@ -149,7 +157,7 @@ export async function registerUser(
           refreshExpiresAt: refresh.expiresAt,
           now,
         }),
-        ...(referrer ? referredSignupWrites(db, { referrer, refereeId: userId, now }) : []),
+        ...signupWrites(db, { refereeId: userId, now, attribution }),
       ]);
     } catch (error) {
       const constraint = violatedConstraint(error);

@@ -3,8 +3,12 @@ import type { Database } from "../env";
 import type { RequestMetrics } from "../platform/metrics";
 import * as schema from "./schema";
 
-export function createDb(d1: D1Database): Database {
-  return drizzle(d1, { schema });
+/** What queries need of D1: the binding itself or one of its sessions (read replication). */
+export type D1Client = Pick<D1Database, "prepare" | "batch">;
+
+export function createDb(d1: D1Client): Database {
+  // Drizzle's D1 driver only calls prepare() and batch(), which sessions have too.
+  return drizzle(d1 as D1Database, { schema });
 }
 
 /**
@@ -32,7 +36,7 @@ function errorText(error: unknown): string {
  * `all()` and is turned back into arrays, which is right for our queries (no duplicate
  * column names) but not a general replacement.
  */
-export function meteredD1(d1: D1Database, meter: RequestMetrics): D1Database {
+export function meteredD1(d1: D1Client, meter: RequestMetrics): D1Client {
   const real = new WeakMap<object, D1PreparedStatement>();
   const measure = async <T>(work: () => Promise<T>, metaOf: (result: T) => D1Meta[]) => {
     const start = performance.now();
@@ -79,8 +83,5 @@ export function meteredD1(d1: D1Database, meter: RequestMetrics): D1Database {
         (results) => results.map((result) => result.meta),
       );
     },
-    exec: d1.exec.bind(d1),
-    withSession: d1.withSession.bind(d1),
-    dump: d1.dump.bind(d1),
-  } as D1Database;
+  };
 }

@@ -104,6 +104,7 @@ export const referrals = sqliteTable(
       .references(() => programs.version),
     referrerPoints: integer("referrer_points").notNull(),
     refereePoints: integer("referee_points").notNull(),
+    inviteId: text("invite_id"),
     createdAt: millis("created_at").notNull(),
     qualifiedAt: millis("qualified_at"),
   },
@@ -111,6 +112,7 @@ export const referrals = sqliteTable(
     uniqueIndex("referrals_referee_unique").on(t.refereeId),
     // Two concurrent signups can never both become "referral n" of one referrer.
     uniqueIndex("referrals_referrer_ordinal_unique").on(t.referrerId, t.ordinal),
+    index("referrals_created_idx").on(t.createdAt),
     check(
       "referrals_status_check",
       sql`${t.status} in ('pending', 'qualified', 'held', 'rejected')`,
@@ -247,5 +249,123 @@ export const idempotencyKeys = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.userId, t.scope, t.key] }),
     index("idempotency_keys_expires_idx").on(t.expiresAt),
+  ],
+);
+
+/** One stored click of an invite link. The IP is kept only as a salted hash. */
+export const clicks = sqliteTable(
+  "clicks",
+  {
+    id: text("id").primaryKey(),
+    referrerId: text("referrer_id")
+      .notNull()
+      .references(() => users.id),
+    code: text("code").notNull(),
+    source: text("source").notNull(),
+    inviteId: text("invite_id"),
+    day: text("day").notNull(),
+    ipHash: text("ip_hash").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [index("clicks_referrer_idx").on(t.referrerId, t.createdAt)],
+);
+
+/** Per-referrer, per-source counters for /v1/me/stats: a handful of rows per user. */
+export const sourceStats = sqliteTable(
+  "source_stats",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    source: text("source").notNull(),
+    clicks: integer("clicks").notNull().default(0),
+    signups: integer("signups").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.source] })],
+);
+
+/** Program-wide counters per day, for analytics over a date range. */
+export const dailyStats = sqliteTable("daily_stats", {
+  day: text("day").primaryKey(),
+  clicks: integer("clicks").notNull().default(0),
+  signups: integer("signups").notNull().default(0),
+  referredSignups: integer("referred_signups").notNull().default(0),
+  qualified: integer("qualified").notNull().default(0),
+});
+
+export const dailySourceStats = sqliteTable(
+  "daily_source_stats",
+  {
+    day: text("day").notNull(),
+    source: text("source").notNull(),
+    clicks: integer("clicks").notNull().default(0),
+    signups: integer("signups").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.source] })],
+);
+
+/**
+ * Qualified referrals per user and period ("all", "w:2026-W48", "m:2026-11"), kept in the
+ * same batch as the qualification so that the leaderboard never scans referrals.
+ */
+export const leaderboardEntries = sqliteTable(
+  "leaderboard_entries",
+  {
+    period: text("period").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    referrals: integer("referrals").notNull(),
+    /** When the user reached this count: earlier ranks first among ties. */
+    reachedAt: millis("reached_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.period, t.userId] }),
+    index("leaderboard_entries_rank_idx").on(t.period, t.referrals, t.reachedAt),
+  ],
+);
+
+/** How many users have exactly `referrals` in a period (a trigger keeps it): ranks in O(distinct counts). */
+export const leaderboardHistogram = sqliteTable(
+  "leaderboard_histogram",
+  {
+    period: text("period").notNull(),
+    referrals: integer("referrals").notNull(),
+    users: integer("users").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.referrals] })],
+);
+
+export const inviteChannels = ["email", "sms"] as const;
+export const inviteStatuses = ["queued", "sent", "failed", "joined"] as const;
+
+/** The invite outbox: delivery is retried from here until sent or out of attempts. */
+export const invites = sqliteTable(
+  "invites",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    channel: text("channel", { enum: inviteChannels }).notNull(),
+    /** E.164 phone or lower-cased email. */
+    recipient: text("recipient").notNull(),
+    message: text("message"),
+    status: text("status", { enum: inviteStatuses }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: millis("next_attempt_at"),
+    lockedUntil: millis("locked_until"),
+    lastError: text("last_error"),
+    createdAt: millis("created_at").notNull(),
+    sentAt: millis("sent_at"),
+    clickedAt: millis("clicked_at"),
+    joinedAt: millis("joined_at"),
+  },
+  (t) => [
+    index("invites_user_idx").on(t.userId, t.createdAt),
+    index("invites_recipient_idx").on(t.userId, t.recipient, t.createdAt),
+    index("invites_due_idx").on(t.status, t.nextAttemptAt),
+    check("invites_channel_check", sql`${t.channel} in ('email', 'sms')`),
+    check("invites_status_check", sql`${t.status} in ('queued', 'sent', 'failed', 'joined')`),
   ],
 );

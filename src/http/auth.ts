@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { findUserById } from "../users/store";
 
 /** Reads the bearer token, if any, without failing (for routes that are public but personal). */
 export async function authenticate(config: AppEnv["Variables"]["config"], header?: string) {
@@ -20,6 +21,16 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (!auth)
     throw new ApiError("unauthorized", "The access token is malformed, expired or forged.");
   c.set("auth", auth);
+  await next();
+});
+
+/**
+ * After `requireUser`: the caller must be an admin now. The role is read from D1, not the
+ * token, so that a demotion takes effect at once rather than when the token expires.
+ */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const user = await findUserById(c.var.db, c.var.auth.userId);
+  if (user?.role !== "admin") throw new ApiError("forbidden", "This needs the admin role.");
   await next();
 });
 

@@ -1,9 +1,12 @@
 const encoder = new TextEncoder();
 
+function toHex(buffer: ArrayBuffer): string {
+  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 /** Hex SHA-256 of a UTF-8 string: how opaque tokens and request bodies are stored. */
 export async function sha256Hex(input: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(input));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
 }
 
 /** base64url of `bytes` random bytes (32 bytes = 256 bits). */
@@ -22,4 +25,16 @@ export async function timingSafeEqualStrings(a: string, b: string): Promise<bool
     crypto.subtle.digest("SHA-256", encoder.encode(b)),
   ]);
   return crypto.subtle.timingSafeEqual(digestA, digestB);
+}
+
+/** Hex HMAC-SHA256: webhook signatures, and salted hashes of IP addresses. */
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
 }

@@ -7,6 +7,24 @@ const TierSchema = z.object({
   points: z.number().int().min(0).max(1_000_000),
 });
 
+const MilestoneSchema = z.object({
+  /** Qualified referrals that reach this milestone. */
+  referrals: z.number().int().min(1),
+  /** The entitlement it unlocks, e.g. "free_theme". */
+  unlock: z.string().regex(/^[a-z0-9_]{1,64}$/),
+  bonusPoints: z.number().int().min(0).max(1_000_000).default(0),
+});
+
+const BadgeSchema = z.object({
+  name: z.string().min(1).max(40),
+  referrals: z.number().int().min(1),
+});
+
+function ascendingBy<T>(key: (item: T) => number) {
+  return (items: readonly T[]) =>
+    items.every((item, i) => i === 0 || key(item) > key(items[i - 1] as T));
+}
+
 /**
  * The reward rules of a program version, stored as JSON in D1 (`programs.rules`) and
  * validated here on the way in and out.
@@ -21,8 +39,7 @@ export const ProgramRulesSchema = z.object({
     .max(20)
     .refine((tiers) => tiers[0]?.fromReferral === 1, "the first tier must start at referral 1")
     .refine(
-      (tiers) =>
-        tiers.every((tier, i) => i === 0 || tier.fromReferral > (tiers[i - 1]?.fromReferral ?? 0)),
+      ascendingBy((tier: Tier) => tier.fromReferral),
       "tiers must be in increasing order of fromReferral",
     ),
   /** When a referral pays out. `signup`: at once. */
@@ -31,10 +48,28 @@ export const ProgramRulesSchema = z.object({
   pointsExpiryDays: z.number().int().min(1).max(3650).nullable(),
   /** Referral codes stop working this many days after they were issued; null: never. */
   codeExpiryDays: z.number().int().min(1).max(3650).nullable(),
+  milestones: z
+    .array(MilestoneSchema)
+    .max(50)
+    .refine(
+      ascendingBy((m: Milestone) => m.referrals),
+      "milestones must be in increasing order of referrals",
+    )
+    .default([]),
+  badges: z
+    .array(BadgeSchema)
+    .max(20)
+    .refine(
+      ascendingBy((b: Badge) => b.referrals),
+      "badges must be in increasing order of referrals",
+    )
+    .default([]),
 });
 
 export type ProgramRules = z.infer<typeof ProgramRulesSchema>;
 export type Tier = z.infer<typeof TierSchema>;
+export type Milestone = z.infer<typeof MilestoneSchema>;
+export type Badge = z.infer<typeof BadgeSchema>;
 
 export interface Program {
   version: number;
@@ -103,4 +138,22 @@ export function planReferralSignup(
     refereePoints: program.rules.refereeBonus,
     pointsExpireAt: pointsExpireAt(now, program.rules),
   };
+}
+
+/**
+ * The highest badge earned with `referrals` qualified referrals, or null.
+ *
+ * @example badgeFor(20, defaultBadges) // "Silver"
+ */
+export function badgeFor(referrals: number, badges: readonly Badge[]): string | null {
+  return badges.findLast((badge) => badge.referrals <= referrals)?.name ?? null;
+}
+
+/** The first milestone not yet reached with `referrals` qualified referrals, or null. */
+export function nextMilestone(
+  referrals: number,
+  milestones: readonly Milestone[],
+): { referrals: number; reward: string } | null {
+  const next = milestones.find((milestone) => milestone.referrals > referrals);
+  return next ? { referrals: next.referrals, reward: next.unlock } : null;
 }

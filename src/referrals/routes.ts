@@ -6,7 +6,7 @@ import { bearerAuth, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { kvRateLimiter } from "../platform/rate-limit";
-import { describeReferralCode, myReferrals } from "./service";
+import { describeReferralCode, myReferrals, myStats } from "./service";
 
 const tags = ["Referrals"];
 
@@ -45,6 +45,45 @@ const ReferralCodeSchema = z
   })
   .openapi("ReferralCode");
 
+const StatsSchema = z
+  .object({
+    clicks: z.number().int(),
+    signups: z.number().int(),
+    qualified: z.number().int(),
+    conversionRate: z.number().openapi({ description: "Signups per click (0–1)." }),
+    pointsEarned: z.number().int(),
+    bySource: z.record(
+      z.string(),
+      z.object({ clicks: z.number().int(), signups: z.number().int() }),
+    ),
+    tier: z.object({
+      current: z.number().int().openapi({ description: "1-based tier the next referral pays in." }),
+      nextAt: z
+        .number()
+        .int()
+        .nullable()
+        .openapi({ description: "Referral count where the next tier starts." }),
+    }),
+    badge: z.string().nullable().openapi({ example: "Bronze" }),
+    nextMilestone: z
+      .object({
+        referrals: z.number().int(),
+        reward: z.string().openapi({ example: "free_theme" }),
+      })
+      .nullable(),
+  })
+  .openapi("ReferrerStats");
+
+const getMyStats = createRoute({
+  method: "get",
+  path: "/v1/me/stats",
+  tags,
+  summary: "My referral funnel, tier, badge and next milestone",
+  security: bearerAuth,
+  middleware: [requireUser] as const,
+  responses: { 200: jsonResponse(StatsSchema, "My numbers"), ...errorResponses("unauthorized") },
+});
+
 const listMyReferrals = createRoute({
   method: "get",
   path: "/v1/me/referrals",
@@ -77,6 +116,8 @@ const getReferralCode = createRoute({
 const codeLookupsPerIp = { name: "code-lookup-ip", limit: 60, windowSeconds: 60 };
 
 export function registerReferralRoutes(app: App) {
+  app.openapi(getMyStats, async (c) => c.json(await myStats(c.var.db, c.var.auth.userId), 200));
+
   app.openapi(listMyReferrals, async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const beforeOrdinal = cursorPosition(cursor, "number");

@@ -1,11 +1,21 @@
+import { countQualified, countSignup, sourceStatsOf } from "../analytics/store";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import { markInviteJoined } from "../invites/store";
+import { countQualifiedReferral } from "../leaderboard/store";
 import { canonicalReferralCode, isWellFormedReferralCode, newId } from "../lib/ids";
 import { maskName } from "../lib/names";
-import { codeExpiresAt, type Program, planReferralSignup } from "../program/rules";
+import { dayOf } from "../lib/time";
+import {
+  codeExpiresAt,
+  type Program,
+  planReferralSignup,
+  type ReferralSignupPlan,
+} from "../program/rules";
 import { currentProgram } from "../program/store";
 import { findReferrerByCode } from "../users/store";
 import { appendLedgerEntry } from "../wallet/store";
+import { referrerStats } from "./stats";
 import { findReferralStats, insertReferral, listReferralsOf } from "./store";
 
 /** A referral code's owner as a signup sees them, with the program in force. */
@@ -42,31 +52,29 @@ export async function resolveReferralCode(
   };
 }
 
+export interface SignupAttribution {
+  referrer: ReferralCodeOwner;
+  /** Where the referee came from: the invite link's `src`, or "direct" for a typed code. */
+  source: string;
+  /** The email/SMS invite whose link the referee followed, if any. */
+  inviteId: string | null;
+}
+
 /**
- * The rows a referred signup adds to the signup batch: the referral (claiming the
- * referrer's next ordinal) and both sides' ledger entries.
+ * The rows a signup adds to the signup batch besides the user: the day's counters and,
+ * when referred, the referral (claiming the referrer's next ordinal), both sides' ledger
+ * entries, the source and leaderboard counters, and the invite marked joined.
  */
-export function referredSignupWrites(
+export function signupWrites(
   db: Database,
-  signup: { referrer: ReferralCodeOwner; refereeId: string; now: number },
+  signup: { refereeId: string; now: number; attribution: SignupAttribution | null },
 ) {
-  const { referrer, refereeId, now } = signup;
+  const { refereeId, now, attribution } = signup;
+  const day = dayOf(now);
+  if (!attribution) return countSignup(db, { day });
+  const { referrer, source, inviteId } = attribution;
   const plan = planReferralSignup(referrer.referralTotal, referrer.program, now);
   const referralId = newId("ref", now);
-  const credits = [
-    {
-      userId: refereeId,
-      type: "signup_bonus" as const,
-      points: plan.refereePoints,
-      description: `Welcome bonus for joining with code ${referrer.referralCode}`,
-    },
-    {
-      userId: referrer.id,
-      type: "referral_reward" as const,
-      points: plan.referrerPoints,
-      description: `Referral #${plan.ordinal} joined with your code`,
-    },
-  ].filter((credit) => credit.points > 0);
   return [
     insertReferral(db, {
       id: referralId,
@@ -75,13 +83,58 @@ export function referredSignupWrites(
       ordinal: plan.ordinal,
       code: referrer.referralCode,
       status: plan.status,
-      source: "direct",
+      source,
       programVersion: referrer.program.version,
       referrerPoints: plan.referrerPoints,
       refereePoints: plan.refereePoints,
+      inviteId,
       createdAt: now,
       qualifiedAt: now,
     }),
+    ...countSignup(db, { day, referral: { referrerId: referrer.id, source } }),
+    ...(inviteId ? [markInviteJoined(db, { inviteId, referrerId: referrer.id, now })] : []),
+    ...qualificationWrites(db, {
+      referralId,
+      referrerId: referrer.id,
+      refereeId,
+      referrerCode: referrer.referralCode,
+      plan,
+      now,
+    }),
+  ];
+}
+
+/**
+ * What qualifying a referral writes: both sides' ledger credits, the leaderboards and the
+ * day's qualified count. One function, so that every path to "qualified" pays the same.
+ */
+function qualificationWrites(
+  db: Database,
+  qualified: {
+    referralId: string;
+    referrerId: string;
+    refereeId: string;
+    referrerCode: string;
+    plan: ReferralSignupPlan;
+    now: number;
+  },
+) {
+  const { referralId, referrerId, refereeId, referrerCode, plan, now } = qualified;
+  const credits = [
+    {
+      userId: refereeId,
+      type: "signup_bonus" as const,
+      points: plan.refereePoints,
+      description: `Welcome bonus for joining with code ${referrerCode}`,
+    },
+    {
+      userId: referrerId,
+      type: "referral_reward" as const,
+      points: plan.referrerPoints,
+      description: `Referral #${plan.ordinal} joined with your code`,
+    },
+  ].filter((credit) => credit.points > 0);
+  return [
     ...credits.map((credit) =>
       appendLedgerEntry(db, {
         ...credit,
@@ -90,6 +143,8 @@ export function referredSignupWrites(
         expiresAt: plan.pointsExpireAt,
       }),
     ),
+    ...countQualifiedReferral(db, referrerId, now),
+    countQualified(db, dayOf(now)),
   ];
 }
 
@@ -119,4 +174,17 @@ export async function myReferrals(
     rows: rows.map((row) => ({ ...row, name: maskName(row.name) })),
     summary: stats ?? { total: 0, qualified: 0, pending: 0, held: 0, rejected: 0, pointsEarned: 0 },
   };
+}
+
+export async function myStats(db: Database, userId: string) {
+  const [counters, sources, program] = await Promise.all([
+    findReferralStats(db, userId),
+    sourceStatsOf(db, userId),
+    currentProgram(db),
+  ]);
+  return referrerStats(
+    counters ?? { total: 0, qualified: 0, pointsEarned: 0 },
+    sources,
+    program.rules,
+  );
 }

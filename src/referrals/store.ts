@@ -13,6 +13,7 @@ export interface NewReferral {
   programVersion: number;
   referrerPoints: number;
   refereePoints: number;
+  inviteId: string | null;
   createdAt: number;
   qualifiedAt: number | null;
 }

@@ -1,0 +1,65 @@
+import { DAY_MS, dayOf } from "../lib/time";
+import { conversionRate } from "../referrals/stats";
+
+export interface DayCounters {
+  day: string;
+  clicks: number;
+  signups: number;
+  referredSignups: number;
+  qualified: number;
+}
+
+export interface DaySourceCounters {
+  day: string;
+  source: string;
+  clicks: number;
+  signups: number;
+}
+
+/** Every day from `from` to `to` (inclusive, "YYYY-MM-DD"), zeros where nothing happened. */
+export function dailySeries(from: string, to: string, rows: readonly DayCounters[]) {
+  const byDay = new Map(rows.map((row) => [row.day, row]));
+  const series: { date: string; clicks: number; signups: number; qualified: number }[] = [];
+  for (let t = Date.parse(from); t <= Date.parse(to); t += DAY_MS) {
+    const date = dayOf(t);
+    const row = byDay.get(date);
+    series.push({
+      date,
+      clicks: row?.clicks ?? 0,
+      signups: row?.signups ?? 0,
+      qualified: row?.qualified ?? 0,
+    });
+  }
+  return series;
+}
+
+/** The program's funnel over a date range, from its daily counters. */
+export function programAnalytics(
+  range: { from: string; to: string },
+  days: readonly DayCounters[],
+  sources: readonly DaySourceCounters[],
+) {
+  const total = (key: keyof Omit<DayCounters, "day">) =>
+    days.reduce((sum, row) => sum + row[key], 0);
+  const bySource: Record<string, { clicks: number; signups: number }> = {};
+  for (const row of sources) {
+    const entry = bySource[row.source] ?? { clicks: 0, signups: 0 };
+    bySource[row.source] = {
+      clicks: entry.clicks + row.clicks,
+      signups: entry.signups + row.signups,
+    };
+  }
+  const clicks = total("clicks");
+  const referredSignups = total("referredSignups");
+  return {
+    from: range.from,
+    to: range.to,
+    clicks,
+    signups: total("signups"),
+    referredSignups,
+    qualified: total("qualified"),
+    conversionRate: conversionRate(referredSignups, clicks),
+    bySource,
+    daily: dailySeries(range.from, range.to, days),
+  };
+}

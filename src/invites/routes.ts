@@ -1,0 +1,95 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { App } from "../app";
+import { currentUser } from "../auth/service";
+import { inviteChannels, inviteStatuses } from "../db/schema";
+import type { AppEnv } from "../env";
+import { errorResponses } from "../errors";
+import { requireUser } from "../http/auth";
+import { bearerAuth, jsonBody, jsonResponse } from "../http/openapi";
+import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { senderFromConfig } from "./senders";
+import { createInvite, deliverInvite, type InviteDeps, toInviteView } from "./service";
+import { listInvitesOf } from "./store";
+
+const tags = ["Referrals"];
+
+const InviteSchema = z
+  .object({
+    id: z.string(),
+    channel: z.enum(inviteChannels),
+    to: z.string().openapi({ example: "+92******4567", description: "Masked." }),
+    status: z.enum(inviteStatuses),
+    link: z.string().openapi({ example: "https://api.example.com/r/K7QM2XRP?src=sms&inv=inv_…" }),
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Invite");
+
+const CreateInviteSchema = z
+  .object({
+    channel: z.enum(inviteChannels),
+    to: z.string().trim().min(3).max(254).openapi({ example: "+923001234567" }),
+    message: z.string().trim().min(1).max(280).optional(),
+  })
+  .openapi("CreateInviteRequest");
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/me/invites",
+  tags,
+  summary: "Invite someone by email or SMS",
+  security: bearerAuth,
+  middleware: [requireUser] as const,
+  request: { body: jsonBody(CreateInviteSchema) },
+  responses: {
+    202: jsonResponse(
+      z.object({ invite: InviteSchema }).openapi("InviteAccepted"),
+      "Queued for delivery",
+    ),
+    ...errorResponses("unauthorized", "self_referral", "invite_already_sent", "rate_limited"),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/me/invites",
+  tags,
+  summary: "My invites, newest first, with their delivery status",
+  security: bearerAuth,
+  middleware: [requireUser] as const,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: jsonResponse(pageSchema(InviteSchema).openapi("InvitePage"), "A page of invites"),
+    ...errorResponses("unauthorized"),
+  },
+});
+
+function inviteDeps(c: Context<AppEnv>): InviteDeps {
+  return { db: c.var.db, config: c.var.config, sender: senderFromConfig(c.var.config) };
+}
+
+export function registerInviteRoutes(app: App) {
+  app.openapi(create, async (c) => {
+    const deps = inviteDeps(c);
+    const invite = await createInvite(deps, { userId: c.var.auth.userId, ...c.req.valid("json") });
+    c.executionCtx.waitUntil(deliverInvite(deps, invite.id));
+    return c.json({ invite }, 202);
+  });
+
+  app.openapi(list, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const beforeId = cursorPosition(cursor, "string");
+    const [rows, me] = await Promise.all([
+      listInvitesOf(c.var.db, c.var.auth.userId, { limit, beforeId }),
+      currentUser(c.var.db, c.var.auth.userId),
+    ]);
+    const page = toPage(rows, limit, (row) => row.id);
+    return c.json(
+      {
+        data: page.rows.map((row) => toInviteView(row, me.referralCode, c.var.config)),
+        nextCursor: page.nextCursor,
+      },
+      200,
+    );
+  });
+}

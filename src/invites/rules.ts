@@ -1,0 +1,47 @@
+import { DAY_MS } from "../lib/time";
+
+export const INVITES_PER_DAY = 20;
+export const SAME_RECIPIENT_WINDOW_MS = 7 * DAY_MS;
+export const MAX_DELIVERY_ATTEMPTS = 6;
+/**
+ * A new invite is sent right after the request; it is also due for the retry job this long
+ * after, so that an attempt lost with its isolate is still made.
+ */
+export const FIRST_RETRY_AFTER_MS = 60_000;
+/** How long one delivery attempt holds an invite. */
+export const DELIVERY_LOCK_MS = 30_000;
+
+/**
+ * How long to wait after the `attempts`-th failed delivery: 1, 2, 4, 8, 16 minutes…
+ * capped at 6 hours; null once the attempts are used up (the invite is then `failed`).
+ */
+export function retryDelayMs(attempts: number): number | null {
+  if (attempts >= MAX_DELIVERY_ATTEMPTS) return null;
+  return Math.min(60_000 * 2 ** (attempts - 1), 6 * 3_600_000);
+}
+
+/**
+ * What an invite shows of its recipient: enough to recognise, not enough to harvest.
+ *
+ * @example maskRecipient("sms", "+923001234567") // "+92******4567"
+ * @example maskRecipient("email", "ayesha@example.com") // "a*****@example.com"
+ */
+export function maskRecipient(channel: "email" | "sms", recipient: string): string {
+  if (channel === "email") {
+    const at = recipient.lastIndexOf("@");
+    const local = recipient.slice(0, at);
+    return `${local.slice(0, 1)}${"*".repeat(Math.max(1, local.length - 1))}${recipient.slice(at)}`;
+  }
+  return `${recipient.slice(0, 3)}${"*".repeat(Math.max(1, recipient.length - 7))}${recipient.slice(-4)}`;
+}
+
+/** The invite link: it carries the channel as `src` and the invite id, for attribution. */
+export function inviteLink(publicBaseUrl: string, code: string, channel: string, inviteId: string) {
+  return `${publicBaseUrl}/r/${code}?src=${channel}&inv=${inviteId}`;
+}
+
+export function inviteText(invite: { inviterName: string; link: string; message: string | null }) {
+  const intro = `${invite.inviterName} invited you to join.`;
+  const note = invite.message ? ` "${invite.message}"` : "";
+  return `${intro}${note} Sign up here: ${invite.link}`;
+}

@@ -1,0 +1,111 @@
+import type { Config } from "../config";
+import { hmacSha256Hex } from "../lib/crypto";
+
+export interface InviteMessage {
+  inviteId: string;
+  channel: "email" | "sms";
+  to: string;
+  text: string;
+  link: string;
+}
+
+/** Delivers one invite; throws when it was not accepted, so that the outbox retries it. */
+export interface InviteSender {
+  send(message: InviteMessage): Promise<void>;
+}
+
+/** Local default: writes the message to the log. */
+export function logSender(): InviteSender {
+  return {
+    async send(message) {
+      console.log(
+        `[invite ${message.inviteId}] ${message.channel} to ${message.to}: ${message.text}`,
+      );
+    },
+  };
+}
+
+async function expectAccepted(response: Response, what: string) {
+  if (!response.ok) {
+    const detail = (await response.text()).slice(0, 200);
+    throw new Error(`${what} answered ${response.status}: ${detail}`);
+  }
+}
+
+/**
+ * POSTs the invite as JSON to a team's own endpoint (its Twilio/SendGrid/WhatsApp flow).
+ * `X-Invite-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">` with
+ * `X-Invite-Timestamp` lets the receiver check origin and freshness.
+ */
+export function webhookSender(
+  options: { url: string; secret: string },
+  fetcher: typeof fetch = fetch,
+): InviteSender {
+  return {
+    async send(message) {
+      const body = JSON.stringify({ type: "invite", ...message });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = await hmacSha256Hex(options.secret, `${timestamp}.${body}`);
+      const response = await fetcher(options.url, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          "X-Invite-Timestamp": timestamp,
+          "X-Invite-Signature": `v1=${signature}`,
+        },
+        body,
+      });
+      await expectAccepted(response, "The invite webhook");
+    },
+  };
+}
+
+/** SMS through Twilio's Messages API and email through Resend: both plain HTTPS calls. */
+export function providerSender(
+  options: {
+    twilio: { accountSid: string; authToken: string; from: string };
+    resend: { apiKey: string; from: string };
+  },
+  fetcher: typeof fetch = fetch,
+): InviteSender {
+  return {
+    async send(message) {
+      if (message.channel === "sms") {
+        const { accountSid, authToken, from } = options.twilio;
+        const response = await fetcher(
+          `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages.json`,
+          {
+            method: "POST",
+            headers: {
+              Authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}`,
+              "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body: new URLSearchParams({ To: message.to, From: from, Body: message.text }),
+          },
+        );
+        return expectAccepted(response, "Twilio");
+      }
+      const response = await fetcher("https://api.resend.com/emails", {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${options.resend.apiKey}`,
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify({
+          from: options.resend.from,
+          to: [message.to],
+          subject: "You're invited",
+          text: message.text,
+        }),
+      });
+      return expectAccepted(response, "Resend");
+    },
+  };
+}
+
+export function senderFromConfig(config: Config): InviteSender {
+  const delivery = config.inviteDelivery;
+  if (delivery.sender === "webhook") return webhookSender(delivery);
+  if (delivery.sender === "providers") return providerSender(delivery);
+  return logSender();
+}

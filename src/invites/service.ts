@@ -1,0 +1,153 @@
+import { z } from "@hono/zod-openapi";
+import type { Config } from "../config";
+import type { inviteStatuses } from "../db/schema";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { normalizePhone } from "../lib/phone";
+import { DAY_MS, toIso } from "../lib/time";
+import { findUserById } from "../users/store";
+import {
+  DELIVERY_LOCK_MS,
+  INVITES_PER_DAY,
+  inviteLink,
+  inviteText,
+  maskRecipient,
+  retryDelayMs,
+} from "./rules";
+import type { InviteSender } from "./senders";
+import {
+  claimInviteForDelivery,
+  dueInviteIds,
+  insertInviteWithinLimits,
+  inviteLimitState,
+  recordDelivered,
+  recordDeliveryFailure,
+} from "./store";
+
+export interface InviteDeps {
+  db: Database;
+  config: Config;
+  sender: InviteSender;
+}
+
+const emailSchema = z.email();
+
+function invalidRecipient(message: string): ApiError {
+  return new ApiError("validation_error", "The request is not valid.", {
+    details: [{ path: "to", message }],
+  });
+}
+
+/** The recipient as stored: E.164 for SMS, a lower-cased address for email. */
+export function canonicalRecipient(channel: "email" | "sms", to: string, config: Config): string {
+  if (channel === "sms") {
+    const phone = normalizePhone(to, config.defaultPhoneCountry);
+    if (!phone) throw invalidRecipient("must be a valid phone number, e.g. +923001234567");
+    return phone;
+  }
+  const email = to.trim().toLowerCase();
+  if (!emailSchema.safeParse(email).success)
+    throw invalidRecipient("must be a valid email address");
+  return email;
+}
+
+export function toInviteView(
+  invite: {
+    id: string;
+    channel: "email" | "sms";
+    recipient: string;
+    status: (typeof inviteStatuses)[number];
+    createdAt: number;
+  },
+  inviterCode: string,
+  config: Config,
+) {
+  return {
+    id: invite.id,
+    channel: invite.channel,
+    to: maskRecipient(invite.channel, invite.recipient),
+    status: invite.status,
+    link: inviteLink(config.publicBaseUrl, inviterCode, invite.channel, invite.id),
+    createdAt: toIso(invite.createdAt),
+  };
+}
+
+/**
+ * Queues an invite in the outbox. Limits (20 a day, one per recipient per 7 days) are
+ * enforced by the insert itself; the send happens after the response (`deliverInvite`).
+ */
+export async function createInvite(
+  deps: InviteDeps,
+  input: { userId: string; channel: "email" | "sms"; to: string; message?: string | undefined },
+) {
+  const { db, config } = deps;
+  const recipient = canonicalRecipient(input.channel, input.to, config);
+  const inviter = await findUserById(db, input.userId);
+  if (!inviter)
+    throw new ApiError("unauthorized", "The account of this access token no longer exists.");
+  if (input.channel === "sms" && recipient === inviter.phone) {
+    throw new ApiError("self_referral", "You cannot invite yourself.");
+  }
+  const now = Date.now();
+  const invite = {
+    id: newId("inv", now),
+    userId: input.userId,
+    channel: input.channel,
+    recipient,
+    message: input.message ?? null,
+    createdAt: now,
+  };
+  if (!(await insertInviteWithinLimits(db, invite))) {
+    const state = await inviteLimitState(db, input.userId, recipient, now);
+    if (state.recipientInvitedRecently) {
+      throw new ApiError("invite_already_sent", "You invited this recipient in the last 7 days.");
+    }
+    const retryAfter = Math.max(1, Math.ceil(((state.oldestToday ?? now) + DAY_MS - now) / 1000));
+    throw new ApiError("rate_limited", `At most ${INVITES_PER_DAY} invites a day.`, {
+      headers: { "Retry-After": String(retryAfter) },
+    });
+  }
+  return toInviteView({ ...invite, status: "queued" as const }, inviter.referralCode, config);
+}
+
+/**
+ * One delivery attempt. Safe to call from the request (waitUntil) and the retry job at
+ * once: only the caller that claims the invite sends it. Never throws: a failure is
+ * recorded with its next attempt, or as `failed` after the last.
+ */
+export async function deliverInvite(deps: InviteDeps, inviteId: string, now: number = Date.now()) {
+  const { db, config, sender } = deps;
+  const invite = await claimInviteForDelivery(db, inviteId, now, DELIVERY_LOCK_MS);
+  if (!invite) return "skipped" as const;
+  const attempts = invite.attempts + 1;
+  const link = inviteLink(config.publicBaseUrl, invite.inviterCode, invite.channel, invite.id);
+  try {
+    await sender.send({
+      inviteId: invite.id,
+      channel: invite.channel,
+      to: invite.recipient,
+      link,
+      text: inviteText({ inviterName: invite.inviterName, link, message: invite.message }),
+    });
+    await recordDelivered(db, invite.id, attempts, now);
+    return "sent" as const;
+  } catch (error) {
+    const delay = retryDelayMs(attempts);
+    await recordDeliveryFailure(db, invite.id, {
+      attempts,
+      nextAttemptAt: delay === null ? null : now + delay,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return delay === null ? ("failed" as const) : ("retrying" as const);
+  }
+}
+
+/** The scheduled retry pass: due invites, oldest first, bounded per run. */
+export async function retryDueInvites(deps: InviteDeps, now: number, limit = 50) {
+  const outcomes = { sent: 0, retrying: 0, failed: 0, skipped: 0 };
+  for (const id of await dueInviteIds(deps.db, now, limit)) {
+    outcomes[await deliverInvite(deps, id, now)] += 1;
+  }
+  return outcomes;
+}

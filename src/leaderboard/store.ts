@@ -1,0 +1,51 @@
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
+import { leaderboardEntries, leaderboardHistogram, users } from "../db/schema";
+import type { Database } from "../env";
+import { leaderboardPeriods, periodKey } from "./rules";
+
+/** For the batch that qualifies a referral: +1 on the referrer's week, month and all-time boards. */
+export function countQualifiedReferral(db: Database, userId: string, now: number) {
+  return leaderboardPeriods.map((period) =>
+    db
+      .insert(leaderboardEntries)
+      .values({ period: periodKey(period, now), userId, referrals: 1, reachedAt: now })
+      .onConflictDoUpdate({
+        target: [leaderboardEntries.period, leaderboardEntries.userId],
+        set: { referrals: sql`${leaderboardEntries.referrals} + 1`, reachedAt: now },
+      }),
+  );
+}
+
+/** The top `limit` of a board: an index range read of `limit` rows. */
+export async function topOfBoard(db: Database, key: string, limit: number) {
+  return db
+    .select({
+      userId: leaderboardEntries.userId,
+      name: users.name,
+      referrals: leaderboardEntries.referrals,
+    })
+    .from(leaderboardEntries)
+    .innerJoin(users, eq(users.id, leaderboardEntries.userId))
+    .where(eq(leaderboardEntries.period, key))
+    .orderBy(desc(leaderboardEntries.referrals), asc(leaderboardEntries.reachedAt))
+    .limit(limit)
+    .all();
+}
+
+export async function boardEntryOf(db: Database, key: string, userId: string) {
+  return db
+    .select({ referrals: leaderboardEntries.referrals })
+    .from(leaderboardEntries)
+    .where(and(eq(leaderboardEntries.period, key), eq(leaderboardEntries.userId, userId)))
+    .get();
+}
+
+/** How many users have more than `referrals`: reads one histogram row per distinct count above. */
+export async function usersAhead(db: Database, key: string, referrals: number): Promise<number> {
+  const row = await db
+    .select({ users: sql<number>`coalesce(sum(${leaderboardHistogram.users}), 0)` })
+    .from(leaderboardHistogram)
+    .where(and(eq(leaderboardHistogram.period, key), gt(leaderboardHistogram.referrals, referrals)))
+    .get();
+  return row?.users ?? 0;
+}

@@ -1,0 +1,78 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { setCookie } from "hono/cookie";
+import type { App } from "../app";
+import { clientIp } from "../http/auth";
+import { DAY_MS } from "../lib/time";
+import { attributionCookies, inviteIdOrNull, linkSource } from "../referrals/attribution";
+import { isAutomatedVisit, redirectLocation } from "./rules";
+import { recordClick, resolveLinkCode } from "./service";
+
+const ATTRIBUTION_DAYS = 30;
+
+const inviteLinkRoute = createRoute({
+  method: "get",
+  path: "/r/{code}",
+  tags: ["Referrals"],
+  summary: "The invite link: redirect to signup, set the attribution cookie, count the click",
+  request: {
+    params: z.object({ code: z.string().max(64).openapi({ example: "K7QM2XRP" }) }),
+    query: z.object({
+      src: z.string().max(64).optional().openapi({ example: "whatsapp" }),
+      inv: z.string().max(64).optional().openapi({ description: "The email/SMS invite's id." }),
+    }),
+  },
+  responses: {
+    302: {
+      description:
+        "To SIGNUP_URL?ref=CODE(&src=…) with a `ref` cookie; to SIGNUP_URL alone for an unknown or expired code",
+    },
+  },
+});
+
+export function registerLinkRoutes(app: App) {
+  app.openapi(inviteLinkRoute, async (c) => {
+    const { code } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const config = c.var.config;
+    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    const now = Date.now();
+    const target = await resolveLinkCode(c.env.KV, c.var.db, code, defer);
+    c.header("Cache-Control", "no-store");
+    c.header("Referrer-Policy", "no-referrer");
+    if (!target || (target.expiresAt !== null && target.expiresAt <= now)) {
+      return c.redirect(config.signupUrl, 302);
+    }
+
+    const source = linkSource(query.src);
+    const inviteId = inviteIdOrNull(query.inv);
+    const cookie = {
+      path: "/",
+      secure: true,
+      httpOnly: true,
+      sameSite: "Lax",
+      maxAge: (ATTRIBUTION_DAYS * DAY_MS) / 1000,
+    } as const;
+    setCookie(c, attributionCookies.code, target.code, cookie);
+    setCookie(c, attributionCookies.source, source, cookie);
+    if (inviteId) setCookie(c, attributionCookies.invite, inviteId, cookie);
+
+    const automated = isAutomatedVisit({
+      userAgent: c.req.header("User-Agent"),
+      purpose: c.req.header("Purpose"),
+      secPurpose: c.req.header("Sec-Purpose"),
+      xMoz: c.req.header("X-Moz"),
+    });
+    if (!automated) {
+      const ip = clientIp(c.req.header("CF-Connecting-IP"));
+      defer(
+        recordClick(c.var.db, config.ipHashSalt, { target, source, inviteId, ip, now }).catch(
+          (error) => console.error("click not stored", error),
+        ),
+      );
+    }
+    return c.redirect(
+      redirectLocation(config.signupUrl, target.code, query.src ? source : null),
+      302,
+    );
+  });
+}

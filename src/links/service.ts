@@ -1,0 +1,86 @@
+import { countClick } from "../analytics/store";
+import { clicks } from "../db/schema";
+import type { Database } from "../env";
+import { markInviteClicked } from "../invites/store";
+import { hmacSha256Hex } from "../lib/crypto";
+import { canonicalReferralCode, isWellFormedReferralCode, newId } from "../lib/ids";
+import { dayOf } from "../lib/time";
+import { codeExpiresAt } from "../program/rules";
+import { currentProgram } from "../program/store";
+import { findReferrerByCode } from "../users/store";
+
+/** What an invite link needs to know about its code, cached in KV. */
+export interface LinkTarget {
+  referrerId: string;
+  code: string;
+  expiresAt: number | null;
+}
+
+type CachedLink = LinkTarget | { missing: true };
+
+const HIT_TTL_SECONDS = 3600;
+const MISS_TTL_SECONDS = 60;
+
+const cacheKey = (code: string) => `link:${code}`;
+
+/**
+ * The referrer behind a code, for the invite link: one KV read when cached (the hot path),
+ * D1 only on a miss. Unknown codes are cached too, briefly, so that a flood of made-up
+ * codes does not reach D1. A code's entry lives an hour at most, so a program change to
+ * code expiry reaches links within the hour.
+ */
+export async function resolveLinkCode(
+  kv: KVNamespace,
+  db: Database,
+  input: string,
+  defer: (work: Promise<unknown>) => void,
+): Promise<LinkTarget | null> {
+  const code = canonicalReferralCode(input);
+  if (!isWellFormedReferralCode(code)) return null;
+  const cached = await kv.get<CachedLink>(cacheKey(code), "json");
+  if (cached) return "missing" in cached ? null : cached;
+
+  const [owner, program] = await Promise.all([findReferrerByCode(db, code), currentProgram(db)]);
+  const target: CachedLink = owner
+    ? {
+        referrerId: owner.id,
+        code: owner.referralCode,
+        expiresAt: codeExpiresAt(owner.referralCodeCreatedAt, program.rules),
+      }
+    : { missing: true };
+  defer(
+    kv.put(cacheKey(code), JSON.stringify(target), {
+      expirationTtl: owner ? HIT_TTL_SECONDS : MISS_TTL_SECONDS,
+    }),
+  );
+  return "missing" in target ? null : target;
+}
+
+export interface Click {
+  target: LinkTarget;
+  source: string;
+  inviteId: string | null;
+  ip: string;
+  now: number;
+}
+
+/** Stores a click (off the response path) with its day, source and a salted hash of the IP. */
+export async function recordClick(db: Database, ipHashSalt: string, click: Click) {
+  const { target, source, inviteId, now } = click;
+  const day = dayOf(now);
+  const ipHash = (await hmacSha256Hex(ipHashSalt, click.ip)).slice(0, 32);
+  await db.batch([
+    db.insert(clicks).values({
+      id: newId("clk", now),
+      referrerId: target.referrerId,
+      code: target.code,
+      source,
+      inviteId,
+      day,
+      ipHash,
+      createdAt: now,
+    }),
+    ...countClick(db, { referrerId: target.referrerId, source, day }),
+    ...(inviteId ? [markInviteClicked(db, inviteId, target.referrerId, now)] : []),
+  ]);
+}

@@ -1,0 +1,43 @@
+import { badgeFor, nextMilestone, type ProgramRules, tierStanding } from "../program/rules";
+
+export interface ReferralCounters {
+  total: number;
+  qualified: number;
+  pointsEarned: number;
+}
+
+export interface SourceCounters {
+  source: string;
+  clicks: number;
+  signups: number;
+}
+
+/** Signups per click, to four decimals; 0 before the first click. */
+export function conversionRate(signups: number, clicks: number): number {
+  return clicks > 0 ? Math.round((signups / clicks) * 10_000) / 10_000 : 0;
+}
+
+/**
+ * A referrer's dashboard numbers from their counters and the program: pure, so that what
+ * "tier", "badge" and "next milestone" mean is tested without D1.
+ */
+export function referrerStats(
+  counters: ReferralCounters,
+  sources: readonly SourceCounters[],
+  rules: ProgramRules,
+) {
+  const clicks = sources.reduce((sum, row) => sum + row.clicks, 0);
+  return {
+    clicks,
+    signups: counters.total,
+    qualified: counters.qualified,
+    conversionRate: conversionRate(counters.total, clicks),
+    pointsEarned: counters.pointsEarned,
+    bySource: Object.fromEntries(
+      sources.map((row) => [row.source, { clicks: row.clicks, signups: row.signups }]),
+    ),
+    tier: tierStanding(counters.total, rules.referrerTiers),
+    badge: badgeFor(counters.qualified, rules.badges),
+    nextMilestone: nextMilestone(counters.qualified, rules.milestones),
+  };
+}

@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import { dailySeries, programAnalytics } from "../src/analytics/rules";
+import { maskRecipient, retryDelayMs } from "../src/invites/rules";
+import { periodKey, rankRows } from "../src/leaderboard/rules";
+import { isoWeekOf } from "../src/lib/time";
+import { isAutomatedVisit, redirectLocation } from "../src/links/rules";
+import { badgeFor, nextMilestone, ProgramRulesSchema } from "../src/program/rules";
+import { inviteIdOrNull, linkSource, referralClaim } from "../src/referrals/attribution";
+import { conversionRate, referrerStats } from "../src/referrals/stats";
+
+const HUMAN =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile Safari/604.1";
+
+describe("invite link visits", () => {
+  it("counts people, not prefetchers, crawlers or link previews", () => {
+    expect(isAutomatedVisit({ userAgent: HUMAN })).toBe(false);
+    expect(isAutomatedVisit({ userAgent: HUMAN, purpose: "prefetch" })).toBe(true);
+    expect(isAutomatedVisit({ userAgent: HUMAN, secPurpose: "prefetch;prerender" })).toBe(true);
+    expect(isAutomatedVisit({ userAgent: HUMAN, xMoz: "prefetch" })).toBe(true);
+    for (const bot of [
+      "WhatsApp/2.23.20.0",
+      "facebookexternalhit/1.1",
+      "Twitterbot/1.0",
+      "Slackbot-LinkExpanding 1.0",
+      "TelegramBot (like TwitterBot)",
+      "Mozilla/5.0 (compatible; Googlebot/2.1)",
+      "curl/8.5.0",
+      "",
+    ]) {
+      expect(isAutomatedVisit({ userAgent: bot }), bot).toBe(true);
+    }
+    expect(isAutomatedVisit({})).toBe(true);
+  });
+
+  it("redirects to the signup URL with the code and source", () => {
+    expect(redirectLocation("https://app.test/signup", "K7QM2XRP", "sms")).toBe(
+      "https://app.test/signup?ref=K7QM2XRP&src=sms",
+    );
+    expect(redirectLocation("https://app.test/signup?lang=ur", "K7QM2XRP", null)).toBe(
+      "https://app.test/signup?lang=ur&ref=K7QM2XRP",
+    );
+    expect(redirectLocation("https://app.test/signup", null, "sms")).toBe(
+      "https://app.test/signup",
+    );
+  });
+});
+
+describe("attribution", () => {
+  it("keeps sources a small clean set", () => {
+    expect(linkSource("WhatsApp")).toBe("whatsapp");
+    expect(linkSource(undefined)).toBe("link");
+    expect(linkSource("<script>")).toBe("link");
+    expect(linkSource("x".repeat(33))).toBe("link");
+    expect(inviteIdOrNull("inv_01m893f60gxn9ff1sh5n52nm")).toBe("inv_01m893f60gxn9ff1sh5n52nm");
+    expect(inviteIdOrNull("inv_'; drop table")).toBeNull();
+  });
+
+  it("a typed code wins, keeping the link's source only when it is the link's code", () => {
+    const cookies = { code: "k7qm2xrp", source: "sms", invite: "inv_01m893f60gxn9ff1sh5n52nm" };
+    expect(referralClaim("K7QM2XRP", cookies)).toEqual({
+      code: "K7QM2XRP",
+      from: "body",
+      source: "sms",
+      inviteId: "inv_01m893f60gxn9ff1sh5n52nm",
+    });
+    expect(referralClaim("ZX8P4K2M", cookies)).toEqual({
+      code: "ZX8P4K2M",
+      from: "body",
+      source: "direct",
+      inviteId: null,
+    });
+    expect(referralClaim(undefined, cookies)).toMatchObject({
+      code: "k7qm2xrp",
+      from: "cookie",
+      source: "sms",
+    });
+    expect(referralClaim(undefined, {})).toBeUndefined();
+  });
+});
+
+describe("leaderboard rules", () => {
+  it("ranks ties together (1, 2, 2, 4)", () => {
+    const ranked = rankRows([
+      { referrals: 9 },
+      { referrals: 5 },
+      { referrals: 5 },
+      { referrals: 1 },
+    ]);
+    expect(ranked.map((r) => r.rank)).toEqual([1, 2, 2, 4]);
+  });
+
+  it("keys periods by ISO week and month", () => {
+    expect(isoWeekOf(Date.UTC(2026, 10, 25))).toBe("2026-W48");
+    expect(isoWeekOf(Date.UTC(2027, 0, 1))).toBe("2026-W53");
+    expect(isoWeekOf(Date.UTC(2024, 11, 30))).toBe("2025-W01");
+    expect(periodKey("week", Date.UTC(2026, 10, 25))).toBe("w:2026-W48");
+    expect(periodKey("month", Date.UTC(2026, 10, 25))).toBe("m:2026-11");
+    expect(periodKey("all", Date.UTC(2026, 10, 25))).toBe("all");
+  });
+});
+
+describe("invite rules", () => {
+  it("backs off exponentially, then gives up", () => {
+    expect([1, 2, 3, 4, 5].map(retryDelayMs)).toEqual([60_000, 120_000, 240_000, 480_000, 960_000]);
+    expect(retryDelayMs(6)).toBeNull();
+  });
+
+  it("masks recipients", () => {
+    expect(maskRecipient("sms", "+923001234567")).toBe("+92******4567");
+    expect(maskRecipient("email", "ayesha@example.com")).toBe("a*****@example.com");
+    expect(maskRecipient("email", "a@example.com")).toBe("a*@example.com");
+  });
+});
+
+describe("stats rules", () => {
+  const rules = ProgramRulesSchema.parse({
+    refereeBonus: 20,
+    referrerTiers: [
+      { fromReferral: 1, points: 50 },
+      { fromReferral: 4, points: 100 },
+      { fromReferral: 11, points: 150 },
+    ],
+    qualification: "signup",
+    pointsExpiryDays: 365,
+    codeExpiryDays: null,
+    milestones: [
+      { referrals: 5, unlock: "free_theme" },
+      { referrals: 20, unlock: "premium_1_month" },
+    ],
+    badges: [
+      { name: "Bronze", referrals: 5 },
+      { name: "Silver", referrals: 20 },
+      { name: "Gold", referrals: 50 },
+    ],
+  });
+
+  it("badges at 5, 20 and 50; milestones at 5 and 20", () => {
+    expect([0, 4, 5, 19, 20, 49, 50].map((n) => badgeFor(n, rules.badges))).toEqual([
+      null,
+      null,
+      "Bronze",
+      "Bronze",
+      "Silver",
+      "Silver",
+      "Gold",
+    ]);
+    expect(nextMilestone(0, rules.milestones)).toEqual({ referrals: 5, reward: "free_theme" });
+    expect(nextMilestone(5, rules.milestones)).toEqual({
+      referrals: 20,
+      reward: "premium_1_month",
+    });
+    expect(nextMilestone(20, rules.milestones)).toBeNull();
+  });
+
+  it("computes a referrer's numbers from counters", () => {
+    const stats = referrerStats(
+      { total: 6, qualified: 6, pointsEarned: 450 },
+      [
+        { source: "whatsapp", clicks: 10, signups: 4 },
+        { source: "sms", clicks: 5, signups: 2 },
+      ],
+      rules,
+    );
+    expect(stats).toEqual({
+      clicks: 15,
+      signups: 6,
+      qualified: 6,
+      conversionRate: 0.4,
+      pointsEarned: 450,
+      bySource: { whatsapp: { clicks: 10, signups: 4 }, sms: { clicks: 5, signups: 2 } },
+      tier: { current: 2, nextAt: 11 },
+      badge: "Bronze",
+      nextMilestone: { referrals: 20, reward: "premium_1_month" },
+    });
+    expect(conversionRate(3, 0)).toBe(0);
+  });
+});
+
+describe("analytics rules", () => {
+  it("fills the daily series with zeros and totals by source", () => {
+    const days = [
+      { day: "2026-11-02", clicks: 4, signups: 3, referredSignups: 2, qualified: 2 },
+      { day: "2026-11-04", clicks: 6, signups: 1, referredSignups: 1, qualified: 1 },
+    ];
+    const sources = [
+      { day: "2026-11-02", source: "sms", clicks: 4, signups: 2 },
+      { day: "2026-11-04", source: "sms", clicks: 1, signups: 0 },
+      { day: "2026-11-04", source: "link", clicks: 5, signups: 1 },
+    ];
+    expect(dailySeries("2026-11-01", "2026-11-03", days).map((d) => d.date)).toEqual([
+      "2026-11-01",
+      "2026-11-02",
+      "2026-11-03",
+    ]);
+    const result = programAnalytics({ from: "2026-11-01", to: "2026-11-05" }, days, sources);
+    expect(result).toMatchObject({
+      clicks: 10,
+      signups: 4,
+      referredSignups: 3,
+      qualified: 3,
+      conversionRate: 0.3,
+      bySource: { sms: { clicks: 5, signups: 2 }, link: { clicks: 5, signups: 1 } },
+    });
+    expect(result.daily).toHaveLength(5);
+    expect(result.daily[1]).toEqual({ date: "2026-11-02", clicks: 4, signups: 3, qualified: 2 });
+  });
+});
