@@ -7,8 +7,8 @@ BEGIN
   ON CONFLICT (`period`, `referrals`) DO UPDATE SET `users` = `users` + 1;
 END;
 --> statement-breakpoint
-CREATE TRIGGER `leaderboard_entries_histogram_update` AFTER UPDATE OF `referrals` ON `leaderboard_entries`
-WHEN OLD.`referrals` <> NEW.`referrals`
+CREATE TRIGGER `leaderboard_entries_histogram_update` AFTER UPDATE OF `referrals`, `period` ON `leaderboard_entries`
+WHEN OLD.`referrals` <> NEW.`referrals` OR OLD.`period` <> NEW.`period`
 BEGIN
   UPDATE `leaderboard_histogram` SET `users` = `users` - 1
    WHERE `period` = OLD.`period` AND `referrals` = OLD.`referrals`;
@@ -17,6 +17,14 @@ BEGIN
   INSERT INTO `leaderboard_histogram` (`period`, `referrals`, `users`)
   VALUES (NEW.`period`, NEW.`referrals`, 1)
   ON CONFLICT (`period`, `referrals`) DO UPDATE SET `users` = `users` + 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `leaderboard_entries_histogram_delete` AFTER DELETE ON `leaderboard_entries`
+BEGIN
+  UPDATE `leaderboard_histogram` SET `users` = `users` - 1
+   WHERE `period` = OLD.`period` AND `referrals` = OLD.`referrals`;
+  DELETE FROM `leaderboard_histogram`
+   WHERE `period` = OLD.`period` AND `referrals` = OLD.`referrals` AND `users` = 0;
 END;
 --> statement-breakpoint
 -- Program version 2: version 1 plus the default milestones and badges of the contract.

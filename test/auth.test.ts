@@ -336,6 +336,10 @@ describe("access tokens — security", () => {
     ["GET", "/v1/me/wallet/transactions"],
     ["GET", "/v1/me/redemptions"],
     ["POST", "/v1/me/redemptions"],
+    ["GET", "/v1/me/stats"],
+    ["GET", "/v1/me/invites"],
+    ["POST", "/v1/me/invites"],
+    ["GET", "/v1/admin/analytics"],
     ["POST", "/v1/auth/logout"],
   ] as const;
 

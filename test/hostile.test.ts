@@ -14,7 +14,8 @@ async function databaseFingerprint(): Promise<string> {
             (select count(*) from ledger_entries) as ledger,
             (select coalesce(sum(balance), 0) from wallets) as points,
             (select count(*) from redemptions) as redemptions,
-            (select count(*) from idempotency_keys) as keys`,
+            (select count(*) from idempotency_keys) as keys,
+            (select count(*) from invites) as invites`,
   ).first();
   return JSON.stringify(row);
 }
@@ -43,6 +44,8 @@ const hostileBody = fc.oneof(
         referralCode: fc.oneof(fc.string({ maxLength: 40 }), fc.constant("0OIL1"), fc.integer()),
         refreshToken: fc.oneof(fc.string({ maxLength: 300 }), fc.integer()),
         rewardId: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant({})),
+        channel: fc.oneof(fc.constantFrom("sms", "email", "fax"), fc.integer()),
+        to: fc.oneof(fc.string({ maxLength: 300 }), fc.constant("+92300"), fc.constant("a@b")),
       },
       { requiredKeys: [] },
     )
@@ -78,6 +81,7 @@ const endpoints: Endpoint[] = [
   { path: "/v1/auth/refresh" },
   { path: "/v1/auth/logout", token: true },
   { path: "/v1/me/redemptions", token: true, headers: (key) => ({ "Idempotency-Key": key }) },
+  { path: "/v1/me/invites", token: true },
 ];
 
 describe("hostile bodies at every write endpoint", () => {
@@ -115,7 +119,9 @@ describe("hostile bodies at every write endpoint", () => {
               expect(await databaseFingerprint()).toBe(before);
             } else {
               // Only a well-formed logout or redemption can pass; it changes what it should.
-              expect(["/v1/auth/logout", "/v1/me/redemptions"]).toContain(endpoint.path);
+              expect(["/v1/auth/logout", "/v1/me/redemptions", "/v1/me/invites"]).toContain(
+                endpoint.path,
+              );
               await response.body?.cancel();
             }
           },
