@@ -59,7 +59,7 @@ CREATE TABLE `leaderboard_entries` (
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `leaderboard_entries_rank_idx` ON `leaderboard_entries` (`period`,`referrals`,`reached_at`);--> statement-breakpoint
+CREATE INDEX `leaderboard_entries_rank_idx` ON `leaderboard_entries` (`period`,"referrals" desc,`reached_at`);--> statement-breakpoint
 CREATE TABLE `leaderboard_histogram` (
 	`period` text NOT NULL,
 	`referrals` integer NOT NULL,

@@ -8,6 +8,7 @@ import { registerInviteRoutes } from "./invites/routes";
 import { senderFromConfig } from "./invites/senders";
 import { retryDueInvites } from "./invites/service";
 import { runHousekeeping } from "./jobs/housekeeping";
+import { HOURLY_CRON } from "./jobs/schedule";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
 import { registerOpsRoutes } from "./ops/routes";
@@ -32,9 +33,7 @@ registerRewardRoutes(app);
 // Administration
 registerAnalyticsRoutes(app);
 
-/** Cron expressions of wrangler.toml and the job each runs. */
-export const HOURLY_CRON = "17 * * * *";
-
+// Only handlers may be exported from here: workerd refuses any other named export.
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {

@@ -95,7 +95,7 @@ describe("GET /r/{code}", () => {
     expect(await clicksOf(referrer.id)).toHaveLength(1);
   });
 
-  it("serves a known code from the KV cache (one storage read)", async () => {
+  it("serves a known code from cache (isolate memory, then KV), not D1", async () => {
     const referrer = await registerUser();
     await visit(`/r/${referrer.referralCode}`);
     expect(await env.KV.get(`link:${referrer.referralCode}`, "json")).toEqual({
@@ -103,7 +103,7 @@ describe("GET /r/{code}", () => {
       code: referrer.referralCode,
       expiresAt: null,
     });
-    // Served from KV even if D1 no longer knew the code.
+    // Served from cache even if D1 no longer knew the code.
     await env.DB.prepare("update users set referral_code = 'QQQQQQQQ' where id = ?")
       .bind(referrer.id)
       .run();

@@ -4,7 +4,7 @@
  * hand-written migration 0001) derive wallet balances and referral counters from the
  * rows that cause them, and keep the ledger append-only.
  */
-import { sql } from "drizzle-orm";
+import { desc, sql } from "drizzle-orm";
 import {
   check,
   index,
@@ -321,7 +321,8 @@ export const leaderboardEntries = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.period, t.userId] }),
-    index("leaderboard_entries_rank_idx").on(t.period, t.referrals, t.reachedAt),
+    // In the board's own order (most referrals, then who got there first): top N reads N rows.
+    index("leaderboard_entries_rank_idx").on(t.period, desc(t.referrals), t.reachedAt),
   ],
 );
 

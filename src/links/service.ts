@@ -1,4 +1,3 @@
-import { countClick } from "../analytics/store";
 import { clicks } from "../db/schema";
 import type { Database } from "../env";
 import { markInviteClicked } from "../invites/store";
@@ -24,10 +23,28 @@ const MISS_TTL_SECONDS = 60;
 const cacheKey = (code: string) => `link:${code}`;
 
 /**
- * The referrer behind a code, for the invite link: one KV read when cached (the hot path),
- * D1 only on a miss. Unknown codes are cached too, briefly, so that a flood of made-up
- * codes does not reach D1. A code's entry lives an hour at most, so a program change to
- * code expiry reaches links within the hour.
+ * In front of KV, each isolate remembers codes for a minute: a busy link is then served
+ * with no storage read at all. Bounded; the oldest entry makes room.
+ */
+const isolateMemo = new Map<string, { link: CachedLink; until: number }>();
+const MEMO_MS = 60_000;
+const MEMO_MAX_ENTRIES = 10_000;
+
+function remember(code: string, link: CachedLink, now: number) {
+  if (isolateMemo.size >= MEMO_MAX_ENTRIES) {
+    const oldest = isolateMemo.keys().next().value;
+    if (oldest !== undefined) isolateMemo.delete(oldest);
+  }
+  isolateMemo.set(code, { link, until: now + MEMO_MS });
+}
+
+const toTarget = (link: CachedLink) => ("missing" in link ? null : link);
+
+/**
+ * The referrer behind a code, for the invite link: from the isolate's memory or one KV
+ * read on the hot path, D1 only on a miss. Unknown codes are cached too, briefly, so that a
+ * flood of made-up codes does not reach D1. A code's KV entry lives an hour at most, so a
+ * program change to code expiry reaches links within the hour.
  */
 export async function resolveLinkCode(
   kv: KVNamespace,
@@ -37,8 +54,14 @@ export async function resolveLinkCode(
 ): Promise<LinkTarget | null> {
   const code = canonicalReferralCode(input);
   if (!isWellFormedReferralCode(code)) return null;
+  const now = Date.now();
+  const memo = isolateMemo.get(code);
+  if (memo && memo.until > now) return toTarget(memo.link);
   const cached = await kv.get<CachedLink>(cacheKey(code), "json");
-  if (cached) return "missing" in cached ? null : cached;
+  if (cached) {
+    remember(code, cached, now);
+    return toTarget(cached);
+  }
 
   const [owner, program] = await Promise.all([findReferrerByCode(db, code), currentProgram(db)]);
   const target: CachedLink = owner
@@ -48,12 +71,13 @@ export async function resolveLinkCode(
         expiresAt: codeExpiresAt(owner.referralCodeCreatedAt, program.rules),
       }
     : { missing: true };
+  remember(code, target, now);
   defer(
     kv.put(cacheKey(code), JSON.stringify(target), {
       expirationTtl: owner ? HIT_TTL_SECONDS : MISS_TTL_SECONDS,
     }),
   );
-  return "missing" in target ? null : target;
+  return toTarget(target);
 }
 
 export interface Click {
@@ -64,7 +88,10 @@ export interface Click {
   now: number;
 }
 
-/** Stores a click (off the response path) with its day, source and a salted hash of the IP. */
+/**
+ * Stores a click (off the response path) with its day, source and a salted hash of the IP;
+ * a trigger counts it for the referrer's and the program's funnel.
+ */
 export async function recordClick(db: Database, ipHashSalt: string, click: Click) {
   const { target, source, inviteId, now } = click;
   const day = dayOf(now);
@@ -80,7 +107,6 @@ export async function recordClick(db: Database, ipHashSalt: string, click: Click
       ipHash,
       createdAt: now,
     }),
-    ...countClick(db, { referrerId: target.referrerId, source, day }),
     ...(inviteId ? [markInviteClicked(db, inviteId, target.referrerId, now)] : []),
   ]);
 }

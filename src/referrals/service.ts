@@ -1,11 +1,10 @@
-import { countQualified, countSignup, sourceStatsOf } from "../analytics/store";
+import { sourceStatsOf } from "../analytics/store";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { markInviteJoined } from "../invites/store";
 import { countQualifiedReferral } from "../leaderboard/store";
 import { canonicalReferralCode, isWellFormedReferralCode, newId } from "../lib/ids";
 import { maskName } from "../lib/names";
-import { dayOf } from "../lib/time";
 import {
   codeExpiresAt,
   type Program,
@@ -61,17 +60,16 @@ export interface SignupAttribution {
 }
 
 /**
- * The rows a signup adds to the signup batch besides the user: the day's counters and,
- * when referred, the referral (claiming the referrer's next ordinal), both sides' ledger
- * entries, the source and leaderboard counters, and the invite marked joined.
+ * The rows a referred signup adds to the signup batch besides the user: the referral
+ * (claiming the referrer's next ordinal), both sides' ledger entries, the leaderboards,
+ * and the invite marked joined.
  */
 export function signupWrites(
   db: Database,
   signup: { refereeId: string; now: number; attribution: SignupAttribution | null },
 ) {
   const { refereeId, now, attribution } = signup;
-  const day = dayOf(now);
-  if (!attribution) return countSignup(db, { day });
+  if (!attribution) return [];
   const { referrer, source, inviteId } = attribution;
   const plan = planReferralSignup(referrer.referralTotal, referrer.program, now);
   const referralId = newId("ref", now);
@@ -91,7 +89,6 @@ export function signupWrites(
       createdAt: now,
       qualifiedAt: now,
     }),
-    ...countSignup(db, { day, referral: { referrerId: referrer.id, source } }),
     ...(inviteId ? [markInviteJoined(db, { inviteId, referrerId: referrer.id, now })] : []),
     ...qualificationWrites(db, {
       referralId,
@@ -105,8 +102,8 @@ export function signupWrites(
 }
 
 /**
- * What qualifying a referral writes: both sides' ledger credits, the leaderboards and the
- * day's qualified count. One function, so that every path to "qualified" pays the same.
+ * What qualifying a referral writes: both sides' ledger credits and the leaderboards (the
+ * funnel counters follow by trigger). One function, so that every path to "qualified" pays the same.
  */
 function qualificationWrites(
   db: Database,
@@ -144,7 +141,6 @@ function qualificationWrites(
       }),
     ),
     ...countQualifiedReferral(db, referrerId, now),
-    countQualified(db, dayOf(now)),
   ];
 }
 
