@@ -48,8 +48,10 @@ export class Seeder {
     this.insertBoard = db.prepare(
       "insert into leaderboard_entries (period, user_id, referrals, reached_at) values (?, ?, ?, ?)",
     );
-    this.insertSource = db.prepare(
-      "insert into source_stats (user_id, source, clicks, signups) values (?, ?, ?, ?)",
+    // Signups per source are counted by the referrals trigger; seeded clicks are set here.
+    this.setClicks = db.prepare(
+      `insert into source_stats (user_id, source, clicks) values (?, ?, ?)
+       on conflict (user_id, source) do update set clicks = excluded.clicks`,
     );
   }
 
@@ -118,8 +120,8 @@ export class Seeder {
     if (count > 0) {
       for (const period of periods)
         this.insertBoard.run(period, referrer.id, count, this.now - this.next);
-      this.insertSource.run(referrer.id, "link", count * 3, count - Math.floor(count / 3));
-      if (count >= 3) this.insertSource.run(referrer.id, "whatsapp", count, Math.floor(count / 3));
+      this.setClicks.run(referrer.id, "link", count * 3);
+      this.setClicks.run(referrer.id, "whatsapp", count);
     }
   }
 
