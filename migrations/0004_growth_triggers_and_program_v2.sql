@@ -37,8 +37,11 @@ FROM `programs` WHERE `version` = 1;
 --> statement-breakpoint
 -- Funnel counters follow the facts that cause them (users, referrals, clicks), so that no
 -- write path can forget one and dashboards read a handful of rows instead of scanning.
-CREATE TRIGGER `users_count_signup` AFTER INSERT ON `users`
+CREATE TRIGGER `users_open_accounts` AFTER INSERT ON `users`
 BEGIN
+  -- Every user has a wallet and referral counters from the start.
+  INSERT INTO `wallets` (`user_id`) VALUES (NEW.`id`);
+  INSERT INTO `referral_stats` (`user_id`) VALUES (NEW.`id`);
   INSERT INTO `daily_stats` (`day`, `signups`) VALUES (date(NEW.`created_at` / 1000, 'unixepoch'), 1)
   ON CONFLICT (`day`) DO UPDATE SET `signups` = `signups` + 1;
 END;

@@ -34,8 +34,6 @@ export class Seeder {
       `insert into users (id, name, phone, password_hash, role, referral_code, referral_code_created_at,
          referred_by_user_id, referred_by_code, created_at) values (?, ?, ?, ?, 'user', ?, ?, ?, ?, ?)`,
     );
-    this.insertStats = db.prepare("insert into referral_stats (user_id) values (?)");
-    this.insertWallet = db.prepare("insert into wallets (user_id) values (?)");
     this.insertReferral = db.prepare(
       `insert into referrals (id, referrer_id, referee_id, ordinal, code, status, source, program_version,
          referrer_points, referee_points, created_at, qualified_at)
@@ -55,7 +53,7 @@ export class Seeder {
     );
   }
 
-  user({ name = "Seeded Person", phone, referrer = null, full = true } = {}) {
+  user({ name = "Seeded Person", phone, referrer = null } = {}) {
     const n = this.next++;
     const user = {
       id: `usr_seed${String(n).padStart(9, "0")}`,
@@ -74,17 +72,14 @@ export class Seeder {
       referrer?.code ?? null,
       this.now,
     );
-    if (full) {
-      this.insertStats.run(user.id);
-      this.insertWallet.run(user.id);
-    }
+
     return user;
   }
 
   /** `count` qualified referrals of `referrer`; with `ledger`, both sides' points too. */
   referrals(referrer, count, { ledger = false, periods = [] } = {}) {
     for (let ordinal = 1; ordinal <= count; ordinal++) {
-      const referee = this.user({ name: "Seeded Friend", referrer, full: ledger });
+      const referee = this.user({ name: "Seeded Friend", referrer });
       const referralId = `ref_${referee.id}`;
       const points = ordinal <= 3 ? 50 : ordinal <= 10 ? 100 : 150;
       this.insertReferral.run(

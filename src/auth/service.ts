@@ -17,7 +17,6 @@ import {
   setUserRole,
   type UserRow,
 } from "../users/store";
-import { openWallet } from "../wallet/store";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
 import {
   findRefreshToken,
@@ -148,8 +147,7 @@ export async function registerUser(
     };
     try {
       await db.batch([
-        ...insertUser(db, newUser),
-        openWallet(db, userId),
+        insertUser(db, newUser),
         ...insertSession(db, {
           sessionId,
           userId,

@@ -5,15 +5,20 @@ import { leaderboardPeriods, periodKey } from "./rules";
 
 /** For the batch that qualifies a referral: +1 on the referrer's week, month and all-time boards. */
 export function countQualifiedReferral(db: Database, userId: string, now: number) {
-  return leaderboardPeriods.map((period) =>
-    db
-      .insert(leaderboardEntries)
-      .values({ period: periodKey(period, now), userId, referrals: 1, reachedAt: now })
-      .onConflictDoUpdate({
-        target: [leaderboardEntries.period, leaderboardEntries.userId],
-        set: { referrals: sql`${leaderboardEntries.referrals} + 1`, reachedAt: now },
-      }),
-  );
+  return db
+    .insert(leaderboardEntries)
+    .values(
+      leaderboardPeriods.map((period) => ({
+        period: periodKey(period, now),
+        userId,
+        referrals: 1,
+        reachedAt: now,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [leaderboardEntries.period, leaderboardEntries.userId],
+      set: { referrals: sql`${leaderboardEntries.referrals} + 1`, reachedAt: now },
+    });
 }
 
 /** The top `limit` of a board: an index range read of `limit` rows. */

@@ -140,7 +140,7 @@ function qualificationWrites(
         expiresAt: plan.pointsExpireAt,
       }),
     ),
-    ...countQualifiedReferral(db, referrerId, now),
+    countQualifiedReferral(db, referrerId, now),
   ];
 }
 

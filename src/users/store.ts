@@ -65,12 +65,9 @@ export interface NewUser {
   createdAt: number;
 }
 
-/** The user with the rows every user has from the start: counters for their referrals. */
+/** The user; a trigger opens their wallet and referral counters in the same statement. */
 export function insertUser(db: Database, user: NewUser) {
-  return [
-    db.insert(users).values({ ...user, referralCodeCreatedAt: user.createdAt }),
-    db.insert(referralStats).values({ userId: user.id }),
-  ] as const;
+  return db.insert(users).values({ ...user, referralCodeCreatedAt: user.createdAt });
 }
 
 export function setUserRole(db: Database, id: string, role: "user" | "admin") {

@@ -34,10 +34,6 @@ export function appendLedgerEntry(db: Database, entry: NewLedgerEntry) {
   });
 }
 
-export function openWallet(db: Database, userId: string) {
-  return db.insert(wallets).values({ userId });
-}
-
 export async function findWallet(db: Database, userId: string) {
   return db
     .select({
