@@ -159,3 +159,23 @@ describe("configuration fails closed", () => {
     expect((await fetchWith({ ENVIRONMENT: "production" })).status).toBe(200);
   });
 });
+
+describe("D1 read replication (Sessions API)", () => {
+  it("answers with a bookmark, and accepts one back for read-your-writes", async () => {
+    const first = await call("GET", "/v1/rewards");
+    const bookmark = first.headers.get("X-D1-Bookmark");
+    expect(bookmark).toMatch(/^[0-9a-f-]+$/);
+    const again = await call("GET", "/v1/rewards", undefined, {
+      headers: { "X-D1-Bookmark": bookmark ?? "" },
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("X-D1-Bookmark")).toBeTruthy();
+  });
+
+  it("ignores a bookmark that D1 did not make", async () => {
+    const response = await call("GET", "/v1/rewards", undefined, {
+      headers: { "X-D1-Bookmark": "'; drop table users" },
+    });
+    expect(response.status).toBe(200);
+  });
+});
