@@ -4,9 +4,10 @@ import { maskRecipient, retryDelayMs } from "../src/invites/rules";
 import { periodKey, rankRows } from "../src/leaderboard/rules";
 import { isoWeekOf } from "../src/lib/time";
 import { isAutomatedVisit, redirectLocation } from "../src/links/rules";
-import { badgeFor, nextMilestone, ProgramRulesSchema } from "../src/program/rules";
+import { badgeFor, nextMilestone } from "../src/program/rules";
 import { inviteIdOrNull, linkSource, referralClaim } from "../src/referrals/attribution";
 import { conversionRate, referrerStats } from "../src/referrals/stats";
+import { defaultRules } from "./fixtures";
 
 const HUMAN =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile Safari/604.1";
@@ -113,26 +114,7 @@ describe("invite rules", () => {
 });
 
 describe("stats rules", () => {
-  const rules = ProgramRulesSchema.parse({
-    refereeBonus: 20,
-    referrerTiers: [
-      { fromReferral: 1, points: 50 },
-      { fromReferral: 4, points: 100 },
-      { fromReferral: 11, points: 150 },
-    ],
-    qualification: "signup",
-    pointsExpiryDays: 365,
-    codeExpiryDays: null,
-    milestones: [
-      { referrals: 5, unlock: "free_theme" },
-      { referrals: 20, unlock: "premium_1_month" },
-    ],
-    badges: [
-      { name: "Bronze", referrals: 5 },
-      { name: "Silver", referrals: 20 },
-      { name: "Gold", referrals: 50 },
-    ],
-  });
+  const rules = defaultRules;
 
   it("badges at 5, 20 and 50; milestones at 5 and 20", () => {
     expect([0, 4, 5, 19, 20, 49, 50].map((n) => badgeFor(n, rules.badges))).toEqual([

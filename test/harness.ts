@@ -180,3 +180,35 @@ export async function tableCounts(): Promise<Record<string, number>> {
   const counts = await Promise.all(WRITABLE_TABLES.map(countRows));
   return Object.fromEntries(WRITABLE_TABLES.map((table, i) => [table, counts[i] ?? 0]));
 }
+
+/** The Cookie header a browser would send back after `response` (name=value pairs only). */
+export function cookiesFrom(response: Response): string {
+  return response.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(";")[0])
+    .join("; ");
+}
+
+/**
+ * Runs `work` under a new program version whose referral codes expire after `days` and
+ * whose `userId`'s code is old enough to have expired; the version is removed afterwards.
+ */
+export async function withExpiredCode(userId: string, days: number, work: () => Promise<void>) {
+  await env.DB.prepare("update users set referral_code_created_at = 0 where id = ?")
+    .bind(userId)
+    .run();
+  await env.DB.prepare(
+    `insert into programs (version, rules, created_at)
+     select version + 1, json_set(rules, '$.codeExpiryDays', ?), 0 from programs
+     order by version desc limit 1`,
+  )
+    .bind(days)
+    .run();
+  try {
+    await work();
+  } finally {
+    await env.DB.prepare(
+      "delete from programs where version = (select max(version) from programs)",
+    ).run();
+  }
+}

@@ -10,6 +10,7 @@ import { hmacSha256Hex } from "../src/lib/crypto";
 import {
   callAndSettle,
   callJson,
+  cookiesFrom,
   expectError,
   registerUser,
   type TestUser,
@@ -276,10 +277,7 @@ describe("an invite that brings a signup", () => {
     const click = await callAndSettle("GET", new URL(link).pathname + new URL(link).search, {
       headers: { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0" },
     });
-    const cookie = click.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .join("; ");
+    const cookie = cookiesFrom(click);
     expect(cookie).toContain(`ref_inv=${id}`);
     const signup = await callJson(
       "POST",

@@ -1,6 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, callAndSettle, callJson, registerUser, uniquePhone } from "./harness";
+import {
+  call,
+  callAndSettle,
+  callJson,
+  cookiesFrom,
+  registerUser,
+  uniquePhone,
+  withExpiredCode,
+} from "./harness";
 
 const BROWSER =
   "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/130 Mobile Safari/537.36";
@@ -62,23 +70,11 @@ describe("GET /r/{code}", () => {
 
   it("an expired code goes to the plain signup page", async () => {
     const referrer = await registerUser();
-    await env.DB.prepare("update users set referral_code_created_at = 0 where id = ?")
-      .bind(referrer.id)
-      .run();
-    await env.DB.prepare(
-      `insert into programs (version, rules, created_at)
-       select version + 1, json_set(rules, '$.codeExpiryDays', 30), 0 from programs order by version desc limit 1`,
-    ).run();
-    try {
+    await withExpiredCode(referrer.id, 30, async () => {
       const response = await visit(`/r/${referrer.referralCode}`);
       expect(response.headers.get("Location")).toBe("https://app.test/signup");
       expect(await clicksOf(referrer.id)).toEqual([]);
-    } finally {
-      await env.DB.prepare(
-        "delete from programs where version = (select max(version) from programs)",
-      ).run();
-      await env.KV.delete(`link:${referrer.referralCode}`);
-    }
+    });
   });
 
   it("bots and prefetches are redirected but not counted", async () => {
@@ -119,10 +115,7 @@ describe("attribution, end to end", () => {
   it("click → register with the cookie → stats by source", async () => {
     const referrer = await registerUser();
     const click = await visit(`/r/${referrer.referralCode}?src=sms`);
-    const cookie = click.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .join("; ");
+    const cookie = cookiesFrom(click);
     const signup = await callJson(
       "POST",
       "/v1/auth/register",

@@ -9,6 +9,7 @@ import {
   tableCounts,
   uniquePhone,
   walletBalance,
+  withExpiredCode,
 } from "./harness";
 
 describe("referral signup", () => {
@@ -95,16 +96,7 @@ describe("referral signup", () => {
 
   it("an expired code is a 422 and creates nothing", async () => {
     const referrer = await registerUser();
-    await env.DB.prepare("update users set referral_code_created_at = 0 where id = ?")
-      .bind(referrer.id)
-      .run();
-    // A program whose codes last 30 days; restored afterwards for the other tests.
-    await env.DB.prepare(
-      `insert into programs (version, rules, created_at)
-       select version + 1, json_set(rules, '$.codeExpiryDays', 30), 0 from programs
-       order by version desc limit 1`,
-    ).run();
-    try {
+    await withExpiredCode(referrer.id, 30, async () => {
       const before = await tableCounts();
       const response = await callJson("POST", "/v1/auth/register", {
         name: "Sara Malik",
@@ -116,11 +108,7 @@ describe("referral signup", () => {
       expect(await tableCounts()).toEqual(before);
       const landing = await callJson("GET", `/v1/referral-codes/${referrer.referralCode}`);
       expect(landing.body).toMatchObject({ valid: false, expiresAt: "1970-01-31T00:00:00.000Z" });
-    } finally {
-      await env.DB.prepare(
-        "delete from programs where version = (select max(version) from programs)",
-      ).run();
-    }
+    });
   });
 
   it("every referral remembers the program version it was rewarded under", async () => {

@@ -15,7 +15,6 @@ import { DAY_MS } from "../src/lib/time";
 import { requestFingerprint } from "../src/platform/idempotency";
 import {
   codeExpiresAt,
-  type ProgramRules,
   ProgramRulesSchema,
   planReferralSignup,
   pointsExpireAt,
@@ -23,27 +22,7 @@ import {
   tierStanding,
 } from "../src/program/rules";
 import { expiringSoon } from "../src/wallet/service";
-
-const defaultRules: ProgramRules = {
-  refereeBonus: 20,
-  referrerTiers: [
-    { fromReferral: 1, points: 50 },
-    { fromReferral: 4, points: 100 },
-    { fromReferral: 11, points: 150 },
-  ],
-  qualification: "signup",
-  pointsExpiryDays: 365,
-  codeExpiryDays: null,
-  milestones: [
-    { referrals: 5, unlock: "free_theme", bonusPoints: 0 },
-    { referrals: 20, unlock: "premium_1_month", bonusPoints: 0 },
-  ],
-  badges: [
-    { name: "Bronze", referrals: 5 },
-    { name: "Silver", referrals: 20 },
-    { name: "Gold", referrals: 50 },
-  ],
-};
+import { defaultRules } from "./fixtures";
 
 describe("reward tiers", () => {
   it("pays 50 for referrals 1–3, 100 for 4–10 and 150 from 11 on", () => {

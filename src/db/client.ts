@@ -1,3 +1,4 @@
+import { type Column, lt, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Database } from "../env";
 import type { RequestMetrics } from "../platform/metrics";
@@ -9,6 +10,14 @@ export type D1Client = Pick<D1Database, "prepare" | "batch">;
 export function createDb(d1: D1Client): Database {
   // Drizzle's D1 driver only calls prepare() and batch(), which sessions have too.
   return drizzle(d1 as D1Database, { schema });
+}
+
+/**
+ * The condition for the page after a cursor in a newest-first list: rows before
+ * `position`, or no condition on the first page.
+ */
+export function before(column: Column, position: string | number | undefined): SQL | undefined {
+  return position === undefined ? undefined : lt(column, position);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { and, desc, eq, gt, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { before } from "../db/client";
 import { invites, users } from "../db/schema";
 import type { Database } from "../env";
 import { DAY_MS } from "../lib/time";
@@ -84,12 +85,7 @@ export async function listInvitesOf(
   return db
     .select(inviteColumns)
     .from(invites)
-    .where(
-      and(
-        eq(invites.userId, userId),
-        page.beforeId === undefined ? undefined : lt(invites.id, page.beforeId),
-      ),
-    )
+    .where(and(eq(invites.userId, userId), before(invites.id, page.beforeId)))
     .orderBy(desc(invites.id))
     .limit(page.limit + 1)
     .all();

@@ -1,4 +1,5 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
+import { before } from "../db/client";
 import { referralStats, referrals, users } from "../db/schema";
 import type { Database } from "../env";
 
@@ -40,12 +41,7 @@ export async function listReferralsOf(
     })
     .from(referrals)
     .innerJoin(users, eq(users.id, referrals.refereeId))
-    .where(
-      and(
-        eq(referrals.referrerId, referrerId),
-        page.beforeOrdinal === undefined ? undefined : lt(referrals.ordinal, page.beforeOrdinal),
-      ),
-    )
+    .where(and(eq(referrals.referrerId, referrerId), before(referrals.ordinal, page.beforeOrdinal)))
     .orderBy(desc(referrals.ordinal))
     .limit(page.limit + 1)
     .all();

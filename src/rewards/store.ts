@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { before } from "../db/client";
 import { redemptions, rewards, wallets } from "../db/schema";
 import type { Database } from "../env";
 
@@ -82,12 +83,7 @@ export async function listRedemptionsOf(
     .select(redemptionColumns)
     .from(redemptions)
     .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
-    .where(
-      and(
-        eq(redemptions.userId, userId),
-        page.beforeId === undefined ? undefined : lt(redemptions.id, page.beforeId),
-      ),
-    )
+    .where(and(eq(redemptions.userId, userId), before(redemptions.id, page.beforeId)))
     .orderBy(desc(redemptions.id))
     .limit(page.limit + 1)
     .all();

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { before } from "../db/client";
 import { type LedgerEntryType, ledgerEntries, wallets } from "../db/schema";
 import type { Database } from "../env";
 import { newId } from "../lib/ids";
@@ -87,12 +88,7 @@ export async function listLedgerEntries(
       expiresAt: ledgerEntries.expiresAt,
     })
     .from(ledgerEntries)
-    .where(
-      and(
-        eq(ledgerEntries.userId, userId),
-        page.beforeSeq === undefined ? undefined : lt(ledgerEntries.seq, page.beforeSeq),
-      ),
-    )
+    .where(and(eq(ledgerEntries.userId, userId), before(ledgerEntries.seq, page.beforeSeq)))
     .orderBy(desc(ledgerEntries.seq))
     .limit(page.limit + 1)
     .all();

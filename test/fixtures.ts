@@ -1,0 +1,23 @@
+import type { ProgramRules } from "../src/program/rules";
+
+/** The contract's default program (API.md, "The default program"), as rules. */
+export const defaultRules: ProgramRules = {
+  refereeBonus: 20,
+  referrerTiers: [
+    { fromReferral: 1, points: 50 },
+    { fromReferral: 4, points: 100 },
+    { fromReferral: 11, points: 150 },
+  ],
+  qualification: "signup",
+  pointsExpiryDays: 365,
+  codeExpiryDays: null,
+  milestones: [
+    { referrals: 5, unlock: "free_theme", bonusPoints: 0 },
+    { referrals: 20, unlock: "premium_1_month", bonusPoints: 0 },
+  ],
+  badges: [
+    { name: "Bronze", referrals: 5 },
+    { name: "Silver", referrals: 20 },
+    { name: "Gold", referrals: 50 },
+  ],
+};
