@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { ApiError, errorResponses } from "../errors";
-import { requireAdmin, requireUser } from "../http/auth";
-import { bearerAuth, jsonResponse } from "../http/openapi";
+import { signedInAdmin } from "../http/auth";
+import { jsonResponse } from "../http/openapi";
 import { DAY_MS, dayOf } from "../lib/time";
 import { programAnalytics } from "./rules";
 import { dailySourceStatsBetween, dailyStatsBetween, topReferrersBetween } from "./store";
@@ -42,8 +42,7 @@ const getAnalytics = createRoute({
   path: "/v1/admin/analytics",
   tags: ["Administration"],
   summary: "The program's funnel for a date range (default: the last 30 days)",
-  security: bearerAuth,
-  middleware: [requireUser, requireAdmin] as const,
+  ...signedInAdmin,
   request: { query: z.object({ from: Day.optional(), to: Day.optional() }) },
   responses: {
     200: jsonResponse(AnalyticsSchema, "Counts, by source and by day, and the top referrers"),

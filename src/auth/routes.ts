@@ -4,8 +4,8 @@ import { getCookie } from "hono/cookie";
 import type { App } from "../app";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
-import { clientIp, requireUser } from "../http/auth";
-import { bearerAuth, jsonBody, jsonResponse } from "../http/openapi";
+import { clientIp, signedIn } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
 import { kvRateLimiter } from "../platform/rate-limit";
 import { attributionCookies, referralClaim } from "../referrals/attribution";
 import { toUser, UserSchema } from "../users/schemas";
@@ -68,8 +68,7 @@ const logout = createRoute({
   path: "/v1/auth/logout",
   tags,
   summary: "End one session (with its refresh token) or all of them",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   request: { body: { ...jsonBody(LogoutBodySchema), required: false } },
   responses: { 204: { description: "Signed out" }, ...errorResponses("unauthorized") },
 });
@@ -79,8 +78,7 @@ const me = createRoute({
   path: "/v1/me",
   tags,
   summary: "The signed-in user",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses("unauthorized") },
 });
 

@@ -34,6 +34,18 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** Spread into a `createRoute`: the route needs a signed-in user, and says so in OpenAPI. */
+export const signedIn = {
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser] as [typeof requireUser],
+};
+
+/** The same, for routes that also need the admin role. */
+export const signedInAdmin = {
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser, requireAdmin] as [typeof requireUser, typeof requireAdmin],
+};
+
 /** The client's address as Cloudflare reports it (tests and local dev may set it themselves). */
 export function clientIp(header: string | undefined): string {
   return header?.trim() || "unknown";

@@ -9,5 +9,3 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } } as const;
 }
-
-export const bearerAuth = [{ bearerAuth: [] }];

@@ -5,8 +5,8 @@ import { currentUser } from "../auth/service";
 import { inviteChannels, inviteStatuses } from "../db/schema";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
-import { requireUser } from "../http/auth";
-import { bearerAuth, jsonBody, jsonResponse } from "../http/openapi";
+import { signedIn } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { senderFromConfig } from "./senders";
 import { createInvite, deliverInvite, type InviteDeps, toInviteView } from "./service";
@@ -38,8 +38,7 @@ const create = createRoute({
   path: "/v1/me/invites",
   tags,
   summary: "Invite someone by email or SMS",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   request: { body: jsonBody(CreateInviteSchema) },
   responses: {
     202: jsonResponse(
@@ -55,8 +54,7 @@ const list = createRoute({
   path: "/v1/me/invites",
   tags,
   summary: "My invites, newest first, with their delivery status",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   request: { query: PageQuerySchema },
   responses: {
     200: jsonResponse(pageSchema(InviteSchema).openapi("InvitePage"), "A page of invites"),

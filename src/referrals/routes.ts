@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { clientIp, requireUser } from "../http/auth";
-import { bearerAuth, jsonResponse } from "../http/openapi";
+import { clientIp, signedIn } from "../http/auth";
+import { jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { kvRateLimiter } from "../platform/rate-limit";
@@ -79,8 +79,7 @@ const getMyStats = createRoute({
   path: "/v1/me/stats",
   tags,
   summary: "My referral funnel, tier, badge and next milestone",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   responses: { 200: jsonResponse(StatsSchema, "My numbers"), ...errorResponses("unauthorized") },
 });
 
@@ -89,8 +88,7 @@ const listMyReferrals = createRoute({
   path: "/v1/me/referrals",
   tags,
   summary: "People who signed up with my code, newest first",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   request: { query: PageQuerySchema },
   responses: {
     200: jsonResponse(ReferralPageSchema, "A page of referrals and the totals"),

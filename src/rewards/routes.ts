@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { rewardKinds } from "../db/schema";
 import { errorResponses } from "../errors";
-import { requireUser } from "../http/auth";
-import { bearerAuth, jsonBody, jsonResponse } from "../http/openapi";
+import { signedIn } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso } from "../lib/time";
 import { requestFingerprint } from "../platform/idempotency";
@@ -68,8 +68,7 @@ const redeem = createRoute({
   path: "/v1/me/redemptions",
   tags,
   summary: "Spend points on a reward",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   request: { body: jsonBody(RedeemBodySchema), headers: IdempotencyHeaderSchema },
   responses: {
     201: jsonResponse(
@@ -93,8 +92,7 @@ const listRedemptions = createRoute({
   path: "/v1/me/redemptions",
   tags,
   summary: "My redemptions, newest first, with their coupon codes",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   request: { query: PageQuerySchema },
   responses: {
     200: jsonResponse(

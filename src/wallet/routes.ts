@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { ledgerEntryTypes } from "../db/schema";
 import { errorResponses } from "../errors";
-import { requireUser } from "../http/auth";
-import { bearerAuth, jsonResponse } from "../http/openapi";
+import { signedIn } from "../http/auth";
+import { jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { transactionsOf, walletOf } from "./service";
@@ -42,8 +42,7 @@ const getWallet = createRoute({
   path: "/v1/me/wallet",
   tags,
   summary: "My points balance and what expires soon",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   responses: { 200: jsonResponse(WalletSchema, "The wallet"), ...errorResponses("unauthorized") },
 });
 
@@ -52,8 +51,7 @@ const listTransactions = createRoute({
   path: "/v1/me/wallet/transactions",
   tags,
   summary: "My ledger, newest first",
-  security: bearerAuth,
-  middleware: [requireUser] as const,
+  ...signedIn,
   request: { query: PageQuerySchema },
   responses: {
     200: jsonResponse(
