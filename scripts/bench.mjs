@@ -15,7 +15,8 @@ import { openLocalD1, Seeder } from "./bench-seed.mjs";
 
 const PORT = 8790;
 const BASE = `http://127.0.0.1:${PORT}`;
-const STATE = ".bench/state";
+const STATE_10K = ".bench/state-10k";
+const STATE_100K = ".bench/state-100k";
 const PASSWORD = "bench password 1";
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const BROWSER =
@@ -36,7 +37,7 @@ function wrangler(args) {
   if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed`);
 }
 
-function startWorker() {
+function startWorker(stateDir) {
   const secret = () => randomBytes(32).toString("base64url");
   const vars = {
     BENCH_METRICS: "1",
@@ -54,7 +55,7 @@ function startWorker() {
     "--ip",
     "127.0.0.1",
     "--persist-to",
-    STATE,
+    stateDir,
     "--log-level",
     "error",
   ];
@@ -202,29 +203,45 @@ async function scaleReads(label, tokens) {
   ];
 }
 
-async function main() {
-  rmSync(".bench", { recursive: true, force: true });
-  mkdirSync(".bench", { recursive: true });
-  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE]);
-  const passwordHash = bcrypt.hashSync(PASSWORD, 10);
-
-  console.log("Phase 1: seeding 10,000 referrers, and referrers with 1,000 and 1 referrals …");
-  let db = await openLocalD1(STATE);
-  let seeder = new Seeder(db, passwordHash);
-  const [big, small, member] = seeder.transaction(() => {
+/**
+ * A fresh local D1 in `dir`: migrations, a referrer with 1,000 referrals (with their
+ * ledger), one with 1, a board member with 2, and `referrers` more with 1–5 each.
+ * Each phase gets its own directory, seeded before any workerd opens it.
+ */
+async function seedState(dir, referrers, passwordHash) {
+  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir]);
+  const db = await openLocalD1(dir);
+  const seeder = new Seeder(db, passwordHash);
+  const people = seeder.transaction(() => {
     const big = seeder.user({ name: "Big Referrer", phone: "+923009000001" });
     seeder.referrals(big, 1000, { ledger: true });
     const small = seeder.user({ name: "Small Referrer", phone: "+923009000002" });
     seeder.referrals(small, 1, { ledger: true });
     const member = seeder.user({ name: "Board Member", phone: "+923009000003" });
     seeder.referrals(member, 2, { periods: ["all"] });
-    return [big, small, member];
+    return { big, small, member };
   });
-  let referrals = seedReferrers(seeder, 10_000);
+  seedReferrers(seeder, referrers);
+  const counts = db
+    .prepare(
+      "select (select count(*) from users) as users, (select count(*) from referrals) as referrals",
+    )
+    .get();
   db.close();
+  return { ...people, counts };
+}
+
+async function main() {
+  rmSync(".bench", { recursive: true, force: true });
+  mkdirSync(".bench", { recursive: true });
+  const passwordHash = bcrypt.hashSync(PASSWORD, 10);
+  console.log("Seeding: 10,000 referrers for phase 1, 100,000 for phase 2 …");
+  const small10k = await seedState(STATE_10K, 10_000, passwordHash);
+  const large = await seedState(STATE_100K, 100_000, passwordHash);
+  const { big, small, member } = small10k;
 
   const results = { phases: [] };
-  let worker = startWorker();
+  let worker = startWorker(STATE_10K);
   try {
     await worker.ready();
     const tokens = {
@@ -239,7 +256,7 @@ async function main() {
     rows.push(await series("GET /health", SAMPLES, () => timedRequest("/health"), 200));
     rows.push(
       await series(
-        "GET /r/{code} (KV hit)",
+        "GET /r/{code} (cached code; click written after the response)",
         SAMPLES,
         () => timedRequest(`/r/${small.code}?src=whatsapp`, { headers: { "User-Agent": BROWSER } }),
         302,
@@ -384,22 +401,14 @@ async function main() {
           `p99 ${l.p99} vs ${healthLoad.p99} ms (${r2(l.p99 / healthLoad.p99)}×).`,
       );
     }
-    results.phases.push({ referrers: 10_000, referrals, rows, load });
+    results.phases.push({ referrers: 10_000, ...small10k.counts, rows, load });
   } finally {
     await worker.stop();
   }
 
-  console.log("\nPhase 2: growing to 100,000 referrers …");
-  db = await openLocalD1(STATE);
-  seeder = new Seeder(db, passwordHash);
-  referrals += seedReferrers(seeder, 90_000);
-  const counts = db
-    .prepare(
-      "select (select count(*) from users) as users, (select count(*) from referrals) as referrals",
-    )
-    .get();
-  db.close();
-  worker = startWorker();
+  console.log("\nPhase 2: 100,000 referrers …");
+  const counts = large.counts;
+  worker = startWorker(STATE_100K);
   try {
     await worker.ready();
     const tokens = { member: await login(member.phone) };

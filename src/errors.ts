@@ -15,6 +15,8 @@ export const errorStatus = {
   phone_taken: 409,
   idempotency_in_progress: 409,
   invite_already_sent: 409,
+  reward_id_taken: 409,
+  referral_code_taken: 409,
   invalid_referral_code: 422,
   referral_code_expired: 422,
   self_referral: 422,

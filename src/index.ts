@@ -12,8 +12,10 @@ import { HOURLY_CRON } from "./jobs/schedule";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
 import { registerOpsRoutes } from "./ops/routes";
+import { registerProgramRoutes } from "./program/routes";
 import { registerReferralRoutes } from "./referrals/routes";
-import { registerRewardRoutes } from "./rewards/routes";
+import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
+import { registerUserAdminRoutes } from "./users/routes";
 import { registerWalletRoutes } from "./wallet/routes";
 
 const app = newApp();
@@ -31,6 +33,9 @@ registerLeaderboardRoutes(app);
 registerWalletRoutes(app);
 registerRewardRoutes(app);
 // Administration
+registerProgramRoutes(app);
+registerRewardAdminRoutes(app);
+registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);
 
 // Only handlers may be exported from here: workerd refuses any other named export.

@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { callAndSettle, callJson, expectError, registerUser, uniquePhone } from "./harness";
+import {
+  adminUser,
+  callAndSettle,
+  callJson,
+  expectError,
+  registerUser,
+  uniquePhone,
+} from "./harness";
 
 const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15";
 
 describe("GET /v1/admin/analytics", () => {
   it("gives admins the funnel by source and by day, and the top referrers", async () => {
-    const admin = await registerUser({ phone: "+923009999999", name: "Admin Person" });
+    const admin = await adminUser();
     const referrer = await registerUser({ name: "Top Referrer" });
     for (let i = 0; i < 3; i++) {
       await callAndSettle("GET", `/r/${referrer.referralCode}?src=whatsapp`, {
@@ -57,15 +64,7 @@ describe("GET /v1/admin/analytics", () => {
   });
 
   it("defaults to the last 30 days and refuses a bad range", async () => {
-    const admin = await registerUser({ phone: "+92 300 9999999" }).catch(() => null);
-    const token =
-      admin?.accessToken ??
-      (
-        await callJson("POST", "/v1/auth/login", {
-          phone: "+923009999999",
-          password: "correct horse battery",
-        })
-      ).body.accessToken;
+    const { accessToken: token } = await adminUser();
     const { body } = await callJson("GET", "/v1/admin/analytics", undefined, { token });
     expect(body.daily).toHaveLength(30);
     for (const query of [

@@ -129,6 +129,19 @@ export async function registerUser(
   };
 }
 
+const ADMIN_PHONE = "+923009999999"; // ADMIN_PHONES in vitest.config.ts
+
+/** The admin of this test file's storage: registered once, signed in after that. */
+export async function adminUser(): Promise<TestUser> {
+  const login = await callJson("POST", "/v1/auth/login", {
+    phone: ADMIN_PHONE,
+    password: "correct horse battery",
+  });
+  if (login.status !== 200) return registerUser({ phone: ADMIN_PHONE, name: "Admin Person" });
+  const { user, accessToken, refreshToken } = login.body;
+  return { ...user, password: "correct horse battery", accessToken, refreshToken };
+}
+
 /** A referrer with `count` referred signups, made one after another. */
 export async function referrerWith(count: number): Promise<TestUser> {
   const referrer = await registerUser({ name: "Bilal Ahmed" });

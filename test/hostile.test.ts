@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BASE, referrerWith, registerUser, uniqueIp } from "./harness";
+import { adminUser, BASE, referrerWith, registerUser, uniqueIp } from "./harness";
 
 /** Everything a write could change: row counts, points, revocations. */
 async function databaseFingerprint(): Promise<string> {
@@ -15,7 +15,11 @@ async function databaseFingerprint(): Promise<string> {
             (select coalesce(sum(balance), 0) from wallets) as points,
             (select count(*) from redemptions) as redemptions,
             (select count(*) from idempotency_keys) as keys,
-            (select count(*) from invites) as invites`,
+            (select count(*) from invites) as invites,
+            (select count(*) from programs) as programs,
+            (select count(*) from rewards) as rewards,
+            (select count(*) from audit_log) as audit,
+            (select group_concat(referral_code) from users) as codes`,
   ).first();
   return JSON.stringify(row);
 }
@@ -70,8 +74,9 @@ const contentType = fc.constantFrom(
 );
 
 interface Endpoint {
+  method?: "POST" | "PUT" | "PATCH";
   path: string;
-  token?: boolean;
+  token?: boolean | "admin";
   headers?: (key: string) => Record<string, string>;
 }
 
@@ -82,6 +87,16 @@ const endpoints: Endpoint[] = [
   { path: "/v1/auth/logout", token: true },
   { path: "/v1/me/redemptions", token: true, headers: (key) => ({ "Idempotency-Key": key }) },
   { path: "/v1/me/invites", token: true },
+  { method: "PUT", path: "/v1/me/referral-code", token: true },
+  { method: "PUT", path: "/v1/admin/program", token: "admin" },
+  { path: "/v1/admin/rewards", token: "admin" },
+  { method: "PATCH", path: "/v1/admin/rewards/rwd_discount_10", token: "admin" },
+  { method: "PATCH", path: "/v1/admin/users/usr_nobody", token: "admin" },
+  {
+    path: "/v1/admin/users/usr_nobody/adjustments",
+    token: "admin",
+    headers: (key) => ({ "Idempotency-Key": key }),
+  },
 ];
 
 describe("hostile bodies at every write endpoint", () => {
@@ -89,7 +104,12 @@ describe("hostile bodies at every write endpoint", () => {
     "$path: never a 5xx, always the envelope, nothing written",
     async (endpoint) => {
       // A user with points and sessions, so that a wrongly accepted request would show.
-      const user = endpoint.token ? await referrerWith(3) : await registerUser();
+      const user =
+        endpoint.token === "admin"
+          ? await adminUser()
+          : endpoint.token
+            ? await referrerWith(3)
+            : await registerUser();
       await fc.assert(
         fc.asyncProperty(
           hostileBody,
@@ -118,10 +138,14 @@ describe("hostile bodies at every write endpoint", () => {
               expect(json.error.requestId).toBe(response.headers.get("X-Request-Id"));
               expect(await databaseFingerprint()).toBe(before);
             } else {
-              // Only a well-formed logout or redemption can pass; it changes what it should.
-              expect(["/v1/auth/logout", "/v1/me/redemptions", "/v1/me/invites"]).toContain(
-                endpoint.path,
-              );
+              // Only these accept a body a generator can hit on; they change what they should.
+              expect([
+                "/v1/auth/logout",
+                "/v1/me/redemptions",
+                "/v1/me/invites",
+                "/v1/me/referral-code",
+                "/v1/admin/rewards",
+              ]).toContain(endpoint.path);
               await response.body?.cancel();
             }
           },

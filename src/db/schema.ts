@@ -370,3 +370,23 @@ export const invites = sqliteTable(
     check("invites_status_check", sql`${t.status} in ('queued', 'sent', 'failed', 'joined')`),
   ],
 );
+
+/** Who did what, when: every admin action, written in the batch of the action itself. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    actorId: text("actor_id")
+      .notNull()
+      .references(() => users.id),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id").notNull(),
+    details: text("details", { mode: "json" }).notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    index("audit_log_target_idx").on(t.targetType, t.targetId),
+    index("audit_log_created_idx").on(t.createdAt),
+  ],
+);

@@ -10,7 +10,7 @@ const randomReferralCode = customAlphabet(CODE_ALPHABET, REFERRAL_CODE_LENGTH);
 // 16 symbols of 31 ≈ 79 bits: coupon codes cannot be guessed or enumerated.
 const randomCouponCode = customAlphabet(CODE_ALPHABET, 16);
 
-export type IdPrefix = "usr" | "ses" | "ref" | "txn" | "rdm" | "inv" | "clk";
+export type IdPrefix = "usr" | "ses" | "ref" | "txn" | "rdm" | "inv" | "clk" | "aud";
 
 /**
  * A prefixed id that sorts by creation time (48-bit millisecond clock, then 70 random bits).
@@ -41,4 +41,11 @@ export function isWellFormedReferralCode(code: string): boolean {
 /** @example newCouponCode() // "K7QM-2XRP-9HTB-C4WD" */
 export function newCouponCode(): string {
   return randomCouponCode().match(/.{4}/g)?.join("-") ?? "";
+}
+
+const randomRewardSuffix = customAlphabet("0123456789abcdefghjkmnpqrstvwxyz", 10);
+
+/** @example newRewardSuffix() // "k7qm2xrp9h" */
+export function newRewardSuffix(): string {
+  return randomRewardSuffix();
 }

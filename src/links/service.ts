@@ -80,6 +80,15 @@ export async function resolveLinkCode(
   return toTarget(target);
 }
 
+/**
+ * Forgets codes that changed owner or stopped existing, in KV and in this isolate. Other
+ * isolates may serve an old code for up to a minute (their memory's lifetime).
+ */
+export async function forgetLinkCodes(kv: KVNamespace, codes: readonly string[]) {
+  for (const code of codes) isolateMemo.delete(code);
+  await Promise.all(codes.map((code) => kv.delete(cacheKey(code))));
+}
+
 export interface Click {
   target: LinkTarget;
   source: string;

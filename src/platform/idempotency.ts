@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
 import { idempotencyKeys } from "../db/schema";
 import type { Database } from "../env";
@@ -9,6 +10,13 @@ import { DAY_MS } from "../lib/time";
 export const IDEMPOTENCY_KEY_TTL_MS = DAY_MS;
 /** How long a first request may hold its key before a retry may assume it died. */
 const LOCK_MS = 30_000;
+
+/** The header every idempotent write requires. */
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z.string().min(8).max(128).openapi({
+    description: "Unique per operation; a retry with the same key and body replays the result.",
+  }),
+});
 
 export interface IdempotencyScope {
   userId: string;

@@ -1,16 +1,43 @@
-import { desc } from "drizzle-orm";
+import { desc, sql } from "drizzle-orm";
 import { programs } from "../db/schema";
 import type { Database } from "../env";
-import { type Program, ProgramRulesSchema } from "./rules";
+import { auditEntry } from "../platform/audit";
+import { type Program, type ProgramRules, ProgramRulesSchema } from "./rules";
 
 /** The program in force: the newest version. Its rules are re-validated on the way out. */
-export async function currentProgram(db: Database): Promise<Program> {
-  const row = await db
-    .select({ version: programs.version, rules: programs.rules })
-    .from(programs)
-    .orderBy(desc(programs.version))
-    .limit(1)
-    .get();
+export async function currentProgram(db: Database): Promise<Program & { createdAt: number }> {
+  const row = await db.select().from(programs).orderBy(desc(programs.version)).limit(1).get();
   if (!row) throw new Error("No program is stored: migrations have not been applied.");
-  return { version: row.version, rules: ProgramRulesSchema.parse(row.rules) };
+  return {
+    version: row.version,
+    rules: ProgramRulesSchema.parse(row.rules),
+    createdAt: row.createdAt,
+  };
+}
+
+/**
+ * Publishes new rules as the next version. Referrals keep the version they were rewarded
+ * under, so a change applies to referrals created afterwards. The version number is taken
+ * inside the insert, so two admins saving at once get two versions, not one lost update.
+ */
+export async function publishProgram(db: Database, actorId: string, rules: ProgramRules) {
+  const now = Date.now();
+  const [[published]] = await db.batch([
+    db
+      .insert(programs)
+      .select(
+        sql`select coalesce(max(${programs.version}), 0) + 1, ${JSON.stringify(rules)}, ${now} from ${programs}`,
+      )
+      .returning({ version: programs.version }),
+    auditEntry(db, {
+      actorId,
+      action: "program.update",
+      targetType: "program",
+      targetId: "current",
+      details: { rules },
+      at: now,
+    }),
+  ]);
+  if (!published) throw new Error("The program insert returned no version");
+  return { version: published.version, rules, createdAt: now };
 }

@@ -2,10 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { clientIp, signedIn } from "../http/auth";
-import { jsonResponse } from "../http/openapi";
+import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { kvRateLimiter } from "../platform/rate-limit";
+import { toUser, UserSchema } from "../users/schemas";
+import { changeReferralCode } from "./code";
 import { describeReferralCode, myReferrals, myStats } from "./service";
 
 const tags = ["Referrals"];
@@ -83,6 +85,37 @@ const getMyStats = createRoute({
   responses: { 200: jsonResponse(StatsSchema, "My numbers"), ...errorResponses("unauthorized") },
 });
 
+const newCode = createRoute({
+  method: "post",
+  path: "/v1/me/referral-code",
+  tags,
+  summary: "Get a new random referral code (the old one stops working)",
+  ...signedIn,
+  responses: {
+    200: jsonResponse(UserSchema, "Me, with the new code"),
+    ...errorResponses("unauthorized"),
+  },
+});
+
+const chooseCode = createRoute({
+  method: "put",
+  path: "/v1/me/referral-code",
+  tags,
+  summary: "Choose a vanity referral code (4–16 characters, no look-alikes)",
+  ...signedIn,
+  request: {
+    body: jsonBody(
+      z
+        .object({ code: z.string().trim().min(1).max(32).openapi({ example: "AYESHA22" }) })
+        .openapi("ChooseCodeRequest"),
+    ),
+  },
+  responses: {
+    200: jsonResponse(UserSchema, "Me, with the chosen code"),
+    ...errorResponses("unauthorized", "referral_code_taken"),
+  },
+});
+
 const listMyReferrals = createRoute({
   method: "get",
   path: "/v1/me/referrals",
@@ -114,6 +147,21 @@ const getReferralCode = createRoute({
 const codeLookupsPerIp = { name: "code-lookup-ip", limit: 60, windowSeconds: 60 };
 
 export function registerReferralRoutes(app: App) {
+  app.openapi(newCode, async (c) => {
+    const user = await changeReferralCode(c.var.db, c.env.KV, c.var.auth.userId, null);
+    return c.json(toUser(user, c.var.config), 200);
+  });
+
+  app.openapi(chooseCode, async (c) => {
+    const user = await changeReferralCode(
+      c.var.db,
+      c.env.KV,
+      c.var.auth.userId,
+      c.req.valid("json").code,
+    );
+    return c.json(toUser(user, c.var.config), 200);
+  });
+
   app.openapi(getMyStats, async (c) => c.json(await myStats(c.var.db, c.var.auth.userId), 200));
 
   app.openapi(listMyReferrals, async (c) => {

@@ -8,7 +8,7 @@ import {
   type IdempotencyScope,
   releaseIdempotencyKey,
 } from "../platform/idempotency";
-import { appendLedgerEntry } from "../wallet/store";
+import { appendLedgerEntry, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
 import {
   findActiveReward,
   findCheapestActiveCoupon,
@@ -22,11 +22,6 @@ export interface RedeemInput {
   idempotencyKey: string;
   requestHash: string;
 }
-
-const OVERDRAFT_CONSTRAINTS = new Set([
-  "wallets_balance_check",
-  "ledger_entries_balance_after_check",
-]);
 
 async function chooseReward(db: Database, rewardId: string | undefined) {
   const reward = rewardId

@@ -4,7 +4,15 @@ import { type LedgerEntryType, ledgerEntries, wallets } from "../db/schema";
 import type { Database } from "../env";
 import { newId } from "../lib/ids";
 
+/** The constraints an overdraft trips (D1 names them in its error). */
+export const OVERDRAFT_CONSTRAINTS = new Set([
+  "wallets_balance_check",
+  "ledger_entries_balance_after_check",
+]);
+
 export interface NewLedgerEntry {
+  /** Given when the caller must refer to the entry in the same batch. */
+  id?: string;
   userId: string;
   type: LedgerEntryType;
   points: number;
@@ -22,7 +30,7 @@ export interface NewLedgerEntry {
  */
 export function appendLedgerEntry(db: Database, entry: NewLedgerEntry) {
   return db.insert(ledgerEntries).values({
-    id: newId("txn", entry.createdAt),
+    id: entry.id ?? newId("txn", entry.createdAt),
     userId: entry.userId,
     type: entry.type,
     points: entry.points,

@@ -1,0 +1,77 @@
+import { asc, eq } from "drizzle-orm";
+import { rewards } from "../db/schema";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { auditEntry } from "../platform/audit";
+
+export interface RewardFields {
+  name: string;
+  description: string;
+  cost: number;
+  kind: "coupon" | "unlock";
+  active: boolean;
+}
+
+const adminColumns = {
+  id: rewards.id,
+  name: rewards.name,
+  description: rewards.description,
+  cost: rewards.cost,
+  kind: rewards.kind,
+  active: rewards.active,
+  createdAt: rewards.createdAt,
+};
+
+/** The whole catalog, retired rewards included. */
+export async function listAllRewards(db: Database) {
+  return db.select(adminColumns).from(rewards).orderBy(asc(rewards.cost), asc(rewards.id)).all();
+}
+
+async function rewardById(db: Database, id: string) {
+  const reward = await db.select(adminColumns).from(rewards).where(eq(rewards.id, id)).get();
+  if (!reward) throw new ApiError("not_found", `No reward ${id} exists.`);
+  return reward;
+}
+
+export async function createReward(
+  db: Database,
+  actorId: string,
+  fields: RewardFields & { id: string },
+) {
+  const now = Date.now();
+  await db.batch([
+    db.insert(rewards).values({ ...fields, createdAt: now }),
+    auditEntry(db, {
+      actorId,
+      action: "reward.create",
+      targetType: "reward",
+      targetId: fields.id,
+      details: { ...fields },
+      at: now,
+    }),
+  ]);
+  return rewardById(db, fields.id);
+}
+
+/** Changes some fields of a reward; redemptions already made keep what they cost. */
+export async function updateReward(
+  db: Database,
+  actorId: string,
+  id: string,
+  changes: Partial<RewardFields>,
+) {
+  const before = await rewardById(db, id);
+  const now = Date.now();
+  await db.batch([
+    db.update(rewards).set(changes).where(eq(rewards.id, id)),
+    auditEntry(db, {
+      actorId,
+      action: "reward.update",
+      targetType: "reward",
+      targetId: id,
+      details: { before, changes },
+      at: now,
+    }),
+  ]);
+  return rewardById(db, id);
+}

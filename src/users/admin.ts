@@ -1,0 +1,116 @@
+import { eq } from "drizzle-orm";
+import { violatedConstraint } from "../db/client";
+import { ledgerEntries } from "../db/schema";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { auditEntry } from "../platform/audit";
+import {
+  claimIdempotencyKey,
+  type IdempotencyScope,
+  releaseIdempotencyKey,
+} from "../platform/idempotency";
+import { appendLedgerEntry, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { findUserById, setUserRole, type UserRow } from "./store";
+
+async function existingUser(db: Database, id: string): Promise<UserRow> {
+  const user = await findUserById(db, id);
+  if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
+  return user;
+}
+
+export async function changeRole(
+  db: Database,
+  actorId: string,
+  input: { userId: string; role: "user" | "admin" },
+): Promise<UserRow> {
+  if (input.userId === actorId) {
+    throw new ApiError("forbidden", "Admins cannot change their own role; ask another admin.");
+  }
+  const user = await existingUser(db, input.userId);
+  const now = Date.now();
+  await db.batch([
+    setUserRole(db, user.id, input.role),
+    auditEntry(db, {
+      actorId,
+      action: "user.role",
+      targetType: "user",
+      targetId: user.id,
+      details: { from: user.role, to: input.role },
+      at: now,
+    }),
+  ]);
+  return { ...user, role: input.role };
+}
+
+export interface AdjustmentInput {
+  actorId: string;
+  userId: string;
+  points: number;
+  reason: string;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+async function findAdjustment(db: Database, id: string) {
+  const row = await db
+    .select({
+      id: ledgerEntries.id,
+      userId: ledgerEntries.userId,
+      points: ledgerEntries.points,
+      reason: ledgerEntries.description,
+      balanceAfter: ledgerEntries.balanceAfter,
+      createdAt: ledgerEntries.createdAt,
+    })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.id, id))
+    .get();
+  if (!row) throw new Error(`Idempotency key points at missing adjustment ${id}`);
+  return row;
+}
+
+/**
+ * Credits or debits a user by hand: one `adjustment` ledger entry, its audit row and the
+ * idempotency key's completion in one batch. A debit cannot take a balance below zero.
+ */
+export async function adjustPoints(db: Database, input: AdjustmentInput) {
+  const scope: IdempotencyScope = {
+    userId: input.actorId,
+    scope: "adjustment",
+    key: input.idempotencyKey,
+  };
+  const claim = await claimIdempotencyKey(db, scope, input.requestHash);
+  if (claim.kind === "replay")
+    return { adjustment: await findAdjustment(db, claim.resourceId), replayed: true };
+  try {
+    await existingUser(db, input.userId);
+    const now = Date.now();
+    const id = newId("txn", now);
+    await db.batch([
+      appendLedgerEntry(db, {
+        id,
+        userId: input.userId,
+        type: "adjustment",
+        points: input.points,
+        description: input.reason,
+        createdAt: now,
+      }),
+      auditEntry(db, {
+        actorId: input.actorId,
+        action: "user.adjust",
+        targetType: "user",
+        targetId: input.userId,
+        details: { points: input.points, reason: input.reason, ledgerEntryId: id },
+        at: now,
+      }),
+      claim.complete(id),
+    ]);
+    return { adjustment: await findAdjustment(db, id), replayed: false };
+  } catch (error) {
+    await releaseIdempotencyKey(db, scope);
+    if (OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) {
+      throw new ApiError("insufficient_points", "The balance is too low for this debit.");
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,110 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { errorResponses } from "../errors";
+import { signedInAdmin } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
+import { toIso } from "../lib/time";
+import { IdempotencyHeaderSchema, requestFingerprint } from "../platform/idempotency";
+import { adjustPoints, changeRole } from "./admin";
+import { toUser, UserSchema } from "./schemas";
+
+const tags = ["Administration"];
+const UserIdParam = z.object({ id: z.string().min(1).max(64) });
+
+const patchUser = createRoute({
+  method: "patch",
+  path: "/v1/admin/users/{id}",
+  tags,
+  summary: "Change a user's role",
+  ...signedInAdmin,
+  request: {
+    params: UserIdParam,
+    body: jsonBody(z.object({ role: z.enum(["user", "admin"]) }).openapi("PatchUserRequest")),
+  },
+  responses: {
+    200: jsonResponse(UserSchema, "The user"),
+    ...errorResponses("unauthorized", "forbidden", "not_found"),
+  },
+});
+
+const AdjustmentSchema = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    points: z.number().int(),
+    reason: z.string(),
+    balanceAfter: z.number().int(),
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Adjustment");
+
+const adjust = createRoute({
+  method: "post",
+  path: "/v1/admin/users/{id}/adjustments",
+  tags,
+  summary: "Credit or debit a user's points by hand (idempotent)",
+  ...signedInAdmin,
+  request: {
+    params: UserIdParam,
+    headers: IdempotencyHeaderSchema,
+    body: jsonBody(
+      z
+        .object({
+          points: z
+            .number()
+            .int()
+            .min(-1_000_000)
+            .max(1_000_000)
+            .refine((points) => points !== 0, "must not be 0"),
+          reason: z.string().trim().min(3).max(200),
+        })
+        .openapi("AdjustmentRequest"),
+    ),
+  },
+  responses: {
+    201: jsonResponse(
+      z
+        .object({ adjustment: AdjustmentSchema, balance: z.number().int() })
+        .openapi("AdjustmentResult"),
+      "Adjusted (or, for a repeated Idempotency-Key, the first result again)",
+    ),
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "insufficient_points",
+      "idempotency_key_reused",
+      "idempotency_in_progress",
+    ),
+  },
+});
+
+export function registerUserAdminRoutes(app: App) {
+  app.openapi(patchUser, async (c) => {
+    const user = await changeRole(c.var.db, c.var.auth.userId, {
+      userId: c.req.valid("param").id,
+      role: c.req.valid("json").role,
+    });
+    return c.json(toUser(user, c.var.config), 200);
+  });
+
+  app.openapi(adjust, async (c) => {
+    const userId = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    const { adjustment, replayed } = await adjustPoints(c.var.db, {
+      actorId: c.var.auth.userId,
+      userId,
+      ...body,
+      idempotencyKey: c.req.valid("header")["idempotency-key"],
+      requestHash: await requestFingerprint({ userId, ...body }),
+    });
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(
+      {
+        adjustment: { ...adjustment, createdAt: toIso(adjustment.createdAt) },
+        balance: adjustment.balanceAfter,
+      },
+      201,
+    );
+  });
+}
