@@ -105,6 +105,7 @@ describe("OpenAPI and docs", () => {
       "/v1/me/referral-code",
       "/v1/me/referrals",
       "/v1/me/stats",
+      "/v1/me/unlocks",
       "/v1/me/wallet",
       "/v1/me/wallet/transactions",
       "/v1/referral-codes/{code}",

@@ -15,6 +15,7 @@ import { DAY_MS } from "../src/lib/time";
 import { requestFingerprint } from "../src/platform/idempotency";
 import {
   codeExpiresAt,
+  milestonesReached,
   ProgramRulesSchema,
   planReferralSignup,
   pointsExpireAt,
@@ -48,13 +49,28 @@ describe("reward tiers", () => {
 
   it("plans a signup: the next ordinal, both sides' points and their expiry", () => {
     const now = Date.UTC(2026, 0, 1);
-    expect(planReferralSignup(3, { version: 1, rules: defaultRules }, now)).toEqual({
+    expect(
+      planReferralSignup({ total: 3, qualified: 3 }, { version: 1, rules: defaultRules }, now),
+    ).toEqual({
       ordinal: 4,
       status: "qualified",
       referrerPoints: 100,
       refereePoints: 20,
       pointsExpireAt: now + 365 * DAY_MS,
+      milestones: [],
     });
+  });
+
+  it("reaches a milestone exactly once, on the referral that crosses it", () => {
+    const program = { version: 1, rules: defaultRules };
+    expect(planReferralSignup({ total: 4, qualified: 4 }, program, 0).milestones).toEqual([
+      { referrals: 5, unlock: "free_theme", bonusPoints: 0 },
+    ]);
+    expect(planReferralSignup({ total: 5, qualified: 5 }, program, 0).milestones).toEqual([]);
+    expect(milestonesReached(0, 25, defaultRules.milestones).map((m) => m.unlock)).toEqual([
+      "free_theme",
+      "premium_1_month",
+    ]);
   });
 });
 

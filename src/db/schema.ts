@@ -390,3 +390,18 @@ export const auditLog = sqliteTable(
     index("audit_log_created_idx").on(t.createdAt),
   ],
 );
+
+/** Entitlements a frontend can read: from milestones ("free_theme") or unlock rewards. */
+export const unlocks = sqliteTable(
+  "unlocks",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    unlock: text("unlock").notNull(),
+    source: text("source", { enum: ["milestone", "redemption"] }).notNull(),
+    grantedAt: millis("granted_at").notNull(),
+  },
+  // Granted once: a second grant of the same unlock is a no-op.
+  (t) => [primaryKey({ columns: [t.userId, t.unlock] })],
+);

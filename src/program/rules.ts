@@ -118,25 +118,43 @@ export interface ReferralSignupPlan {
   referrerPoints: number;
   refereePoints: number;
   pointsExpireAt: number | null;
+  /** Milestones the referrer reaches with this referral. */
+  milestones: Milestone[];
+}
+
+/** Milestones crossed when qualified referrals go from `before` to `after`. */
+export function milestonesReached(
+  before: number,
+  after: number,
+  milestones: readonly Milestone[],
+): Milestone[] {
+  return milestones.filter(
+    (milestone) => milestone.referrals > before && milestone.referrals <= after,
+  );
 }
 
 /**
- * What a signup with a referrer's code earns both sides. `referrerTotal` is the number of
- * referrals the referrer already has; the plan claims the next ordinal, which the database
- * accepts only if nobody claimed it first.
+ * What a signup with a referrer's code earns both sides. `referrer` holds the referrer's
+ * counts as read; the plan claims the next ordinal, which the database accepts only if
+ * nobody claimed it first — so the counts it decided on were current.
  */
 export function planReferralSignup(
-  referrerTotal: number,
+  referrer: { total: number; qualified: number },
   program: Program,
   now: number,
 ): ReferralSignupPlan {
-  const ordinal = referrerTotal + 1;
+  const ordinal = referrer.total + 1;
   return {
     ordinal,
     status: "qualified",
     referrerPoints: referrerPointsFor(ordinal, program.rules.referrerTiers),
     refereePoints: program.rules.refereeBonus,
     pointsExpireAt: pointsExpireAt(now, program.rules),
+    milestones: milestonesReached(
+      referrer.qualified,
+      referrer.qualified + 1,
+      program.rules.milestones,
+    ),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type ReferralSignupPlan,
 } from "../program/rules";
 import { currentProgram } from "../program/store";
+import { grantUnlock } from "../rewards/unlocks";
 import { findReferrerByCode } from "../users/store";
 import { appendLedgerEntry } from "../wallet/store";
 import { referrerStats } from "./stats";
@@ -22,6 +23,7 @@ export interface ReferralCodeOwner {
   id: string;
   referralCode: string;
   referralTotal: number;
+  referralQualified: number;
   program: Program;
 }
 
@@ -47,6 +49,7 @@ export async function resolveReferralCode(
     id: owner.id,
     referralCode: owner.referralCode,
     referralTotal: owner.referralTotal,
+    referralQualified: owner.referralQualified,
     program,
   };
 }
@@ -71,7 +74,11 @@ export function signupWrites(
   const { refereeId, now, attribution } = signup;
   if (!attribution) return [];
   const { referrer, source, inviteId } = attribution;
-  const plan = planReferralSignup(referrer.referralTotal, referrer.program, now);
+  const plan = planReferralSignup(
+    { total: referrer.referralTotal, qualified: referrer.referralQualified },
+    referrer.program,
+    now,
+  );
   const referralId = newId("ref", now);
   return [
     insertReferral(db, {
@@ -102,8 +109,9 @@ export function signupWrites(
 }
 
 /**
- * What qualifying a referral writes: both sides' ledger credits and the leaderboards (the
- * funnel counters follow by trigger). One function, so that every path to "qualified" pays the same.
+ * What qualifying a referral writes: both sides' ledger credits, the leaderboards, and
+ * the unlocks and bonuses of milestones it reaches (the funnel counters follow by
+ * trigger). One function, so that every path to "qualified" pays the same.
  */
 function qualificationWrites(
   db: Database,
@@ -131,8 +139,16 @@ function qualificationWrites(
       description: `Referral #${plan.ordinal} joined with your code`,
     },
   ].filter((credit) => credit.points > 0);
+  const milestoneBonuses = plan.milestones
+    .filter((milestone) => milestone.bonusPoints > 0)
+    .map((milestone) => ({
+      userId: referrerId,
+      type: "milestone_bonus" as const,
+      points: milestone.bonusPoints,
+      description: `Milestone: ${milestone.referrals} referrals`,
+    }));
   return [
-    ...credits.map((credit) =>
+    ...[...credits, ...milestoneBonuses].map((credit) =>
       appendLedgerEntry(db, {
         ...credit,
         referralId,
@@ -141,6 +157,14 @@ function qualificationWrites(
       }),
     ),
     countQualifiedReferral(db, referrerId, now),
+    ...plan.milestones.map((milestone) =>
+      grantUnlock(db, {
+        userId: referrerId,
+        unlock: milestone.unlock,
+        source: "milestone",
+        at: now,
+      }),
+    ),
   ];
 }
 

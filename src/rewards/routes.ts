@@ -12,6 +12,7 @@ import { IdempotencyHeaderSchema, requestFingerprint } from "../platform/idempot
 import { createReward, listAllRewards, updateReward } from "./admin";
 import { redeemReward } from "./service";
 import { listActiveRewards, listRedemptionsOf } from "./store";
+import { listUnlocksOf } from "./unlocks";
 
 const tags = ["Rewards"];
 
@@ -100,6 +101,29 @@ const listRedemptions = createRoute({
   },
 });
 
+const UnlockSchema = z
+  .object({
+    unlock: z.string().openapi({ example: "free_theme" }),
+    source: z.enum(["milestone", "redemption"]),
+    grantedAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Unlock");
+
+const listUnlocks = createRoute({
+  method: "get",
+  path: "/v1/me/unlocks",
+  tags,
+  summary: "My entitlements: milestone unlocks and unlock rewards",
+  ...signedIn,
+  responses: {
+    200: jsonResponse(
+      z.object({ data: z.array(UnlockSchema) }).openapi("UnlockList"),
+      "My unlocks",
+    ),
+    ...errorResponses("unauthorized"),
+  },
+});
+
 function toRedemption(row: {
   id: string;
   rewardId: string;
@@ -127,6 +151,11 @@ export function registerRewardRoutes(app: App) {
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json({ redemption: toRedemption(redemption), balance: redemption.balanceAfter }, 201);
+  });
+
+  app.openapi(listUnlocks, async (c) => {
+    const rows = await listUnlocksOf(c.var.db, c.var.auth.userId);
+    return c.json({ data: rows.map((row) => ({ ...row, grantedAt: toIso(row.grantedAt) })) }, 200);
   });
 
   app.openapi(listRedemptions, async (c) => {

@@ -15,6 +15,7 @@ import {
   findRedemption,
   insertRedemption,
 } from "./store";
+import { grantUnlock, unlockOfReward } from "./unlocks";
 
 export interface RedeemInput {
   userId: string;
@@ -78,6 +79,16 @@ export async function redeemReward(db: Database, input: RedeemInput) {
         createdAt: now,
       }).returning({ balanceAfter: redemptions.balanceAfter }),
       claim.complete(redemptionId),
+      ...(reward.kind === "unlock"
+        ? [
+            grantUnlock(db, {
+              userId: input.userId,
+              unlock: unlockOfReward(reward.id),
+              source: "redemption",
+              at: now,
+            }),
+          ]
+        : []),
     ]);
     const redemption = {
       id: redemptionId,

@@ -46,6 +46,7 @@ export async function findReferrerByCode(db: Database, code: string) {
       referralCode: users.referralCode,
       referralCodeCreatedAt: users.referralCodeCreatedAt,
       referralTotal: referralStats.total,
+      referralQualified: referralStats.qualified,
     })
     .from(users)
     .innerJoin(referralStats, eq(referralStats.userId, users.id))
