@@ -1,6 +1,7 @@
 import { registerAnalyticsRoutes } from "./analytics/routes";
 import { newApp } from "./app";
 import { registerAuthRoutes } from "./auth/routes";
+import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
@@ -34,6 +35,7 @@ registerWalletRoutes(app);
 registerRewardRoutes(app);
 // Administration
 registerProgramRoutes(app);
+registerCampaignRoutes(app);
 registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);

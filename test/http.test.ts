@@ -89,6 +89,8 @@ describe("OpenAPI and docs", () => {
       "/health",
       "/r/{code}",
       "/v1/admin/analytics",
+      "/v1/admin/campaigns",
+      "/v1/admin/campaigns/{id}",
       "/v1/admin/program",
       "/v1/admin/rewards",
       "/v1/admin/rewards/{id}",

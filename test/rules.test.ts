@@ -25,6 +25,8 @@ import {
 import { expiringSoon } from "../src/wallet/service";
 import { defaultRules } from "./fixtures";
 
+const noCampaigns = { running: [], earned: new Set<string>(), recentQualifiedAt: [] };
+
 describe("reward tiers", () => {
   it("pays 50 for referrals 1–3, 100 for 4–10 and 150 from 11 on", () => {
     const points = Array.from({ length: 13 }, (_, i) =>
@@ -50,7 +52,11 @@ describe("reward tiers", () => {
   it("plans a signup: the next ordinal, both sides' points and their expiry", () => {
     const now = Date.UTC(2026, 0, 1);
     expect(
-      planReferralSignup({ total: 3, qualified: 3 }, { version: 1, rules: defaultRules }, now),
+      planReferralSignup(
+        { total: 3, qualified: 3, campaigns: noCampaigns },
+        { version: 1, rules: defaultRules },
+        now,
+      ),
     ).toEqual({
       ordinal: 4,
       status: "qualified",
@@ -58,15 +64,18 @@ describe("reward tiers", () => {
       refereePoints: 20,
       pointsExpireAt: now + 365 * DAY_MS,
       milestones: [],
+      campaigns: [],
     });
   });
 
   it("reaches a milestone exactly once, on the referral that crosses it", () => {
     const program = { version: 1, rules: defaultRules };
-    expect(planReferralSignup({ total: 4, qualified: 4 }, program, 0).milestones).toEqual([
-      { referrals: 5, unlock: "free_theme", bonusPoints: 0 },
-    ]);
-    expect(planReferralSignup({ total: 5, qualified: 5 }, program, 0).milestones).toEqual([]);
+    expect(
+      planReferralSignup({ total: 4, qualified: 4, campaigns: noCampaigns }, program, 0).milestones,
+    ).toEqual([{ referrals: 5, unlock: "free_theme", bonusPoints: 0 }]);
+    expect(
+      planReferralSignup({ total: 5, qualified: 5, campaigns: noCampaigns }, program, 0).milestones,
+    ).toEqual([]);
     expect(milestonesReached(0, 25, defaultRules.milestones).map((m) => m.unlock)).toEqual([
       "free_theme",
       "premium_1_month",

@@ -164,7 +164,8 @@ export async function registerUser(
       }
       const lostARace =
         constraint === "users.referral_code" ||
-        constraint === "referrals.referrer_id, referrals.ordinal";
+        constraint === "referrals.referrer_id, referrals.ordinal" ||
+        constraint === "campaign_awards.campaign_id, campaign_awards.user_id";
       if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
         // A little jitter spreads a burst of signups on one code over successive rounds.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));

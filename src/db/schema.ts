@@ -110,6 +110,7 @@ export const referrals = sqliteTable(
   },
   (t) => [
     uniqueIndex("referrals_referee_unique").on(t.refereeId),
+    index("referrals_referrer_qualified_idx").on(t.referrerId, t.qualifiedAt),
     // Two concurrent signups can never both become "referral n" of one referrer.
     uniqueIndex("referrals_referrer_ordinal_unique").on(t.referrerId, t.ordinal),
     index("referrals_created_idx").on(t.createdAt),
@@ -404,4 +405,44 @@ export const unlocks = sqliteTable(
   },
   // Granted once: a second grant of the same unlock is a no-op.
   (t) => [primaryKey({ columns: [t.userId, t.unlock] })],
+);
+
+/** Time-limited offers: "N qualified referrals within D days, between startsAt and endsAt". */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    startsAt: millis("starts_at").notNull(),
+    endsAt: millis("ends_at").notNull(),
+    goalReferrals: integer("goal_referrals").notNull(),
+    windowDays: integer("window_days").notNull(),
+    bonusPoints: integer("bonus_points").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    index("campaigns_window_idx").on(t.endsAt),
+    check("campaigns_window_check", sql`${t.endsAt} > ${t.startsAt}`),
+    check(
+      "campaigns_goal_check",
+      sql`${t.goalReferrals} >= 1 and ${t.windowDays} >= 1 and ${t.bonusPoints} >= 1`,
+    ),
+  ],
+);
+
+/** A campaign's bonus, earned at most once per user (the primary key says so). */
+export const campaignAwards = sqliteTable(
+  "campaign_awards",
+  {
+    campaignId: text("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    referralId: text("referral_id").notNull(),
+    awardedAt: millis("awarded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
 );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Campaign, type CampaignContext, campaignsCompleted } from "../campaigns/rules";
 import { DAY_MS } from "../lib/time";
 
 const TierSchema = z.object({
@@ -120,6 +121,8 @@ export interface ReferralSignupPlan {
   pointsExpireAt: number | null;
   /** Milestones the referrer reaches with this referral. */
   milestones: Milestone[];
+  /** Campaigns this referral completes for the referrer. */
+  campaigns: Campaign[];
 }
 
 /** Milestones crossed when qualified referrals go from `before` to `after`. */
@@ -139,7 +142,7 @@ export function milestonesReached(
  * nobody claimed it first — so the counts it decided on were current.
  */
 export function planReferralSignup(
-  referrer: { total: number; qualified: number },
+  referrer: { total: number; qualified: number; campaigns: CampaignContext },
   program: Program,
   now: number,
 ): ReferralSignupPlan {
@@ -155,6 +158,7 @@ export function planReferralSignup(
       referrer.qualified + 1,
       program.rules.milestones,
     ),
+    campaigns: campaignsCompleted(referrer.campaigns, now),
   };
 }
 

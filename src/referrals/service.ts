@@ -1,4 +1,6 @@
 import { sourceStatsOf } from "../analytics/store";
+import type { CampaignContext } from "../campaigns/rules";
+import { awardCampaign, campaignContext } from "../campaigns/store";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { markInviteJoined } from "../invites/store";
@@ -25,6 +27,7 @@ export interface ReferralCodeOwner {
   referralTotal: number;
   referralQualified: number;
   program: Program;
+  campaigns: CampaignContext;
 }
 
 async function lookUpCode(db: Database, input: string) {
@@ -47,6 +50,7 @@ export async function resolveReferralCode(
   }
   return {
     id: owner.id,
+    campaigns: await campaignContext(db, owner.id, now),
     referralCode: owner.referralCode,
     referralTotal: owner.referralTotal,
     referralQualified: owner.referralQualified,
@@ -75,7 +79,11 @@ export function signupWrites(
   if (!attribution) return [];
   const { referrer, source, inviteId } = attribution;
   const plan = planReferralSignup(
-    { total: referrer.referralTotal, qualified: referrer.referralQualified },
+    {
+      total: referrer.referralTotal,
+      qualified: referrer.referralQualified,
+      campaigns: referrer.campaigns,
+    },
     referrer.program,
     now,
   );
@@ -109,8 +117,8 @@ export function signupWrites(
 }
 
 /**
- * What qualifying a referral writes: both sides' ledger credits, the leaderboards, and
- * the unlocks and bonuses of milestones it reaches (the funnel counters follow by
+ * What qualifying a referral writes: both sides' ledger credits, the leaderboards, the
+ * unlocks and bonuses of milestones it reaches, and the campaigns it completes (the funnel counters follow by
  * trigger). One function, so that every path to "qualified" pays the same.
  */
 function qualificationWrites(
@@ -147,8 +155,14 @@ function qualificationWrites(
       points: milestone.bonusPoints,
       description: `Milestone: ${milestone.referrals} referrals`,
     }));
+  const campaignBonuses = plan.campaigns.map((campaign) => ({
+    userId: referrerId,
+    type: "campaign_bonus" as const,
+    points: campaign.bonusPoints,
+    description: `Campaign: ${campaign.name}`,
+  }));
   return [
-    ...[...credits, ...milestoneBonuses].map((credit) =>
+    ...[...credits, ...milestoneBonuses, ...campaignBonuses].map((credit) =>
       appendLedgerEntry(db, {
         ...credit,
         referralId,
@@ -157,6 +171,9 @@ function qualificationWrites(
       }),
     ),
     countQualifiedReferral(db, referrerId, now),
+    ...plan.campaigns.map((campaign) =>
+      awardCampaign(db, { campaignId: campaign.id, userId: referrerId, referralId, at: now }),
+    ),
     ...plan.milestones.map((milestone) =>
       grantUnlock(db, {
         userId: referrerId,
