@@ -9,6 +9,8 @@ export const defaultRules: ProgramRules = {
     { fromReferral: 11, points: 150 },
   ],
   qualification: "signup",
+  holdDays: 14,
+  caps: { perDay: 25, perMonth: 200 },
   pointsExpiryDays: 365,
   codeExpiryDays: null,
   milestones: [

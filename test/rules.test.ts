@@ -15,17 +15,21 @@ import { DAY_MS } from "../src/lib/time";
 import { requestFingerprint } from "../src/platform/idempotency";
 import {
   codeExpiresAt,
+  holdReasons,
   milestonesReached,
   ProgramRulesSchema,
+  planQualification,
   planReferralSignup,
   pointsExpireAt,
   referrerPointsFor,
   tierStanding,
+  withinHoldPeriod,
 } from "../src/program/rules";
 import { expiringSoon } from "../src/wallet/service";
 import { defaultRules } from "./fixtures";
 
 const noCampaigns = { running: [], earned: new Set<string>(), recentQualifiedAt: [] };
+const clean = { sameDevice: false, sameIp: false, rewardedToday: 0, rewardedThisMonth: 0 };
 
 describe("reward tiers", () => {
   it("pays 50 for referrals 1–3, 100 for 4–10 and 150 from 11 on", () => {
@@ -53,33 +57,86 @@ describe("reward tiers", () => {
     const now = Date.UTC(2026, 0, 1);
     expect(
       planReferralSignup(
-        { total: 3, qualified: 3, campaigns: noCampaigns },
+        { total: 3, qualified: 3, campaigns: noCampaigns, signals: clean },
         { version: 1, rules: defaultRules },
         now,
       ),
     ).toEqual({
       ordinal: 4,
       status: "qualified",
+      reasons: [],
       referrerPoints: 100,
       refereePoints: 20,
       pointsExpireAt: now + 365 * DAY_MS,
-      milestones: [],
-      campaigns: [],
+      qualification: { qualifiedOrdinal: 4, milestones: [], campaigns: [] },
+    });
+  });
+
+  it("waits for the qualifying event when the program says so", () => {
+    const program = { version: 1, rules: { ...defaultRules, qualification: "purchase" } };
+    const plan = planReferralSignup(
+      { total: 0, qualified: 0, campaigns: noCampaigns, signals: clean },
+      program,
+      0,
+    );
+    expect(plan).toMatchObject({
+      status: "pending",
+      qualification: null,
+      referrerPoints: 50,
+      refereePoints: 20,
     });
   });
 
   it("reaches a milestone exactly once, on the referral that crosses it", () => {
-    const program = { version: 1, rules: defaultRules };
     expect(
-      planReferralSignup({ total: 4, qualified: 4, campaigns: noCampaigns }, program, 0).milestones,
+      planQualification({ qualified: 4, campaigns: noCampaigns }, defaultRules, 0).milestones,
     ).toEqual([{ referrals: 5, unlock: "free_theme", bonusPoints: 0 }]);
-    expect(
-      planReferralSignup({ total: 5, qualified: 5, campaigns: noCampaigns }, program, 0).milestones,
-    ).toEqual([]);
+    expect(planQualification({ qualified: 5, campaigns: noCampaigns }, defaultRules, 0)).toEqual({
+      qualifiedOrdinal: 6,
+      milestones: [],
+      campaigns: [],
+    });
     expect(milestonesReached(0, 25, defaultRules.milestones).map((m) => m.unlock)).toEqual([
       "free_theme",
       "premium_1_month",
     ]);
+  });
+});
+
+describe("fraud decisions", () => {
+  it("holds a referee on the referrer's device or network", () => {
+    expect(holdReasons({ ...clean, sameDevice: true }, defaultRules)).toEqual(["same_device"]);
+    expect(holdReasons({ ...clean, sameIp: true, sameDevice: true }, defaultRules)).toEqual([
+      "same_device",
+      "same_ip",
+    ]);
+    expect(holdReasons(clean, defaultRules)).toEqual([]);
+  });
+
+  it("holds past the velocity caps, and not before", () => {
+    expect(holdReasons({ ...clean, rewardedToday: 24 }, defaultRules)).toEqual([]);
+    expect(holdReasons({ ...clean, rewardedToday: 25 }, defaultRules)).toEqual(["daily_cap"]);
+    expect(holdReasons({ ...clean, rewardedThisMonth: 200 }, defaultRules)).toEqual([
+      "monthly_cap",
+    ]);
+    const uncapped = { ...defaultRules, caps: { perDay: null, perMonth: null } };
+    expect(
+      holdReasons({ ...clean, rewardedToday: 10_000, rewardedThisMonth: 10_000 }, uncapped),
+    ).toEqual([]);
+  });
+
+  it("a held signup pays nothing and waits for review", () => {
+    const plan = planReferralSignup(
+      { total: 0, qualified: 0, campaigns: noCampaigns, signals: { ...clean, sameIp: true } },
+      { version: 1, rules: defaultRules },
+      0,
+    );
+    expect(plan).toMatchObject({ status: "held", reasons: ["same_ip"], qualification: null });
+  });
+
+  it("a refund reverses only within the hold period", () => {
+    expect(withinHoldPeriod(0, 14 * DAY_MS, defaultRules)).toBe(true);
+    expect(withinHoldPeriod(0, 14 * DAY_MS + 1, defaultRules)).toBe(false);
   });
 });
 

@@ -105,6 +105,7 @@ export function registerAuthRoutes(app: App) {
       password: body.password,
       referral,
       ip: clientIp(c.req.header("CF-Connecting-IP")),
+      deviceId: c.req.valid("header")["x-device-id"],
     });
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
   });

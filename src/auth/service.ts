@@ -2,13 +2,15 @@ import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import type { AuthContext, Database } from "../env";
 import { ApiError } from "../errors";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { UNKNOWN_IP } from "../http/auth";
+import { hmacSha256Hex, randomToken, sha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
 import { normalizePhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 import { type RequestMetrics, timed } from "../platform/metrics";
 import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
 import type { ReferralClaim } from "../referrals/attribution";
+import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
 import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
 import {
   findUserById,
@@ -80,6 +82,7 @@ export interface RegisterInput {
   password: string;
   referral?: ReferralClaim | undefined;
   ip: string;
+  deviceId?: string | undefined;
 }
 
 async function attributionFor(
@@ -122,6 +125,14 @@ export async function registerUser(
   const passwordHash = await timed(deps.metrics, "hash", () =>
     hashPassword(input.password, config.bcryptCost),
   );
+  // Only salted hashes are kept, and compared with the referrer's (fraud holds).
+  const fingerprint = {
+    ipHash:
+      input.ip === UNKNOWN_IP ? null : await hmacSha256Hex(config.ipHashSalt, `ip:${input.ip}`),
+    deviceHash: input.deviceId
+      ? await hmacSha256Hex(config.ipHashSalt, `device:${input.deviceId}`)
+      : null,
+  };
   const userId = newId("usr");
   const sessionId = newId("ses");
   const role = roleFor(phone, "user", config);
@@ -143,6 +154,8 @@ export async function registerUser(
       referralCode,
       referredByUserId: referrer?.id ?? null,
       referredByCode: referrer?.referralCode ?? null,
+      signupIpHash: fingerprint.ipHash,
+      signupDeviceHash: fingerprint.deviceHash,
       createdAt: now,
     };
     try {
@@ -155,7 +168,7 @@ export async function registerUser(
           refreshExpiresAt: refresh.expiresAt,
           now,
         }),
-        ...signupWrites(db, { refereeId: userId, now, attribution }),
+        ...signupWrites(db, { refereeId: userId, referee: fingerprint, now, attribution }),
       ]);
     } catch (error) {
       const constraint = violatedConstraint(error);
@@ -163,9 +176,7 @@ export async function registerUser(
         throw new ApiError("phone_taken", "An account with this phone number already exists.");
       }
       const lostARace =
-        constraint === "users.referral_code" ||
-        constraint === "referrals.referrer_id, referrals.ordinal" ||
-        constraint === "campaign_awards.campaign_id, campaign_awards.user_id";
+        constraint === "users.referral_code" || STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "");
       if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
         // A little jitter spreads a burst of signups on one code over successive rounds.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));

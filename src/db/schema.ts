@@ -32,6 +32,9 @@ export const users = sqliteTable(
     referralCodeCreatedAt: millis("referral_code_created_at").notNull(),
     referredByUserId: text("referred_by_user_id"),
     referredByCode: text("referred_by_code"),
+    /** Salted hashes of the signup's client IP and device id: fraud checks compare these. */
+    signupIpHash: text("signup_ip_hash"),
+    signupDeviceHash: text("signup_device_hash"),
     createdAt: millis("created_at").notNull(),
   },
   (t) => [
@@ -105,6 +108,12 @@ export const referrals = sqliteTable(
     referrerPoints: integer("referrer_points").notNull(),
     refereePoints: integer("referee_points").notNull(),
     inviteId: text("invite_id"),
+    /** 1 for the referrer's first qualified referral…: decides milestones and campaigns. */
+    qualifiedOrdinal: integer("qualified_ordinal"),
+    /** Why a referral is held for review (JSON array), or why it was rejected. */
+    reasons: text("reasons", { mode: "json" }).$type<string[]>(),
+    /** Points a refund could not take back because they were already spent. */
+    uncollectedPoints: integer("uncollected_points").notNull().default(0),
     createdAt: millis("created_at").notNull(),
     qualifiedAt: millis("qualified_at"),
   },
@@ -113,6 +122,9 @@ export const referrals = sqliteTable(
     index("referrals_referrer_qualified_idx").on(t.referrerId, t.qualifiedAt),
     // Two concurrent signups can never both become "referral n" of one referrer.
     uniqueIndex("referrals_referrer_ordinal_unique").on(t.referrerId, t.ordinal),
+    // Likewise for qualification: two referrals can never both become "qualified n".
+    uniqueIndex("referrals_referrer_qualified_ordinal_unique").on(t.referrerId, t.qualifiedOrdinal),
+    index("referrals_status_idx").on(t.status, t.createdAt),
     index("referrals_created_idx").on(t.createdAt),
     check(
       "referrals_status_check",
@@ -445,4 +457,21 @@ export const campaignAwards = sqliteTable(
     awardedAt: millis("awarded_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
+);
+
+/** Qualifying events from the product's back end (purchase, refund…), idempotent by externalId. */
+export const events = sqliteTable(
+  "events",
+  {
+    externalId: text("external_id").primaryKey(),
+    type: text("type").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    amount: integer("amount"),
+    /** Referrals this event qualified or reversed (JSON array of ids). */
+    referralIds: text("referral_ids", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [index("events_user_idx").on(t.userId, t.type)],
 );

@@ -48,5 +48,7 @@ export const signedInAdmin = {
 
 /** The client's address as Cloudflare reports it (tests and local dev may set it themselves). */
 export function clientIp(header: string | undefined): string {
-  return header?.trim() || "unknown";
+  return header?.trim() || UNKNOWN_IP;
 }
+
+export const UNKNOWN_IP = "unknown";

@@ -1,7 +1,7 @@
 import type { Database } from "../env";
 import { maskName } from "../lib/names";
 import { type LeaderboardPeriod, periodKey, rankRows } from "./rules";
-import { boardEntryOf, topOfBoard, usersAhead } from "./store";
+import { leaderboardEntryOf, topOfBoard, usersAhead } from "./store";
 
 export async function leaderboard(
   db: Database,
@@ -25,7 +25,7 @@ export async function myStanding(
   now: number,
 ) {
   const key = periodKey(period, now);
-  const entry = await boardEntryOf(db, key, userId);
-  if (!entry) return null;
+  const entry = await leaderboardEntryOf(db, key, userId);
+  if (!entry || entry.referrals === 0) return null;
   return { rank: (await usersAhead(db, key, entry.referrals)) + 1, referrals: entry.referrals };
 }

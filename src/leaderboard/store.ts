@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { leaderboardEntries, leaderboardHistogram, users } from "../db/schema";
 import type { Database } from "../env";
 import { leaderboardPeriods, periodKey } from "./rules";
@@ -31,13 +31,13 @@ export async function topOfBoard(db: Database, key: string, limit: number) {
     })
     .from(leaderboardEntries)
     .innerJoin(users, eq(users.id, leaderboardEntries.userId))
-    .where(eq(leaderboardEntries.period, key))
+    .where(and(eq(leaderboardEntries.period, key), gt(leaderboardEntries.referrals, 0)))
     .orderBy(desc(leaderboardEntries.referrals), asc(leaderboardEntries.reachedAt))
     .limit(limit)
     .all();
 }
 
-export async function boardEntryOf(db: Database, key: string, userId: string) {
+export async function leaderboardEntryOf(db: Database, key: string, userId: string) {
   return db
     .select({ referrals: leaderboardEntries.referrals })
     .from(leaderboardEntries)
@@ -53,4 +53,21 @@ export async function usersAhead(db: Database, key: string, referrals: number): 
     .where(and(eq(leaderboardHistogram.period, key), gt(leaderboardHistogram.referrals, referrals)))
     .get();
   return row?.users ?? 0;
+}
+
+/** For a reversal's batch: the referral no longer counts on the boards it was counted on. */
+export function uncountQualifiedReferral(db: Database, userId: string, qualifiedAt: number) {
+  return db
+    .update(leaderboardEntries)
+    .set({ referrals: sql`${leaderboardEntries.referrals} - 1` })
+    .where(
+      and(
+        eq(leaderboardEntries.userId, userId),
+        inArray(
+          leaderboardEntries.period,
+          leaderboardPeriods.map((period) => periodKey(period, qualifiedAt)),
+        ),
+        gt(leaderboardEntries.referrals, 0),
+      ),
+    );
 }

@@ -43,8 +43,24 @@ export const ProgramRulesSchema = z.object({
       ascendingBy((tier: Tier) => tier.fromReferral),
       "tiers must be in increasing order of fromReferral",
     ),
-  /** When a referral pays out. `signup`: at once. */
-  qualification: z.literal("signup"),
+  /**
+   * When a referral pays out: "signup" (at once) or the event type that qualifies it, such
+   * as "purchase" (both sides are paid on the referee's first such event).
+   */
+  qualification: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,31}$/, "must be signup or an event type such as purchase")
+    .refine((value) => value !== "refund", "refund cannot qualify a referral")
+    .default("signup"),
+  /** A refund within this many days of qualification reverses the referral's rewards. */
+  holdDays: z.number().int().min(0).max(365).default(14),
+  /** Rewarded referrals per referrer beyond which new ones are held for review. */
+  caps: z
+    .object({
+      perDay: z.number().int().min(1).nullable(),
+      perMonth: z.number().int().min(1).nullable(),
+    })
+    .default({ perDay: null, perMonth: null }),
   /** Earned points expire this many days after they were credited; null: never. */
   pointsExpiryDays: z.number().int().min(1).max(3650).nullable(),
   /** Referral codes stop working this many days after they were issued; null: never. */
@@ -113,16 +129,69 @@ export function codeExpiresAt(issuedAt: number, rules: ProgramRules): number | n
   return rules.codeExpiryDays === null ? null : issuedAt + rules.codeExpiryDays * DAY_MS;
 }
 
-export interface ReferralSignupPlan {
-  ordinal: number;
-  status: "qualified";
-  referrerPoints: number;
-  refereePoints: number;
-  pointsExpireAt: number | null;
+/** What a signup knows about the people behind a referral, for fraud decisions. */
+export interface FraudSignals {
+  sameDevice: boolean;
+  sameIp: boolean;
+  /** The referrer's referrals rewarded in the last day and in this calendar month. */
+  rewardedToday: number;
+  rewardedThisMonth: number;
+}
+
+export type HoldReason = "same_device" | "same_ip" | "daily_cap" | "monthly_cap";
+
+/**
+ * Why a new referral must wait for review, if it must: a referee on the referrer's own
+ * device or network, or a referrer past the program's velocity caps.
+ */
+export function holdReasons(signals: FraudSignals, rules: ProgramRules): HoldReason[] {
+  const reasons: HoldReason[] = [];
+  if (signals.sameDevice) reasons.push("same_device");
+  if (signals.sameIp) reasons.push("same_ip");
+  if (rules.caps.perDay !== null && signals.rewardedToday >= rules.caps.perDay)
+    reasons.push("daily_cap");
+  if (rules.caps.perMonth !== null && signals.rewardedThisMonth >= rules.caps.perMonth) {
+    reasons.push("monthly_cap");
+  }
+  return reasons;
+}
+
+export interface QualificationPlan {
+  /** 1 for the referrer's first qualified referral: unique per referrer. */
+  qualifiedOrdinal: number;
   /** Milestones the referrer reaches with this referral. */
   milestones: Milestone[];
   /** Campaigns this referral completes for the referrer. */
   campaigns: Campaign[];
+}
+
+/** What qualifying one more referral of a referrer brings, from their counts as read. */
+export function planQualification(
+  referrer: { qualified: number; campaigns: CampaignContext },
+  rules: ProgramRules,
+  now: number,
+): QualificationPlan {
+  return {
+    qualifiedOrdinal: referrer.qualified + 1,
+    milestones: milestonesReached(referrer.qualified, referrer.qualified + 1, rules.milestones),
+    campaigns: campaignsCompleted(referrer.campaigns, now),
+  };
+}
+
+/** Whether a refund at `now` still reverses a referral qualified at `qualifiedAt`. */
+export function withinHoldPeriod(qualifiedAt: number, now: number, rules: ProgramRules): boolean {
+  return now - qualifiedAt <= rules.holdDays * DAY_MS;
+}
+
+export interface ReferralSignupPlan {
+  ordinal: number;
+  status: "qualified" | "pending" | "held";
+  reasons: HoldReason[];
+  referrerPoints: number;
+  refereePoints: number;
+  pointsExpireAt: number | null;
+  /** Set when the referral qualifies at signup. */
+  qualification: QualificationPlan | null;
 }
 
 /** Milestones crossed when qualified referrals go from `before` to `after`. */
@@ -137,28 +206,32 @@ export function milestonesReached(
 }
 
 /**
- * What a signup with a referrer's code earns both sides. `referrer` holds the referrer's
- * counts as read; the plan claims the next ordinal, which the database accepts only if
- * nobody claimed it first — so the counts it decided on were current.
+ * What a signup with a referrer's code does: claim the referrer's next ordinal (which the
+ * database accepts only if nobody claimed it first — so the counts decided on were
+ * current), fix both sides' points by tier, and either qualify at once, wait for the
+ * qualifying event, or hold for review.
  */
 export function planReferralSignup(
-  referrer: { total: number; qualified: number; campaigns: CampaignContext },
+  referrer: { total: number; qualified: number; campaigns: CampaignContext; signals: FraudSignals },
   program: Program,
   now: number,
 ): ReferralSignupPlan {
   const ordinal = referrer.total + 1;
+  const reasons = holdReasons(referrer.signals, program.rules);
+  const status =
+    reasons.length > 0
+      ? "held"
+      : program.rules.qualification === "signup"
+        ? "qualified"
+        : "pending";
   return {
     ordinal,
-    status: "qualified",
+    status,
+    reasons,
     referrerPoints: referrerPointsFor(ordinal, program.rules.referrerTiers),
     refereePoints: program.rules.refereeBonus,
     pointsExpireAt: pointsExpireAt(now, program.rules),
-    milestones: milestonesReached(
-      referrer.qualified,
-      referrer.qualified + 1,
-      program.rules.milestones,
-    ),
-    campaigns: campaignsCompleted(referrer.campaigns, now),
+    qualification: status === "qualified" ? planQualification(referrer, program.rules, now) : null,
   };
 }
 

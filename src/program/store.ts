@@ -1,4 +1,4 @@
-import { desc, sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import { programs } from "../db/schema";
 import type { Database } from "../env";
 import { auditEntry } from "../platform/audit";
@@ -13,6 +13,13 @@ export async function currentProgram(db: Database): Promise<Program & { createdA
     rules: ProgramRulesSchema.parse(row.rules),
     createdAt: row.createdAt,
   };
+}
+
+/** The rules of one version: what a referral created under it is paid by. */
+export async function programVersion(db: Database, version: number): Promise<Program> {
+  const row = await db.select().from(programs).where(eq(programs.version, version)).get();
+  if (!row) throw new Error(`Program version ${version} is missing`);
+  return { version: row.version, rules: ProgramRulesSchema.parse(row.rules) };
 }
 
 /**

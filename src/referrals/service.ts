@@ -1,22 +1,18 @@
 import { sourceStatsOf } from "../analytics/store";
-import type { CampaignContext } from "../campaigns/rules";
-import { awardCampaign, campaignContext } from "../campaigns/store";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { markInviteJoined } from "../invites/store";
-import { countQualifiedReferral } from "../leaderboard/store";
 import { canonicalReferralCode, isWellFormedReferralCode, newId } from "../lib/ids";
 import { maskName } from "../lib/names";
-import {
-  codeExpiresAt,
-  type Program,
-  planReferralSignup,
-  type ReferralSignupPlan,
-} from "../program/rules";
+import { codeExpiresAt, type Program, planReferralSignup } from "../program/rules";
 import { currentProgram } from "../program/store";
-import { grantUnlock } from "../rewards/unlocks";
 import { findReferrerByCode } from "../users/store";
-import { appendLedgerEntry } from "../wallet/store";
+import {
+  fraudSignals,
+  qualificationWrites,
+  type ReferrerSnapshot,
+  referrerSnapshot,
+} from "./qualification";
 import { referrerStats } from "./stats";
 import { findReferralStats, insertReferral, listReferralsOf } from "./store";
 
@@ -24,10 +20,10 @@ import { findReferralStats, insertReferral, listReferralsOf } from "./store";
 export interface ReferralCodeOwner {
   id: string;
   referralCode: string;
-  referralTotal: number;
-  referralQualified: number;
+  signupIpHash: string | null;
+  signupDeviceHash: string | null;
   program: Program;
-  campaigns: CampaignContext;
+  snapshot: ReferrerSnapshot;
 }
 
 async function lookUpCode(db: Database, input: string) {
@@ -50,11 +46,11 @@ export async function resolveReferralCode(
   }
   return {
     id: owner.id,
-    campaigns: await campaignContext(db, owner.id, now),
     referralCode: owner.referralCode,
-    referralTotal: owner.referralTotal,
-    referralQualified: owner.referralQualified,
+    signupIpHash: owner.signupIpHash,
+    signupDeviceHash: owner.signupDeviceHash,
     program,
+    snapshot: await referrerSnapshot(db, owner.id, program.rules, now),
   };
 }
 
@@ -68,25 +64,24 @@ export interface SignupAttribution {
 
 /**
  * The rows a referred signup adds to the signup batch besides the user: the referral
- * (claiming the referrer's next ordinal), both sides' ledger entries, the leaderboards,
- * and the invite marked joined.
+ * (claiming the referrer's next ordinal), the invite marked joined and — when it
+ * qualifies at signup — everything qualification writes. A referral that must wait for
+ * its event, or is held for review, pays nothing yet.
  */
 export function signupWrites(
   db: Database,
-  signup: { refereeId: string; now: number; attribution: SignupAttribution | null },
+  signup: {
+    refereeId: string;
+    referee: { ipHash: string | null; deviceHash: string | null };
+    now: number;
+    attribution: SignupAttribution | null;
+  },
 ) {
   const { refereeId, now, attribution } = signup;
   if (!attribution) return [];
   const { referrer, source, inviteId } = attribution;
-  const plan = planReferralSignup(
-    {
-      total: referrer.referralTotal,
-      qualified: referrer.referralQualified,
-      campaigns: referrer.campaigns,
-    },
-    referrer.program,
-    now,
-  );
+  const signals = fraudSignals(referrer, signup.referee, referrer.snapshot);
+  const plan = planReferralSignup({ ...referrer.snapshot, signals }, referrer.program, now);
   const referralId = newId("ref", now);
   return [
     insertReferral(db, {
@@ -101,87 +96,29 @@ export function signupWrites(
       referrerPoints: plan.referrerPoints,
       refereePoints: plan.refereePoints,
       inviteId,
+      qualifiedOrdinal: plan.qualification?.qualifiedOrdinal ?? null,
+      reasons: plan.reasons.length > 0 ? plan.reasons : null,
       createdAt: now,
-      qualifiedAt: now,
+      qualifiedAt: plan.qualification ? now : null,
     }),
     ...(inviteId ? [markInviteJoined(db, { inviteId, referrerId: referrer.id, now })] : []),
-    ...qualificationWrites(db, {
-      referralId,
-      referrerId: referrer.id,
-      refereeId,
-      referrerCode: referrer.referralCode,
-      plan,
-      now,
-    }),
-  ];
-}
-
-/**
- * What qualifying a referral writes: both sides' ledger credits, the leaderboards, the
- * unlocks and bonuses of milestones it reaches, and the campaigns it completes (the funnel counters follow by
- * trigger). One function, so that every path to "qualified" pays the same.
- */
-function qualificationWrites(
-  db: Database,
-  qualified: {
-    referralId: string;
-    referrerId: string;
-    refereeId: string;
-    referrerCode: string;
-    plan: ReferralSignupPlan;
-    now: number;
-  },
-) {
-  const { referralId, referrerId, refereeId, referrerCode, plan, now } = qualified;
-  const credits = [
-    {
-      userId: refereeId,
-      type: "signup_bonus" as const,
-      points: plan.refereePoints,
-      description: `Welcome bonus for joining with code ${referrerCode}`,
-    },
-    {
-      userId: referrerId,
-      type: "referral_reward" as const,
-      points: plan.referrerPoints,
-      description: `Referral #${plan.ordinal} joined with your code`,
-    },
-  ].filter((credit) => credit.points > 0);
-  const milestoneBonuses = plan.milestones
-    .filter((milestone) => milestone.bonusPoints > 0)
-    .map((milestone) => ({
-      userId: referrerId,
-      type: "milestone_bonus" as const,
-      points: milestone.bonusPoints,
-      description: `Milestone: ${milestone.referrals} referrals`,
-    }));
-  const campaignBonuses = plan.campaigns.map((campaign) => ({
-    userId: referrerId,
-    type: "campaign_bonus" as const,
-    points: campaign.bonusPoints,
-    description: `Campaign: ${campaign.name}`,
-  }));
-  return [
-    ...[...credits, ...milestoneBonuses, ...campaignBonuses].map((credit) =>
-      appendLedgerEntry(db, {
-        ...credit,
-        referralId,
-        createdAt: now,
-        expiresAt: plan.pointsExpireAt,
-      }),
-    ),
-    countQualifiedReferral(db, referrerId, now),
-    ...plan.campaigns.map((campaign) =>
-      awardCampaign(db, { campaignId: campaign.id, userId: referrerId, referralId, at: now }),
-    ),
-    ...plan.milestones.map((milestone) =>
-      grantUnlock(db, {
-        userId: referrerId,
-        unlock: milestone.unlock,
-        source: "milestone",
-        at: now,
-      }),
-    ),
+    ...(plan.qualification
+      ? qualificationWrites(
+          db,
+          {
+            referralId,
+            referrerId: referrer.id,
+            refereeId,
+            ordinal: plan.ordinal,
+            referrerCode: referrer.referralCode,
+            referrerPoints: plan.referrerPoints,
+            refereePoints: plan.refereePoints,
+            rules: referrer.program.rules,
+          },
+          plan.qualification,
+          now,
+        )
+      : []),
   ];
 }
 

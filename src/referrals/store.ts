@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, gte, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { referralStats, referrals, users } from "../db/schema";
 import type { Database } from "../env";
@@ -15,6 +15,8 @@ export interface NewReferral {
   referrerPoints: number;
   refereePoints: number;
   inviteId: string | null;
+  qualifiedOrdinal: number | null;
+  reasons: string[] | null;
   createdAt: number;
   qualifiedAt: number | null;
 }
@@ -61,3 +63,43 @@ export async function findReferralStats(db: Database, userId: string) {
     .where(eq(referralStats.userId, userId))
     .get();
 }
+
+/** Referrals of `referrerId` qualified since `since`, counted up to `cap` (a bounded read). */
+export async function qualifiedSince(db: Database, referrerId: string, since: number, cap: number) {
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(
+      db
+        .select({ one: sql`1` })
+        .from(referrals)
+        .where(and(eq(referrals.referrerId, referrerId), gte(referrals.qualifiedAt, since)))
+        .limit(cap)
+        .as("recent"),
+    )
+    .get();
+  return row?.n ?? 0;
+}
+
+const referralColumns = {
+  id: referrals.id,
+  referrerId: referrals.referrerId,
+  refereeId: referrals.refereeId,
+  ordinal: referrals.ordinal,
+  code: referrals.code,
+  status: referrals.status,
+  programVersion: referrals.programVersion,
+  referrerPoints: referrals.referrerPoints,
+  refereePoints: referrals.refereePoints,
+  qualifiedAt: referrals.qualifiedAt,
+};
+
+export async function findReferral(db: Database, id: string) {
+  return db.select(referralColumns).from(referrals).where(eq(referrals.id, id)).get();
+}
+
+/** The referral that brought `refereeId`, if any (each user is referred at most once). */
+export async function findReferralOfReferee(db: Database, refereeId: string) {
+  return db.select(referralColumns).from(referrals).where(eq(referrals.refereeId, refereeId)).get();
+}
+
+export type ReferralRecord = NonNullable<Awaited<ReturnType<typeof findReferral>>>;

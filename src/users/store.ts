@@ -47,6 +47,8 @@ export async function findReferrerByCode(db: Database, code: string) {
       referralCodeCreatedAt: users.referralCodeCreatedAt,
       referralTotal: referralStats.total,
       referralQualified: referralStats.qualified,
+      signupIpHash: users.signupIpHash,
+      signupDeviceHash: users.signupDeviceHash,
     })
     .from(users)
     .innerJoin(referralStats, eq(referralStats.userId, users.id))
@@ -63,6 +65,8 @@ export interface NewUser {
   referralCode: string;
   referredByUserId: string | null;
   referredByCode: string | null;
+  signupIpHash: string | null;
+  signupDeviceHash: string | null;
   createdAt: number;
 }
 
@@ -73,4 +77,12 @@ export function insertUser(db: Database, user: NewUser) {
 
 export function setUserRole(db: Database, id: string, role: "user" | "admin") {
   return db.update(users).set({ role }).where(eq(users.id, id));
+}
+
+export async function referralCountsOf(db: Database, userId: string) {
+  return db
+    .select({ total: referralStats.total, qualified: referralStats.qualified })
+    .from(referralStats)
+    .where(eq(referralStats.userId, userId))
+    .get();
 }

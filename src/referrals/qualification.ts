@@ -1,0 +1,259 @@
+/**
+ * Qualification: the one path by which a referral pays. At signup (program mode "signup"),
+ * on the referee's qualifying event, or on an admin's approval — always the same writes,
+ * decided by the pure rules over a snapshot that the database proves current: the
+ * qualification claims the referrer's next qualified ordinal, which a unique index lets
+ * only one referral take; a batch whose snapshot went stale fails and is planned again.
+ */
+
+import { eq } from "drizzle-orm";
+import type { CampaignContext } from "../campaigns/rules";
+import { awardCampaign, campaignContext } from "../campaigns/store";
+import { violatedConstraint } from "../db/client";
+import { referrals } from "../db/schema";
+import type { Database } from "../env";
+import {
+  countQualifiedReferral,
+  leaderboardEntryOf,
+  uncountQualifiedReferral,
+} from "../leaderboard/store";
+import { DAY_MS, monthOf } from "../lib/time";
+import {
+  type FraudSignals,
+  type ProgramRules,
+  planQualification,
+  pointsExpireAt,
+  type QualificationPlan,
+  withinHoldPeriod,
+} from "../program/rules";
+import { programVersion } from "../program/store";
+import { grantUnlock } from "../rewards/unlocks";
+import { referralCountsOf } from "../users/store";
+import { appendLedgerEntry, findWallet, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { findReferral, qualifiedSince, type ReferralRecord } from "./store";
+
+/** A referrer's counts and context as of now: what qualification rules decide on. */
+export interface ReferrerSnapshot {
+  total: number;
+  qualified: number;
+  campaigns: CampaignContext;
+  rewardedToday: number;
+  rewardedThisMonth: number;
+}
+
+export async function referrerSnapshot(
+  db: Database,
+  referrerId: string,
+  rules: ProgramRules,
+  now: number,
+): Promise<ReferrerSnapshot> {
+  const dayStart = now - (now % DAY_MS);
+  const [counts, campaigns, rewardedToday, month] = await Promise.all([
+    referralCountsOf(db, referrerId),
+    campaignContext(db, referrerId, now),
+    rules.caps.perDay === null ? 0 : qualifiedSince(db, referrerId, dayStart, rules.caps.perDay),
+    rules.caps.perMonth === null
+      ? undefined
+      : leaderboardEntryOf(db, `m:${monthOf(now)}`, referrerId),
+  ]);
+  return {
+    total: counts?.total ?? 0,
+    qualified: counts?.qualified ?? 0,
+    campaigns,
+    rewardedToday,
+    rewardedThisMonth: month?.referrals ?? 0,
+  };
+}
+
+/** Fraud signals of a new referral: same device or network as the referrer, and velocity. */
+export function fraudSignals(
+  referrer: { signupIpHash: string | null; signupDeviceHash: string | null },
+  referee: { ipHash: string | null; deviceHash: string | null },
+  snapshot: ReferrerSnapshot,
+): FraudSignals {
+  return {
+    sameDevice: referee.deviceHash !== null && referee.deviceHash === referrer.signupDeviceHash,
+    sameIp: referee.ipHash !== null && referee.ipHash === referrer.signupIpHash,
+    rewardedToday: snapshot.rewardedToday,
+    rewardedThisMonth: snapshot.rewardedThisMonth,
+  };
+}
+
+export interface QualifiedReferral {
+  referralId: string;
+  referrerId: string;
+  refereeId: string;
+  ordinal: number;
+  referrerCode: string;
+  referrerPoints: number;
+  refereePoints: number;
+  rules: ProgramRules;
+}
+
+/**
+ * What qualifying a referral writes: both sides' ledger credits, the leaderboards, the
+ * unlocks and bonuses of milestones it reaches, and the campaigns it completes (the funnel
+ * counters follow by trigger).
+ */
+export function qualificationWrites(
+  db: Database,
+  referral: QualifiedReferral,
+  plan: QualificationPlan,
+  now: number,
+) {
+  const { referralId, referrerId, refereeId } = referral;
+  const credits = [
+    {
+      userId: refereeId,
+      type: "signup_bonus" as const,
+      points: referral.refereePoints,
+      description: `Welcome bonus for joining with code ${referral.referrerCode}`,
+    },
+    {
+      userId: referrerId,
+      type: "referral_reward" as const,
+      points: referral.referrerPoints,
+      description: `Referral #${referral.ordinal} joined with your code`,
+    },
+    ...plan.milestones.map((milestone) => ({
+      userId: referrerId,
+      type: "milestone_bonus" as const,
+      points: milestone.bonusPoints,
+      description: `Milestone: ${milestone.referrals} referrals`,
+    })),
+    ...plan.campaigns.map((campaign) => ({
+      userId: referrerId,
+      type: "campaign_bonus" as const,
+      points: campaign.bonusPoints,
+      description: `Campaign: ${campaign.name}`,
+    })),
+  ].filter((credit) => credit.points > 0);
+  const expiresAt = pointsExpireAt(now, referral.rules);
+  return [
+    ...credits.map((credit) =>
+      appendLedgerEntry(db, { ...credit, referralId, createdAt: now, expiresAt }),
+    ),
+    countQualifiedReferral(db, referrerId, now),
+    ...plan.campaigns.map((campaign) =>
+      awardCampaign(db, { campaignId: campaign.id, userId: referrerId, referralId, at: now }),
+    ),
+    ...plan.milestones.map((milestone) =>
+      grantUnlock(db, {
+        userId: referrerId,
+        unlock: milestone.unlock,
+        source: "milestone",
+        at: now,
+      }),
+    ),
+  ];
+}
+
+/** Constraint failures that mean "another write got there first; plan again". */
+export const STALE_SNAPSHOT_CONSTRAINTS = new Set([
+  "referrals.referrer_id, referrals.ordinal",
+  "referrals.referrer_id, referrals.qualified_ordinal",
+  "campaign_awards.campaign_id, campaign_awards.user_id",
+]);
+
+const MAX_ATTEMPTS = 20;
+
+function isTransitionRefused(error: unknown): boolean {
+  return String(
+    error instanceof Error ? `${error.message} ${String(error.cause)}` : error,
+  ).includes("referral status transition not allowed");
+}
+
+/**
+ * Qualifies a pending or held referral now (its qualifying event came, or an admin approved
+ * it). Returns false when it was not waiting any more — a replayed event or a parallel
+ * approval: the status trigger refuses a second qualification, so nothing is paid twice.
+ */
+export async function qualifyReferral(db: Database, referralId: string, now: number = Date.now()) {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const referral = await findReferral(db, referralId);
+    if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
+    const { rules } = await programVersion(db, referral.programVersion);
+    const snapshot = await referrerSnapshot(db, referral.referrerId, rules, now);
+    const plan = planQualification(snapshot, rules, now);
+    try {
+      await db.batch([
+        db
+          .update(referrals)
+          .set({ status: "qualified", qualifiedAt: now, qualifiedOrdinal: plan.qualifiedOrdinal })
+          .where(eq(referrals.id, referral.id)),
+        ...qualificationWrites(db, toQualified(referral, rules), plan, now),
+      ]);
+      return true;
+    } catch (error) {
+      if (isTransitionRefused(error)) return false;
+      if (STALE_SNAPSHOT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) continue;
+      throw error;
+    }
+  }
+  throw new Error(`Referral ${referralId} could not be qualified: too much contention`);
+}
+
+function toQualified(referral: ReferralRecord, rules: ProgramRules): QualifiedReferral {
+  return {
+    referralId: referral.id,
+    referrerId: referral.referrerId,
+    refereeId: referral.refereeId,
+    ordinal: referral.ordinal,
+    referrerCode: referral.code,
+    referrerPoints: referral.referrerPoints,
+    refereePoints: referral.refereePoints,
+    rules,
+  };
+}
+
+/**
+ * Reverses a qualified referral whose referee was refunded within the hold period: takes
+ * back both sides' rewards as far as their balances allow (never below zero) and records
+ * what could not be taken back. Returns false when there is nothing (more) to reverse.
+ */
+export async function reverseReferral(db: Database, referralId: string, now: number = Date.now()) {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const referral = await findReferral(db, referralId);
+    if (referral?.status !== "qualified" || referral.qualifiedAt === null) return false;
+    const { rules } = await programVersion(db, referral.programVersion);
+    if (!withinHoldPeriod(referral.qualifiedAt, now, rules)) return false;
+    const sides = [
+      { userId: referral.referrerId, points: referral.referrerPoints },
+      { userId: referral.refereeId, points: referral.refereePoints },
+    ];
+    const balances = await Promise.all(sides.map((side) => findWallet(db, side.userId)));
+    const clawbacks = sides.map((side, i) => ({
+      ...side,
+      taken: Math.min(side.points, balances[i]?.balance ?? 0),
+    }));
+    const uncollected = clawbacks.reduce((sum, side) => sum + side.points - side.taken, 0);
+    try {
+      await db.batch([
+        db
+          .update(referrals)
+          .set({ status: "rejected", reasons: ["refunded"], uncollectedPoints: uncollected })
+          .where(eq(referrals.id, referral.id)),
+        ...clawbacks
+          .filter((side) => side.taken > 0)
+          .map((side) =>
+            appendLedgerEntry(db, {
+              userId: side.userId,
+              type: "reversal",
+              points: -side.taken,
+              description: "Referral reversed after a refund",
+              referralId: referral.id,
+              createdAt: now,
+            }),
+          ),
+        uncountQualifiedReferral(db, referral.referrerId, referral.qualifiedAt),
+      ]);
+      return true;
+    } catch (error) {
+      if (isTransitionRefused(error)) return false;
+      // A balance moved since it was read: read again and take what is there now.
+      if (OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) continue;
+      throw error;
+    }
+  }
+  throw new Error(`Referral ${referralId} could not be reversed: too much contention`);
+}
