@@ -111,6 +111,11 @@ export function newApp() {
     scheme: "bearer",
     bearerFormat: "JWT",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "eventsKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "The EVENTS_API_KEY secret, for server-to-server calls.",
+  });
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: {

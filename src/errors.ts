@@ -17,6 +17,7 @@ export const errorStatus = {
   invite_already_sent: 409,
   reward_id_taken: 409,
   referral_code_taken: 409,
+  referral_not_held: 409,
   invalid_referral_code: 422,
   referral_code_expired: 422,
   self_referral: 422,

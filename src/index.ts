@@ -5,6 +5,7 @@ import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
+import { registerEventRoutes } from "./events/routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { senderFromConfig } from "./invites/senders";
 import { retryDueInvites } from "./invites/service";
@@ -14,6 +15,7 @@ import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
 import { registerOpsRoutes } from "./ops/routes";
 import { registerProgramRoutes } from "./program/routes";
+import { registerReferralAdminRoutes } from "./referrals/admin-routes";
 import { registerReferralRoutes } from "./referrals/routes";
 import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
 import { registerUserAdminRoutes } from "./users/routes";
@@ -30,12 +32,15 @@ registerLinkRoutes(app);
 registerReferralRoutes(app);
 registerInviteRoutes(app);
 registerLeaderboardRoutes(app);
+// Qualifying events (server to server)
+registerEventRoutes(app);
 // Wallet and rewards
 registerWalletRoutes(app);
 registerRewardRoutes(app);
 // Administration
 registerProgramRoutes(app);
 registerCampaignRoutes(app);
+registerReferralAdminRoutes(app);
 registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);

@@ -19,6 +19,7 @@ async function databaseFingerprint(): Promise<string> {
             (select count(*) from programs) as programs,
             (select count(*) from rewards) as rewards,
             (select count(*) from audit_log) as audit,
+            (select count(*) from events) as events,
             (select group_concat(referral_code) from users) as codes`,
   ).first();
   return JSON.stringify(row);
@@ -49,6 +50,12 @@ const hostileBody = fc.oneof(
         refreshToken: fc.oneof(fc.string({ maxLength: 300 }), fc.integer()),
         rewardId: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant({})),
         channel: fc.oneof(fc.constantFrom("sms", "email", "fax"), fc.integer()),
+        type: fc.oneof(
+          fc.constantFrom("purchase", "refund", "Purchase!"),
+          fc.string({ maxLength: 40 }),
+        ),
+        externalId: fc.oneof(fc.string({ maxLength: 200 }), fc.integer()),
+        userId: fc.oneof(fc.constant("usr_nobody"), fc.string({ maxLength: 80 })),
         to: fc.oneof(fc.string({ maxLength: 300 }), fc.constant("+92300"), fc.constant("a@b")),
       },
       { requiredKeys: [] },
@@ -76,7 +83,7 @@ const contentType = fc.constantFrom(
 interface Endpoint {
   method?: "POST" | "PUT" | "PATCH";
   path: string;
-  token?: boolean | "admin";
+  token?: boolean | "admin" | "events";
   headers?: (key: string) => Record<string, string>;
 }
 
@@ -88,6 +95,7 @@ const endpoints: Endpoint[] = [
   { path: "/v1/me/redemptions", token: true, headers: (key) => ({ "Idempotency-Key": key }) },
   { path: "/v1/me/invites", token: true },
   { method: "PUT", path: "/v1/me/referral-code", token: true },
+  { path: "/v1/events", token: "events" },
   { method: "PUT", path: "/v1/admin/program", token: "admin" },
   { path: "/v1/admin/rewards", token: "admin" },
   { method: "PATCH", path: "/v1/admin/rewards/rwd_discount_10", token: "admin" },
@@ -119,7 +127,10 @@ describe("hostile bodies at every write endpoint", () => {
             const before = await databaseFingerprint();
             const headers: Record<string, string> = { "CF-Connecting-IP": uniqueIp() };
             if (type) headers["Content-Type"] = type;
-            if (endpoint.token) headers.Authorization = `Bearer ${user.accessToken}`;
+            if (endpoint.token) {
+              const token = endpoint.token === "events" ? env.EVENTS_API_KEY : user.accessToken;
+              headers.Authorization = `Bearer ${token}`;
+            }
             Object.assign(headers, endpoint.headers?.(key));
             const response = await exports.default.fetch(`${BASE}${endpoint.path}`, {
               method: "POST",

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { timingSafeEqualStrings } from "../lib/crypto";
 import { findUserById } from "../users/store";
 
 /** Reads the bearer token, if any, without failing (for routes that are public but personal). */
@@ -45,6 +46,18 @@ export const signedInAdmin = {
   security: [{ bearerAuth: [] }],
   middleware: [requireUser, requireAdmin] as [typeof requireUser, typeof requireAdmin],
 };
+
+/** Server-to-server calls: `Authorization: Bearer <EVENTS_API_KEY>`, compared in constant time. */
+export const requireEventsKey = createMiddleware<AppEnv>(async (c, next) => {
+  const presented = /^Bearer (.+)$/.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
+  if (!(await timingSafeEqualStrings(presented, c.var.config.eventsApiKey))) {
+    throw new ApiError(
+      "unauthorized",
+      "Send the events API key: Authorization: Bearer <EVENTS_API_KEY>.",
+    );
+  }
+  await next();
+});
 
 /** The client's address as Cloudflare reports it (tests and local dev may set it themselves). */
 export function clientIp(header: string | undefined): string {

@@ -7,6 +7,7 @@
  */
 
 import { eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { CampaignContext } from "../campaigns/rules";
 import { awardCampaign, campaignContext } from "../campaigns/store";
 import { violatedConstraint } from "../db/client";
@@ -157,7 +158,8 @@ export const STALE_SNAPSHOT_CONSTRAINTS = new Set([
 
 const MAX_ATTEMPTS = 20;
 
-function isTransitionRefused(error: unknown): boolean {
+/** Whether D1 refused a batch because a referral's status may not move that way. */
+export function isTransitionRefused(error: unknown): boolean {
   return String(
     error instanceof Error ? `${error.message} ${String(error.cause)}` : error,
   ).includes("referral status transition not allowed");
@@ -168,7 +170,13 @@ function isTransitionRefused(error: unknown): boolean {
  * it). Returns false when it was not waiting any more — a replayed event or a parallel
  * approval: the status trigger refuses a second qualification, so nothing is paid twice.
  */
-export async function qualifyReferral(db: Database, referralId: string, now: number = Date.now()) {
+export async function qualifyReferral(
+  db: Database,
+  referralId: string,
+  now: number = Date.now(),
+  /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
+  also: BatchItem<"sqlite">[] = [],
+) {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
@@ -182,6 +190,7 @@ export async function qualifyReferral(db: Database, referralId: string, now: num
           .set({ status: "qualified", qualifiedAt: now, qualifiedOrdinal: plan.qualifiedOrdinal })
           .where(eq(referrals.id, referral.id)),
         ...qualificationWrites(db, toQualified(referral, rules), plan, now),
+        ...also,
       ]);
       return true;
     } catch (error) {

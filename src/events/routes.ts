@@ -1,0 +1,62 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { errorResponses } from "../errors";
+import { requireEventsKey } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
+import { recordEvent } from "./service";
+
+const EventSchema = z
+  .object({
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,31}$/)
+      .openapi({
+        example: "purchase",
+        description: "purchase, refund, or any type your program names",
+      }),
+    userId: z.string().min(1).max(64).optional(),
+    phone: z.string().min(3).max(32).optional(),
+    externalId: z
+      .string()
+      .min(1)
+      .max(128)
+      .openapi({ description: "Your id of the event: replays are ignored." }),
+    amount: z.number().int().min(0).max(1_000_000_000).optional(),
+  })
+  .refine((event) => (event.userId === undefined) !== (event.phone === undefined), {
+    message: "give exactly one of userId and phone",
+    path: ["userId"],
+  })
+  .openapi("QualifyingEvent");
+
+const postEvent = createRoute({
+  method: "post",
+  path: "/v1/events",
+  tags: ["Qualifying events"],
+  summary: "Report a qualifying event (server to server, with the events API key)",
+  security: [{ eventsKey: [] }],
+  middleware: [requireEventsKey] as const,
+  request: { body: jsonBody(EventSchema) },
+  responses: {
+    202: jsonResponse(
+      z
+        .object({
+          accepted: z.literal(true),
+          qualified: z
+            .array(z.string())
+            .openapi({ description: "Referrals this event qualified." }),
+          reversed: z.array(z.string()).openapi({ description: "Referrals this refund reversed." }),
+        })
+        .openapi("EventAccepted"),
+      "Recorded (a replay answers the same)",
+    ),
+    ...errorResponses("unauthorized", "not_found", "idempotency_key_reused"),
+  },
+});
+
+export function registerEventRoutes(app: App) {
+  app.openapi(postEvent, async (c) => {
+    const outcome = await recordEvent(c.var.db, c.var.config, c.req.valid("json"));
+    return c.json({ accepted: true as const, ...outcome }, 202);
+  });
+}

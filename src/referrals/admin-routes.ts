@@ -1,0 +1,114 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { referralStatuses } from "../db/schema";
+import { errorResponses } from "../errors";
+import { signedInAdmin } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
+import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { toIso } from "../lib/time";
+import { approveReferral, listReferralsByStatus, rejectReferral } from "./review";
+
+const tags = ["Administration"];
+
+const ReviewItemSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(referralStatuses),
+    reasons: z.array(z.string()).openapi({ example: ["same_ip"] }),
+    source: z.string(),
+    referrer: z.object({ id: z.string(), name: z.string() }),
+    referee: z.object({ id: z.string(), name: z.string() }),
+    rewardPoints: z.number().int(),
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("ReviewItem");
+
+const DecisionSchema = z
+  .object({ referral: z.object({ id: z.string(), status: z.enum(referralStatuses) }) })
+  .openapi("ReviewDecision");
+
+const ReferralIdParam = z.object({ id: z.string().min(1).max(64) });
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/admin/referrals",
+  tags,
+  summary: "The review queue (?status=held), newest first, with each one's fraud reasons",
+  ...signedInAdmin,
+  request: { query: PageQuerySchema.extend({ status: z.enum(referralStatuses).default("held") }) },
+  responses: {
+    200: jsonResponse(pageSchema(ReviewItemSchema).openapi("ReviewPage"), "A page of referrals"),
+    ...errorResponses("unauthorized", "forbidden"),
+  },
+});
+
+const approve = createRoute({
+  method: "post",
+  path: "/v1/admin/referrals/{id}/approve",
+  tags,
+  summary: "Approve a held referral: it pays (or awaits its qualifying event)",
+  ...signedInAdmin,
+  request: { params: ReferralIdParam },
+  responses: {
+    200: jsonResponse(DecisionSchema, "Decided"),
+    ...errorResponses("unauthorized", "forbidden", "not_found", "referral_not_held"),
+  },
+});
+
+const reject = createRoute({
+  method: "post",
+  path: "/v1/admin/referrals/{id}/reject",
+  tags,
+  summary: "Reject a held referral: it never pays",
+  ...signedInAdmin,
+  request: {
+    params: ReferralIdParam,
+    body: jsonBody(
+      z.object({ reason: z.string().trim().min(3).max(200) }).openapi("RejectRequest"),
+    ),
+  },
+  responses: {
+    200: jsonResponse(DecisionSchema, "Decided"),
+    ...errorResponses("unauthorized", "forbidden", "not_found", "referral_not_held"),
+  },
+});
+
+export function registerReferralAdminRoutes(app: App) {
+  app.openapi(list, async (c) => {
+    const { limit, cursor, status } = c.req.valid("query");
+    const beforeId = cursorPosition(cursor, "string");
+    const rows = await listReferralsByStatus(c.var.db, status, { limit, beforeId });
+    const page = toPage(rows, limit, (row) => row.id);
+    return c.json(
+      {
+        data: page.rows.map((row) => ({
+          id: row.id,
+          status: row.status,
+          reasons: row.reasons ?? [],
+          source: row.source,
+          referrer: { id: row.referrerId, name: row.referrerName },
+          referee: { id: row.refereeId, name: row.refereeName },
+          rewardPoints: row.rewardPoints,
+          createdAt: toIso(row.createdAt),
+        })),
+        nextCursor: page.nextCursor,
+      },
+      200,
+    );
+  });
+
+  app.openapi(approve, async (c) => {
+    const referral = await approveReferral(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+    return c.json({ referral }, 200);
+  });
+
+  app.openapi(reject, async (c) => {
+    const referral = await rejectReferral(
+      c.var.db,
+      c.var.auth.userId,
+      c.req.valid("param").id,
+      c.req.valid("json").reason,
+    );
+    return c.json({ referral }, 200);
+  });
+}

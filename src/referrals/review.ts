@@ -1,0 +1,116 @@
+import { and, desc, eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { before } from "../db/client";
+import { referrals, users } from "../db/schema";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { eventSeen } from "../events/service";
+import { auditEntry } from "../platform/audit";
+import { programVersion } from "../program/store";
+import { isTransitionRefused, qualifyReferral } from "./qualification";
+import { findReferral } from "./store";
+
+type Status = "pending" | "qualified" | "held" | "rejected";
+
+const referrer = alias(users, "referrer");
+const referee = alias(users, "referee");
+
+/** The review queue (or any status), newest first, with each referral's reasons. */
+export async function listReferralsByStatus(
+  db: Database,
+  status: Status,
+  page: { limit: number; beforeId?: string | undefined },
+) {
+  return db
+    .select({
+      id: referrals.id,
+      status: referrals.status,
+      reasons: referrals.reasons,
+      source: referrals.source,
+      referrerId: referrals.referrerId,
+      referrerName: referrer.name,
+      refereeId: referrals.refereeId,
+      refereeName: referee.name,
+      rewardPoints: referrals.referrerPoints,
+      createdAt: referrals.createdAt,
+    })
+    .from(referrals)
+    .innerJoin(referrer, eq(referrer.id, referrals.referrerId))
+    .innerJoin(referee, eq(referee.id, referrals.refereeId))
+    .where(and(eq(referrals.status, status), before(referrals.id, page.beforeId)))
+    .orderBy(desc(referrals.id))
+    .limit(page.limit + 1)
+    .all();
+}
+
+function notHeld(id: string, status: string): ApiError {
+  return new ApiError("referral_not_held", `Referral ${id} is ${status}, not held for review.`);
+}
+
+async function heldReferral(db: Database, id: string) {
+  const referral = await findReferral(db, id);
+  if (!referral) throw new ApiError("not_found", `No referral ${id} exists.`);
+  if (referral.status !== "held") throw notHeld(id, referral.status);
+  return referral;
+}
+
+/**
+ * Approves a held referral: it pays now when its program qualifies at signup (or its
+ * referee already sent the qualifying event), else it waits for that event as pending.
+ */
+export async function approveReferral(db: Database, actorId: string, id: string) {
+  const referral = await heldReferral(db, id);
+  const { rules } = await programVersion(db, referral.programVersion);
+  const now = Date.now();
+  const audit = auditEntry(db, {
+    actorId,
+    action: "referral.approve",
+    targetType: "referral",
+    targetId: id,
+    details: {},
+    at: now,
+  });
+  const paysNow =
+    rules.qualification === "signup" ||
+    (await eventSeen(db, referral.refereeId, rules.qualification));
+  if (paysNow) {
+    if (!(await qualifyReferral(db, id, now, [audit]))) throw notHeld(id, "already decided");
+  } else {
+    await decide(db, id, { status: "pending" }, audit);
+  }
+  return { id, status: paysNow ? ("qualified" as const) : ("pending" as const) };
+}
+
+export async function rejectReferral(db: Database, actorId: string, id: string, reason: string) {
+  await heldReferral(db, id);
+  const now = Date.now();
+  await decide(
+    db,
+    id,
+    { status: "rejected", reasons: [reason] },
+    auditEntry(db, {
+      actorId,
+      action: "referral.reject",
+      targetType: "referral",
+      targetId: id,
+      details: { reason },
+      at: now,
+    }),
+  );
+  return { id, status: "rejected" as const };
+}
+
+async function decide(
+  db: Database,
+  id: string,
+  change: { status: "pending" | "rejected"; reasons?: string[] },
+  audit: ReturnType<typeof auditEntry>,
+) {
+  try {
+    await db.batch([db.update(referrals).set(change).where(eq(referrals.id, id)), audit]);
+  } catch (error) {
+    // A parallel decision got there first: the status trigger refused this one.
+    if (isTransitionRefused(error)) throw notHeld(id, "already decided");
+    throw error;
+  }
+}
