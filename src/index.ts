@@ -9,6 +9,7 @@ import { registerEventRoutes } from "./events/routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { senderFromConfig } from "./invites/senders";
 import { retryDueInvites } from "./invites/service";
+import { expirePoints } from "./jobs/expiry";
 import { runHousekeeping } from "./jobs/housekeeping";
 import { HOURLY_CRON } from "./jobs/schedule";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
@@ -54,7 +55,9 @@ export default {
     const now = controller.scheduledTime;
     const job =
       controller.cron === HOURLY_CRON
-        ? runHousekeeping(db, now).then((purged) => console.log("housekeeping", purged))
+        ? Promise.all([runHousekeeping(db, now), expirePoints(db, now)]).then(([purged, expired]) =>
+            console.log("housekeeping", purged, "expired lots", expired),
+          )
         : retryDueInvites({ db, config, sender: senderFromConfig(config) }, now).then((outcomes) =>
             console.log("invite retries", outcomes),
           );

@@ -19,3 +19,13 @@ afterAll(async () => {
   ).all();
   expect(broken.results).toEqual([]);
 });
+
+// And the lots that track first-expiring-first-spent hold exactly each balance.
+afterAll(async () => {
+  const drift = await env.DB.prepare(
+    `select w.user_id, w.balance, coalesce((select sum(remaining) from point_lots l where l.user_id = w.user_id), 0) as lots
+       from wallets w
+      where w.balance <> coalesce((select sum(remaining) from point_lots l where l.user_id = w.user_id), 0)`,
+  ).all();
+  expect(drift.results).toEqual([]);
+});

@@ -81,6 +81,8 @@ describe("qualifying events", () => {
     expect(first.body).toEqual({ accepted: true, qualified: [referral?.id], reversed: [] });
     expect(await walletBalance(referrer.accessToken)).toBe(50);
     expect(await walletBalance(referee.accessToken)).toBe(20);
+    const paid = await callJson("GET", "/v1/me/wallet", undefined, { token: referrer.accessToken });
+    expect(paid.body).toMatchObject({ balance: 50, pending: 0 });
 
     // A replay answers the same and pays nothing; a second purchase qualifies nothing.
     const replay = await sendEvent({

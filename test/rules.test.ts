@@ -25,7 +25,6 @@ import {
   tierStanding,
   withinHoldPeriod,
 } from "../src/program/rules";
-import { expiringSoon } from "../src/wallet/service";
 import { defaultRules } from "./fixtures";
 
 const noCampaigns = { running: [], earned: new Set<string>(), recentQualifiedAt: [] };
@@ -173,19 +172,6 @@ describe("expiry", () => {
   it("codes do not expire by default, and do after codeExpiryDays when set", () => {
     expect(codeExpiresAt(1000, defaultRules)).toBeNull();
     expect(codeExpiresAt(1000, { ...defaultRules, codeExpiryDays: 30 })).toBe(1000 + 30 * DAY_MS);
-  });
-
-  it("shows no more points as expiring than the balance holds, soonest first", () => {
-    const credits = [
-      { points: 50, expiresAt: 10 },
-      { points: 100, expiresAt: 20 },
-      { points: 150, expiresAt: 30 },
-    ];
-    expect(expiringSoon(120, credits)).toEqual([
-      { points: 50, expiresAt: 10 },
-      { points: 70, expiresAt: 20 },
-    ]);
-    expect(expiringSoon(0, credits)).toEqual([]);
   });
 });
 

@@ -1,6 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { callJson, expectError, referrerWith, registerUser } from "./harness";
+import { createDb } from "../src/db/client";
+import { expirePoints } from "../src/jobs/expiry";
+import {
+  adminUser,
+  callJson,
+  expectError,
+  referrerWith,
+  registerUser,
+  walletBalance,
+} from "./harness";
 
 const DAY = 86_400_000;
 
@@ -22,26 +31,94 @@ describe("GET /v1/me/wallet", () => {
 
   it("sums the ledger and shows what expires in the next 30 days", async () => {
     const referrer = await referrerWith(2);
-    // Age the first credit so that it expires in 10 days (the ledger itself is append-only,
-    // so this test edits it with the guard trigger lifted and restored).
-    await env.DB.batch([
-      env.DB.prepare("drop trigger ledger_entries_no_update"),
-      env.DB.prepare(
-        "update ledger_entries set expires_at = ? where seq = (select min(seq) from ledger_entries where user_id = ?)",
-      ).bind(Date.now() + 10 * DAY, referrer.id),
-      env.DB.prepare(
-        `create trigger ledger_entries_no_update before update on ledger_entries
-         begin select raise(abort, 'ledger_entries is append-only'); end`,
-      ),
-    ]);
+    await ageFirstLot(referrer.id, Date.now() + 10 * DAY);
     const { body } = await callJson("GET", "/v1/me/wallet", undefined, {
       token: referrer.accessToken,
     });
-    expect(body).toMatchObject({ balance: 100, lifetimeEarned: 100, lifetimeRedeemed: 0 });
+    expect(body).toMatchObject({
+      balance: 100,
+      pending: 0,
+      lifetimeEarned: 100,
+      lifetimeRedeemed: 0,
+    });
     expect(body.expiring).toEqual([{ points: 50, expiresAt: expect.any(String) }]);
     const days = (Date.parse(body.expiring[0].expiresAt) - Date.now()) / DAY;
     expect(days).toBeGreaterThan(9.9);
     expect(days).toBeLessThan(10.1);
+  });
+});
+
+/** Moves the expiry of a user's earliest credit (its lot; the ledger itself is append-only). */
+async function ageFirstLot(userId: string, expiresAt: number) {
+  await env.DB.prepare(
+    `update point_lots set expires_at = ? where ledger_entry_id =
+       (select ledger_entry_id from point_lots where user_id = ? order by expires_at, ledger_entry_id limit 1)`,
+  )
+    .bind(expiresAt, userId)
+    .run();
+}
+
+describe("points expiry", () => {
+  it("spends the earliest-expiring points first", async () => {
+    const referrer = await referrerWith(2);
+    await ageFirstLot(referrer.id, Date.now() + 10 * DAY);
+    const boss = await adminUser();
+    await callJson(
+      "POST",
+      `/v1/admin/users/${referrer.id}/adjustments`,
+      { points: -30, reason: "Spent" },
+      {
+        token: boss.accessToken,
+        headers: { "Idempotency-Key": `spend-${referrer.id}` },
+      },
+    );
+    const { body } = await callJson("GET", "/v1/me/wallet", undefined, {
+      token: referrer.accessToken,
+    });
+    expect(body.balance).toBe(70);
+    expect(body.expiring).toEqual([{ points: 20, expiresAt: expect.any(String) }]);
+  });
+
+  it("the scheduled job expires what is left of a lot, once", async () => {
+    const referrer = await referrerWith(2);
+    await ageFirstLot(referrer.id, Date.now() - 1000);
+    const db = createDb(env.DB);
+    expect(await expirePoints(db, Date.now())).toBeGreaterThanOrEqual(1);
+    expect(await walletBalance(referrer.accessToken)).toBe(50);
+    const ledger = await callJson("GET", "/v1/me/wallet/transactions?limit=1", undefined, {
+      token: referrer.accessToken,
+    });
+    expect(ledger.body.data[0]).toMatchObject({ type: "expiry", points: -50, balanceAfter: 50 });
+    await expirePoints(db, Date.now());
+    expect(await walletBalance(referrer.accessToken)).toBe(50);
+  });
+
+  it("expiry racing redemptions never overdraws or expires spent points", async () => {
+    const referrer = await referrerWith(4);
+    await ageFirstLot(referrer.id, Date.now() - 1000);
+    const db = createDb(env.DB);
+    await Promise.all([
+      expirePoints(db, Date.now()),
+      ...Array.from({ length: 3 }, (_, i) =>
+        callJson(
+          "POST",
+          "/v1/me/redemptions",
+          {},
+          {
+            token: referrer.accessToken,
+            headers: { "Idempotency-Key": `race-expiry-${i}` },
+          },
+        ),
+      ),
+    ]);
+    const balance = await walletBalance(referrer.accessToken);
+    expect(balance).toBeGreaterThanOrEqual(0);
+    const spent = await env.DB.prepare(
+      "select coalesce(-sum(points), 0) as n from ledger_entries where user_id = ? and points < 0",
+    )
+      .bind(referrer.id)
+      .first<{ n: number }>();
+    expect(balance + (spent?.n ?? 0)).toBe(250);
   });
 });
 

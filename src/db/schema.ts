@@ -145,6 +145,8 @@ export const referralStats = sqliteTable("referral_stats", {
   held: integer("held").notNull().default(0),
   rejected: integer("rejected").notNull().default(0),
   pointsEarned: integer("points_earned").notNull().default(0),
+  /** Points of this user's referrals (either side) still pending or held: not yet credited. */
+  pendingPoints: integer("pending_points").notNull().default(0),
 });
 
 /** Cached totals of a user's ledger, maintained by a trigger; never written by application code. */
@@ -474,4 +476,31 @@ export const events = sqliteTable(
     createdAt: millis("created_at").notNull(),
   },
   (t) => [index("events_user_idx").on(t.userId, t.type)],
+);
+
+/** The expiry of points that never expire: the last millisecond of year 9999. */
+export const NEVER_EXPIRES = 253_402_300_799_999;
+
+/**
+ * What is left of each credit, for first-expiring-first-spent accounting. Triggers on the
+ * ledger keep it: a credit opens a lot, a debit consumes lots in order of expiry. The sum
+ * of a user's lots is their balance.
+ */
+export const pointLots = sqliteTable(
+  "point_lots",
+  {
+    ledgerEntryId: text("ledger_entry_id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    remaining: integer("remaining").notNull(),
+    /** NEVER_EXPIRES for points that do not expire, so that they sort (and are spent) last. */
+    expiresAt: millis("expires_at").notNull(),
+  },
+  (t) => [
+    // A debit reads a user's lots in spending order, stopping once it is covered.
+    index("point_lots_spending_order_idx").on(t.userId, t.expiresAt, t.ledgerEntryId),
+    index("point_lots_expiry_idx").on(t.expiresAt),
+    check("point_lots_remaining_check", sql`${t.remaining} >= 0`),
+  ],
 );

@@ -1,6 +1,12 @@
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
 import { before } from "../db/client";
-import { type LedgerEntryType, ledgerEntries, wallets } from "../db/schema";
+import {
+  type LedgerEntryType,
+  ledgerEntries,
+  pointLots,
+  referralStats,
+  wallets,
+} from "../db/schema";
 import type { Database } from "../env";
 import { newId } from "../lib/ids";
 
@@ -47,34 +53,30 @@ export async function findWallet(db: Database, userId: string) {
   return db
     .select({
       balance: wallets.balance,
+      pending: referralStats.pendingPoints,
       lifetimeEarned: wallets.lifetimeEarned,
       lifetimeRedeemed: wallets.lifetimeRedeemed,
     })
     .from(wallets)
+    .innerJoin(referralStats, eq(referralStats.userId, wallets.userId))
     .where(eq(wallets.userId, userId))
     .get();
 }
 
-/** Credits that expire within (now, until], soonest first: an indexed, bounded read. */
-export async function listExpiringCredits(
-  db: Database,
-  userId: string,
-  now: number,
-  until: number,
-) {
+/** The user's points that expire within (now, until], soonest first: exact, from the lots. */
+export async function listExpiringLots(db: Database, userId: string, now: number, until: number) {
   return db
-    .select({ points: ledgerEntries.points, expiresAt: ledgerEntries.expiresAt })
-    .from(ledgerEntries)
+    .select({ points: pointLots.remaining, expiresAt: pointLots.expiresAt })
+    .from(pointLots)
     .where(
       and(
-        eq(ledgerEntries.userId, userId),
-        gt(ledgerEntries.expiresAt, now),
-        lt(ledgerEntries.expiresAt, until + 1),
-        gt(ledgerEntries.points, 0),
+        eq(pointLots.userId, userId),
+        gt(pointLots.expiresAt, now),
+        lte(pointLots.expiresAt, until),
       ),
     )
-    .orderBy(asc(ledgerEntries.expiresAt))
-    .limit(20)
+    .orderBy(asc(pointLots.expiresAt))
+    .limit(50)
     .all();
 }
 
