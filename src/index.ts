@@ -12,6 +12,7 @@ import { retryDueInvites } from "./invites/service";
 import { expirePoints } from "./jobs/expiry";
 import { runHousekeeping } from "./jobs/housekeeping";
 import { HOURLY_CRON } from "./jobs/schedule";
+import { settleReferrals } from "./jobs/settlement";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
 import { registerOpsRoutes } from "./ops/routes";
@@ -55,8 +56,19 @@ export default {
     const now = controller.scheduledTime;
     const job =
       controller.cron === HOURLY_CRON
-        ? Promise.all([runHousekeeping(db, now), expirePoints(db, now)]).then(([purged, expired]) =>
-            console.log("housekeeping", purged, "expired lots", expired),
+        ? Promise.all([
+            runHousekeeping(db, now),
+            expirePoints(db, now),
+            settleReferrals(db, now),
+          ]).then(([purged, expired, settled]) =>
+            console.log(
+              "housekeeping",
+              purged,
+              "expired lots",
+              expired,
+              "settled referrals",
+              settled,
+            ),
           )
         : retryDueInvites({ db, config, sender: senderFromConfig(config) }, now).then((outcomes) =>
             console.log("invite retries", outcomes),

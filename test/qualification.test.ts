@@ -1,5 +1,13 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client";
+import worker from "../src/index";
+import { settleReferrals } from "../src/jobs/settlement";
 import {
   adminUser,
   call,
@@ -352,5 +360,51 @@ describe("fraud holds and review", () => {
     expect(await walletBalance(referrer.accessToken)).toBe(0);
     await sendEvent({ type: "purchase", userId: referee, externalId: `order-${referee}` });
     expect(await walletBalance(referrer.accessToken)).toBe(50);
+  });
+});
+
+describe("settlement (scheduled)", () => {
+  it("releases referrals past their hold period; a refund no longer reverses them", async () => {
+    const referrer = await registerUser();
+    const referee = await registerUser({ referralCode: referrer.referralCode });
+    const db = createDb(env.DB);
+    const settledAt = async () =>
+      (
+        await env.DB.prepare("select settled_at from referrals where referee_id = ?")
+          .bind(referee.id)
+          .first<{ settled_at: number | null }>()
+      )?.settled_at;
+    await settleReferrals(db, Date.now());
+    expect(await settledAt()).toBeNull();
+    const later = Date.now() + 15 * 86_400_000;
+    expect(await settleReferrals(db, later)).toBeGreaterThanOrEqual(1);
+    expect(await settleReferrals(db, later)).toBe(0);
+    expect(await settledAt()).toBe(later);
+    const refund = await sendEvent({
+      type: "refund",
+      userId: referee.id,
+      externalId: `refund-${referee.id}`,
+    });
+    expect(refund.body.reversed).toEqual([]);
+    expect(await walletBalance(referrer.accessToken)).toBe(50);
+  });
+
+  it("runs from the hourly cron with expiry and housekeeping", async () => {
+    const referrer = await registerUser();
+    await registerUser({ referralCode: referrer.referralCode });
+    await env.DB.prepare("update referrals set qualified_at = 0 where referrer_id = ?")
+      .bind(referrer.id)
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(
+      createScheduledController({ cron: "17 * * * *", scheduledTime: Date.now() }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const row = await env.DB.prepare("select settled_at from referrals where referrer_id = ?")
+      .bind(referrer.id)
+      .first<{ settled_at: number | null }>();
+    expect(row?.settled_at).not.toBeNull();
   });
 });

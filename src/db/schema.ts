@@ -116,6 +116,8 @@ export const referrals = sqliteTable(
     uncollectedPoints: integer("uncollected_points").notNull().default(0),
     createdAt: millis("created_at").notNull(),
     qualifiedAt: millis("qualified_at"),
+    /** When the hold period passed without a refund: from then on the rewards are final. */
+    settledAt: millis("settled_at"),
   },
   (t) => [
     uniqueIndex("referrals_referee_unique").on(t.refereeId),

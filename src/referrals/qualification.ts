@@ -224,6 +224,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (referral?.status !== "qualified" || referral.qualifiedAt === null) return false;
+    if (referral.settledAt !== null) return false;
     const { rules } = await programVersion(db, referral.programVersion);
     if (!withinHoldPeriod(referral.qualifiedAt, now, rules)) return false;
     const sides = [

@@ -91,6 +91,7 @@ const referralColumns = {
   referrerPoints: referrals.referrerPoints,
   refereePoints: referrals.refereePoints,
   qualifiedAt: referrals.qualifiedAt,
+  settledAt: referrals.settledAt,
 };
 
 export async function findReferral(db: Database, id: string) {
