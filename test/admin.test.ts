@@ -4,10 +4,11 @@ import {
   adminUser,
   callJson,
   expectError,
+  parallelSignups,
   referrerWith,
   registerUser,
-  uniquePhone,
   walletBalance,
+  withProgramChange,
 } from "./harness";
 
 async function auditOf(targetId: string) {
@@ -375,26 +376,16 @@ describe("my referral code", () => {
 
 describe("milestones and unlocks", () => {
   it("the 5th referral unlocks free_theme, with the milestone's bonus points", async () => {
-    const boss = await adminUser();
-    const current = await callJson("GET", "/v1/admin/program", undefined, {
-      token: boss.accessToken,
-    });
     const milestones = [
       { referrals: 5, unlock: "free_theme", bonusPoints: 25 },
       { referrals: 20, unlock: "premium_1_month", bonusPoints: 0 },
     ];
-    await callJson(
-      "PUT",
-      "/v1/admin/program",
-      { rules: { ...current.body.rules, milestones } },
-      { token: boss.accessToken },
-    );
-    try {
+    await withProgramChange({ milestones }, async () => {
       const referrer = await referrerWith(4);
-      expect(
-        (await callJson("GET", "/v1/me/unlocks", undefined, { token: referrer.accessToken })).body
-          .data,
-      ).toEqual([]);
+      const none = await callJson("GET", "/v1/me/unlocks", undefined, {
+        token: referrer.accessToken,
+      });
+      expect(none.body.data).toEqual([]);
       await registerUser({ referralCode: referrer.referralCode });
       const { body } = await callJson("GET", "/v1/me/unlocks", undefined, {
         token: referrer.accessToken,
@@ -409,59 +400,28 @@ describe("milestones and unlocks", () => {
       expect(ledger.body.data[0]).toMatchObject({ type: "milestone_bonus", points: 25 });
       await registerUser({ referralCode: referrer.referralCode });
       expect(await walletBalance(referrer.accessToken)).toBe(3 * 50 + 3 * 100 + 25);
-    } finally {
-      await callJson(
-        "PUT",
-        "/v1/admin/program",
-        { rules: current.body.rules },
-        { token: boss.accessToken },
-      );
-    }
+    });
   });
 
   it("two parallel referrals completing the same milestone grant it once", async () => {
-    const boss = await adminUser();
-    const current = await callJson("GET", "/v1/admin/program", undefined, {
-      token: boss.accessToken,
-    });
-    const milestones = [{ referrals: 5, unlock: "free_theme", bonusPoints: 40 }];
-    await callJson(
-      "PUT",
-      "/v1/admin/program",
-      { rules: { ...current.body.rules, milestones } },
-      { token: boss.accessToken },
+    await withProgramChange(
+      { milestones: [{ referrals: 5, unlock: "free_theme", bonusPoints: 40 }] },
+      async () => {
+        const referrer = await referrerWith(3);
+        await parallelSignups(referrer.referralCode, 4);
+        const bonuses = await env.DB.prepare(
+          "select count(*) as n from ledger_entries where user_id = ? and type = 'milestone_bonus'",
+        )
+          .bind(referrer.id)
+          .first<{ n: number }>();
+        expect(bonuses?.n).toBe(1);
+        const { body } = await callJson("GET", "/v1/me/unlocks", undefined, {
+          token: referrer.accessToken,
+        });
+        expect(body.data.map((u: { unlock: string }) => u.unlock)).toEqual(["free_theme"]);
+        expect(await walletBalance(referrer.accessToken)).toBe(3 * 50 + 4 * 100 + 40);
+      },
     );
-    try {
-      const referrer = await referrerWith(3);
-      await Promise.all(
-        Array.from({ length: 4 }, () =>
-          callJson("POST", "/v1/auth/register", {
-            name: "Racing Friend",
-            phone: uniquePhone(),
-            password: "correct horse battery",
-            referralCode: referrer.referralCode,
-          }),
-        ),
-      );
-      const bonuses = await env.DB.prepare(
-        "select count(*) as n from ledger_entries where user_id = ? and type = 'milestone_bonus'",
-      )
-        .bind(referrer.id)
-        .first<{ n: number }>();
-      expect(bonuses?.n).toBe(1);
-      const { body } = await callJson("GET", "/v1/me/unlocks", undefined, {
-        token: referrer.accessToken,
-      });
-      expect(body.data.map((u: { unlock: string }) => u.unlock)).toEqual(["free_theme"]);
-      expect(await walletBalance(referrer.accessToken)).toBe(3 * 50 + 4 * 100 + 40);
-    } finally {
-      await callJson(
-        "PUT",
-        "/v1/admin/program",
-        { rules: current.body.rules },
-        { token: boss.accessToken },
-      );
-    }
   });
 
   it("redeeming an unlock reward grants its entitlement", async () => {

@@ -5,9 +5,9 @@ import {
   adminUser,
   callJson,
   expectError,
+  parallelSignups,
   referrerWith,
   registerUser,
-  uniquePhone,
   walletBalance,
 } from "./harness";
 
@@ -116,16 +116,7 @@ describe("campaigns, end to end", () => {
     const { boss, campaign } = await startCampaign({ bonusPoints: 300 });
     try {
       const referrer = await referrerWith(1);
-      await Promise.all(
-        Array.from({ length: 4 }, () =>
-          callJson("POST", "/v1/auth/register", {
-            name: "Racing Friend",
-            phone: uniquePhone(),
-            password: "correct horse battery",
-            referralCode: referrer.referralCode,
-          }),
-        ),
-      );
+      await parallelSignups(referrer.referralCode, 4);
       const awards = await env.DB.prepare(
         "select count(*) as n from campaign_awards where user_id = ?",
       )

@@ -225,3 +225,48 @@ export async function withExpiredCode(userId: string, days: number, work: () => 
     ).run();
   }
 }
+
+/**
+ * Runs `work` under a new program version with `change` applied to the current rules,
+ * then publishes the previous rules again (as a newer version) for the other tests.
+ */
+export async function withProgramChange(
+  change: Record<string, unknown>,
+  work: () => Promise<void>,
+) {
+  const admin = await adminUser();
+  const current = await callJson("GET", "/v1/admin/program", undefined, {
+    token: admin.accessToken,
+  });
+  const published = await callJson(
+    "PUT",
+    "/v1/admin/program",
+    { rules: { ...current.body.rules, ...change } },
+    { token: admin.accessToken },
+  );
+  expect(published.status, JSON.stringify(published.body)).toBe(200);
+  try {
+    await work();
+  } finally {
+    await callJson(
+      "PUT",
+      "/v1/admin/program",
+      { rules: current.body.rules },
+      { token: admin.accessToken },
+    );
+  }
+}
+
+/** `count` signups with `referralCode`, all in flight at once. */
+export function parallelSignups(referralCode: string, count: number) {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      callJson("POST", "/v1/auth/register", {
+        name: `Racing Friend ${i}`,
+        phone: uniquePhone(),
+        password: "correct horse battery",
+        referralCode,
+      }),
+    ),
+  );
+}

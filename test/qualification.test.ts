@@ -4,7 +4,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import worker from "../src/index";
 import { settleReferrals } from "../src/jobs/settlement";
@@ -18,35 +18,8 @@ import {
   uniqueIp,
   uniquePhone,
   walletBalance,
+  withProgramChange,
 } from "./harness";
-
-type Rules = Record<string, unknown>;
-let restore: Rules | null = null;
-
-/** Publishes `change` on top of the current rules; afterEach restores them. */
-async function withRules(change: Rules) {
-  const boss = await adminUser();
-  const current = await callJson("GET", "/v1/admin/program", undefined, {
-    token: boss.accessToken,
-  });
-  restore ??= current.body.rules;
-  const published = await callJson(
-    "PUT",
-    "/v1/admin/program",
-    { rules: { ...current.body.rules, ...change } },
-    {
-      token: boss.accessToken,
-    },
-  );
-  expect(published.status, JSON.stringify(published.body)).toBe(200);
-}
-
-afterEach(async () => {
-  if (!restore) return;
-  const boss = await adminUser();
-  await callJson("PUT", "/v1/admin/program", { rules: restore }, { token: boss.accessToken });
-  restore = null;
-});
 
 function sendEvent(body: Record<string, unknown>, key: string = env.EVENTS_API_KEY ?? "") {
   return callJson("POST", "/v1/events", body, { headers: { Authorization: `Bearer ${key}` } });
@@ -62,65 +35,69 @@ async function referralOf(refereeId: string) {
 
 describe("qualifying events", () => {
   it("in purchase mode a referral waits, then the first purchase pays both sides once", async () => {
-    await withRules({ qualification: "purchase" });
-    const referrer = await registerUser();
-    const referee = await registerUser({ referralCode: referrer.referralCode });
-    expect(await walletBalance(referrer.accessToken)).toBe(0);
-    expect(await walletBalance(referee.accessToken)).toBe(0);
-    const pending = await callJson("GET", "/v1/me/referrals", undefined, {
-      token: referrer.accessToken,
-    });
-    expect(pending.body.data[0].status).toBe("pending");
-    expect(pending.body.summary).toMatchObject({ total: 1, pending: 1, qualified: 0 });
+    await withProgramChange({ qualification: "purchase" }, async () => {
+      const referrer = await registerUser();
+      const referee = await registerUser({ referralCode: referrer.referralCode });
+      expect(await walletBalance(referrer.accessToken)).toBe(0);
+      expect(await walletBalance(referee.accessToken)).toBe(0);
+      const pending = await callJson("GET", "/v1/me/referrals", undefined, {
+        token: referrer.accessToken,
+      });
+      expect(pending.body.data[0].status).toBe("pending");
+      expect(pending.body.summary).toMatchObject({ total: 1, pending: 1, qualified: 0 });
 
-    // A signup event is not the qualifying event of this program.
-    expect(
-      (await sendEvent({ type: "signup_done", userId: referee.id, externalId: "evt-a0" })).body
-        .qualified,
-    ).toEqual([]);
-    const first = await sendEvent({
-      type: "purchase",
-      userId: referee.id,
-      externalId: "order-1001",
-      amount: 2500,
-    });
-    expect(first.status).toBe(202);
-    const referral = await referralOf(referee.id);
-    expect(first.body).toEqual({ accepted: true, qualified: [referral?.id], reversed: [] });
-    expect(await walletBalance(referrer.accessToken)).toBe(50);
-    expect(await walletBalance(referee.accessToken)).toBe(20);
-    const paid = await callJson("GET", "/v1/me/wallet", undefined, { token: referrer.accessToken });
-    expect(paid.body).toMatchObject({ balance: 50, pending: 0 });
+      // A signup event is not the qualifying event of this program.
+      expect(
+        (await sendEvent({ type: "signup_done", userId: referee.id, externalId: "evt-a0" })).body
+          .qualified,
+      ).toEqual([]);
+      const first = await sendEvent({
+        type: "purchase",
+        userId: referee.id,
+        externalId: "order-1001",
+        amount: 2500,
+      });
+      expect(first.status).toBe(202);
+      const referral = await referralOf(referee.id);
+      expect(first.body).toEqual({ accepted: true, qualified: [referral?.id], reversed: [] });
+      expect(await walletBalance(referrer.accessToken)).toBe(50);
+      expect(await walletBalance(referee.accessToken)).toBe(20);
+      const paid = await callJson("GET", "/v1/me/wallet", undefined, {
+        token: referrer.accessToken,
+      });
+      expect(paid.body).toMatchObject({ balance: 50, pending: 0 });
 
-    // A replay answers the same and pays nothing; a second purchase qualifies nothing.
-    const replay = await sendEvent({
-      type: "purchase",
-      userId: referee.id,
-      externalId: "order-1001",
-      amount: 2500,
+      // A replay answers the same and pays nothing; a second purchase qualifies nothing.
+      const replay = await sendEvent({
+        type: "purchase",
+        userId: referee.id,
+        externalId: "order-1001",
+        amount: 2500,
+      });
+      expect(replay.body).toEqual(first.body);
+      const second = await sendEvent({
+        type: "purchase",
+        phone: referee.phone,
+        externalId: "order-1002",
+      });
+      expect(second.body.qualified).toEqual([]);
+      expect(await walletBalance(referrer.accessToken)).toBe(50);
     });
-    expect(replay.body).toEqual(first.body);
-    const second = await sendEvent({
-      type: "purchase",
-      phone: referee.phone,
-      externalId: "order-1002",
-    });
-    expect(second.body.qualified).toEqual([]);
-    expect(await walletBalance(referrer.accessToken)).toBe(50);
   });
 
   it("replayed in parallel, an event credits once", async () => {
-    await withRules({ qualification: "purchase" });
-    const referrer = await registerUser();
-    const referee = await registerUser({ referralCode: referrer.referralCode });
-    const responses = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        sendEvent({ type: "purchase", userId: referee.id, externalId: "order-race" }),
-      ),
-    );
-    expect(responses.every((r) => r.status === 202)).toBe(true);
-    expect(await walletBalance(referrer.accessToken)).toBe(50);
-    expect(await walletBalance(referee.accessToken)).toBe(20);
+    await withProgramChange({ qualification: "purchase" }, async () => {
+      const referrer = await registerUser();
+      const referee = await registerUser({ referralCode: referrer.referralCode });
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          sendEvent({ type: "purchase", userId: referee.id, externalId: "order-race" }),
+        ),
+      );
+      expect(responses.every((r) => r.status === 202)).toBe(true);
+      expect(await walletBalance(referrer.accessToken)).toBe(50);
+      expect(await walletBalance(referee.accessToken)).toBe(20);
+    });
   });
 
   it("a refund within the hold period reverses both sides; what was spent is recorded", async () => {
@@ -325,41 +302,43 @@ describe("fraud holds and review", () => {
   });
 
   it("holds referrals past the daily velocity cap", async () => {
-    await withRules({ caps: { perDay: 2, perMonth: null } });
-    const referrer = await registerUser();
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++)
-      ids.push((await registerUser({ referralCode: referrer.referralCode })).id);
-    const statuses = await Promise.all(ids.map(async (id) => (await referralOf(id))?.status));
-    expect(statuses).toEqual(["qualified", "qualified", "held"]);
-    expect(await walletBalance(referrer.accessToken)).toBe(100);
+    await withProgramChange({ caps: { perDay: 2, perMonth: null } }, async () => {
+      const referrer = await registerUser();
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++)
+        ids.push((await registerUser({ referralCode: referrer.referralCode })).id);
+      const statuses = await Promise.all(ids.map(async (id) => (await referralOf(id))?.status));
+      expect(statuses).toEqual(["qualified", "qualified", "held"]);
+      expect(await walletBalance(referrer.accessToken)).toBe(100);
+    });
   });
 
   it("in event mode an approved referral waits for its event", async () => {
-    await withRules({ qualification: "purchase" });
-    const ip = uniqueIp();
-    const referrerResponse = await call(
-      "POST",
-      "/v1/auth/register",
-      { name: "Shop Referrer", phone: uniquePhone(), password: "correct horse battery" },
-      { ip },
-    );
-    const body = (await referrerResponse.json()) as { user: TestUser; accessToken: string };
-    const referrer = { ...body.user, accessToken: body.accessToken };
-    const referee = await registerWith(referrer, { "CF-Connecting-IP": ip });
-    const boss = await adminUser();
-    const approved = await callJson(
-      "POST",
-      `/v1/admin/referrals/${(await referralOf(referee))?.id}/approve`,
-      undefined,
-      {
-        token: boss.accessToken,
-      },
-    );
-    expect(approved.body.referral.status).toBe("pending");
-    expect(await walletBalance(referrer.accessToken)).toBe(0);
-    await sendEvent({ type: "purchase", userId: referee, externalId: `order-${referee}` });
-    expect(await walletBalance(referrer.accessToken)).toBe(50);
+    await withProgramChange({ qualification: "purchase" }, async () => {
+      const ip = uniqueIp();
+      const referrerResponse = await call(
+        "POST",
+        "/v1/auth/register",
+        { name: "Shop Referrer", phone: uniquePhone(), password: "correct horse battery" },
+        { ip },
+      );
+      const body = (await referrerResponse.json()) as { user: TestUser; accessToken: string };
+      const referrer = { ...body.user, accessToken: body.accessToken };
+      const referee = await registerWith(referrer, { "CF-Connecting-IP": ip });
+      const boss = await adminUser();
+      const approved = await callJson(
+        "POST",
+        `/v1/admin/referrals/${(await referralOf(referee))?.id}/approve`,
+        undefined,
+        {
+          token: boss.accessToken,
+        },
+      );
+      expect(approved.body.referral.status).toBe("pending");
+      expect(await walletBalance(referrer.accessToken)).toBe(0);
+      await sendEvent({ type: "purchase", userId: referee, externalId: `order-${referee}` });
+      expect(await walletBalance(referrer.accessToken)).toBe(50);
+    });
   });
 });
 

@@ -144,3 +144,30 @@ export async function purgeExpiredIdempotencyKeys(db: Database, now: number, lim
     select rowid from ${idempotencyKeys} where ${idempotencyKeys.expiresAt} <= ${now} limit ${limit})`);
   return result.meta.changes;
 }
+
+/**
+ * Runs an operation at most once per key: a repeat replays what the first run made, a
+ * different body is refused, and a run that fails frees the key for a retry. `run` must
+ * put `complete(id)` in the same D1 batch as its own writes.
+ *
+ * @example runIdempotently(db, scope, hash, { run: (complete) => …, replay: (id) => … })
+ */
+export async function runIdempotently<T>(
+  db: Database,
+  at: IdempotencyScope,
+  requestHash: string,
+  operation: {
+    run: (complete: (resourceId: string) => ReturnType<typeof completeStatement>) => Promise<T>;
+    replay: (resourceId: string) => Promise<T>;
+  },
+): Promise<{ value: T; replayed: boolean }> {
+  const claim = await claimIdempotencyKey(db, at, requestHash);
+  if (claim.kind === "replay")
+    return { value: await operation.replay(claim.resourceId), replayed: true };
+  try {
+    return { value: await operation.run(claim.complete), replayed: false };
+  } catch (error) {
+    await releaseIdempotencyKey(db, at);
+    throw error;
+  }
+}

@@ -1,14 +1,9 @@
-import { violatedConstraint } from "../db/client";
 import { redemptions } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newCouponCode, newId } from "../lib/ids";
-import {
-  claimIdempotencyKey,
-  type IdempotencyScope,
-  releaseIdempotencyKey,
-} from "../platform/idempotency";
-import { appendLedgerEntry, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { runIdempotently } from "../platform/idempotency";
+import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
 import {
   findActiveReward,
   findCheapestActiveCoupon,
@@ -43,68 +38,58 @@ async function chooseReward(db: Database, rewardId: string | undefined) {
  * concurrent redemptions can never spend the same points twice.
  */
 export async function redeemReward(db: Database, input: RedeemInput) {
-  const scope: IdempotencyScope = {
-    userId: input.userId,
-    scope: "redemption",
-    key: input.idempotencyKey,
-  };
-  const claim = await claimIdempotencyKey(db, scope, input.requestHash);
-  if (claim.kind === "replay") {
-    const earlier = await findRedemption(db, input.userId, claim.resourceId);
-    if (!earlier)
-      throw new Error(`Idempotency key points at missing redemption ${claim.resourceId}`);
-    return { redemption: earlier, replayed: true };
-  }
-
-  try {
-    const reward = await chooseReward(db, input.rewardId);
-    const now = Date.now();
-    const redemptionId = newId("rdm", now);
-    const couponCode = reward.kind === "coupon" ? newCouponCode() : null;
-    const [, [recorded]] = await db.batch([
-      appendLedgerEntry(db, {
+  const scope = { userId: input.userId, scope: "redemption", key: input.idempotencyKey };
+  const { value: redemption, replayed } = await runIdempotently(db, scope, input.requestHash, {
+    replay: async (id) => {
+      const earlier = await findRedemption(db, input.userId, id);
+      if (!earlier) throw new Error(`Idempotency key points at missing redemption ${id}`);
+      return earlier;
+    },
+    run: async (complete) => {
+      const reward = await chooseReward(db, input.rewardId);
+      const now = Date.now();
+      const redemptionId = newId("rdm", now);
+      const couponCode = reward.kind === "coupon" ? newCouponCode() : null;
+      const unlock = {
         userId: input.userId,
-        type: "redemption",
-        points: -reward.cost,
-        description: `Redeemed: ${reward.name}`,
-        redemptionId,
-        createdAt: now,
-      }),
-      insertRedemption(db, {
-        id: redemptionId,
-        userId: input.userId,
-        rewardId: reward.id,
-        cost: reward.cost,
-        couponCode,
-        createdAt: now,
-      }).returning({ balanceAfter: redemptions.balanceAfter }),
-      claim.complete(redemptionId),
-      ...(reward.kind === "unlock"
-        ? [
-            grantUnlock(db, {
-              userId: input.userId,
-              unlock: unlockOfReward(reward.id),
-              source: "redemption",
-              at: now,
-            }),
-          ]
-        : []),
-    ]);
-    const redemption = {
-      id: redemptionId,
-      rewardId: reward.id,
-      rewardName: reward.name,
-      cost: reward.cost,
-      couponCode,
-      balanceAfter: recorded?.balanceAfter ?? 0,
-      createdAt: now,
-    };
-    return { redemption, replayed: false };
-  } catch (error) {
-    await releaseIdempotencyKey(db, scope);
-    if (OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) {
-      throw new ApiError("insufficient_points", "Your balance is too low for this reward.");
-    }
-    throw error;
-  }
+        unlock: unlockOfReward(reward.id),
+        source: "redemption" as const,
+        at: now,
+      };
+      try {
+        const [, [recorded]] = await db.batch([
+          appendLedgerEntry(db, {
+            userId: input.userId,
+            type: "redemption",
+            points: -reward.cost,
+            description: `Redeemed: ${reward.name}`,
+            redemptionId,
+            createdAt: now,
+          }),
+          insertRedemption(db, {
+            id: redemptionId,
+            userId: input.userId,
+            rewardId: reward.id,
+            cost: reward.cost,
+            couponCode,
+            createdAt: now,
+          }).returning({ balanceAfter: redemptions.balanceAfter }),
+          complete(redemptionId),
+          ...(reward.kind === "unlock" ? [grantUnlock(db, unlock)] : []),
+        ]);
+        return {
+          id: redemptionId,
+          rewardId: reward.id,
+          rewardName: reward.name,
+          cost: reward.cost,
+          couponCode,
+          balanceAfter: recorded?.balanceAfter ?? 0,
+          createdAt: now,
+        };
+      } catch (error) {
+        throw asInsufficientPoints(error, "Your balance is too low for this reward.");
+      }
+    },
+  });
+  return { redemption, replayed };
 }

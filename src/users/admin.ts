@@ -1,16 +1,11 @@
 import { eq } from "drizzle-orm";
-import { violatedConstraint } from "../db/client";
 import { ledgerEntries } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
-import {
-  claimIdempotencyKey,
-  type IdempotencyScope,
-  releaseIdempotencyKey,
-} from "../platform/idempotency";
-import { appendLedgerEntry, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { runIdempotently } from "../platform/idempotency";
+import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
 import { findUserById, setUserRole, type UserRow } from "./store";
 
 async function existingUser(db: Database, id: string): Promise<UserRow> {
@@ -74,43 +69,38 @@ async function findAdjustment(db: Database, id: string) {
  * idempotency key's completion in one batch. A debit cannot take a balance below zero.
  */
 export async function adjustPoints(db: Database, input: AdjustmentInput) {
-  const scope: IdempotencyScope = {
-    userId: input.actorId,
-    scope: "adjustment",
-    key: input.idempotencyKey,
-  };
-  const claim = await claimIdempotencyKey(db, scope, input.requestHash);
-  if (claim.kind === "replay")
-    return { adjustment: await findAdjustment(db, claim.resourceId), replayed: true };
-  try {
-    await existingUser(db, input.userId);
-    const now = Date.now();
-    const id = newId("txn", now);
-    await db.batch([
-      appendLedgerEntry(db, {
-        id,
-        userId: input.userId,
-        type: "adjustment",
-        points: input.points,
-        description: input.reason,
-        createdAt: now,
-      }),
-      auditEntry(db, {
-        actorId: input.actorId,
-        action: "user.adjust",
-        targetType: "user",
-        targetId: input.userId,
-        details: { points: input.points, reason: input.reason, ledgerEntryId: id },
-        at: now,
-      }),
-      claim.complete(id),
-    ]);
-    return { adjustment: await findAdjustment(db, id), replayed: false };
-  } catch (error) {
-    await releaseIdempotencyKey(db, scope);
-    if (OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) {
-      throw new ApiError("insufficient_points", "The balance is too low for this debit.");
-    }
-    throw error;
-  }
+  const scope = { userId: input.actorId, scope: "adjustment", key: input.idempotencyKey };
+  const { value: adjustment, replayed } = await runIdempotently(db, scope, input.requestHash, {
+    replay: (id) => findAdjustment(db, id),
+    run: async (complete) => {
+      await existingUser(db, input.userId);
+      const now = Date.now();
+      const id = newId("txn", now);
+      try {
+        await db.batch([
+          appendLedgerEntry(db, {
+            id,
+            userId: input.userId,
+            type: "adjustment",
+            points: input.points,
+            description: input.reason,
+            createdAt: now,
+          }),
+          auditEntry(db, {
+            actorId: input.actorId,
+            action: "user.adjust",
+            targetType: "user",
+            targetId: input.userId,
+            details: { points: input.points, reason: input.reason, ledgerEntryId: id },
+            at: now,
+          }),
+          complete(id),
+        ]);
+      } catch (error) {
+        throw asInsufficientPoints(error, "The balance is too low for this debit.");
+      }
+      return findAdjustment(db, id);
+    },
+  });
+  return { adjustment, replayed };
 }

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
-import { before } from "../db/client";
+import { before, violatedConstraint } from "../db/client";
 import {
   type LedgerEntryType,
   ledgerEntries,
@@ -8,6 +8,7 @@ import {
   wallets,
 } from "../db/schema";
 import type { Database } from "../env";
+import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 
 /** The constraints an overdraft trips (D1 names them in its error). */
@@ -15,6 +16,13 @@ export const OVERDRAFT_CONSTRAINTS = new Set([
   "wallets_balance_check",
   "ledger_entries_balance_after_check",
 ]);
+
+/** An overdraft refused by D1, as the API's `insufficient_points`; other errors unchanged. */
+export function asInsufficientPoints(error: unknown, message: string): unknown {
+  return OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")
+    ? new ApiError("insufficient_points", message)
+    : error;
+}
 
 export interface NewLedgerEntry {
   /** Given when the caller must refer to the entry in the same batch. */
