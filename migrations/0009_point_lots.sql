@@ -31,7 +31,11 @@ BEGIN
                ORDER BY `expires_at`, `ledger_entry_id` LIMIT -NEW.`points`)
     ) AS spending
    WHERE `point_lots`.`ledger_entry_id` = spending.`lot` AND spending.`before` < -NEW.`points`;
-  DELETE FROM `point_lots` WHERE `user_id` = NEW.`user_id` AND `remaining` = 0;
+  -- Exhausted lots are always at the front of the spending order: look only there.
+  DELETE FROM `point_lots`
+   WHERE `ledger_entry_id` IN (SELECT `ledger_entry_id` FROM `point_lots` WHERE `user_id` = NEW.`user_id`
+                                ORDER BY `expires_at`, `ledger_entry_id` LIMIT -NEW.`points`)
+     AND `remaining` = 0;
 END;
 --> statement-breakpoint
 -- Lots for the points users hold today: their credits, less their debits spent first-expiring-first.

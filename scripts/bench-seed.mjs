@@ -35,9 +35,9 @@ export class Seeder {
          referred_by_user_id, referred_by_code, created_at) values (?, ?, ?, ?, 'user', ?, ?, ?, ?, ?)`,
     );
     this.insertReferral = db.prepare(
-      `insert into referrals (id, referrer_id, referee_id, ordinal, code, status, source, program_version,
-         referrer_points, referee_points, created_at, qualified_at)
-       values (?, ?, ?, ?, ?, 'qualified', ?, 2, ?, 20, ?, ?)`,
+      `insert into referrals (id, referrer_id, referee_id, ordinal, qualified_ordinal, code, status, source,
+         program_version, referrer_points, referee_points, created_at, qualified_at)
+       values (?, ?, ?, ?, ?, ?, 'qualified', ?, 3, ?, 20, ?, ?)`,
     );
     this.insertLedger = db.prepare(
       `insert into ledger_entries (id, user_id, type, points, balance_after, description, referral_id,
@@ -86,6 +86,7 @@ export class Seeder {
         referralId,
         referrer.id,
         referee.id,
+        ordinal,
         ordinal,
         referrer.code,
         ordinal % 3 === 0 ? "whatsapp" : "link",

@@ -160,16 +160,15 @@ async function login(phone) {
 
 /** Referrers with 1–5 referrals each (3 on average), on the all-time board. */
 function seedReferrers(seeder, count) {
-  let referrals = 0;
+  const codes = [];
   seeder.transaction(() => {
     for (let i = 0; i < count; i++) {
       const referrer = seeder.user({ name: "Board Member" });
-      const n = 1 + (i % 5);
-      seeder.referrals(referrer, n, { periods: ["all"] });
-      referrals += n;
+      seeder.referrals(referrer, 1 + (i % 5), { periods: ["all"] });
+      codes.push(referrer.code);
     }
   });
-  return referrals;
+  return codes;
 }
 
 function printTable(title, rows) {
@@ -221,14 +220,14 @@ async function seedState(dir, referrers, passwordHash) {
     seeder.referrals(member, 2, { periods: ["all"] });
     return { big, small, member };
   });
-  seedReferrers(seeder, referrers);
+  const codes = seedReferrers(seeder, referrers);
   const counts = db
     .prepare(
       "select (select count(*) from users) as users, (select count(*) from referrals) as referrals",
     )
     .get();
   db.close();
-  return { ...people, counts };
+  return { ...people, codes, counts };
 }
 
 async function main() {
@@ -272,7 +271,13 @@ async function main() {
           signupPhones.push(phone);
           return timedRequest(
             "/v1/auth/register",
-            json({ name: "Bench User", phone, password: PASSWORD, referralCode: small.code }),
+            // A different referrer each time, as in real traffic (and under the velocity caps).
+            json({
+              name: "Bench User",
+              phone,
+              password: PASSWORD,
+              referralCode: small10k.codes[i],
+            }),
           );
         },
         201,

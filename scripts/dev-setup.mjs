@@ -1,22 +1,23 @@
-// Local dev needs no manual step: this writes .dev.vars with fresh random secrets the first
-// time, and leaves an existing one alone. Production secrets come from `wrangler secret put`.
+// Local dev needs no manual step: this writes .dev.vars with fresh random secrets, and adds
+// any secret a newer version needs to an existing one (values already there are kept).
+// Production secrets come from `wrangler secret put`.
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
+const SECRETS = ["ACCESS_TOKEN_SECRET", "EVENTS_API_KEY", "IP_HASH_SALT"];
 const file = new URL("../.dev.vars", import.meta.url);
-if (existsSync(file)) {
-  console.log(".dev.vars exists; keeping it.");
-} else {
-  const secret = () => randomBytes(32).toString("base64url");
-  writeFileSync(
-    file,
-    [
-      "# Made by `npm run setup` for local development only. Never commit.",
-      `ACCESS_TOKEN_SECRET=${secret()}`,
-      `EVENTS_API_KEY=${secret()}`,
-      `IP_HASH_SALT=${secret()}`,
-      "",
-    ].join("\n"),
-  );
-  console.log("Wrote .dev.vars with random local secrets.");
+const secret = () => randomBytes(32).toString("base64url");
+
+if (!existsSync(file)) {
+  writeFileSync(file, "# Made by `npm run setup` for local development only. Never commit.\n");
 }
+const present = new Set(
+  readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.split("=")[0]?.trim()),
+);
+const missing = SECRETS.filter((name) => !present.has(name));
+appendFileSync(file, missing.map((name) => `${name}=${secret()}\n`).join(""));
+console.log(
+  missing.length ? `.dev.vars: added ${missing.join(", ")}.` : ".dev.vars has every local secret.",
+);
