@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dailySeries, programAnalytics } from "../src/analytics/rules";
+import { clientIp, UNKNOWN_IP } from "../src/http/auth";
 import { maskRecipient, retryDelayMs } from "../src/invites/rules";
 import { periodKey, rankRows } from "../src/leaderboard/rules";
 import { isoWeekOf } from "../src/lib/time";
@@ -185,5 +186,15 @@ describe("analytics rules", () => {
     });
     expect(result.daily).toHaveLength(5);
     expect(result.daily[1]).toEqual({ date: "2026-11-02", clicks: 4, signups: 3, qualified: 2 });
+  });
+});
+
+describe("client addresses", () => {
+  it("treats loopback (local development) as unknown, and keeps real addresses", () => {
+    for (const local of ["127.0.0.1", "::1", "::ffff:127.0.0.1", "", undefined]) {
+      expect(clientIp(local)).toBe(UNKNOWN_IP);
+    }
+    expect(clientIp(" 203.0.113.7 ")).toBe("203.0.113.7");
+    expect(clientIp("2001:db8::1")).toBe("2001:db8::1");
   });
 });

@@ -59,9 +59,15 @@ export const requireEventsKey = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** The client's address as Cloudflare reports it (tests and local dev may set it themselves). */
+/**
+ * The client's address as Cloudflare reports it (tests may set it themselves). Loopback
+ * means local development, where every client shares one address: it carries no signal,
+ * so it counts as unknown (never as "the same IP as the referrer").
+ */
 export function clientIp(header: string | undefined): string {
-  return header?.trim() || UNKNOWN_IP;
+  const ip = header?.trim();
+  if (!ip || /^(127\.|::1$|::ffff:127\.)/.test(ip)) return UNKNOWN_IP;
+  return ip;
 }
 
 export const UNKNOWN_IP = "unknown";
