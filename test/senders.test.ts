@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { logSender, providerSender, webhookSender } from "../src/invites/senders";
+import { hmacSha256Hex } from "../src/lib/crypto";
+
+const message = {
+  inviteId: "inv_01m893f60gxn9ff1sh5n52nm",
+  channel: "sms" as const,
+  to: "+923001234567",
+  text: "Ayesha K. invited you to join. Sign up here: https://api.test/r/K7QM2XRP?src=sms",
+  link: "https://api.test/r/K7QM2XRP?src=sms",
+};
+
+/** Records the HTTP requests a sender makes and answers them with `status`. */
+function recordingFetch(status = 200) {
+  const requests: Request[] = [];
+  const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    requests.push(new Request(input, init));
+    return new Response(status < 300 ? "{}" : "provider says no", { status });
+  }) as typeof fetch;
+  return { requests, fetcher };
+}
+
+const providers = {
+  twilio: { accountSid: "AC123", authToken: "token-abc", from: "+15550001111" },
+  resend: { apiKey: "re_key", from: "Referrals <invites@example.com>" },
+};
+
+describe("invite senders", () => {
+  it("sends SMS through Twilio's Messages API with basic auth and a form body", async () => {
+    const { requests, fetcher } = recordingFetch();
+    await providerSender(providers, fetcher).send(message);
+    const [request] = requests;
+    expect(request?.url).toBe("https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json");
+    expect(request?.headers.get("Authorization")).toBe(`Basic ${btoa("AC123:token-abc")}`);
+    const form = new URLSearchParams(await request?.text());
+    expect(Object.fromEntries(form)).toEqual({
+      To: message.to,
+      From: "+15550001111",
+      Body: message.text,
+    });
+  });
+
+  it("sends email through Resend with a bearer key", async () => {
+    const { requests, fetcher } = recordingFetch();
+    await providerSender(providers, fetcher).send({
+      ...message,
+      channel: "email",
+      to: "friend@example.com",
+    });
+    const [request] = requests;
+    expect(request?.url).toBe("https://api.resend.com/emails");
+    expect(request?.headers.get("Authorization")).toBe("Bearer re_key");
+    expect(await request?.json()).toEqual({
+      from: "Referrals <invites@example.com>",
+      to: ["friend@example.com"],
+      subject: "You're invited",
+      text: message.text,
+    });
+  });
+
+  it("a provider's refusal is an error, so that the outbox retries", async () => {
+    const { fetcher } = recordingFetch(401);
+    await expect(providerSender(providers, fetcher).send(message)).rejects.toThrow(
+      /Twilio answered 401/,
+    );
+  });
+
+  it("signs webhooks over timestamp and body", async () => {
+    const { requests, fetcher } = recordingFetch();
+    const secret = "webhook-secret-of-at-least-32-bytes!!";
+    await webhookSender({ url: "https://hooks.example.com/invites", secret }, fetcher).send(
+      message,
+    );
+    const [request] = requests;
+    const body = (await request?.text()) ?? "";
+    const timestamp = request?.headers.get("X-Invite-Timestamp") ?? "";
+    expect(request?.headers.get("X-Invite-Signature")).toBe(
+      `v1=${await hmacSha256Hex(secret, `${timestamp}.${body}`)}`,
+    );
+    expect(JSON.parse(body)).toEqual({ type: "invite", ...message });
+  });
+
+  it("the log sender accepts everything", async () => {
+    await expect(logSender().send(message)).resolves.toBeUndefined();
+  });
+});
