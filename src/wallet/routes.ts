@@ -6,7 +6,8 @@ import { signedIn } from "../http/auth";
 import { jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso, toIsoOrNull } from "../lib/time";
-import { transactionsOf, walletOf } from "./service";
+import { walletOf } from "./service";
+import { listLedgerEntries } from "./store";
 
 const tags = ["Wallet"];
 
@@ -77,7 +78,7 @@ export function registerWalletRoutes(app: App) {
   app.openapi(listTransactions, async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const beforeSeq = cursorPosition(cursor, "number");
-    const rows = await transactionsOf(c.var.db, c.var.auth.userId, { limit, beforeSeq });
+    const rows = await listLedgerEntries(c.var.db, c.var.auth.userId, { limit, beforeSeq });
     const page = toPage(rows, limit, (row) => row.seq);
     return c.json(
       {

@@ -1,6 +1,6 @@
 import type { Database } from "../env";
 import { DAY_MS } from "../lib/time";
-import { findWallet, listExpiringLots, listLedgerEntries } from "./store";
+import { findWallet, listExpiringLots } from "./store";
 
 export const EXPIRY_NOTICE_DAYS = 30;
 
@@ -17,12 +17,4 @@ export async function walletOf(db: Database, userId: string, now: number = Date.
     lifetimeRedeemed: wallet?.lifetimeRedeemed ?? 0,
     expiring,
   };
-}
-
-export async function transactionsOf(
-  db: Database,
-  userId: string,
-  page: { limit: number; beforeSeq?: number | undefined },
-) {
-  return listLedgerEntries(db, userId, page);
 }
