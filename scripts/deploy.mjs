@@ -1,0 +1,162 @@
+// `npm run deploy`: puts this Worker on your own Cloudflare account, and is safe to run again.
+//   1. creates the D1 database and the KV namespace while wrangler.toml still has placeholder
+//      ids, and writes the real ids into wrangler.toml (commit them);
+//   2. creates the queues wrangler.toml names (if any) that do not exist yet;
+//   3. generates and uploads every missing secret (`wrangler secret put`, value on stdin);
+//   4. applies the D1 migrations remotely, then deploys.
+// `npm run deploy -- --var PUBLIC_BASE_URL:https://… --var SIGNUP_URL:https://…` passes its
+// flags to `wrangler deploy`.
+// `npm run deploy -- --dry-run` only bundles (`wrangler deploy --dry-run --outdir`) and reports
+// the gzip size against the Workers size limits; it needs no account (CI runs it).
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { REQUIRED_SECRETS, randomSecret } from "./lib/secrets.mjs";
+
+const CONFIG = new URL("../wrangler.toml", import.meta.url);
+const DRY_RUN_DIR = ".deploy-dry-run";
+const FREE_PLAN_LIMIT = 3 * 1024 * 1024;
+const PAID_PLAN_LIMIT = 10 * 1024 * 1024;
+const PLACEHOLDER_D1 = "00000000-0000-0000-0000-000000000000";
+const PLACEHOLDER_KV = "00000000000000000000000000000000";
+
+function wrangler(args, { input, allowFailure = false } = {}) {
+  const result = spawnSync("npx", ["wrangler", ...args], {
+    input,
+    encoding: "utf8",
+    stdio: [input === undefined ? "inherit" : "pipe", "pipe", "pipe"],
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  if (result.status !== 0 && !allowFailure) {
+    process.stderr.write(output);
+    throw new Error(`wrangler ${args.join(" ")} failed`);
+  }
+  return { ok: result.status === 0, output };
+}
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+function dryRun() {
+  wrangler(["deploy", "--dry-run", "--outdir", DRY_RUN_DIR]);
+  const code = walk(DRY_RUN_DIR).filter((path) => /\.(m?js|wasm)$/.test(path));
+  const raw = code.reduce((sum, path) => sum + statSync(path).size, 0);
+  const gzip = code.reduce((sum, path) => sum + gzipSync(readFileSync(path)).length, 0);
+  console.log(
+    `Bundle: ${kib(raw)} raw, ${kib(gzip)} gzip — ${((gzip / FREE_PLAN_LIMIT) * 100).toFixed(1)}% of the Free plan's 3 MB (gzip) limit, ${((gzip / PAID_PLAN_LIMIT) * 100).toFixed(1)}% of the Paid plan's 10 MB.`,
+  );
+  if (gzip > FREE_PLAN_LIMIT) {
+    console.error("The bundle is over the Free plan's size limit.");
+    process.exit(1);
+  }
+}
+
+/** Replaces a placeholder id in wrangler.toml with a real one. */
+function writeId(placeholder, id) {
+  const text = readFileSync(CONFIG, "utf8");
+  writeFileSync(CONFIG, text.replace(placeholder, id));
+}
+
+function ensureDatabase(config) {
+  if (!config.includes(PLACEHOLDER_D1)) return console.log("D1: wrangler.toml has its id.");
+  const name = /database_name\s*=\s*"([^"]+)"/.exec(config)?.[1] ?? "edge-referrals";
+  const created = wrangler(["d1", "create", name], { allowFailure: true });
+  let id = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(
+    created.output,
+  )?.[0];
+  if (!created.ok || !id) {
+    // It exists already (an earlier run stopped before writing the id): find it by name.
+    const list = JSON.parse(wrangler(["d1", "list", "--json"]).output);
+    id = list.find((db) => db.name === name)?.uuid;
+  }
+  if (!id) throw new Error(`Could not create or find the D1 database "${name}".`);
+  writeId(PLACEHOLDER_D1, id);
+  console.log(`D1: ${name} = ${id} (written to wrangler.toml)`);
+}
+
+function ensureKvNamespace(config) {
+  if (!config.includes(PLACEHOLDER_KV)) return console.log("KV: wrangler.toml has its id.");
+  const title = "edge-referrals-kv";
+  const created = wrangler(["kv", "namespace", "create", title], { allowFailure: true });
+  let id = /\b[0-9a-f]{32}\b/i.exec(created.output)?.[0];
+  if (!created.ok || !id) {
+    const list = JSON.parse(wrangler(["kv", "namespace", "list"]).output);
+    id = list.find((ns) => ns.title === title || ns.title.endsWith(`-${title}`))?.id;
+  }
+  if (!id) throw new Error(`Could not create or find the KV namespace "${title}".`);
+  writeId(PLACEHOLDER_KV, id);
+  console.log(`KV: ${title} = ${id} (written to wrangler.toml)`);
+}
+
+function ensureQueues(config) {
+  const names = new Set(
+    [...config.matchAll(/^\s*(?:queue|dead_letter_queue)\s*=\s*"([^"]+)"/gm)].map((m) => m[1]),
+  );
+  if (names.size === 0) return;
+  const existing = wrangler(["queues", "list"]).output;
+  for (const name of names) {
+    if (new RegExp(`\\b${name}\\b`).test(existing)) {
+      console.log(`Queue ${name}: exists.`);
+    } else {
+      wrangler(["queues", "create", name]);
+      console.log(`Queue ${name}: created.`);
+    }
+  }
+}
+
+function ensureSecrets() {
+  const listed = wrangler(["secret", "list", "--format", "json"], { allowFailure: true });
+  const present = new Set(
+    listed.ok ? JSON.parse(listed.output.slice(listed.output.indexOf("["))).map((s) => s.name) : [],
+  );
+  for (const name of REQUIRED_SECRETS) {
+    if (present.has(name)) {
+      console.log(`Secret ${name}: set.`);
+      continue;
+    }
+    wrangler(["secret", "put", name], { input: randomSecret() });
+    console.log(`Secret ${name}: generated and uploaded.`);
+  }
+}
+
+if (process.argv.includes("--dry-run")) {
+  dryRun();
+} else {
+  console.log(
+    [
+      "Deploying edge-referrals to your Cloudflare account.",
+      "Plan: Workers Paid. Signup and login hash passwords with bcrypt (cost 10 is ~80 ms of CPU),",
+      "and the Free plan allows 10 ms of CPU per request, so they would fail there.",
+      "",
+    ].join("\n"),
+  );
+  if (
+    !wrangler(["whoami"], { allowFailure: true }).output.match(
+      /associated with the email|Account ID/i,
+    )
+  ) {
+    console.error("Not logged in: run `npx wrangler login` first.");
+    process.exit(1);
+  }
+  const config = readFileSync(CONFIG, "utf8");
+  ensureDatabase(config);
+  ensureKvNamespace(config);
+  ensureQueues(config);
+  ensureSecrets();
+  wrangler(["d1", "migrations", "apply", "DB", "--remote"], { input: "y\n" });
+  console.log("Migrations applied.");
+  // Anything after `--` goes to `wrangler deploy`, e.g. `--var PUBLIC_BASE_URL:https://…`.
+  const extra = process.argv.slice(2);
+  const deployed = wrangler(["deploy", "--var", "ENVIRONMENT:production", ...extra]);
+  console.log(deployed.output.trim());
+  console.log(
+    "\nDone. Set PUBLIC_BASE_URL, SIGNUP_URL and CORS_ORIGINS for your domains in wrangler.toml [vars] and run again.",
+  );
+}
