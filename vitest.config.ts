@@ -31,6 +31,11 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      // Every request logs one JSON line (src/platform/request-log.ts); the request-log tests
+      // read them with a spy, and the test report stays readable without them.
+      onConsoleLog: (log: string) => !log.startsWith('{"type":"request"'),
+      // Tests assert outcomes, never speed: a busy 2-core machine must not fail them.
+      testTimeout: 30_000,
       setupFiles: ["./test/apply-migrations.ts", "./test/ledger-invariant.ts"],
     },
   };

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
 import { secureHeaders } from "hono/secure-headers";
 import type { ZodError } from "zod";
 import { ConfigError, loadConfig } from "./config";
@@ -11,6 +12,7 @@ import { createDb, meteredD1 } from "./db/client";
 import type { AppEnv } from "./env";
 import { ApiError, type ErrorCode, errorBody } from "./errors";
 import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
+import { requestLogLine } from "./platform/request-log";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
 
@@ -73,15 +75,31 @@ export function newApp() {
       bookmarkFrom(c.req.header(BOOKMARK_HEADER)) ??
         (c.req.method === "GET" ? "first-unconstrained" : "first-primary"),
     );
-    const metrics = config.benchMetrics ? newRequestMetrics() : null;
+    // D1 work is metered on every request for the request log; only the benchmark
+    // (BENCH_METRICS=1) counts the rows of array reads too and sends it all back as headers.
+    const metrics = newRequestMetrics();
+    const startedAt = performance.now();
     c.set("metrics", metrics);
-    c.set("db", createDb(metrics ? meteredD1(session, metrics) : session));
+    c.set("db", createDb(meteredD1(session, metrics, { exactReads: config.benchMetrics })));
     await next();
     const bookmark = session.getBookmark();
     if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
-    if (metrics) {
+    if (config.benchMetrics) {
       for (const [name, value] of Object.entries(metricsHeaders(metrics))) c.header(name, value);
     }
+    console.log(
+      JSON.stringify(
+        requestLogLine({
+          requestId: c.var.requestId,
+          method: c.req.method,
+          route: routePath(c, -1),
+          status: c.res.status,
+          startedAt,
+          endedAt: performance.now(),
+          metrics,
+        }),
+      ),
+    );
   });
   app.use(
     cors({

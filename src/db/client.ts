@@ -40,12 +40,18 @@ function errorText(error: unknown): string {
 }
 
 /**
- * Wraps the D1 binding so that each statement's `meta` is added to `meter`. Only the
- * benchmark turns this on (BENCH_METRICS=1): `raw()` carries no meta, so here it runs as
- * `all()` and is turned back into arrays, which is right for our queries (no duplicate
- * column names) but not a general replacement.
+ * Wraps the D1 binding so that each statement's `meta` is added to `meter` (every request
+ * is metered for its log line). `raw()` — what Drizzle uses for most selects — carries no
+ * meta: it is counted as a query, and its rows only with `exactReads`, which the benchmark
+ * (BENCH_METRICS=1) turns on. Then it runs as `all()` turned back into arrays, which is right
+ * for the benchmarked queries but not in general: a join that selects two columns of one
+ * name (e.g. two users' `name`) loses one of them.
  */
-export function meteredD1(d1: D1Client, meter: RequestMetrics): D1Client {
+export function meteredD1(
+  d1: D1Client,
+  meter: RequestMetrics,
+  { exactReads }: { exactReads: boolean },
+): D1Client {
   const real = new WeakMap<object, D1PreparedStatement>();
   const measure = async <T>(work: () => Promise<T>, metaOf: (result: T) => D1Meta[]) => {
     const start = performance.now();
@@ -72,7 +78,11 @@ export function meteredD1(d1: D1Client, meter: RequestMetrics): D1Client {
           () => statement.all(),
           (result) => [result.meta],
         ),
-      raw: async () => {
+      raw: async (...options: unknown[]) => {
+        if (!exactReads || options.length > 0) {
+          meter.queries += 1;
+          return (statement.raw as (...args: unknown[]) => Promise<unknown>)(...options);
+        }
         const result = await measure(
           () => statement.all<Record<string, unknown>>(),
           (all) => [all.meta],
