@@ -6,8 +6,11 @@ import {
   adminUser,
   callJson,
   expectError,
+  parallelSignups,
   registerUser,
   type TestUser,
+  uniqueIp,
+  uniquePhone,
   walletBalance,
   withProgramChange,
 } from "./harness";
@@ -62,7 +65,24 @@ async function adjust(user: TestUser, points: number) {
   expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
 }
 
-describe("a refund never breaks the referrer", () => {
+/** A signup from a given client address (the same as the referrer's is held for review). */
+async function registerFrom(ip: string, referralCode?: string) {
+  const response = await callJson(
+    "POST",
+    "/v1/auth/register",
+    {
+      name: "Hasan Ali",
+      phone: uniquePhone(),
+      password: "correct horse battery",
+      ...(referralCode ? { referralCode } : {}),
+    },
+    { ip },
+  );
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body.user as { id: string; referralCode: string };
+}
+
+describe("a refund never breaks the referrer", { timeout: 30_000 }, () => {
   it("in signup mode: refund, next signup, next refund… keeps working", async () => {
     const referrer = await registerUser();
     await registerUser({ referralCode: referrer.referralCode });
@@ -98,6 +118,40 @@ describe("a refund never breaks the referrer", () => {
       }
       expect(await pointsEarned(referrer)).toBe(0);
     });
+  });
+
+  it("after a refund, parallel signups each claim their own qualified position", async () => {
+    const referrer = await registerUser();
+    const referee = await registerUser({ referralCode: referrer.referralCode });
+    await refund(referee);
+    const signups = await parallelSignups(referrer.referralCode, 6);
+    expect(signups.map((r) => r.status)).toEqual(Array(6).fill(201));
+    const ordinals = await env.DB.prepare(
+      "select qualified_ordinal from referrals where referrer_id = ? and status = 'qualified'",
+    )
+      .bind(referrer.id)
+      .all<{ qualified_ordinal: number }>();
+    expect(ordinals.results.map((r) => r.qualified_ordinal).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 6 }, (_, i) => i + 2),
+    );
+    // Signup ordinals 2–7: two at 50, four at 100.
+    expect(await walletBalance(referrer.accessToken)).toBe(2 * 50 + 4 * 100);
+  });
+
+  it("parallel refunds of one referral reverse it once", async () => {
+    const referrer = await registerUser();
+    const referee = await registerUser({ referralCode: referrer.referralCode });
+    const responses = await Promise.all(Array.from({ length: 10 }, () => refund(referee)));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(202));
+    expect(responses.filter((r) => r.body.reversed.length === 1)).toHaveLength(1);
+    const reversals = await env.DB.prepare(
+      "select count(*) as n from ledger_entries where referral_id = ? and type = 'reversal'",
+    )
+      .bind((await referralOf(referee.id))?.id)
+      .first<{ n: number }>();
+    expect(reversals?.n).toBe(2);
+    expect(await walletBalance(referrer.accessToken)).toBe(0);
+    expect(await pointsEarned(referrer)).toBe(0);
   });
 
   it("a milestone is reached once, by the referral claiming its position", async () => {
@@ -229,6 +283,34 @@ describe("strict events", () => {
       expect(qualifying.body.reversed).toEqual([(await referralOf(referee.id))?.id]);
       expect(await walletBalance(referrer.accessToken)).toBe(0);
     });
+  });
+
+  it("an approval after the purchase is refunded by a refund of that purchase", async () => {
+    await withProgramChange({ qualification: "purchase" }, async () => {
+      const ip = uniqueIp();
+      const referrer = await registerFrom(ip);
+      const referee = await registerFrom(ip, referrer.referralCode);
+      expect((await referralOf(referee.id))?.status).toBe("held");
+      const order = `order-${referee.id}`;
+      await sendEvent({ type: "purchase", userId: referee.id, externalId: order });
+      const boss = await adminUser();
+      const id = (await referralOf(referee.id))?.id;
+      const approved = await callJson("POST", `/v1/admin/referrals/${id}/approve`, undefined, {
+        token: boss.accessToken,
+      });
+      expect(approved.body.referral.status).toBe("qualified");
+      expect((await refund(referee, { refundOf: "another-order" })).body.reversed).toEqual([]);
+      expect((await refund(referee, { refundOf: order })).body.reversed).toEqual([id]);
+    });
+  });
+
+  it("only a refund may name the event it refunds", async () => {
+    const user = await registerUser();
+    expectError(
+      await sendEvent({ type: "purchase", userId: user.id, externalId: "p-1", refundOf: "p-0" }),
+      400,
+      "validation_error",
+    );
   });
 
   it("an event type the program does not list is 422 and records nothing", async () => {
