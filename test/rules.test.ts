@@ -177,6 +177,7 @@ describe("program rules schema", () => {
     }
     expect(acceptsEventType(rules, "purchse")).toBe(false);
     expect(acceptsEventType(defaultRules, "subscription")).toBe(false);
+    expect(acceptsEventType(defaultRules, "signup")).toBe(false);
     expect(ProgramRulesSchema.safeParse({ ...defaultRules, eventTypes: ["refund"] }).success).toBe(
       false,
     );

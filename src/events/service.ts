@@ -59,7 +59,7 @@ async function subjectOf(db: Database, config: Config, input: EventInput) {
  * Whether a refund reverses this referral: one that names the order it refunds does so
  * only when that order is the event that qualified the referral.
  */
-function refunds(input: EventInput, referral: ReferralRecord): boolean {
+function refundApplies(input: EventInput, referral: ReferralRecord): boolean {
   return input.refundOf === undefined || input.refundOf === referral.qualifiedByEvent;
 }
 
@@ -90,7 +90,7 @@ export async function recordEvent(
   const referral = await findReferralOfReferee(db, userId);
   const outcome: EventOutcome = { qualified: [], reversed: [] };
   if (referral && input.type === REFUND_EVENT) {
-    if (refunds(input, referral) && (await reverseReferral(db, referral.id, now))) {
+    if (refundApplies(input, referral) && (await reverseReferral(db, referral.id, now))) {
       outcome.reversed.push(referral.id);
     }
   } else if (referral?.status === "pending") {

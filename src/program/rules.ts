@@ -99,16 +99,6 @@ export const ProgramRulesSchema = z.object({
 });
 
 export type ProgramRules = z.infer<typeof ProgramRulesSchema>;
-
-/**
- * Whether the product's back end may send events of `type` under these rules: `refund`,
- * the types the program lists, and the type that qualifies its referrals.
- *
- * @example acceptsEventType(defaultRules, "purchse") // false
- */
-export function acceptsEventType(rules: ProgramRules, type: string): boolean {
-  return type === REFUND_EVENT || type === rules.qualification || rules.eventTypes.includes(type);
-}
 export type Tier = z.infer<typeof TierSchema>;
 export type Milestone = z.infer<typeof MilestoneSchema>;
 export type Badge = z.infer<typeof BadgeSchema>;
@@ -116,6 +106,17 @@ export type Badge = z.infer<typeof BadgeSchema>;
 export interface Program {
   version: number;
   rules: ProgramRules;
+}
+
+/**
+ * Whether the product's back end may send events of `type` under these rules: `refund`,
+ * the types the program lists, and the event type that qualifies its referrals.
+ *
+ * @example acceptsEventType(defaultRules, "purchse") // false
+ */
+export function acceptsEventType(rules: ProgramRules, type: string): boolean {
+  const qualifiesBy = rules.qualification === "signup" ? null : rules.qualification;
+  return type === REFUND_EVENT || type === qualifiesBy || rules.eventTypes.includes(type);
 }
 
 /** Index of the tier that pays for referral number `ordinal`. */
