@@ -127,7 +127,7 @@ describe("OpenAPI and docs", () => {
     const { body } = await callJson("GET", "/openapi.json");
     const redeem = body.paths["/v1/me/redemptions"].post.responses;
     expect(redeem["422"].description).toBe("insufficient_points, idempotency_key_reused");
-    expect(redeem["409"].description).toBe("idempotency_in_progress");
+    expect(redeem["409"].description).toBe("unlock_already_granted, idempotency_in_progress");
     expect(body.components.schemas.Error.properties.error.properties.code.enum.sort()).toEqual(
       Object.keys(errorStatus).sort(),
     );

@@ -46,11 +46,12 @@ describe("qualifying events", () => {
       expect(pending.body.data[0].status).toBe("pending");
       expect(pending.body.summary).toMatchObject({ total: 1, pending: 1, qualified: 0 });
 
-      // A signup event is not the qualifying event of this program.
-      expect(
-        (await sendEvent({ type: "signup_done", userId: referee.id, externalId: "evt-a0" })).body
-          .qualified,
-      ).toEqual([]);
+      // An event type the program does not list is refused, and qualifies nothing.
+      expectError(
+        await sendEvent({ type: "signup_done", userId: referee.id, externalId: "evt-a0" }),
+        422,
+        "unknown_event_type",
+      );
       const first = await sendEvent({
         type: "purchase",
         userId: referee.id,

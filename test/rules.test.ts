@@ -14,6 +14,7 @@ import { normalizePhone } from "../src/lib/phone";
 import { DAY_MS } from "../src/lib/time";
 import { requestFingerprint } from "../src/platform/idempotency";
 import {
+  acceptsEventType,
   codeExpiresAt,
   holdReasons,
   milestonesReached,
@@ -56,7 +57,7 @@ describe("reward tiers", () => {
     const now = Date.UTC(2026, 0, 1);
     expect(
       planReferralSignup(
-        { total: 3, qualified: 3, campaigns: noCampaigns, signals: clean },
+        { total: 3, lastQualifiedOrdinal: 3, campaigns: noCampaigns, signals: clean },
         { version: 1, rules: defaultRules },
         now,
       ),
@@ -74,7 +75,7 @@ describe("reward tiers", () => {
   it("waits for the qualifying event when the program says so", () => {
     const program = { version: 1, rules: { ...defaultRules, qualification: "purchase" } };
     const plan = planReferralSignup(
-      { total: 0, qualified: 0, campaigns: noCampaigns, signals: clean },
+      { total: 0, lastQualifiedOrdinal: 0, campaigns: noCampaigns, signals: clean },
       program,
       0,
     );
@@ -88,17 +89,24 @@ describe("reward tiers", () => {
 
   it("reaches a milestone exactly once, on the referral that crosses it", () => {
     expect(
-      planQualification({ qualified: 4, campaigns: noCampaigns }, defaultRules, 0).milestones,
+      planQualification({ lastQualifiedOrdinal: 4, campaigns: noCampaigns }, defaultRules, 0)
+        .milestones,
     ).toEqual([{ referrals: 5, unlock: "free_theme", bonusPoints: 0 }]);
-    expect(planQualification({ qualified: 5, campaigns: noCampaigns }, defaultRules, 0)).toEqual({
-      qualifiedOrdinal: 6,
-      milestones: [],
-      campaigns: [],
-    });
+    expect(
+      planQualification({ lastQualifiedOrdinal: 5, campaigns: noCampaigns }, defaultRules, 0),
+    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [] });
     expect(milestonesReached(0, 25, defaultRules.milestones).map((m) => m.unlock)).toEqual([
       "free_theme",
       "premium_1_month",
     ]);
+  });
+
+  it("takes the position after the highest claimed, not after the live count", () => {
+    // Five positions claimed, one of them since reversed: the next one is the sixth, and
+    // the milestone at five (paid to the fifth) is not reached again.
+    expect(
+      planQualification({ lastQualifiedOrdinal: 5, campaigns: noCampaigns }, defaultRules, 0),
+    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [] });
   });
 });
 
@@ -126,7 +134,12 @@ describe("fraud decisions", () => {
 
   it("a held signup pays nothing and waits for review", () => {
     const plan = planReferralSignup(
-      { total: 0, qualified: 0, campaigns: noCampaigns, signals: { ...clean, sameIp: true } },
+      {
+        total: 0,
+        lastQualifiedOrdinal: 0,
+        campaigns: noCampaigns,
+        signals: { ...clean, sameIp: true },
+      },
       { version: 1, rules: defaultRules },
       0,
     );
@@ -142,6 +155,32 @@ describe("fraud decisions", () => {
 describe("program rules schema", () => {
   it("accepts the default program", () => {
     expect(ProgramRulesSchema.parse(defaultRules)).toEqual(defaultRules);
+  });
+
+  it("gives old program versions today's defaults for rules they lack", () => {
+    const { holdDays: _hold, eventTypes: _types, caps: _caps, ...old } = defaultRules;
+    expect(ProgramRulesSchema.parse(old)).toMatchObject({
+      holdDays: 14,
+      eventTypes: ["purchase"],
+      caps: { perDay: null, perMonth: null },
+    });
+  });
+
+  it("accepts refund, the listed event types and the qualification type; nothing else", () => {
+    const rules = ProgramRulesSchema.parse({
+      ...defaultRules,
+      qualification: "first_order",
+      eventTypes: ["purchase", "subscription"],
+    });
+    for (const type of ["refund", "purchase", "subscription", "first_order"]) {
+      expect(acceptsEventType(rules, type)).toBe(true);
+    }
+    expect(acceptsEventType(rules, "purchse")).toBe(false);
+    expect(acceptsEventType(defaultRules, "subscription")).toBe(false);
+    expect(acceptsEventType(defaultRules, "signup")).toBe(false);
+    expect(ProgramRulesSchema.safeParse({ ...defaultRules, eventTypes: ["refund"] }).success).toBe(
+      false,
+    );
   });
 
   it("refuses tiers that do not start at referral 1", () => {

@@ -79,6 +79,21 @@ export function awardCampaign(
   });
 }
 
+/**
+ * For a reversal's batch: the awards a referral earned are withdrawn with it (their bonus
+ * is taken back), so that the campaign can be completed again by referrals that stand.
+ */
+export function withdrawCampaignAwards(
+  db: Database,
+  award: { userId: string; referralId: string },
+) {
+  return db
+    .delete(campaignAwards)
+    .where(
+      and(eq(campaignAwards.userId, award.userId), eq(campaignAwards.referralId, award.referralId)),
+    );
+}
+
 export async function listCampaigns(db: Database) {
   return db
     .select({ ...campaignColumns, createdAt: campaigns.createdAt })

@@ -118,6 +118,8 @@ export const referrals = sqliteTable(
     qualifiedAt: millis("qualified_at"),
     /** When the hold period passed without a refund: from then on the rewards are final. */
     settledAt: millis("settled_at"),
+    /** The `externalId` of the event that qualified it: a refund naming another order is not its refund. */
+    qualifiedByEvent: text("qualified_by_event"),
   },
   (t) => [
     uniqueIndex("referrals_referee_unique").on(t.refereeId),
@@ -201,6 +203,8 @@ export const ledgerEntries = sqliteTable(
     index("ledger_entries_user_seq_idx").on(t.userId, t.seq),
     // The wallet's "expiring soon" read touches only the credits in its window.
     index("ledger_entries_user_expiry_idx").on(t.userId, t.expiresAt),
+    // A reversal reads the credits of one referral.
+    index("ledger_entries_referral_idx").on(t.referralId),
     check("ledger_entries_points_check", sql`${t.points} <> 0`),
     check("ledger_entries_balance_after_check", sql`${t.balanceAfter} >= 0`),
     check(
@@ -475,6 +479,8 @@ export const events = sqliteTable(
     amount: integer("amount"),
     /** Referrals this event qualified or reversed (JSON array of ids). */
     referralIds: text("referral_ids", { mode: "json" }).$type<string[]>().notNull(),
+    /** Fingerprint of the request body: a replay must match it (null for events stored before). */
+    requestHash: text("request_hash"),
     createdAt: millis("created_at").notNull(),
   },
   (t) => [index("events_user_idx").on(t.userId, t.type)],

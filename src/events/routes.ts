@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { requireEventsKey } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { REFUND_EVENT } from "../program/rules";
 import { recordEvent } from "./service";
 
 const EventSchema = z
@@ -12,20 +13,27 @@ const EventSchema = z
       .regex(/^[a-z][a-z0-9_]{0,31}$/)
       .openapi({
         example: "purchase",
-        description: "purchase, refund, or any type your program names",
+        description: "refund, or a type the program lists in eventTypes (or qualifies by)",
       }),
     userId: z.string().min(1).max(64).optional(),
     phone: z.string().min(3).max(32).optional(),
-    externalId: z
-      .string()
-      .min(1)
-      .max(128)
-      .openapi({ description: "Your id of the event: replays are ignored." }),
+    externalId: z.string().min(1).max(128).openapi({
+      description:
+        "Your id of the event: a replay with the same body is ignored, a different body is refused.",
+    }),
     amount: z.number().int().min(0).max(1_000_000_000).optional(),
+    refundOf: z.string().min(1).max(128).optional().openapi({
+      description:
+        "For a refund: the externalId of the event it refunds. It reverses the referral only if that event qualified it.",
+    }),
   })
   .refine((event) => (event.userId === undefined) !== (event.phone === undefined), {
     message: "give exactly one of userId and phone",
     path: ["userId"],
+  })
+  .refine((event) => event.refundOf === undefined || event.type === REFUND_EVENT, {
+    message: "only a refund names the event it refunds",
+    path: ["refundOf"],
   })
   .openapi("QualifyingEvent");
 
@@ -50,7 +58,7 @@ const postEvent = createRoute({
         .openapi("EventAccepted"),
       "Recorded (a replay answers the same)",
     ),
-    ...errorResponses("unauthorized", "not_found", "idempotency_key_reused"),
+    ...errorResponses("unauthorized", "not_found", "unknown_event_type", "idempotency_key_reused"),
   },
 });
 

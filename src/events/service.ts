@@ -1,16 +1,16 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import { events } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { normalizePhone } from "../lib/phone";
-import { programVersion } from "../program/store";
+import { requestFingerprint } from "../platform/idempotency";
+import { acceptsEventType, REFUND_EVENT } from "../program/rules";
+import { currentProgram, programVersion } from "../program/store";
 import { qualifyReferral, reverseReferral } from "../referrals/qualification";
-import { findReferralOfReferee } from "../referrals/store";
+import { findReferralOfReferee, type ReferralRecord } from "../referrals/store";
 import { findUserById, findUserByPhone } from "../users/store";
-
-export const REFUND_EVENT = "refund";
 
 export interface EventInput {
   type: string;
@@ -18,6 +18,8 @@ export interface EventInput {
   phone?: string | undefined;
   externalId: string;
   amount?: number | undefined;
+  /** For a refund: the `externalId` of the event it refunds. */
+  refundOf?: string | undefined;
 }
 
 export interface EventOutcome {
@@ -25,16 +27,19 @@ export interface EventOutcome {
   reversed: string[];
 }
 
-async function storedOutcome(db: Database, externalId: string, type: string) {
-  const row = await db.select().from(events).where(eq(events.externalId, externalId)).get();
+/** What an earlier event with this `externalId` did, or null; a different body is refused. */
+async function storedOutcome(db: Database, input: EventInput, requestHash: string) {
+  const row = await db.select().from(events).where(eq(events.externalId, input.externalId)).get();
   if (!row) return null;
-  if (row.type !== type) {
+  // Events stored before bodies were fingerprinted can only be compared by type.
+  const same = row.requestHash === null ? row.type === input.type : row.requestHash === requestHash;
+  if (!same) {
     throw new ApiError(
       "idempotency_key_reused",
-      `Event ${externalId} was recorded with another type.`,
+      `Event ${input.externalId} was recorded with a different body.`,
     );
   }
-  return type === REFUND_EVENT
+  return row.type === REFUND_EVENT
     ? { qualified: [], reversed: row.referralIds }
     : { qualified: row.referralIds, reversed: [] };
 }
@@ -51,27 +56,49 @@ async function subjectOf(db: Database, config: Config, input: EventInput) {
 }
 
 /**
+ * Whether a refund reverses this referral: one that names the order it refunds does so
+ * only when that order is the event that qualified the referral.
+ */
+function refundApplies(input: EventInput, referral: ReferralRecord): boolean {
+  return input.refundOf === undefined || input.refundOf === referral.qualifiedByEvent;
+}
+
+/**
  * A qualifying event from the product's back end. The referee's first event of the type
  * their referral's program names qualifies it (both sides are paid); a `refund` within the
- * hold period reverses it. Idempotent by `externalId`: a replay answers what the first call
- * did and changes nothing.
+ * hold period reverses it. Only `refund` and the types the current program lists are
+ * accepted. Idempotent by `externalId`: a replay with the same body answers what the
+ * first call did and changes nothing; a different body is refused.
  */
 export async function recordEvent(
   db: Database,
   config: Config,
   input: EventInput,
 ): Promise<EventOutcome> {
-  const earlier = await storedOutcome(db, input.externalId, input.type);
+  const requestHash = await requestFingerprint(input);
+  const earlier = await storedOutcome(db, input, requestHash);
   if (earlier) return earlier;
+  const { rules: current } = await currentProgram(db);
+  if (!acceptsEventType(current, input.type)) {
+    throw new ApiError(
+      "unknown_event_type",
+      `The program does not list events of type ${input.type}.`,
+    );
+  }
   const userId = await subjectOf(db, config, input);
   const now = Date.now();
   const referral = await findReferralOfReferee(db, userId);
   const outcome: EventOutcome = { qualified: [], reversed: [] };
   if (referral && input.type === REFUND_EVENT) {
-    if (await reverseReferral(db, referral.id, now)) outcome.reversed.push(referral.id);
+    if (refundApplies(input, referral) && (await reverseReferral(db, referral.id, now))) {
+      outcome.reversed.push(referral.id);
+    }
   } else if (referral?.status === "pending") {
     const { rules } = await programVersion(db, referral.programVersion);
-    if (rules.qualification === input.type && (await qualifyReferral(db, referral.id, now))) {
+    if (
+      rules.qualification === input.type &&
+      (await qualifyReferral(db, referral.id, { now, byEvent: input.externalId }))
+    ) {
       outcome.qualified.push(referral.id);
     }
   }
@@ -84,24 +111,29 @@ export async function recordEvent(
         userId,
         amount: input.amount ?? null,
         referralIds: [...outcome.qualified, ...outcome.reversed],
+        requestHash,
         createdAt: now,
       })
       .run();
   } catch (error) {
     // The same event, delivered twice at once: the first one recorded wins.
     if (violatedConstraint(error) !== "events.external_id") throw error;
-    return (await storedOutcome(db, input.externalId, input.type)) ?? outcome;
+    return (await storedOutcome(db, input, requestHash)) ?? outcome;
   }
   return outcome;
 }
 
-/** Whether the user already sent an event of this type (for approvals in event mode). */
-export async function eventSeen(db: Database, userId: string, type: string): Promise<boolean> {
+/**
+ * The user's first event of this type, if they sent one: an approval in event mode pays
+ * at once, as qualified by that event.
+ */
+export async function firstEventOf(db: Database, userId: string, type: string) {
   const row = await db
     .select({ externalId: events.externalId })
     .from(events)
     .where(and(eq(events.userId, userId), eq(events.type, type)))
+    .orderBy(asc(events.createdAt))
     .limit(1)
     .get();
-  return row !== undefined;
+  return row?.externalId ?? null;
 }

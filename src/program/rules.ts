@@ -21,6 +21,13 @@ const BadgeSchema = z.object({
   referrals: z.number().int().min(1),
 });
 
+/** The event type that reverses a referral; always accepted. */
+export const REFUND_EVENT = "refund";
+
+const EventTypeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, "must be signup or an event type such as purchase");
+
 function ascendingBy<T>(key: (item: T) => number) {
   return (items: readonly T[]) =>
     items.every((item, i) => i === 0 || key(item) > key(items[i - 1] as T));
@@ -47,11 +54,19 @@ export const ProgramRulesSchema = z.object({
    * When a referral pays out: "signup" (at once) or the event type that qualifies it, such
    * as "purchase" (both sides are paid on the referee's first such event).
    */
-  qualification: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,31}$/, "must be signup or an event type such as purchase")
-    .refine((value) => value !== "refund", "refund cannot qualify a referral")
-    .default("signup"),
+  qualification: EventTypeSchema.refine(
+    (value) => value !== REFUND_EVENT,
+    "refund cannot qualify a referral",
+  ).default("signup"),
+  /**
+   * The event types the product's back end may send besides `refund`; any other type is
+   * refused, so that a typo is an error rather than an event that silently does nothing.
+   * The qualification type is always accepted too (see `acceptsEventType`).
+   */
+  eventTypes: z
+    .array(EventTypeSchema.refine((value) => value !== REFUND_EVENT, "refund is always accepted"))
+    .max(20)
+    .default(["purchase"]),
   /** A refund within this many days of qualification reverses the referral's rewards. */
   holdDays: z.number().int().min(0).max(365).default(14),
   /** Rewarded referrals per referrer beyond which new ones are held for review. */
@@ -91,6 +106,17 @@ export type Badge = z.infer<typeof BadgeSchema>;
 export interface Program {
   version: number;
   rules: ProgramRules;
+}
+
+/**
+ * Whether the product's back end may send events of `type` under these rules: `refund`,
+ * the types the program lists, and the event type that qualifies its referrals.
+ *
+ * @example acceptsEventType(defaultRules, "purchse") // false
+ */
+export function acceptsEventType(rules: ProgramRules, type: string): boolean {
+  const qualifiesBy = rules.qualification === "signup" ? null : rules.qualification;
+  return type === REFUND_EVENT || type === qualifiesBy || rules.eventTypes.includes(type);
 }
 
 /** Index of the tier that pays for referral number `ordinal`. */
@@ -165,15 +191,21 @@ export interface QualificationPlan {
   campaigns: Campaign[];
 }
 
-/** What qualifying one more referral of a referrer brings, from their counts as read. */
+/**
+ * What qualifying one more referral of a referrer brings, from what they have claimed as
+ * read. The next qualified position follows the highest one ever claimed: a reversed
+ * referral keeps its position, so positions are never reused and the milestone at a
+ * position is reached (and paid) once, by the referral that claims it.
+ */
 export function planQualification(
-  referrer: { qualified: number; campaigns: CampaignContext },
+  referrer: { lastQualifiedOrdinal: number; campaigns: CampaignContext },
   rules: ProgramRules,
   now: number,
 ): QualificationPlan {
+  const claimed = referrer.lastQualifiedOrdinal;
   return {
-    qualifiedOrdinal: referrer.qualified + 1,
-    milestones: milestonesReached(referrer.qualified, referrer.qualified + 1, rules.milestones),
+    qualifiedOrdinal: claimed + 1,
+    milestones: milestonesReached(claimed, claimed + 1, rules.milestones),
     campaigns: campaignsCompleted(referrer.campaigns, now),
   };
 }
@@ -212,7 +244,12 @@ export function milestonesReached(
  * qualifying event, or hold for review.
  */
 export function planReferralSignup(
-  referrer: { total: number; qualified: number; campaigns: CampaignContext; signals: FraudSignals },
+  referrer: {
+    total: number;
+    lastQualifiedOrdinal: number;
+    campaigns: CampaignContext;
+    signals: FraudSignals;
+  },
   program: Program,
   now: number,
 ): ReferralSignupPlan {

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { asc, desc, eq, sql } from "drizzle-orm";
 import { programs } from "../db/schema";
 import type { Database } from "../env";
 import { auditEntry } from "../platform/audit";
@@ -20,6 +20,16 @@ export async function programVersion(db: Database, version: number): Promise<Pro
   const row = await db.select().from(programs).where(eq(programs.version, version)).get();
   if (!row) throw new Error(`Program version ${version} is missing`);
   return { version: row.version, rules: ProgramRulesSchema.parse(row.rules) };
+}
+
+/** Every version's rules, oldest first, each read by the rules parser (so with its defaults). */
+export async function listPrograms(db: Database): Promise<Program[]> {
+  const rows = await db
+    .select({ version: programs.version, rules: programs.rules })
+    .from(programs)
+    .orderBy(asc(programs.version))
+    .all();
+  return rows.map((row) => ({ version: row.version, rules: ProgramRulesSchema.parse(row.rules) }));
 }
 
 /**

@@ -9,7 +9,7 @@
 import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { CampaignContext } from "../campaigns/rules";
-import { awardCampaign, campaignContext } from "../campaigns/store";
+import { awardCampaign, campaignContext, withdrawCampaignAwards } from "../campaigns/store";
 import { violatedConstraint } from "../db/client";
 import { referrals } from "../db/schema";
 import type { Database } from "../env";
@@ -31,12 +31,19 @@ import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
 import { referralCountsOf } from "../users/store";
 import { appendLedgerEntry, findWallet, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
-import { findReferral, qualifiedSince, type ReferralRecord } from "./store";
+import {
+  creditsOfReferral,
+  findReferral,
+  lastQualifiedOrdinalOf,
+  qualifiedSince,
+  type ReferralRecord,
+} from "./store";
 
 /** A referrer's counts and context as of now: what qualification rules decide on. */
 export interface ReferrerSnapshot {
   total: number;
-  qualified: number;
+  /** The highest qualified position claimed so far, reversed referrals included. */
+  lastQualifiedOrdinal: number;
   campaigns: CampaignContext;
   rewardedToday: number;
   rewardedThisMonth: number;
@@ -49,8 +56,9 @@ export async function referrerSnapshot(
   now: number,
 ): Promise<ReferrerSnapshot> {
   const dayStart = now - (now % DAY_MS);
-  const [counts, campaigns, rewardedToday, month] = await Promise.all([
+  const [counts, lastQualifiedOrdinal, campaigns, rewardedToday, month] = await Promise.all([
     referralCountsOf(db, referrerId),
+    lastQualifiedOrdinalOf(db, referrerId),
     campaignContext(db, referrerId, now),
     rules.caps.perDay === null ? 0 : qualifiedSince(db, referrerId, dayStart, rules.caps.perDay),
     rules.caps.perMonth === null
@@ -59,7 +67,7 @@ export async function referrerSnapshot(
   ]);
   return {
     total: counts?.total ?? 0,
-    qualified: counts?.qualified ?? 0,
+    lastQualifiedOrdinal,
     campaigns,
     rewardedToday,
     rewardedThisMonth: month?.referrals ?? 0,
@@ -173,10 +181,15 @@ export function isTransitionRefused(error: unknown): boolean {
 export async function qualifyReferral(
   db: Database,
   referralId: string,
-  now: number = Date.now(),
-  /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
-  also: BatchItem<"sqlite">[] = [],
+  options: {
+    now?: number;
+    /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
+    also?: BatchItem<"sqlite">[];
+    /** The `externalId` of the event that qualifies it, which alone can refund it. */
+    byEvent?: string | null;
+  } = {},
 ) {
+  const { now = Date.now(), also = [], byEvent = null } = options;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
@@ -187,7 +200,12 @@ export async function qualifyReferral(
       await db.batch([
         db
           .update(referrals)
-          .set({ status: "qualified", qualifiedAt: now, qualifiedOrdinal: plan.qualifiedOrdinal })
+          .set({
+            status: "qualified",
+            qualifiedAt: now,
+            qualifiedOrdinal: plan.qualifiedOrdinal,
+            qualifiedByEvent: byEvent,
+          })
           .where(eq(referrals.id, referral.id)),
         ...qualificationWrites(db, toQualified(referral, rules), plan, now),
         ...also,
@@ -217,8 +235,12 @@ function toQualified(referral: ReferralRecord, rules: ProgramRules): QualifiedRe
 
 /**
  * Reverses a qualified referral whose referee was refunded within the hold period: takes
- * back both sides' rewards as far as their balances allow (never below zero) and records
- * what could not be taken back. Returns false when there is nothing (more) to reverse.
+ * back everything credited because of it — both sides' rewards and the milestone and
+ * campaign bonuses it brought — as far as each balance allows (never below zero), and
+ * records what could not be taken back. Its campaign awards are withdrawn (the campaign
+ * can be completed again); its qualified position stays claimed, so the milestone it
+ * reached is not reached again, and an unlock it granted is kept. Returns false when
+ * there is nothing (more) to reverse.
  */
 export async function reverseReferral(db: Database, referralId: string, now: number = Date.now()) {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -227,14 +249,11 @@ export async function reverseReferral(db: Database, referralId: string, now: num
     if (referral.settledAt !== null) return false;
     const { rules } = await programVersion(db, referral.programVersion);
     if (!withinHoldPeriod(referral.qualifiedAt, now, rules)) return false;
-    const sides = [
-      { userId: referral.referrerId, points: referral.referrerPoints },
-      { userId: referral.refereeId, points: referral.refereePoints },
-    ];
-    const balances = await Promise.all(sides.map((side) => findWallet(db, side.userId)));
-    const clawbacks = sides.map((side, i) => ({
-      ...side,
-      taken: Math.min(side.points, balances[i]?.balance ?? 0),
+    const credits = await creditsOfReferral(db, referral.id);
+    const balances = await Promise.all(credits.map((credit) => findWallet(db, credit.userId)));
+    const clawbacks = credits.map((credit, i) => ({
+      ...credit,
+      taken: Math.min(credit.points, balances[i]?.balance ?? 0),
     }));
     const uncollected = clawbacks.reduce((sum, side) => sum + side.points - side.taken, 0);
     try {
@@ -256,6 +275,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
             }),
           ),
         uncountQualifiedReferral(db, referral.referrerId, referral.qualifiedAt),
+        withdrawCampaignAwards(db, { userId: referral.referrerId, referralId: referral.id }),
       ]);
       return true;
     } catch (error) {

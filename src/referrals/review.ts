@@ -4,7 +4,7 @@ import { before } from "../db/client";
 import { referrals, users } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
-import { eventSeen } from "../events/service";
+import { firstEventOf } from "../events/service";
 import { auditEntry } from "../platform/audit";
 import { programVersion } from "../program/store";
 import { isTransitionRefused, qualifyReferral } from "./qualification";
@@ -70,11 +70,15 @@ export async function approveReferral(db: Database, actorId: string, id: string)
     details: {},
     at: now,
   });
-  const paysNow =
-    rules.qualification === "signup" ||
-    (await eventSeen(db, referral.refereeId, rules.qualification));
+  const byEvent =
+    rules.qualification === "signup"
+      ? null
+      : await firstEventOf(db, referral.refereeId, rules.qualification);
+  const paysNow = rules.qualification === "signup" || byEvent !== null;
   if (paysNow) {
-    if (!(await qualifyReferral(db, id, now, [audit]))) throw notHeld(id, "already decided");
+    if (!(await qualifyReferral(db, id, { now, also: [audit], byEvent }))) {
+      throw notHeld(id, "already decided");
+    }
   } else {
     await decide(db, id, { status: "pending" }, audit);
   }

@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, gte, max, sql } from "drizzle-orm";
 import { before } from "../db/client";
-import { referralStats, referrals, users } from "../db/schema";
+import { ledgerEntries, referralStats, referrals, users } from "../db/schema";
 import type { Database } from "../env";
 
 export interface NewReferral {
@@ -80,6 +80,32 @@ export async function qualifiedSince(db: Database, referrerId: string, since: nu
   return row?.n ?? 0;
 }
 
+/**
+ * The highest qualified position a referrer ever claimed (0 before the first), reversed
+ * referrals included: the next qualification claims the one after it.
+ */
+export async function lastQualifiedOrdinalOf(db: Database, referrerId: string) {
+  const row = await db
+    .select({ last: max(referrals.qualifiedOrdinal) })
+    .from(referrals)
+    .where(eq(referrals.referrerId, referrerId))
+    .get();
+  return row?.last ?? 0;
+}
+
+/**
+ * Everything credited because of a referral, per user: both sides' rewards and the
+ * milestone and campaign bonuses it brought (every such credit points at the referral).
+ */
+export async function creditsOfReferral(db: Database, referralId: string) {
+  return db
+    .select({ userId: ledgerEntries.userId, points: sql<number>`sum(${ledgerEntries.points})` })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.referralId, referralId), gt(ledgerEntries.points, 0)))
+    .groupBy(ledgerEntries.userId)
+    .all();
+}
+
 const referralColumns = {
   id: referrals.id,
   referrerId: referrals.referrerId,
@@ -92,6 +118,7 @@ const referralColumns = {
   refereePoints: referrals.refereePoints,
   qualifiedAt: referrals.qualifiedAt,
   settledAt: referrals.settledAt,
+  qualifiedByEvent: referrals.qualifiedByEvent,
 };
 
 export async function findReferral(db: Database, id: string) {

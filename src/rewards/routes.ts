@@ -79,6 +79,7 @@ const redeem = createRoute({
       "unauthorized",
       "not_found",
       "insufficient_points",
+      "unlock_already_granted",
       "idempotency_key_reused",
       "idempotency_in_progress",
     ),

@@ -10,7 +10,7 @@ import {
   findRedemption,
   insertRedemption,
 } from "./store";
-import { grantUnlock, unlockOfReward } from "./unlocks";
+import { asUnlockAlreadyGranted, grantNewUnlock, unlockOfReward } from "./unlocks";
 
 export interface RedeemInput {
   userId: string;
@@ -75,7 +75,8 @@ export async function redeemReward(db: Database, input: RedeemInput) {
             createdAt: now,
           }).returning({ balanceAfter: redemptions.balanceAfter }),
           complete(redemptionId),
-          ...(reward.kind === "unlock" ? [grantUnlock(db, unlock)] : []),
+          // A one-time unlock the user holds already fails the batch: nothing is spent.
+          ...(reward.kind === "unlock" ? [grantNewUnlock(db, unlock)] : []),
         ]);
         return {
           id: redemptionId,
@@ -87,7 +88,10 @@ export async function redeemReward(db: Database, input: RedeemInput) {
           createdAt: now,
         };
       } catch (error) {
-        throw asInsufficientPoints(error, "Your balance is too low for this reward.");
+        throw asInsufficientPoints(
+          asUnlockAlreadyGranted(error, unlock.unlock),
+          "Your balance is too low for this reward.",
+        );
       }
     },
   });
