@@ -17,10 +17,13 @@ export function uniquePhone(): string {
   return `+92300${String(salt).padStart(3, "0")}${String(phoneCounter).padStart(4, "0")}`;
 }
 
-/** A fresh client address, so per-IP rate limits of one test do not touch another. */
+/**
+ * A fresh client address, so per-IP rate limits of one test do not touch another. Random
+ * in the /64 prefix: rate limits count an IPv6 client by its /64.
+ */
 export function uniqueIp(): string {
   const part = () => Math.floor(Math.random() * 0xffff).toString(16);
-  return `2001:db8::${part()}:${part()}`;
+  return `2001:db8:${part()}:${part()}::${part()}`;
 }
 
 export interface CallOptions {
