@@ -26,6 +26,16 @@ export function uniqueIp(): string {
   return `2001:db8:${part()}:${part()}::${part()}`;
 }
 
+/**
+ * Waits, if need be, until the current rate-limit window of this length has 10 s or more
+ * left: windows are fixed, and a burst that straddles two would be counted in both.
+ */
+export async function awayFromWindowEnd(windowSeconds: number) {
+  const windowMs = windowSeconds * 1000;
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 export interface CallOptions {
   token?: string;
   headers?: Record<string, string>;

@@ -12,18 +12,19 @@
 import { describe, expect, it } from "vitest";
 import { authLimits } from "../src/auth/service";
 import { ipSubject } from "../src/platform/rate-limit";
-import { call, callJson, expectError, registerUser, uniqueIp, uniquePhone } from "./harness";
+import {
+  awayFromWindowEnd,
+  call,
+  callJson,
+  expectError,
+  registerUser,
+  uniqueIp,
+  uniquePhone,
+} from "./harness";
 
 const WRONG = "not the password";
 /** Bursts of parallel requests on a shared, busy machine take longer than vitest's 5 s. */
 const BURST_TIMEOUT_MS = 60_000;
-
-/** Waits, if need be, until the current window of this length has 5 s or more left. */
-async function awayFromWindowEnd(windowSeconds: number) {
-  const windowMs = windowSeconds * 1000;
-  const left = windowMs - (Date.now() % windowMs);
-  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}
 
 function tally(statuses: number[]): Record<number, number> {
   const counts: Record<number, number> = {};
