@@ -31,6 +31,9 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      // Parallel-request and property tests run workerd flat out; on a busy CI machine the
+      // default 5 s cuts them off mid-run.
+      testTimeout: 20_000,
       setupFiles: ["./test/apply-migrations.ts", "./test/ledger-invariant.ts"],
     },
   };
