@@ -93,7 +93,7 @@ export function rateLimiter(deps: RateLimiterDeps): RateLimiter {
   const { db, bindings, defer, clock = Date.now } = deps;
   const counters = rateLimitCounters;
 
-  /** Counts one use unless the window is used up; the new count, or null when refused. */
+  /** Counts one use unless the window is used up: returns the new count, or no row. */
   const countWithin = (rule: RateLimitRule, window: Window) =>
     db
       .insert(counters)
@@ -113,7 +113,7 @@ export function rateLimiter(deps: RateLimiterDeps): RateLimiter {
 
   const atEdge = async (rule: RateLimitRule, subject: string) => {
     if (!rule.edgeBinding) throw new Error(`rate limit ${rule.name} has no edge binding`);
-    const { success } = await bindings[rule.edgeBinding].limit({ key: subject });
+    const { success } = await bindings[rule.edgeBinding].limit({ key: `${rule.name}:${subject}` });
     return success;
   };
 
@@ -139,8 +139,10 @@ export function rateLimiter(deps: RateLimiterDeps): RateLimiter {
           ),
     ]);
     const counted = d1Uses.filter((_, i) => (d1Results[i]?.length ?? 0) > 0);
+    let refunded = false;
     const refund = async () => {
-      if (counted.length === 0) return;
+      if (refunded || counted.length === 0) return;
+      refunded = true;
       await db.batch(
         counted.map(({ window }) => giveBack(window)) as [ReturnType<typeof giveBack>],
       );
