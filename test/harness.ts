@@ -200,6 +200,7 @@ export const WRITABLE_TABLES = [
   "redemptions",
   "wallets",
   "referral_stats",
+  "referral_codes",
 ];
 
 export async function tableCounts(): Promise<Record<string, number>> {
