@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -15,6 +16,9 @@ import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
 import { requestLogLine } from "./platform/request-log";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
+
+/** Request bodies are small JSON documents; anything larger is refused unread. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 /** A bookmark as D1 makes them (hex groups); anything else is ignored, not an error. */
 function bookmarkFrom(header: string | undefined): string | null {
@@ -118,6 +122,16 @@ export function newApp() {
     }),
   );
   app.use(secureHeaders());
+  // Before any route parses the body, with or without a Content-Length (a streamed body is
+  // counted as it arrives), and after CORS so that a browser can read the 413.
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("payload_too_large", "The request body is larger than 64 KiB.");
+      },
+    }),
+  );
 
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) =>

@@ -17,10 +17,23 @@ export function uniquePhone(): string {
   return `+92300${String(salt).padStart(3, "0")}${String(phoneCounter).padStart(4, "0")}`;
 }
 
-/** A fresh client address, so per-IP rate limits of one test do not touch another. */
+/**
+ * A fresh client address, so per-IP rate limits of one test do not touch another. Random
+ * in the /64 prefix: rate limits count an IPv6 client by its /64.
+ */
 export function uniqueIp(): string {
   const part = () => Math.floor(Math.random() * 0xffff).toString(16);
-  return `2001:db8::${part()}:${part()}`;
+  return `2001:db8:${part()}:${part()}::${part()}`;
+}
+
+/**
+ * Waits, if need be, until the current rate-limit window of this length has 10 s or more
+ * left: windows are fixed, and a burst that straddles two would be counted in both.
+ */
+export async function awayFromWindowEnd(windowSeconds: number) {
+  const windowMs = windowSeconds * 1000;
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
 
 export interface CallOptions {
@@ -187,6 +200,7 @@ export const WRITABLE_TABLES = [
   "redemptions",
   "wallets",
   "referral_stats",
+  "referral_codes",
 ];
 
 export async function tableCounts(): Promise<Record<string, number>> {

@@ -13,7 +13,7 @@ import { callJson, countRows, referrerWith, registerUser } from "./harness";
 const DAY = 86_400_000;
 
 describe("housekeeping (scheduled)", () => {
-  it("purges idempotency keys after 24 hours and expired refresh tokens, and is safe to rerun", async () => {
+  it("purges idempotency keys after 24 hours, expired refresh tokens and rate-limit counters, and is safe to rerun", async () => {
     const referrer = await referrerWith(3);
     await callJson(
       "POST",
@@ -26,16 +26,21 @@ describe("housekeeping (scheduled)", () => {
     );
     const keys = await countRows("idempotency_keys");
     const tokens = await countRows("refresh_tokens");
+    // Signing up counted the signup limits (per IP and per phone, an hour each).
+    const counters = await countRows("rate_limit_counters");
     expect(keys).toBeGreaterThan(0);
+    expect(counters).toBeGreaterThan(0);
 
     const db = createDb(env.DB);
-    expect(await runHousekeeping(db, Date.now())).toEqual({ idempotencyKeys: 0, refreshTokens: 0 });
+    const nothing = { idempotencyKeys: 0, refreshTokens: 0, rateLimitCounters: 0 };
+    expect(await runHousekeeping(db, Date.now())).toEqual(nothing);
     const later = Date.now() + 31 * DAY;
     expect(await runHousekeeping(db, later)).toEqual({
       idempotencyKeys: keys,
       refreshTokens: tokens,
+      rateLimitCounters: counters,
     });
-    expect(await runHousekeeping(db, later)).toEqual({ idempotencyKeys: 0, refreshTokens: 0 });
+    expect(await runHousekeeping(db, later)).toEqual(nothing);
     // The redemption itself stays: only the key that deduplicated it is gone.
     expect(await countRows("redemptions")).toBe(1);
   });

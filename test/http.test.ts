@@ -1,9 +1,19 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_BODY_BYTES } from "../src/app";
 import { errorStatus } from "../src/errors";
 import worker from "../src/index";
-import { BASE, call, callJson, expectError } from "./harness";
+import {
+  BASE,
+  call,
+  callJson,
+  countRows,
+  expectError,
+  type Json,
+  uniqueIp,
+  uniquePhone,
+} from "./harness";
 
 describe("HTTP conventions", () => {
   it("every response carries X-Request-Id, success or error", async () => {
@@ -190,5 +200,81 @@ describe("D1 read replication (Sessions API)", () => {
       headers: { "X-D1-Bookmark": "'; drop table users" },
     });
     expect(response.status).toBe(200);
+  });
+});
+
+describe("request body limit", () => {
+  /** A valid signup padded past 64 KiB: without the limit it would be created. */
+  function oversizedSignup() {
+    return JSON.stringify({
+      name: "Big Body",
+      phone: uniquePhone(),
+      password: "correct horse battery",
+      padding: "x".repeat(MAX_BODY_BYTES),
+    });
+  }
+
+  async function expectTooLarge(response: Response) {
+    expect(response.status).toBe(413);
+    const body = await response.json<Json>();
+    expect(body).toEqual({
+      error: {
+        code: "payload_too_large",
+        message: "The request body is larger than 64 KiB.",
+        requestId: response.headers.get("X-Request-Id"),
+      },
+    });
+  }
+
+  it("refuses a declared body over 64 KiB with 413 and creates nothing", async () => {
+    const users = await countRows("users");
+    const body = oversizedSignup();
+    const response = await exports.default.fetch(`${BASE}/v1/auth/register`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "Content-Length": String(body.length),
+        "CF-Connecting-IP": uniqueIp(),
+      },
+      body,
+    });
+    await expectTooLarge(response);
+    expect(await countRows("users")).toBe(users);
+  });
+
+  it("refuses a streamed body without a length once it passes 64 KiB", async () => {
+    const users = await countRows("users");
+    const bytes = new TextEncoder().encode(oversizedSignup());
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 4096) {
+          controller.enqueue(bytes.slice(at, at + 4096));
+        }
+        controller.close();
+      },
+    });
+    const response = await exports.default.fetch(`${BASE}/v1/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "CF-Connecting-IP": uniqueIp() },
+      body: stream,
+    });
+    await expectTooLarge(response);
+    expect(await countRows("users")).toBe(users);
+  });
+
+  it("accepts a streamed body under the limit", async () => {
+    const body = JSON.stringify({
+      name: "Small Body",
+      phone: uniquePhone(),
+      password: "correct horse battery",
+    });
+    const stream = new Blob([body]).stream();
+    const response = await exports.default.fetch(`${BASE}/v1/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "CF-Connecting-IP": uniqueIp() },
+      body: stream,
+    });
+    expect(response.status).toBe(201);
+    await response.body?.cancel();
   });
 });

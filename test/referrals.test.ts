@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
+  awayFromWindowEnd,
   call,
   callJson,
   expectError,
@@ -232,13 +233,85 @@ describe("GET /v1/referral-codes/{code}", () => {
     expectError(await callJson("GET", "/v1/referral-codes/0OIL"), 404, "not_found");
   });
 
-  it("is rate limited per IP", async () => {
+  it("is rate limited per IP", { timeout: 60_000 }, async () => {
     const ip = "2001:db8::c0de";
+    await awayFromWindowEnd(60);
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) {
       statuses.push((await call("GET", "/v1/referral-codes/ZZZZZZZZ", undefined, { ip })).status);
     }
     expect(statuses.slice(0, 60).every((s) => s === 404)).toBe(true);
     expect(statuses[60]).toBe(429);
+  });
+});
+
+describe("retired referral codes", () => {
+  it("answer like unknown codes, stay reserved to their owner, and can be taken back", async () => {
+    const owner = await registerUser();
+    const retired = owner.referralCode;
+    const changed = await callJson("POST", "/v1/me/referral-code", undefined, {
+      token: owner.accessToken,
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.referralCode).not.toBe(retired);
+
+    // Nobody else can claim it as a vanity code, in any spelling.
+    const other = await registerUser();
+    const claim = await callJson(
+      "PUT",
+      "/v1/me/referral-code",
+      { code: retired.toLowerCase() },
+      { token: other.accessToken },
+    );
+    expectError(claim, 409, "referral_code_taken");
+
+    // Meanwhile it is unknown to signups, landing pages and links.
+    const before = await tableCounts();
+    const signup = await callJson("POST", "/v1/auth/register", {
+      name: "Late Comer",
+      phone: uniquePhone(),
+      password: "correct horse battery",
+      referralCode: retired,
+    });
+    expectError(signup, 422, "invalid_referral_code");
+    expect(await tableCounts()).toEqual(before);
+    expectError(await callJson("GET", `/v1/referral-codes/${retired}`), 404, "not_found");
+    const link = await call("GET", `/r/${retired}`);
+    expect(link.headers.get("Location")).toBe("https://app.test/signup");
+
+    // Its owner may take it back, and then it pays them again.
+    const back = await callJson(
+      "PUT",
+      "/v1/me/referral-code",
+      { code: retired },
+      { token: owner.accessToken },
+    );
+    expect(back.status).toBe(200);
+    expect(back.body.referralCode).toBe(retired);
+    await registerUser({ referralCode: retired });
+    expect(await walletBalance(owner.accessToken)).toBe(50);
+    expect(await walletBalance(other.accessToken)).toBe(0);
+  });
+
+  it("a dropped vanity code is not up for grabs either", async () => {
+    const owner = await registerUser();
+    const vanity = `V${owner.id
+      .slice(-8)
+      .toUpperCase()
+      .replace(/[^2-9A-HJKMNP-Z]/g, "Z")}`;
+    const chosen = await callJson(
+      "PUT",
+      "/v1/me/referral-code",
+      { code: vanity },
+      { token: owner.accessToken },
+    );
+    expect(chosen.status, JSON.stringify(chosen.body)).toBe(200);
+    await callJson("POST", "/v1/me/referral-code", undefined, { token: owner.accessToken });
+    const other = await registerUser();
+    expectError(
+      await callJson("PUT", "/v1/me/referral-code", { code: vanity }, { token: other.accessToken }),
+      409,
+      "referral_code_taken",
+    );
   });
 });

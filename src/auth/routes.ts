@@ -6,7 +6,7 @@ import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
 import { clientIp, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
-import { kvRateLimiter } from "../platform/rate-limit";
+import { rateLimiterFor } from "../platform/rate-limit";
 import { attributionCookies, referralClaim } from "../referrals/attribution";
 import { toUser, UserSchema } from "../users/schemas";
 import {
@@ -86,7 +86,7 @@ function authDeps(c: Context<AppEnv>) {
   return {
     db: c.var.db,
     config: c.var.config,
-    rateLimiter: kvRateLimiter(c.env.KV, (work) => c.executionCtx.waitUntil(work)),
+    rateLimiter: rateLimiterFor(c),
     metrics: c.var.metrics,
   };
 }

@@ -8,8 +8,9 @@ import { newId, newReferralCode } from "../lib/ids";
 import { normalizePhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 import { type RequestMetrics, timed } from "../platform/metrics";
-import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
+import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
 import type { ReferralClaim } from "../referrals/attribution";
+import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
 import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
 import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
 import {
@@ -29,10 +30,21 @@ import {
 } from "./store";
 import { issueAccessToken } from "./tokens";
 
+const HOUR = 3600;
+const DAY = 86_400;
+
+/**
+ * Failed logins are throttled per (phone, IP) tightly, so that one guesser is slowed down
+ * without locking the owner out from elsewhere, and per phone loosely (NIST SP 800-63B:
+ * at most 100 failures per account), so that guessers spread over many addresses still
+ * get few tries. Past the 15-minute limit a (phone, IP) backs off to its daily limit.
+ */
 export const authLimits = {
-  registerPerIp: { name: "register-ip", limit: 20, windowSeconds: 3600 },
-  registerPerPhone: { name: "register-phone", limit: 5, windowSeconds: 3600 },
-  loginFailuresPerPhone: { name: "login-fail-phone", limit: 5, windowSeconds: 900 },
+  registerPerIp: { name: "register-ip", limit: 20, windowSeconds: HOUR },
+  registerPerPhone: { name: "register-phone", limit: 5, windowSeconds: HOUR },
+  loginFailuresPerPhoneIp: { name: "login-fail-phone-ip", limit: 5, windowSeconds: 900 },
+  loginFailuresPerPhoneIpDaily: { name: "login-fail-phone-ip-day", limit: 20, windowSeconds: DAY },
+  loginFailuresPerPhone: { name: "login-fail-phone", limit: 100, windowSeconds: DAY },
   loginFailuresPerIp: { name: "login-fail-ip", limit: 30, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
 
@@ -114,9 +126,9 @@ export async function registerUser(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
-  await Promise.all([
-    deps.rateLimiter.consume(authLimits.registerPerIp, input.ip),
-    deps.rateLimiter.consume(authLimits.registerPerPhone, phone),
+  await deps.rateLimiter.consumeAll([
+    [authLimits.registerPerIp, ipSubject(input.ip)],
+    [authLimits.registerPerPhone, phone],
   ]);
 
   // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
@@ -175,8 +187,10 @@ export async function registerUser(
       if (constraint === "users.phone") {
         throw new ApiError("phone_taken", "An account with this phone number already exists.");
       }
+      // A random code that someone holds or once held draws another.
       const lostARace =
-        constraint === "users.referral_code" || STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "");
+        TAKEN_CODE_CONSTRAINTS.has(constraint ?? "") ||
+        STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "");
       if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
         // A little jitter spreads a burst of signups on one code over successive rounds.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
@@ -207,9 +221,14 @@ export async function logIn(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config, rateLimiter } = deps;
   const phone = requirePhone(input.phone, config);
-  await Promise.all([
-    rateLimiter.assertWithin(authLimits.loginFailuresPerPhone, phone),
-    rateLimiter.assertWithin(authLimits.loginFailuresPerIp, input.ip),
+  // Every attempt counts as a failure before the password is checked, so parallel guesses
+  // cannot all be evaluated; a right password gives its count back.
+  const ip = ipSubject(input.ip);
+  const attempt = await rateLimiter.consumeAll([
+    [authLimits.loginFailuresPerPhoneIp, `${phone} ${ip}`],
+    [authLimits.loginFailuresPerPhoneIpDaily, `${phone} ${ip}`],
+    [authLimits.loginFailuresPerPhone, phone],
+    [authLimits.loginFailuresPerIp, ip],
   ]);
 
   const found = await findUserByPhone(db, phone);
@@ -219,10 +238,9 @@ export async function logIn(
       : verifyAgainstDecoy(input.password, config.bcryptCost),
   );
   if (!found || !passwordMatches) {
-    rateLimiter.hit(authLimits.loginFailuresPerPhone, phone);
-    rateLimiter.hit(authLimits.loginFailuresPerIp, input.ip);
     throw new ApiError("invalid_credentials", "The phone number or password is wrong.");
   }
+  await attempt.refund();
 
   const { passwordHash: _, ...user } = found;
   const role = roleFor(user.phone, user.role, config);

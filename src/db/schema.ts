@@ -512,3 +512,49 @@ export const pointLots = sqliteTable(
     check("point_lots_remaining_check", sql`${t.remaining} >= 0`),
   ],
 );
+
+export const referralCodeStatuses = ["active", "retired"] as const;
+
+/**
+ * Every referral code a user has held. Every code look-up goes through this table; a
+ * retired code stays reserved to its owner (they may take it back, nobody else can).
+ * Triggers on `users` keep it in step with `users.referral_code`, the current code.
+ */
+export const referralCodes = sqliteTable(
+  "referral_codes",
+  {
+    /** The code in canonical form (see canonicalReferralCode): two spellings, one code. */
+    normalized: text("normalized").primaryKey(),
+    /** The code as its owner shows it. */
+    code: text("code").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status", { enum: referralCodeStatuses }).notNull(),
+    createdAt: millis("created_at").notNull(),
+    retiredAt: millis("retired_at"),
+  },
+  (t) => [
+    index("referral_codes_user_idx").on(t.userId),
+    check("referral_codes_status_check", sql`${t.status} in ('active', 'retired')`),
+    check(
+      "referral_codes_retired_at_check",
+      sql`(${t.status} = 'retired') = (${t.retiredAt} is not null)`,
+    ),
+  ],
+);
+
+/**
+ * The rate limiter's counters (src/platform/rate-limit.ts): one row per rule, subject and
+ * window, counted by an atomic upsert. Housekeeping deletes rows whose window is over.
+ */
+export const rateLimitCounters = sqliteTable(
+  "rate_limit_counters",
+  {
+    /** Rule name, a hash of the subject, and the window's start. */
+    key: text("key").primaryKey(),
+    count: integer("count").notNull(),
+    expiresAt: millis("expires_at").notNull(),
+  },
+  (t) => [index("rate_limit_counters_expires_idx").on(t.expiresAt)],
+);

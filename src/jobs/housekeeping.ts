@@ -2,16 +2,18 @@ import { lte } from "drizzle-orm";
 import { refreshTokens } from "../db/schema";
 import type { Database } from "../env";
 import { purgeExpiredIdempotencyKeys } from "../platform/idempotency";
+import { purgeExpiredRateLimitCounters } from "../platform/rate-limit";
 
 /** Rows one run deletes at most per table: keeps every run well inside a Worker's limits. */
 const BATCH = 500;
 
 /**
- * Deletes what has outlived its purpose: idempotency keys past their 24 hours and expired
- * refresh tokens. Bounded per run and safe to run twice (each delete re-selects its rows).
+ * Deletes what has outlived its purpose: idempotency keys past their 24 hours, expired
+ * refresh tokens and rate-limit counters whose window is over. Bounded per run and safe to run twice (each delete re-selects its rows).
  */
 export async function runHousekeeping(db: Database, now: number = Date.now()) {
   const idempotencyKeys = await purgeExpiredIdempotencyKeys(db, now, BATCH);
   const expired = await db.delete(refreshTokens).where(lte(refreshTokens.expiresAt, now)).run();
-  return { idempotencyKeys, refreshTokens: expired.meta.changes };
+  const rateLimitCounters = await purgeExpiredRateLimitCounters(db, now, BATCH);
+  return { idempotencyKeys, refreshTokens: expired.meta.changes, rateLimitCounters };
 }

@@ -1,24 +1,59 @@
+import { eq, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { createDb } from "../db/client";
+import { rateLimitCounters } from "../db/schema";
+import type { AppEnv, Bindings, Database } from "../env";
 import { ApiError } from "../errors";
+import { sha256Hex } from "../lib/crypto";
 
 /**
- * Fixed-window counters in KV. KV is eventually consistent and allows about one write per
- * second per key, so counts are approximate: right for abuse limits, never for money.
- * Counting happens off the response path (`defer`, i.e. waitUntil): only the check is
- * awaited, one KV read.
+ * The one rate limiter. Counts are atomic, so parallel requests cannot slip past a limit:
+ * by default a D1 upsert that counts and checks in one statement (`… DO UPDATE SET count =
+ * count + 1 WHERE count < limit RETURNING count`); rules on hot paths name a Rate Limiting
+ * binding instead, counted at the edge without a D1 write. KV is never a counter: its
+ * read-then-write loses updates and is eventually consistent across locations.
+ *
+ * Windows are fixed (they start at multiples of their length), so a subject can use up to
+ * twice a limit across a window boundary; for abuse limits that is enough.
  */
 export interface RateLimitRule {
-  /** Names the limit in keys and logs, e.g. "login-failures-phone". */
+  /** Names the limit in keys and logs, e.g. "login-fail-phone". */
   name: string;
   limit: number;
   windowSeconds: number;
+  /**
+   * Count at the edge with this Rate Limiting binding (wrangler.toml `[[ratelimits]]`, with
+   * the same limit and a period of 10 or 60 s) rather than in D1. The binding only answers
+   * "count and check", so such rules support `consume` and `hit` only.
+   */
+  edgeBinding?: EdgeLimiterName;
+}
+
+/** The bindings of wrangler.toml that are Rate Limiting namespaces. */
+type EdgeLimiterName = {
+  [K in keyof Bindings]-?: Bindings[K] extends RateLimit ? K : never;
+}[keyof Bindings];
+
+/** One use of one limit by one subject. */
+export type RateLimitUse = readonly [rule: RateLimitRule, subject: string];
+
+/** What `consumeAll` counted, to give back when the use turns out not to count. */
+export interface RateLimitReceipt {
+  refund(): Promise<void>;
 }
 
 export interface RateLimiter {
   /** Throws 429 rate_limited when `subject` has used up `rule`; otherwise counts this use. */
   consume(rule: RateLimitRule, subject: string): Promise<void>;
+  /**
+   * `consume` for several limits at once: either every one counts this use, or (one being
+   * used up) none does and it throws 429. The receipt gives the uses back, e.g. a login
+   * attempt counted as a failure until the password turns out right.
+   */
+  consumeAll(uses: readonly RateLimitUse[]): Promise<RateLimitReceipt>;
   /** Throws 429 rate_limited when `subject` has used up `rule`, without counting. */
   assertWithin(rule: RateLimitRule, subject: string): Promise<void>;
-  /** Counts one use (e.g. a failed login) without checking. */
+  /** Counts one use without checking, after the response (e.g. a failed attempt). */
   hit(rule: RateLimitRule, subject: string): void;
 }
 
@@ -27,47 +62,195 @@ interface Window {
   resetsAt: number;
 }
 
-function currentWindow(rule: RateLimitRule, subject: string, now: number): Window {
+async function currentWindow(rule: RateLimitRule, subject: string, now: number): Promise<Window> {
   const windowMs = rule.windowSeconds * 1000;
   const start = Math.floor(now / windowMs) * windowMs;
-  return { key: `rl:${rule.name}:${subject}:${start}`, resetsAt: start + windowMs };
+  // Subjects are phones and addresses: the table keeps only a hash of them.
+  const subjectHash = (await sha256Hex(subject)).slice(0, 32);
+  return { key: `${rule.name}:${subjectHash}:${start}`, resetsAt: start + windowMs };
 }
 
-export function kvRateLimiter(
-  kv: KVNamespace,
-  defer: (work: Promise<unknown>) => void,
-  clock: () => number = Date.now,
-): RateLimiter {
-  const count = async (window: Window) => Number((await kv.get(window.key)) ?? 0);
-  const store = (window: Window, value: number, now: number) =>
-    // KV's minimum TTL is 60 s; the key is per-window, so a longer life is harmless.
-    kv.put(window.key, String(value), {
-      expirationTtl: Math.max(60, Math.ceil((window.resetsAt - now) / 1000)),
-    });
-  const check = async (rule: RateLimitRule, subject: string) => {
-    const now = clock();
-    const window = currentWindow(rule, subject, now);
-    const used = await count(window);
-    if (used >= rule.limit) {
-      const retryAfter = Math.max(1, Math.ceil((window.resetsAt - now) / 1000));
-      throw new ApiError("rate_limited", "Too many requests; try again later.", {
-        headers: { "Retry-After": String(retryAfter) },
-      });
-    }
-    return { window, used, now };
+function rateLimited(retryAfterMs: number): ApiError {
+  return new ApiError("rate_limited", "Too many requests; try again later.", {
+    headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  });
+}
+
+function edgeOnly(rule: RateLimitRule, method: string): Error {
+  return new Error(`rate limit ${rule.name} is counted at the edge, which has no ${method}`);
+}
+
+export interface RateLimiterDeps {
+  /** Counters are read and written on the primary: a replica's count may be behind. */
+  db: Database;
+  bindings: Bindings;
+  /** Work to finish after the response (the request's waitUntil). */
+  defer: (work: Promise<unknown>) => void;
+  clock?: () => number;
+}
+
+export function rateLimiter(deps: RateLimiterDeps): RateLimiter {
+  const { db, bindings, defer, clock = Date.now } = deps;
+  const counters = rateLimitCounters;
+
+  /** Counts one use unless the window is used up: returns the new count, or no row. */
+  const countWithin = (rule: RateLimitRule, window: Window) =>
+    db
+      .insert(counters)
+      .values({ key: window.key, count: 1, expiresAt: window.resetsAt })
+      .onConflictDoUpdate({
+        target: counters.key,
+        set: { count: sql`${counters.count} + 1` },
+        setWhere: sql`${counters.count} < ${rule.limit}`,
+      })
+      .returning({ count: counters.count });
+
+  const giveBack = (window: Window) =>
+    db
+      .update(counters)
+      .set({ count: sql`${counters.count} - 1` })
+      .where(sql`${counters.key} = ${window.key} and ${counters.count} > 0`);
+
+  const atEdge = async (rule: RateLimitRule, subject: string) => {
+    if (!rule.edgeBinding) throw new Error(`rate limit ${rule.name} has no edge binding`);
+    const { success } = await bindings[rule.edgeBinding].limit({ key: `${rule.name}:${subject}` });
+    return success;
   };
+
+  const consumeAll = async (uses: readonly RateLimitUse[]): Promise<RateLimitReceipt> => {
+    const now = clock();
+    const edgeUses = uses.filter(([rule]) => rule.edgeBinding);
+    const d1Uses = await Promise.all(
+      uses
+        .filter(([rule]) => !rule.edgeBinding)
+        .map(async ([rule, subject]) => ({
+          rule,
+          window: await currentWindow(rule, subject, now),
+        })),
+    );
+    const [edgeResults, d1Results] = await Promise.all([
+      Promise.all(edgeUses.map(([rule, subject]) => atEdge(rule, subject))),
+      d1Uses.length === 0
+        ? Promise.resolve([])
+        : db.batch(
+            d1Uses.map(({ rule, window }) => countWithin(rule, window)) as [
+              ReturnType<typeof countWithin>,
+            ],
+          ),
+    ]);
+    const counted = d1Uses.filter((_, i) => (d1Results[i]?.length ?? 0) > 0);
+    let refunded = false;
+    const refund = async () => {
+      if (refunded || counted.length === 0) return;
+      refunded = true;
+      await db.batch(
+        counted.map(({ window }) => giveBack(window)) as [ReturnType<typeof giveBack>],
+      );
+    };
+    const refusedAtEdge = edgeUses.filter((_, i) => !edgeResults[i]);
+    const refusedInD1 = d1Uses.filter((_, i) => (d1Results[i]?.length ?? 0) === 0);
+    if (refusedAtEdge.length === 0 && refusedInD1.length === 0) return { refund };
+    // A refused use is not counted anywhere: give back what the other limits counted.
+    await refund();
+    const waits = [
+      ...refusedAtEdge.map(([rule]) => rule.windowSeconds * 1000),
+      ...refusedInD1.map(({ window }) => window.resetsAt - now),
+    ];
+    throw rateLimited(Math.max(...waits));
+  };
+
   return {
+    consumeAll,
     async consume(rule, subject) {
-      const { window, used, now } = await check(rule, subject);
-      defer(store(window, used + 1, now));
+      await consumeAll([[rule, subject]]);
     },
     async assertWithin(rule, subject) {
-      await check(rule, subject);
+      if (rule.edgeBinding) throw edgeOnly(rule, "check without counting");
+      const now = clock();
+      const window = await currentWindow(rule, subject, now);
+      const row = await db
+        .select({ count: counters.count })
+        .from(counters)
+        .where(eq(counters.key, window.key))
+        .get();
+      if ((row?.count ?? 0) >= rule.limit) throw rateLimited(window.resetsAt - now);
     },
     hit(rule, subject) {
       const now = clock();
-      const window = currentWindow(rule, subject, now);
-      defer(count(window).then((used) => store(window, used + 1, now)));
+      if (rule.edgeBinding) {
+        defer(atEdge(rule, subject));
+        return;
+      }
+      defer(
+        currentWindow(rule, subject, now).then((window) =>
+          db
+            .insert(counters)
+            .values({ key: window.key, count: 1, expiresAt: window.resetsAt })
+            .onConflictDoUpdate({
+              target: counters.key,
+              set: { count: sql`${counters.count} + 1` },
+            })
+            .run(),
+        ),
+      );
     },
   };
+}
+
+/** The rate limiter of a request: counters on the D1 primary, edge bindings from its env. */
+export function rateLimiterFor(c: Context<AppEnv>): RateLimiter {
+  return rateLimiter({
+    db: createDb(c.env.DB),
+    bindings: c.env,
+    defer: (work) => c.executionCtx.waitUntil(work),
+  });
+}
+
+/** Deletes counters whose window is over, at most `limit` per call; how many it deleted. */
+export async function purgeExpiredRateLimitCounters(db: Database, now: number, limit: number) {
+  const result = await db.run(sql`delete from ${rateLimitCounters} where rowid in (
+    select rowid from ${rateLimitCounters} where ${rateLimitCounters.expiresAt} <= ${now} limit ${limit})`);
+  return result.meta.changes;
+}
+
+/**
+ * The rate-limit subject of a client address: an IPv4 address as it is, an IPv6 address
+ * as its /64 (one subscriber usually gets a whole /64, so per-address limits would not
+ * hold), in one spelling whatever the compression, case or zone. IPv4-mapped IPv6 is the
+ * IPv4 address. Anything else (e.g. "unknown") is returned trimmed and lowercased.
+ *
+ * @example ipSubject("2001:DB8:0:0:1::7") // "2001:db8:0:0::/64"
+ */
+export function ipSubject(address: string): string {
+  const text = address.trim().toLowerCase().replace(/%.*$/, "");
+  if (!text.includes(":")) return text;
+  const groups = ipv6Groups(text);
+  if (!groups) return text;
+  const [a, b, c, d, e, f, g = 0, h = 0] = groups;
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0xffff) {
+    return [g >> 8, g & 0xff, h >> 8, h & 0xff].join(".");
+  }
+  return `${[a, b, c, d].map((group) => (group ?? 0).toString(16)).join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, or null when it is not one. */
+function ipv6Groups(text: string): number[] | null {
+  let hex = text;
+  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hex);
+  if (dotted) {
+    const bytes = dotted.slice(1).map(Number);
+    if (bytes.some((byte) => byte > 255)) return null;
+    const [p = 0, q = 0, r = 0, s = 0] = bytes;
+    hex = `${hex.slice(0, dotted.index)}${((p << 8) | q).toString(16)}:${((r << 8) | s).toString(16)}`;
+  }
+  const halves = hex.split("::");
+  if (halves.length > 2) return null;
+  const groupsOf = (part: string | undefined) => (part ? part.split(":") : []);
+  const head = groupsOf(halves[0]);
+  const tail = groupsOf(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
+  if (!all.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return null;
+  return all.map((group) => Number.parseInt(group, 16));
 }

@@ -46,10 +46,15 @@ export function vanityCode(input: string): string {
 
 const MAX_RANDOM_ATTEMPTS = 5;
 
+/** Codes that another user holds or once held (see the referral_codes table). */
+export const TAKEN_CODE_CONSTRAINTS = new Set(["users.referral_code", "referral_codes.normalized"]);
+
 /**
  * Gives the user a new referral code: a random one, or the vanity `requested`. The old
  * code stops working at once (its link cache is dropped); referrals already made keep it.
- * A new code starts a new expiry period.
+ * It stays reserved to the user, who may take it back; nobody else can (a trigger keeps
+ * referral_codes in step, and its key refuses another owner). A new code starts a new
+ * expiry period.
  */
 export async function changeReferralCode(
   db: Database,
@@ -72,7 +77,7 @@ export async function changeReferralCode(
         .where(eq(users.id, userId))
         .run();
     } catch (error) {
-      if (violatedConstraint(error) !== "users.referral_code") throw error;
+      if (!TAKEN_CODE_CONSTRAINTS.has(violatedConstraint(error) ?? "")) throw error;
       if (wanted) throw new ApiError("referral_code_taken", `The code ${wanted} is taken.`);
       if (attempt < MAX_RANDOM_ATTEMPTS) continue;
       throw error;

@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { referralStats, users } from "../db/schema";
+import { and, eq } from "drizzle-orm";
+import { referralCodes, referralStats, users } from "../db/schema";
 import type { Database } from "../env";
 
 const userColumns = {
@@ -36,23 +36,27 @@ export async function findUserByPhone(db: Database, phone: string) {
     .get();
 }
 
-/** The owner of a referral code with their referral count: what a signup needs to know. */
+/**
+ * The owner of an active referral code (in canonical form) with their referral count: what
+ * a signup needs to know. A retired code finds nobody, like one that never existed.
+ */
 export async function findReferrerByCode(db: Database, code: string) {
   return db
     .select({
       id: users.id,
       name: users.name,
       phone: users.phone,
-      referralCode: users.referralCode,
+      referralCode: referralCodes.code,
       referralCodeCreatedAt: users.referralCodeCreatedAt,
       referralTotal: referralStats.total,
       referralQualified: referralStats.qualified,
       signupIpHash: users.signupIpHash,
       signupDeviceHash: users.signupDeviceHash,
     })
-    .from(users)
+    .from(referralCodes)
+    .innerJoin(users, eq(users.id, referralCodes.userId))
     .innerJoin(referralStats, eq(referralStats.userId, users.id))
-    .where(eq(users.referralCode, code))
+    .where(and(eq(referralCodes.normalized, code), eq(referralCodes.status, "active")))
     .get();
 }
 
