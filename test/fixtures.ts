@@ -9,6 +9,7 @@ export const defaultRules: ProgramRules = {
     { fromReferral: 11, points: 150 },
   ],
   qualification: "signup",
+  requireVerifiedPhone: false,
   holdDays: 14,
   caps: { perDay: 25, perMonth: 200 },
   pointsExpiryDays: 365,

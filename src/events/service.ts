@@ -8,6 +8,7 @@ import { normalizePhone } from "../lib/phone";
 import { programVersion } from "../program/store";
 import { qualifyReferral, reverseReferral } from "../referrals/qualification";
 import { findReferralOfReferee } from "../referrals/store";
+import { mayQualify } from "../referrals/verified-phone";
 import { findUserById, findUserByPhone } from "../users/store";
 
 export const REFUND_EVENT = "refund";
@@ -71,7 +72,11 @@ export async function recordEvent(
     if (await reverseReferral(db, referral.id, now)) outcome.reversed.push(referral.id);
   } else if (referral?.status === "pending") {
     const { rules } = await programVersion(db, referral.programVersion);
-    if (rules.qualification === input.type && (await qualifyReferral(db, referral.id, now))) {
+    if (
+      rules.qualification === input.type &&
+      (await mayQualify(db, rules, userId, true)) &&
+      (await qualifyReferral(db, referral.id, now))
+    ) {
       outcome.qualified.push(referral.id);
     }
   }
