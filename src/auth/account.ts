@@ -54,16 +54,16 @@ export async function requestPhoneVerification(
 }
 
 /**
- * Marks the phone verified (and gives the role it earns), then qualifies the user's own
- * referral if it was waiting for that. Both proofs of the phone come through here.
+ * The user with their phone proven (by a verification or a reset code), the role that
+ * earns them, and the write that records both (for the caller's batch). After that batch,
+ * `qualifyOnVerifiedPhone` pays their own referral if it was waiting for the phone.
  */
-async function phoneVerified(deps: AuthDeps, user: UserRow, now: number) {
+function withPhoneProven(deps: AuthDeps, user: UserRow, now: number) {
   const verified = { ...user, phoneVerifiedAt: user.phoneVerifiedAt ?? now };
   const role = roleFor(verified, deps.config);
   return {
     user: { ...verified, role },
-    writes: [markPhoneVerified(deps.db, user.id, { at: now, role })] as const,
-    afterwards: () => qualifyOnVerifiedPhone(deps.db, user.id, now),
+    write: markPhoneVerified(deps.db, user.id, { at: now, role }),
   };
 }
 
@@ -78,10 +78,10 @@ export async function verifyPhone(
   await limitCodeChecks(deps.rateLimiter, user.phone, ip);
   const now = Date.now();
   await redeemCode(deps, user.id, "phone_verification", code, now);
-  const verification = await phoneVerified(deps, user, now);
-  await deps.db.batch([...verification.writes]);
-  await verification.afterwards();
-  return verification.user;
+  const proven = withPhoneProven(deps, user, now);
+  await proven.write.run();
+  await qualifyOnVerifiedPhone(deps.db, user.id, now);
+  return proven.user;
 }
 
 /** Changes the password, proven by the current one; every other session ends. */
@@ -139,15 +139,15 @@ export async function confirmPasswordReset(
   await redeemCode(deps, found.id, "password_reset", input.code, now);
   const { passwordHash: _, ...user } = found;
   const newHash = await hashPassword(input.newPassword, config.bcryptCost);
-  const verification = await phoneVerified(deps, user, now);
+  const proven = withPhoneProven(deps, user, now);
   const session = await openSession(db, config, user.id, now);
   // Revoking comes first: the new session is written after it, so it stays live.
   await db.batch([
     setPasswordHash(db, user.id, newHash),
     revokeSessionsExcept(db, user.id, now),
-    ...verification.writes,
+    proven.write,
     ...session.writes,
   ]);
-  await verification.afterwards();
-  return { user: verification.user, tokens: await session.tokens(verification.user.role) };
+  await qualifyOnVerifiedPhone(db, user.id, now);
+  return { user: proven.user, tokens: await session.tokens(proven.user.role) };
 }
