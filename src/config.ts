@@ -51,7 +51,10 @@ const configSchema = z.object({
   refreshTokenTtlDays: z.coerce.number().int().min(1).max(365).default(30),
   bcryptCost: z.coerce.number().int().min(4).max(14).default(10),
   eventsApiKey: secret("EVENTS_API_KEY"),
-  /** Salt for hashing client IPs: clicks and fraud checks compare hashes, never raw IPs. */
+  /**
+   * Salt for hashing client IPs (clicks and fraud checks compare hashes, never raw IPs) and
+   * the key of one-time codes' HMACs (domain-separated by a prefix).
+   */
   ipHashSalt: secret("IP_HASH_SALT"),
   /** How long the public leaderboard is cached at the edge; 0 turns the cache off. */
   leaderboardCacheSeconds: z.coerce.number().int().min(0).max(3600).default(30),

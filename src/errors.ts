@@ -22,6 +22,7 @@ export const errorStatus = {
   invalid_referral_code: 422,
   referral_code_expired: 422,
   unknown_event_type: 422,
+  invalid_verification_code: 422,
   self_referral: 422,
   insufficient_points: 422,
   idempotency_key_reused: 422,

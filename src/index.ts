@@ -1,5 +1,6 @@
 import { registerAnalyticsRoutes } from "./analytics/routes";
 import { newApp } from "./app";
+import { registerAccountRoutes } from "./auth/account-routes";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
@@ -29,6 +30,7 @@ const app = newApp();
 registerOpsRoutes(app);
 // Identity
 registerAuthRoutes(app);
+registerAccountRoutes(app);
 // Referrals and growth
 registerLinkRoutes(app);
 registerReferralRoutes(app);

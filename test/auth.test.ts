@@ -37,6 +37,7 @@ describe("register — happy", () => {
       referralCode: expect.stringMatching(/^[2-9A-HJKMNP-Z]{8}$/),
       referralLink: `https://api.test/r/${user.referralCode}`,
       referredBy: null,
+      phoneVerified: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(accessToken.split(".")).toHaveLength(3);
@@ -176,6 +177,18 @@ describe("login", () => {
     expect(wrongPassword.body.error.message).toBe(unknownPhone.body.error.message);
   });
 
+  it("a password longer than 72 bytes is wrong, even when its first 72 bytes are right", async () => {
+    const password = "a".repeat(72);
+    const user = await registerUser({ password });
+    const longer = await callJson("POST", "/v1/auth/login", {
+      phone: user.phone,
+      password: `${password}-anything`,
+    });
+    expectError(longer, 401, "invalid_credentials");
+    const exact = await callJson("POST", "/v1/auth/login", { phone: user.phone, password });
+    expect(exact.status).toBe(200);
+  });
+
   it("locks an IP out after 30 failures across phones", async () => {
     const ip = uniqueIp();
     for (let i = 0; i < 30; i++) {
@@ -222,6 +235,21 @@ describe("refresh", () => {
       refreshToken: rotated.body.refreshToken,
     });
     expectError(newer, 401, "invalid_refresh_token");
+  });
+
+  it("a used refresh token ends the family's access tokens at once", async () => {
+    const user = await registerUser();
+    const other = await callJson("POST", "/v1/auth/login", {
+      phone: user.phone,
+      password: user.password,
+    });
+    const rotated = await callJson("POST", "/v1/auth/refresh", { refreshToken: user.refreshToken });
+    await callJson("POST", "/v1/auth/refresh", { refreshToken: user.refreshToken });
+    for (const token of [user.accessToken, rotated.body.accessToken]) {
+      expectError(await callJson("GET", "/v1/me", undefined, { token }), 401, "unauthorized");
+    }
+    const survivor = await callJson("GET", "/v1/me", undefined, { token: other.body.accessToken });
+    expect(survivor.status).toBe(200);
   });
 
   it("refuses unknown and expired tokens", async () => {
@@ -291,6 +319,39 @@ describe("logout", () => {
         401,
         "invalid_refresh_token",
       );
+    }
+  });
+
+  it("the session's access token is refused at once", async () => {
+    const user = await registerUser();
+    const other = await callJson("POST", "/v1/auth/login", {
+      phone: user.phone,
+      password: user.password,
+    });
+    const out = await call(
+      "POST",
+      "/v1/auth/logout",
+      { refreshToken: user.refreshToken },
+      { token: user.accessToken },
+    );
+    expect(out.status).toBe(204);
+    for (const path of ["/v1/me", "/v1/me/wallet"]) {
+      const dead = await callJson("GET", path, undefined, { token: user.accessToken });
+      expectError(dead, 401, "unauthorized");
+    }
+    const alive = await callJson("GET", "/v1/me", undefined, { token: other.body.accessToken });
+    expect(alive.status).toBe(200);
+  });
+
+  it("without a token, every access token of the user is refused at once", async () => {
+    const user = await registerUser();
+    const other = await callJson("POST", "/v1/auth/login", {
+      phone: user.phone,
+      password: user.password,
+    });
+    await call("POST", "/v1/auth/logout", undefined, { token: user.accessToken });
+    for (const token of [user.accessToken, other.body.accessToken]) {
+      expectError(await callJson("GET", "/v1/me", undefined, { token }), 401, "unauthorized");
     }
   });
 

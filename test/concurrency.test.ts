@@ -7,7 +7,8 @@ function inParallel<T>(count: number, request: (i: number) => Promise<T>): Promi
   return Promise.all(Array.from({ length: count }, (_, i) => request(i)));
 }
 
-describe("concurrency", () => {
+// Dozens of requests (signups hash passwords) in flight at once: seconds on a busy machine.
+describe("concurrency", { timeout: 20_000 }, () => {
   it("10 parallel signups on one code pay exactly 3×50 + 7×100", async () => {
     const referrer = await registerUser({ name: "Viral Person" });
     const responses = await inParallel(10, () =>

@@ -10,6 +10,7 @@ export const defaultRules: ProgramRules = {
   ],
   qualification: "signup",
   eventTypes: ["purchase"],
+  requireVerifiedPhone: false,
   holdDays: 14,
   caps: { perDay: 25, perMonth: 200 },
   pointsExpiryDays: 365,

@@ -92,6 +92,10 @@ const endpoints: Endpoint[] = [
   { path: "/v1/auth/login" },
   { path: "/v1/auth/refresh" },
   { path: "/v1/auth/logout", token: true },
+  { path: "/v1/auth/password", token: true },
+  { path: "/v1/auth/password/reset" },
+  { path: "/v1/auth/password/reset/confirm" },
+  { path: "/v1/auth/phone/verification/check", token: true },
   { path: "/v1/me/redemptions", token: true, headers: (key) => ({ "Idempotency-Key": key }) },
   { path: "/v1/me/invites", token: true },
   { method: "PUT", path: "/v1/me/referral-code", token: true },
@@ -152,6 +156,7 @@ describe("hostile bodies at every write endpoint", () => {
               // Only these accept a body a generator can hit on; they change what they should.
               expect([
                 "/v1/auth/logout",
+                "/v1/auth/password/reset",
                 "/v1/me/redemptions",
                 "/v1/me/invites",
                 "/v1/me/referral-code",
@@ -164,5 +169,7 @@ describe("hostile bodies at every write endpoint", () => {
         { numRuns: 60 },
       );
     },
+    // 60 runs of two D1 reads and a request each: seconds on a busy machine.
+    30_000,
   );
 });

@@ -84,3 +84,43 @@ describe("invite senders", () => {
     await expect(logSender().send(message)).resolves.toBeUndefined();
   });
 });
+
+describe("code senders", () => {
+  const code = {
+    purpose: "phone_verification",
+    to: "+923001234567",
+    text: "048213 is your code to verify your phone. It expires in 10 minutes. Never share it.",
+  };
+
+  it("send a code SMS through Twilio like an SMS invite", async () => {
+    const { requests, fetcher } = recordingFetch();
+    await providerSender(providers, fetcher).sendCode(code);
+    const [request] = requests;
+    expect(request?.url).toBe("https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json");
+    const form = new URLSearchParams(await request?.text());
+    expect(Object.fromEntries(form)).toEqual({
+      To: code.to,
+      From: "+15550001111",
+      Body: code.text,
+    });
+  });
+
+  it("post a code to the webhook as a signed verification_code", async () => {
+    const { requests, fetcher } = recordingFetch();
+    const secret = "webhook-secret-of-at-least-32-bytes!!";
+    await webhookSender({ url: "https://hooks.example.com/invites", secret }, fetcher).sendCode(
+      code,
+    );
+    const [request] = requests;
+    const body = (await request?.text()) ?? "";
+    const timestamp = request?.headers.get("X-Invite-Timestamp") ?? "";
+    expect(request?.headers.get("X-Invite-Signature")).toBe(
+      `v1=${await hmacSha256Hex(secret, `${timestamp}.${body}`)}`,
+    );
+    expect(JSON.parse(body)).toEqual({ type: "verification_code", channel: "sms", ...code });
+  });
+
+  it("the log sender accepts codes too", async () => {
+    await expect(logSender().sendCode(code)).resolves.toBeUndefined();
+  });
+});

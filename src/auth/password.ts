@@ -1,11 +1,24 @@
 import bcrypt from "bcryptjs";
 
+/** bcrypt reads at most 72 bytes of a password; anything past them would be ignored. */
+export const MAX_PASSWORD_BYTES = 72;
+
+export function passwordBytes(password: string): number {
+  return new TextEncoder().encode(password).length;
+}
+
 export async function hashPassword(password: string, cost: number): Promise<string> {
   return bcrypt.hash(password, cost);
 }
 
+/**
+ * A password longer than bcrypt reads is simply wrong: it was never accepted at signup, and
+ * its first 72 bytes alone must not open the account. It still pays for the full compare,
+ * so that it takes as long as any other wrong password.
+ */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(password, hash);
+  const matches = await bcrypt.compare(password, hash);
+  return matches && passwordBytes(password) <= MAX_PASSWORD_BYTES;
 }
 
 const decoyHashes = new Map<number, Promise<string>>();

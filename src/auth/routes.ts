@@ -82,7 +82,7 @@ const me = createRoute({
   responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses("unauthorized") },
 });
 
-function authDeps(c: Context<AppEnv>) {
+export function authDeps(c: Context<AppEnv>) {
   return {
     db: c.var.db,
     config: c.var.config,

@@ -1,14 +1,28 @@
 import { z } from "@hono/zod-openapi";
 import { UserSchema } from "../users/schemas";
-
-const utf8Bytes = (value: string) => new TextEncoder().encode(value).length;
+import { MAX_PASSWORD_BYTES, passwordBytes } from "./password";
 
 /** bcrypt reads at most 72 bytes: a longer password is refused, never silently truncated. */
 const PasswordSchema = z
   .string()
-  .refine((value) => utf8Bytes(value) >= 8, "must be at least 8 bytes")
-  .refine((value) => utf8Bytes(value) <= 72, "must be at most 72 bytes (UTF-8)")
-  .openapi({ example: "correct horse battery", minLength: 8, maxLength: 72 });
+  .refine((value) => passwordBytes(value) >= 8, "must be at least 8 bytes")
+  .refine(
+    (value) => passwordBytes(value) <= MAX_PASSWORD_BYTES,
+    `must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`,
+  )
+  .openapi({ example: "correct horse battery", minLength: 8, maxLength: MAX_PASSWORD_BYTES });
+
+/** What a login-style check accepts: any length, so that a wrong password is just wrong. */
+const PresentedPasswordSchema = z.string().min(1).max(1024);
+
+export const NameSchema = z.string().trim().min(1).max(100).openapi({ example: "Ayesha Khan" });
+
+/** A 6-digit one-time code from an SMS. */
+const VerificationCodeSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{6}$/, "must be the 6 digits of the code")
+  .openapi({ example: "048213" });
 
 const PhoneSchema = z
   .string()
@@ -19,7 +33,7 @@ const PhoneSchema = z
 
 export const RegisterBodySchema = z
   .object({
-    name: z.string().trim().min(1).max(100).openapi({ example: "Ayesha Khan" }),
+    name: NameSchema,
     phone: PhoneSchema,
     password: PasswordSchema,
     referralCode: z.string().trim().min(1).max(32).optional().openapi({
@@ -30,8 +44,26 @@ export const RegisterBodySchema = z
   .openapi("RegisterRequest");
 
 export const LoginBodySchema = z
-  .object({ phone: PhoneSchema, password: z.string().min(1).max(1024) })
+  .object({ phone: PhoneSchema, password: PresentedPasswordSchema })
   .openapi("LoginRequest");
+
+export const UpdateMeBodySchema = z.object({ name: NameSchema }).openapi("UpdateMeRequest");
+
+export const ChangePasswordBodySchema = z
+  .object({ currentPassword: PresentedPasswordSchema, newPassword: PasswordSchema })
+  .openapi("ChangePasswordRequest");
+
+export const VerificationCheckBodySchema = z
+  .object({ code: VerificationCodeSchema })
+  .openapi("VerificationCheckRequest");
+
+export const PasswordResetBodySchema = z
+  .object({ phone: PhoneSchema })
+  .openapi("PasswordResetRequest");
+
+export const PasswordResetConfirmBodySchema = z
+  .object({ phone: PhoneSchema, code: VerificationCodeSchema, newPassword: PasswordSchema })
+  .openapi("PasswordResetConfirmRequest");
 
 const RefreshTokenSchema = z.string().min(16).max(256);
 

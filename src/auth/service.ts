@@ -21,6 +21,7 @@ import {
   type UserRow,
 } from "../users/store";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
+import { roleFor } from "./rules";
 import {
   findRefreshToken,
   insertSession,
@@ -71,8 +72,30 @@ async function newRefreshToken(config: Config, now: number) {
   };
 }
 
-function roleFor(phone: string, storedRole: "user" | "admin", config: Config): "user" | "admin" {
-  return config.adminPhones.includes(phone) ? "admin" : storedRole;
+/**
+ * A new login session: its rows (for the caller's batch, which may do more) and, once they
+ * are written, the tokens that the client gets.
+ */
+export async function openSession(db: Database, config: Config, userId: string, now: number) {
+  const sessionId = newId("ses");
+  const refresh = await newRefreshToken(config, now);
+  return {
+    writes: insertSession(db, {
+      sessionId,
+      userId,
+      refreshTokenHash: refresh.hash,
+      refreshExpiresAt: refresh.expiresAt,
+      now,
+    }),
+    async tokens(role: "user" | "admin"): Promise<Tokens> {
+      const access = await issueAccessToken(config, { userId, role, sessionId });
+      return {
+        accessToken: access.token,
+        refreshToken: refresh.token,
+        expiresIn: access.expiresIn,
+      };
+    },
+  };
 }
 
 const MAX_SIGNUP_ATTEMPTS = 20;
@@ -147,7 +170,7 @@ export async function registerUser(
   };
   const userId = newId("usr");
   const sessionId = newId("ses");
-  const role = roleFor(phone, "user", config);
+  const role = roleFor({ phone, role: "user", phoneVerifiedAt: null }, config);
 
   for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
     const now = Date.now();
@@ -203,7 +226,7 @@ export async function registerUser(
       role,
       sessionId,
     });
-    const user: UserRow = { ...newUser, referralCodeCreatedAt: now };
+    const user: UserRow = { ...newUser, referralCodeCreatedAt: now, phoneVerifiedAt: null };
     return { user, tokens: { accessToken, refreshToken: refresh.token, expiresIn } };
   }
   throw new Error("unreachable: the signup loop either returns or throws");
@@ -243,25 +266,13 @@ export async function logIn(
   await attempt.refund();
 
   const { passwordHash: _, ...user } = found;
-  const role = roleFor(user.phone, user.role, config);
-  const now = Date.now();
-  const sessionId = newId("ses");
-  const refresh = await newRefreshToken(config, now);
+  const role = roleFor(user, config);
+  const session = await openSession(db, config, user.id, Date.now());
   await db.batch([
-    ...insertSession(db, {
-      sessionId,
-      userId: user.id,
-      refreshTokenHash: refresh.hash,
-      refreshExpiresAt: refresh.expiresAt,
-      now,
-    }),
+    ...session.writes,
     ...(role === user.role ? [] : [setUserRole(db, user.id, role)]),
   ]);
-  const access = await issueAccessToken(config, { userId: user.id, role, sessionId });
-  return {
-    user: { ...user, role },
-    tokens: { accessToken: access.token, refreshToken: refresh.token, expiresIn: access.expiresIn },
-  };
+  return { user: { ...user, role }, tokens: await session.tokens(role) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { refreshTokens, sessions, users } from "../db/schema";
 import type { Database } from "../env";
 
@@ -100,4 +100,48 @@ export async function revokeSessionsOfUser(
       ),
     )
     .run();
+}
+
+/**
+ * Revokes every live session of the user but `keepSessionId` (a password change keeps the
+ * caller's), or all of them: for the caller's batch.
+ */
+export function revokeSessionsExcept(
+  db: Database,
+  userId: string,
+  now: number,
+  keepSessionId?: string,
+) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        keepSessionId === undefined ? undefined : ne(sessions.id, keepSessionId),
+      ),
+    );
+}
+
+/**
+ * Whether an access token's session is still live: one primary-key read per authenticated
+ * request, so that logout and a reused refresh token end its access tokens at once.
+ */
+export async function sessionIsLive(db: Database, sessionId: string): Promise<boolean> {
+  const row = await db
+    .select({ revokedAt: sessions.revokedAt })
+    .from(sessions)
+    .where(eq(sessions.id, sessionId))
+    .get();
+  return row !== undefined && row.revokedAt === null;
+}
+
+export async function findPasswordHash(db: Database, userId: string) {
+  const row = await db
+    .select({ passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  return row?.passwordHash;
 }

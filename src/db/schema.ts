@@ -36,6 +36,8 @@ export const users = sqliteTable(
     signupIpHash: text("signup_ip_hash"),
     signupDeviceHash: text("signup_device_hash"),
     createdAt: millis("created_at").notNull(),
+    /** When the user proved they hold the phone (a one-time code); null until then. */
+    phoneVerifiedAt: millis("phone_verified_at"),
   },
   (t) => [
     uniqueIndex("users_phone_unique").on(t.phone),
@@ -75,6 +77,36 @@ export const refreshTokens = sqliteTable(
   (t) => [
     index("refresh_tokens_session_idx").on(t.sessionId),
     index("refresh_tokens_expires_idx").on(t.expiresAt),
+  ],
+);
+
+export const verificationPurposes = ["phone_verification", "password_reset"] as const;
+
+/**
+ * One-time codes sent by SMS: at most one live code per user and purpose (a new one
+ * replaces the old). Only an HMAC of the code is stored; each check spends one attempt,
+ * so guesses are bounded however many run in parallel.
+ */
+export const verificationCodes = sqliteTable(
+  "verification_codes",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    purpose: text("purpose", { enum: verificationPurposes }).notNull(),
+    codeHash: text("code_hash").notNull(),
+    expiresAt: millis("expires_at").notNull(),
+    attemptsLeft: integer("attempts_left").notNull(),
+    usedAt: millis("used_at"),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.purpose] }),
+    check(
+      "verification_codes_purpose_check",
+      sql`${t.purpose} in ('phone_verification', 'password_reset')`,
+    ),
+    check("verification_codes_attempts_check", sql`${t.attemptsLeft} >= 0`),
   ],
 );
 

@@ -10,6 +10,7 @@ import { acceptsEventType, REFUND_EVENT } from "../program/rules";
 import { currentProgram, programVersion } from "../program/store";
 import { qualifyReferral, reverseReferral } from "../referrals/qualification";
 import { findReferralOfReferee, type ReferralRecord } from "../referrals/store";
+import { mayQualify } from "../referrals/verified-phone";
 import { findUserById, findUserByPhone } from "../users/store";
 
 export interface EventInput {
@@ -97,6 +98,7 @@ export async function recordEvent(
     const { rules } = await programVersion(db, referral.programVersion);
     if (
       rules.qualification === input.type &&
+      (await mayQualify(db, rules, userId, true)) &&
       (await qualifyReferral(db, referral.id, { now, byEvent: input.externalId }))
     ) {
       outcome.qualified.push(referral.id);

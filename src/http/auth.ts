@@ -1,16 +1,25 @@
 import { createMiddleware } from "hono/factory";
+import { sessionIsLive } from "../auth/store";
 import { verifyAccessToken } from "../auth/tokens";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { findUserById } from "../users/store";
 
-/** Reads the bearer token, if any, without failing (for routes that are public but personal). */
-export async function authenticate(config: AppEnv["Variables"]["config"], header?: string) {
+/**
+ * Reads the bearer token, if any, without failing (for routes that are public but personal).
+ * A token whose session was revoked (logout, a reused refresh token, a password change or
+ * reset) counts for nothing, though its signature and expiry are still good.
+ */
+export async function authenticate(
+  { config, db }: Pick<AppEnv["Variables"], "config" | "db">,
+  header?: string,
+) {
   const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header ?? "");
   if (!match?.[1]) return null;
   const result = await verifyAccessToken(config, match[1]);
-  return result.ok ? result.auth : null;
+  if (!result.ok || !(await sessionIsLive(db, result.auth.sessionId))) return null;
+  return result.auth;
 }
 
 /** The one auth middleware: a valid access token, or 401 unauthorized. */
@@ -18,9 +27,13 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("Authorization");
   if (!header)
     throw new ApiError("unauthorized", "Send an access token: Authorization: Bearer <token>.");
-  const auth = await authenticate(c.var.config, header);
-  if (!auth)
-    throw new ApiError("unauthorized", "The access token is malformed, expired or forged.");
+  const auth = await authenticate(c.var, header);
+  if (!auth) {
+    throw new ApiError(
+      "unauthorized",
+      "The access token is malformed, expired, forged or of a session that has ended.",
+    );
+  }
   c.set("auth", auth);
   await next();
 });

@@ -9,18 +9,36 @@ export interface InviteMessage {
   link: string;
 }
 
+/** A one-time code by SMS: phone verification or password reset. */
+export interface CodeMessage {
+  purpose: string;
+  to: string;
+  text: string;
+}
+
 /** Delivers one invite; throws when it was not accepted, so that the outbox retries it. */
 export interface InviteSender {
   send(message: InviteMessage): Promise<void>;
 }
 
+/** Delivers one code SMS; throws when it was not accepted. */
+export interface CodeSender {
+  sendCode(message: CodeMessage): Promise<void>;
+}
+
+/** Every sender carries both: invites and codes leave through the same configured channel. */
+export type MessageSender = InviteSender & CodeSender;
+
 /** Local default: writes the message to the log. */
-export function logSender(): InviteSender {
+export function logSender(): MessageSender {
   return {
     async send(message) {
       console.log(
         `[invite ${message.inviteId}] ${message.channel} to ${message.to}: ${message.text}`,
       );
+    },
+    async sendCode(message) {
+      console.log(`[${message.purpose}] sms to ${message.to}: ${message.text}`);
     },
   };
 }
@@ -40,23 +58,26 @@ async function expectAccepted(response: Response, what: string) {
 export function webhookSender(
   options: { url: string; secret: string },
   fetcher: typeof fetch = fetch,
-): InviteSender {
+): MessageSender {
+  const post = async (payload: Record<string, unknown>) => {
+    const body = JSON.stringify(payload);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = await hmacSha256Hex(options.secret, `${timestamp}.${body}`);
+    const response = await fetcher(options.url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Invite-Timestamp": timestamp,
+        "X-Invite-Signature": `v1=${signature}`,
+      },
+      body,
+    });
+    await expectAccepted(response, "The invite webhook");
+  };
   return {
-    async send(message) {
-      const body = JSON.stringify({ type: "invite", ...message });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = await hmacSha256Hex(options.secret, `${timestamp}.${body}`);
-      const response = await fetcher(options.url, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "X-Invite-Timestamp": timestamp,
-          "X-Invite-Signature": `v1=${signature}`,
-        },
-        body,
-      });
-      await expectAccepted(response, "The invite webhook");
-    },
+    send: (message) => post({ type: "invite", ...message }),
+    // Always an SMS: the receiver tells it from an invite by `type`.
+    sendCode: (message) => post({ type: "verification_code", channel: "sms", ...message }),
   };
 }
 
@@ -67,24 +88,26 @@ export function providerSender(
     resend: { apiKey: string; from: string };
   },
   fetcher: typeof fetch = fetch,
-): InviteSender {
+): MessageSender {
+  const sms = async (to: string, text: string) => {
+    const { accountSid, authToken, from } = options.twilio;
+    const response = await fetcher(
+      `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages.json`,
+      {
+        method: "POST",
+        headers: {
+          Authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}`,
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ To: to, From: from, Body: text }),
+      },
+    );
+    return expectAccepted(response, "Twilio");
+  };
   return {
+    sendCode: (message) => sms(message.to, message.text),
     async send(message) {
-      if (message.channel === "sms") {
-        const { accountSid, authToken, from } = options.twilio;
-        const response = await fetcher(
-          `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages.json`,
-          {
-            method: "POST",
-            headers: {
-              Authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}`,
-              "Content-Type": "application/x-www-form-urlencoded",
-            },
-            body: new URLSearchParams({ To: message.to, From: from, Body: message.text }),
-          },
-        );
-        return expectAccepted(response, "Twilio");
-      }
+      if (message.channel === "sms") return sms(message.to, message.text);
       const response = await fetcher("https://api.resend.com/emails", {
         method: "POST",
         headers: {
@@ -103,7 +126,7 @@ export function providerSender(
   };
 }
 
-export function senderFromConfig(config: Config): InviteSender {
+export function senderFromConfig(config: Config): MessageSender {
   const delivery = config.inviteDelivery;
   if (delivery.sender === "webhook") return webhookSender(delivery);
   if (delivery.sender === "providers") return providerSender(delivery);

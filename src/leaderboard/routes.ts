@@ -66,7 +66,7 @@ export function registerLeaderboardRoutes(app: App) {
   app.openapi(getLeaderboard, async (c) => {
     const { period, limit } = c.req.valid("query");
     const header = c.req.header("Authorization");
-    const auth = header ? await authenticate(c.var.config, header) : null;
+    const auth = header ? await authenticate(c.var, header) : null;
     if (header && !auth)
       throw new ApiError("unauthorized", "The access token is malformed, expired or forged.");
     const now = Date.now();

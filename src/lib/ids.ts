@@ -49,3 +49,10 @@ const randomRewardSuffix = customAlphabet("0123456789abcdefghjkmnpqrstvwxyz", 10
 export function newRewardSuffix(): string {
   return randomRewardSuffix();
 }
+
+const randomVerificationCode = customAlphabet("0123456789", 6);
+
+/** A 6-digit one-time code for SMS. @example newVerificationCode() // "048213" */
+export function newVerificationCode(): string {
+  return randomVerificationCode();
+}

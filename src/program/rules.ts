@@ -67,6 +67,11 @@ export const ProgramRulesSchema = z.object({
     .array(EventTypeSchema.refine((value) => value !== REFUND_EVENT, "refund is always accepted"))
     .max(20)
     .default(["purchase"]),
+  /**
+   * A new referral stays pending until its referee has verified their phone by SMS code:
+   * made-up numbers earn the referrer nothing. Off by default.
+   */
+  requireVerifiedPhone: z.boolean().default(false),
   /** A refund within this many days of qualification reverses the referral's rewards. */
   holdDays: z.number().int().min(0).max(365).default(14),
   /** Rewarded referrals per referrer beyond which new ones are held for review. */
@@ -210,6 +215,19 @@ export function planQualification(
   };
 }
 
+/**
+ * Whether a waiting referral may pay now: its qualifying step happened (the signup itself,
+ * or the referee's qualifying event) and, when the program asks for it, the referee's
+ * phone is verified.
+ */
+export function readyToQualify(
+  rules: ProgramRules,
+  referee: { qualifyingEventSeen: boolean; phoneVerified: boolean },
+): boolean {
+  const stepDone = rules.qualification === "signup" || referee.qualifyingEventSeen;
+  return stepDone && (referee.phoneVerified || !rules.requireVerifiedPhone);
+}
+
 /** Whether a refund at `now` still reverses a referral qualified at `qualifiedAt`. */
 export function withinHoldPeriod(qualifiedAt: number, now: number, rules: ProgramRules): boolean {
   return now - qualifiedAt <= rules.holdDays * DAY_MS;
@@ -255,10 +273,11 @@ export function planReferralSignup(
 ): ReferralSignupPlan {
   const ordinal = referrer.total + 1;
   const reasons = holdReasons(referrer.signals, program.rules);
+  // A new referee has not verified a phone yet: with that rule, nothing qualifies at signup.
   const status =
     reasons.length > 0
       ? "held"
-      : program.rules.qualification === "signup"
+      : program.rules.qualification === "signup" && !program.rules.requireVerifiedPhone
         ? "qualified"
         : "pending";
   return {

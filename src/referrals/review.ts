@@ -9,6 +9,7 @@ import { auditEntry } from "../platform/audit";
 import { programVersion } from "../program/store";
 import { isTransitionRefused, qualifyReferral } from "./qualification";
 import { findReferral } from "./store";
+import { mayQualify } from "./verified-phone";
 
 type Status = "pending" | "qualified" | "held" | "rejected";
 
@@ -56,7 +57,8 @@ async function heldReferral(db: Database, id: string) {
 
 /**
  * Approves a held referral: it pays now when its program qualifies at signup (or its
- * referee already sent the qualifying event), else it waits for that event as pending.
+ * referee already sent the qualifying event, and verified their phone if the program asks),
+ * else it waits for what is missing as pending.
  */
 export async function approveReferral(db: Database, actorId: string, id: string) {
   const referral = await heldReferral(db, id);
@@ -74,7 +76,7 @@ export async function approveReferral(db: Database, actorId: string, id: string)
     rules.qualification === "signup"
       ? null
       : await firstEventOf(db, referral.refereeId, rules.qualification);
-  const paysNow = rules.qualification === "signup" || byEvent !== null;
+  const paysNow = await mayQualify(db, rules, referral.refereeId, byEvent !== null);
   if (paysNow) {
     if (!(await qualifyReferral(db, id, { now, also: [audit], byEvent }))) {
       throw notHeld(id, "already decided");

@@ -12,6 +12,9 @@ export const UserSchema = z
     referralCode: z.string().openapi({ example: "K7QM2XRP" }),
     referralLink: z.string().openapi({ example: "https://api.example.com/r/K7QM2XRP" }),
     referredBy: z.string().nullable().openapi({ example: "ZX8P4K2M" }),
+    phoneVerified: z
+      .boolean()
+      .openapi({ description: "Whether the user proved they hold the phone (a one-time code)." }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("User");
@@ -27,6 +30,7 @@ export function toUser(row: UserRow, config: Config): User {
     referralCode: row.referralCode,
     referralLink: `${config.publicBaseUrl}/r/${row.referralCode}`,
     referredBy: row.referredByCode,
+    phoneVerified: row.phoneVerifiedAt !== null,
     createdAt: toIso(row.createdAt),
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { referralCodes, referralStats, users } from "../db/schema";
 import type { Database } from "../env";
 
@@ -11,6 +11,7 @@ const userColumns = {
   referralCodeCreatedAt: users.referralCodeCreatedAt,
   referredByCode: users.referredByCode,
   createdAt: users.createdAt,
+  phoneVerifiedAt: users.phoneVerifiedAt,
 };
 
 export type UserRow = {
@@ -22,6 +23,7 @@ export type UserRow = {
   referralCodeCreatedAt: number;
   referredByCode: string | null;
   createdAt: number;
+  phoneVerifiedAt: number | null;
 };
 
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
@@ -81,6 +83,29 @@ export function insertUser(db: Database, user: NewUser) {
 
 export function setUserRole(db: Database, id: string, role: "user" | "admin") {
   return db.update(users).set({ role }).where(eq(users.id, id));
+}
+
+export function setUserName(db: Database, id: string, name: string) {
+  return db.update(users).set({ name }).where(eq(users.id, id));
+}
+
+export function setPasswordHash(db: Database, id: string, passwordHash: string) {
+  return db.update(users).set({ passwordHash }).where(eq(users.id, id));
+}
+
+/** Marks the phone verified (keeping the first time) and sets the role it earns. */
+export function markPhoneVerified(
+  db: Database,
+  id: string,
+  change: { at: number; role: "user" | "admin" },
+) {
+  return db
+    .update(users)
+    .set({
+      phoneVerifiedAt: sql`coalesce(${users.phoneVerifiedAt}, ${change.at})`,
+      role: change.role,
+    })
+    .where(eq(users.id, id));
 }
 
 export async function referralCountsOf(db: Database, userId: string) {

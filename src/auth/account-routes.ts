@@ -1,0 +1,151 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { App } from "../app";
+import type { AppEnv } from "../env";
+import { errorResponses } from "../errors";
+import { clientIp, signedIn } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
+import { senderFromConfig } from "../invites/senders";
+import { toUser, UserSchema } from "../users/schemas";
+import {
+  type AccountDeps,
+  changePassword,
+  confirmPasswordReset,
+  renameUser,
+  requestPasswordReset,
+  requestPhoneVerification,
+  verifyPhone,
+} from "./account";
+import { authDeps } from "./routes";
+import {
+  ChangePasswordBodySchema,
+  PasswordResetBodySchema,
+  PasswordResetConfirmBodySchema,
+  SessionSchema,
+  UpdateMeBodySchema,
+  VerificationCheckBodySchema,
+} from "./schemas";
+
+const tags = ["Identity"];
+
+const updateMe = createRoute({
+  method: "patch",
+  path: "/v1/me",
+  tags,
+  summary: "Change my name",
+  ...signedIn,
+  request: { body: jsonBody(UpdateMeBodySchema) },
+  responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses("unauthorized") },
+});
+
+const sendVerification = createRoute({
+  method: "post",
+  path: "/v1/auth/phone/verification",
+  tags,
+  summary: "Send a 6-digit code by SMS to verify my phone",
+  description: "The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS.",
+  ...signedIn,
+  responses: {
+    202: { description: "A code is on its way" },
+    ...errorResponses("unauthorized", "rate_limited"),
+  },
+});
+
+const checkVerification = createRoute({
+  method: "post",
+  path: "/v1/auth/phone/verification/check",
+  tags,
+  summary: "Verify my phone with the code from the SMS",
+  ...signedIn,
+  request: { body: jsonBody(VerificationCheckBodySchema) },
+  responses: {
+    200: jsonResponse(UserSchema, "The user, with phoneVerified: true"),
+    ...errorResponses("unauthorized", "invalid_verification_code", "rate_limited"),
+  },
+});
+
+const passwordChange = createRoute({
+  method: "post",
+  path: "/v1/auth/password",
+  tags,
+  summary: "Change my password; every other session ends",
+  ...signedIn,
+  request: { body: jsonBody(ChangePasswordBodySchema) },
+  responses: {
+    204: { description: "Changed; this session stays signed in" },
+    ...errorResponses("unauthorized", "invalid_credentials", "rate_limited"),
+  },
+});
+
+const passwordReset = createRoute({
+  method: "post",
+  path: "/v1/auth/password/reset",
+  tags,
+  summary: "Send a password reset code by SMS",
+  description: "The same answer whether or not an account has the phone.",
+  request: { body: jsonBody(PasswordResetBodySchema) },
+  responses: {
+    202: { description: "If an account has this phone, a code is on its way" },
+    ...errorResponses("rate_limited"),
+  },
+});
+
+const passwordResetConfirm = createRoute({
+  method: "post",
+  path: "/v1/auth/password/reset/confirm",
+  tags,
+  summary: "Set a new password with the reset code; every earlier session ends",
+  request: { body: jsonBody(PasswordResetConfirmBodySchema) },
+  responses: {
+    200: jsonResponse(SessionSchema, "Signed in with the new password"),
+    ...errorResponses("invalid_verification_code", "rate_limited"),
+  },
+});
+
+function accountDeps(c: Context<AppEnv>): AccountDeps {
+  return {
+    ...authDeps(c),
+    sender: senderFromConfig(c.var.config),
+    defer: (work) => c.executionCtx.waitUntil(work),
+  };
+}
+
+export function registerAccountRoutes(app: App) {
+  app.openapi(updateMe, async (c) => {
+    const user = await renameUser(authDeps(c), c.var.auth.userId, c.req.valid("json").name);
+    return c.json(toUser(user, c.var.config), 200);
+  });
+
+  app.openapi(sendVerification, async (c) => {
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip);
+    return c.body(null, 202);
+  });
+
+  app.openapi(checkVerification, async (c) => {
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    const { code } = c.req.valid("json");
+    const user = await verifyPhone(authDeps(c), c.var.auth.userId, code, ip);
+    return c.json(toUser(user, c.var.config), 200);
+  });
+
+  app.openapi(passwordChange, async (c) => {
+    await changePassword(authDeps(c), c.var.auth, c.req.valid("json"));
+    return c.body(null, 204);
+  });
+
+  app.openapi(passwordReset, async (c) => {
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await requestPasswordReset(accountDeps(c), c.req.valid("json").phone, ip);
+    return c.body(null, 202);
+  });
+
+  app.openapi(passwordResetConfirm, async (c) => {
+    const body = c.req.valid("json");
+    const { user, tokens } = await confirmPasswordReset(authDeps(c), {
+      ...body,
+      ip: clientIp(c.req.header("CF-Connecting-IP")),
+    });
+    return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * Accounts people can keep: a name they can change, a phone they prove they hold, a
+ * password they can change or, with a code sent to that phone, reset.
+ */
+
+import type { AuthContext } from "../env";
+import { ApiError } from "../errors";
+import type { CodeSender } from "../invites/senders";
+import { qualifyOnVerifiedPhone } from "../referrals/verified-phone";
+import {
+  findUserByPhone,
+  markPhoneVerified,
+  setPasswordHash,
+  setUserName,
+  type UserRow,
+} from "../users/store";
+import {
+  type CodeDeps,
+  invalidCode,
+  issueCode,
+  limitCodeChecks,
+  limitCodeSends,
+  redeemCode,
+} from "../verification/service";
+import { hashPassword, verifyPassword } from "./password";
+import { roleFor } from "./rules";
+import { type AuthDeps, currentUser, openSession, requirePhone, type Tokens } from "./service";
+import { findPasswordHash, revokeSessionsExcept } from "./store";
+
+export const accountLimits = {
+  passwordChangesPerUser: { name: "password-change-user", limit: 10, windowSeconds: 900 },
+};
+
+export interface AccountDeps extends AuthDeps {
+  sender: CodeSender;
+  defer: (work: Promise<unknown>) => void;
+}
+
+export async function renameUser(deps: AuthDeps, userId: string, name: string): Promise<UserRow> {
+  await setUserName(deps.db, userId, name).run();
+  return currentUser(deps.db, userId);
+}
+
+/** Sends a phone verification code by SMS; a phone verified already gets none. */
+export async function requestPhoneVerification(
+  deps: AccountDeps,
+  userId: string,
+  ip: string,
+): Promise<void> {
+  const user = await currentUser(deps.db, userId);
+  if (user.phoneVerifiedAt !== null) return;
+  await limitCodeSends(deps.rateLimiter, user.phone, ip);
+  await issueCode(deps, user, "phone_verification");
+}
+
+/**
+ * The user with their phone proven (by a verification or a reset code), the role that
+ * earns them, and the write that records both (for the caller's batch). After that batch,
+ * `qualifyOnVerifiedPhone` pays their own referral if it was waiting for the phone.
+ */
+function withPhoneProven(deps: AuthDeps, user: UserRow, now: number) {
+  const verified = { ...user, phoneVerifiedAt: user.phoneVerifiedAt ?? now };
+  const role = roleFor(verified, deps.config);
+  return {
+    user: { ...verified, role },
+    write: markPhoneVerified(deps.db, user.id, { at: now, role }),
+  };
+}
+
+/** Checks a phone verification code: 200 with the user verified, or 422. */
+export async function verifyPhone(
+  deps: AuthDeps,
+  userId: string,
+  code: string,
+  ip: string,
+): Promise<UserRow> {
+  const user = await currentUser(deps.db, userId);
+  await limitCodeChecks(deps.rateLimiter, user.phone, ip);
+  const now = Date.now();
+  await redeemCode(deps, user.id, "phone_verification", code, now);
+  const proven = withPhoneProven(deps, user, now);
+  await proven.write.run();
+  await qualifyOnVerifiedPhone(deps.db, user.id, now);
+  return proven.user;
+}
+
+/** Changes the password, proven by the current one; every other session ends. */
+export async function changePassword(
+  deps: AuthDeps,
+  auth: AuthContext,
+  input: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  const { db, config } = deps;
+  await deps.rateLimiter.consume(accountLimits.passwordChangesPerUser, auth.userId);
+  const storedHash = await findPasswordHash(db, auth.userId);
+  if (!storedHash || !(await verifyPassword(input.currentPassword, storedHash))) {
+    throw new ApiError("invalid_credentials", "The current password is wrong.");
+  }
+  const newHash = await hashPassword(input.newPassword, config.bcryptCost);
+  await db.batch([
+    setPasswordHash(db, auth.userId, newHash),
+    revokeSessionsExcept(db, auth.userId, Date.now(), auth.sessionId),
+  ]);
+}
+
+/**
+ * Sends a password reset code to the phone if an account has it. The answer is the same
+ * either way, and the look-up and the code happen after the response, so that neither the
+ * answer nor its timing tells whether the phone is registered.
+ */
+export async function requestPasswordReset(
+  deps: CodeDeps,
+  rawPhone: string,
+  ip: string,
+): Promise<void> {
+  const phone = requirePhone(rawPhone, deps.config);
+  await limitCodeSends(deps.rateLimiter, phone, ip);
+  deps.defer(
+    findUserByPhone(deps.db, phone)
+      .then((user) => (user ? issueCode(deps, user, "password_reset") : undefined))
+      .catch((error) => console.error("[password_reset] no code was issued", error)),
+  );
+}
+
+/**
+ * Sets a new password with a reset code: every earlier session ends, the phone counts as
+ * verified (the code proved it), and the user is signed in afresh.
+ */
+export async function confirmPasswordReset(
+  deps: AuthDeps,
+  input: { phone: string; code: string; newPassword: string; ip: string },
+): Promise<{ user: UserRow; tokens: Tokens }> {
+  const { db, config } = deps;
+  const phone = requirePhone(input.phone, config);
+  await limitCodeChecks(deps.rateLimiter, phone, input.ip);
+  const found = await findUserByPhone(db, phone);
+  const now = Date.now();
+  if (!found) throw invalidCode();
+  await redeemCode(deps, found.id, "password_reset", input.code, now);
+  const { passwordHash: _, ...user } = found;
+  const newHash = await hashPassword(input.newPassword, config.bcryptCost);
+  const proven = withPhoneProven(deps, user, now);
+  const session = await openSession(db, config, user.id, now);
+  // Revoking comes first: the new session is written after it, so it stays live.
+  await db.batch([
+    setPasswordHash(db, user.id, newHash),
+    revokeSessionsExcept(db, user.id, now),
+    proven.write,
+    ...session.writes,
+  ]);
+  await qualifyOnVerifiedPhone(db, user.id, now);
+  return { user: proven.user, tokens: await session.tokens(proven.user.role) };
+}

@@ -1,0 +1,51 @@
+/**
+ * The program rule `requireVerifiedPhone`: a referral waits (pending) until its referee has
+ * verified their phone. Verification then qualifies it through the one qualification path.
+ */
+
+import type { Database } from "../env";
+import { firstEventOf } from "../events/service";
+import { type ProgramRules, readyToQualify } from "../program/rules";
+import { programVersion } from "../program/store";
+import { findUserById } from "../users/store";
+import { qualifyReferral } from "./qualification";
+import { findReferralOfReferee } from "./store";
+
+/**
+ * Whether the referee's referral may pay now that its qualifying step (its first qualifying event, or the
+ * signup itself) is done: reads the referee's phone only when the program asks for it.
+ */
+export async function mayQualify(
+  db: Database,
+  rules: ProgramRules,
+  refereeId: string,
+  qualifyingEventSeen: boolean,
+): Promise<boolean> {
+  const phoneVerified =
+    !rules.requireVerifiedPhone ||
+    ((await findUserById(db, refereeId))?.phoneVerifiedAt ?? null) !== null;
+  return readyToQualify(rules, { qualifyingEventSeen, phoneVerified });
+}
+
+/**
+ * After the referee verified their phone: qualifies their referral if it was waiting only
+ * for that. Returns whether it qualified (a parallel qualification makes it false).
+ */
+export async function qualifyOnVerifiedPhone(
+  db: Database,
+  refereeId: string,
+  now: number = Date.now(),
+): Promise<boolean> {
+  const referral = await findReferralOfReferee(db, refereeId);
+  if (referral?.status !== "pending") return false;
+  const { rules } = await programVersion(db, referral.programVersion);
+  if (!rules.requireVerifiedPhone) return false;
+  const byEvent =
+    rules.qualification === "signup"
+      ? null
+      : await firstEventOf(db, refereeId, rules.qualification);
+  if (!readyToQualify(rules, { qualifyingEventSeen: byEvent !== null, phoneVerified: true })) {
+    return false;
+  }
+  return qualifyReferral(db, referral.id, { now, byEvent });
+}

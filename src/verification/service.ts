@@ -1,0 +1,104 @@
+import type { Config } from "../config";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import type { CodeSender } from "../invites/senders";
+import { hmacSha256Hex, timingSafeEqualStrings } from "../lib/crypto";
+import { newVerificationCode } from "../lib/ids";
+import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
+import { CODE_ATTEMPTS, CODE_TTL_MS, codeText, type VerificationPurpose } from "./rules";
+import { putCode, spendAttempt, useCode } from "./store";
+
+/** Codes sent (each an SMS that costs money) and codes checked, per phone and per client. */
+export const codeLimits = {
+  sendsPerPhone: { name: "code-send-phone", limit: 5, windowSeconds: 3600 },
+  sendsPerIp: { name: "code-send-ip", limit: 20, windowSeconds: 3600 },
+  checksPerPhone: { name: "code-check-phone", limit: 10, windowSeconds: 900 },
+  checksPerIp: { name: "code-check-ip", limit: 30, windowSeconds: 900 },
+} satisfies Record<string, RateLimitRule>;
+
+export interface CodeDeps {
+  db: Database;
+  config: Config;
+  rateLimiter: RateLimiter;
+  sender: CodeSender;
+  /** Runs work after the response (waitUntil): the SMS does not hold the client up. */
+  defer: (work: Promise<unknown>) => void;
+}
+
+/** Counts one code sent to `phone` from `ip`; 429 past either limit. */
+export async function limitCodeSends(rateLimiter: RateLimiter, phone: string, ip: string) {
+  await Promise.all([
+    rateLimiter.consume(codeLimits.sendsPerPhone, phone),
+    rateLimiter.consume(codeLimits.sendsPerIp, ip),
+  ]);
+}
+
+/** Counts one code check for `phone` from `ip`; 429 past either limit. */
+export async function limitCodeChecks(rateLimiter: RateLimiter, phone: string, ip: string) {
+  await Promise.all([
+    rateLimiter.consume(codeLimits.checksPerPhone, phone),
+    rateLimiter.consume(codeLimits.checksPerIp, ip),
+  ]);
+}
+
+/** Keyed by user and purpose: a stolen table gives no codes, and no code serves two purposes. */
+function hashCode(config: Config, userId: string, purpose: VerificationPurpose, code: string) {
+  return hmacSha256Hex(config.ipHashSalt, `code:${purpose}:${userId}:${code}`);
+}
+
+/**
+ * Makes a new code for the user (replacing any earlier one of that purpose), stores its
+ * hash, and sends it by SMS after the response.
+ */
+export async function issueCode(
+  deps: CodeDeps,
+  user: { id: string; phone: string },
+  purpose: VerificationPurpose,
+  now: number = Date.now(),
+): Promise<void> {
+  const code = newVerificationCode();
+  await putCode(deps.db, {
+    userId: user.id,
+    purpose,
+    codeHash: await hashCode(deps.config, user.id, purpose, code),
+    expiresAt: now + CODE_TTL_MS,
+    attempts: CODE_ATTEMPTS,
+    now,
+  }).run();
+  deps.defer(
+    deps.sender
+      .sendCode({ purpose, to: user.phone, text: codeText(purpose, code) })
+      .catch((error) => console.error(`[${purpose}] the code SMS was not accepted`, error)),
+  );
+}
+
+/**
+ * Uses up the user's live code for `purpose` if `code` is it; otherwise answers 422
+ * invalid_verification_code (wrong, expired, out of tries or already used). Every check
+ * spends a try, and a right code works once, however many checks run in parallel.
+ */
+export async function redeemCode(
+  deps: { db: Database; config: Config },
+  userId: string,
+  purpose: VerificationPurpose,
+  code: string,
+  now: number = Date.now(),
+): Promise<void> {
+  const [stored, presented] = await Promise.all([
+    spendAttempt(deps.db, userId, purpose, now),
+    hashCode(deps.config, userId, purpose, code),
+  ]);
+  // Compared in constant time; with no live code, against nothing, so it simply fails.
+  const matches = stored !== undefined && (await timingSafeEqualStrings(presented, stored));
+  if (!stored || !matches || !(await useCode(deps.db, userId, purpose, stored, now))) {
+    throw invalidCode();
+  }
+}
+
+/** The one answer to any code that does not work, whatever the reason. */
+export function invalidCode(): ApiError {
+  return new ApiError(
+    "invalid_verification_code",
+    "The code is wrong, expired or already used; ask for a new one.",
+  );
+}
