@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import type { CodeSender } from "../invites/senders";
 import { hmacSha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { newVerificationCode } from "../lib/ids";
-import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
+import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
 import { CODE_ATTEMPTS, CODE_TTL_MS, codeText, type VerificationPurpose } from "./rules";
 import { putCode, spendAttempt, useCode } from "./store";
 
@@ -27,17 +27,17 @@ export interface CodeDeps {
 
 /** Counts one code sent to `phone` from `ip`; 429 past either limit. */
 export async function limitCodeSends(rateLimiter: RateLimiter, phone: string, ip: string) {
-  await Promise.all([
-    rateLimiter.consume(codeLimits.sendsPerPhone, phone),
-    rateLimiter.consume(codeLimits.sendsPerIp, ip),
+  await rateLimiter.consumeAll([
+    [codeLimits.sendsPerPhone, phone],
+    [codeLimits.sendsPerIp, ipSubject(ip)],
   ]);
 }
 
 /** Counts one code check for `phone` from `ip`; 429 past either limit. */
 export async function limitCodeChecks(rateLimiter: RateLimiter, phone: string, ip: string) {
-  await Promise.all([
-    rateLimiter.consume(codeLimits.checksPerPhone, phone),
-    rateLimiter.consume(codeLimits.checksPerIp, ip),
+  await rateLimiter.consumeAll([
+    [codeLimits.checksPerPhone, phone],
+    [codeLimits.checksPerIp, ipSubject(ip)],
   ]);
 }
 
