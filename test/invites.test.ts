@@ -92,7 +92,7 @@ describe("POST /v1/me/invites", () => {
       channel: "sms",
       to: "+923007654321",
       link: body.link,
-      text: expect.stringContaining("Ayesha Khan invited you"),
+      text: expect.stringContaining("Ayesha K. invited you"),
     });
     const timestamp = sent.headers.get("X-Invite-Timestamp") ?? "";
     expect(sent.headers.get("X-Invite-Signature")).toBe(
@@ -116,6 +116,50 @@ describe("POST /v1/me/invites", () => {
     const ok = await invite(user, { channel: "email", to: "Friend@Example.com" });
     expect(ok.status).toBe(202);
     expect((await ok.json<{ invite: { to: string } }>()).invite.to).toBe("f*****@example.com");
+  });
+
+  it("refuses a note with a link, and writes nothing", async () => {
+    const { calls } = interceptWebhook([200]);
+    const user = await registerUser();
+    for (const message of [
+      "Claim your prize at https://evil.example/win",
+      "Go to evil.example now",
+      "write to prizes@evil.example",
+      "\u200B\u202E\n",
+    ]) {
+      const response = await callJson(
+        "POST",
+        "/v1/me/invites",
+        { channel: "sms", to: uniquePhone(), message },
+        { token: user.accessToken },
+      );
+      expectError(response, 400, "validation_error");
+      expect(response.body.error.details[0].path).toBe("message");
+    }
+    const stored = await env.DB.prepare("select count(*) as n from invites where user_id = ?")
+      .bind(user.id)
+      .first<{ n: number }>();
+    expect(stored?.n).toBe(0);
+    expect(calls).toHaveLength(0);
+  });
+
+  it("sends the note normalized and the inviter's name masked, whatever was stored", async () => {
+    const { calls } = interceptWebhook([200]);
+    const user = await registerUser({ name: "Hostile Inviter" });
+    await env.DB.prepare("update users set name = ? where id = ?")
+      .bind("\u202Ewin-big.example\u202C\nFree Money", user.id)
+      .run();
+    const response = await invite(user, {
+      channel: "sms",
+      to: uniquePhone(),
+      message: "  Join\u200B me\r\n\u202Etoday\u202C! ",
+    });
+    expect(response.status).toBe(202);
+    const { text } = JSON.parse(await (calls[0] as Request).text());
+    expect(text).toBe(
+      `W. M. invited you to join. "Join me today!" Sign up here: ${text.split("Sign up here: ")[1]}`,
+    );
+    expect(text).not.toMatch(/[\u200B\u202E\u202C\n\r]|win-big/);
   });
 
   it("refuses inviting your own phone", async () => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { NameSchema } from "../lib/names";
 import { UserSchema } from "../users/schemas";
 
 const utf8Bytes = (value: string) => new TextEncoder().encode(value).length;
@@ -19,7 +20,7 @@ const PhoneSchema = z
 
 export const RegisterBodySchema = z
   .object({
-    name: z.string().trim().min(1).max(100).openapi({ example: "Ayesha Khan" }),
+    name: NameSchema,
     phone: PhoneSchema,
     password: PasswordSchema,
     referralCode: z.string().trim().min(1).max(32).optional().openapi({

@@ -1,6 +1,8 @@
+import { maskName } from "../lib/names";
 import { DAY_MS } from "../lib/time";
 
 export const INVITES_PER_DAY = 20;
+export const INVITE_NOTE_MAX_LENGTH = 280;
 export const SAME_RECIPIENT_WINDOW_MS = 7 * DAY_MS;
 export const MAX_DELIVERY_ATTEMPTS = 6;
 /**
@@ -40,8 +42,12 @@ export function inviteLink(publicBaseUrl: string, code: string, channel: string,
   return `${publicBaseUrl}/r/${code}?src=${channel}&inv=${inviteId}`;
 }
 
+/**
+ * The invite as sent. The inviter's name is masked like everywhere else it is shown to
+ * someone else; the note was checked for links when the invite was made.
+ */
 export function inviteText(invite: { inviterName: string; link: string; message: string | null }) {
-  const intro = `${invite.inviterName} invited you to join.`;
+  const intro = `${maskName(invite.inviterName)} invited you to join.`;
   const note = invite.message ? ` "${invite.message}"` : "";
   return `${intro}${note} Sign up here: ${invite.link}`;
 }
