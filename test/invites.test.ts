@@ -12,28 +12,13 @@ import {
   callJson,
   cookiesFrom,
   expectError,
+  interceptInviteWebhook,
   registerUser,
   type TestUser,
   uniquePhone,
 } from "./harness";
 
-const HOOK = "https://hooks.test/invites";
 const WEBHOOK_SECRET = "webhook-secret-of-at-least-32-bytes!!";
-
-/** Intercepts the invite webhook (an outbound HTTP call); answers with `statuses` in turn. */
-function interceptWebhook(statuses: number[]) {
-  const calls: Request[] = [];
-  const realFetch = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (request.url !== HOOK) return realFetch(input, init);
-    calls.push(request);
-    return new Response("", {
-      status: statuses[Math.min(calls.length - 1, statuses.length - 1)] ?? 200,
-    });
-  });
-  return { calls, spy };
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -66,7 +51,7 @@ async function runRetryJob(at: number) {
 
 describe("POST /v1/me/invites", () => {
   it("queues an SMS invite, answers 202 with the recipient masked, and sends it signed", async () => {
-    const { calls } = interceptWebhook([200]);
+    const { calls } = interceptInviteWebhook([200]);
     const user = await registerUser({ name: "Ayesha Khan" });
     const response = await invite(user, {
       channel: "sms",
@@ -102,7 +87,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("validates recipients: E.164 phones and real email addresses", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     for (const body of [
       { channel: "sms", to: "12345" },
@@ -119,7 +104,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("refuses a note with a link, and writes nothing", async () => {
-    const { calls } = interceptWebhook([200]);
+    const { calls } = interceptInviteWebhook([200]);
     const user = await registerUser();
     for (const message of [
       "Claim your prize at https://evil.example/win",
@@ -144,7 +129,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("sends the note normalized and the inviter's name masked, whatever was stored", async () => {
-    const { calls } = interceptWebhook([200]);
+    const { calls } = interceptInviteWebhook([200]);
     const user = await registerUser({ name: "Hostile Inviter" });
     await env.DB.prepare("update users set name = ? where id = ?")
       .bind("\u202Ewin-big.example\u202C\nFree Money", user.id)
@@ -176,7 +161,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("refuses the same recipient twice within 7 days", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     const phone = uniquePhone();
     expect((await invite(user, { channel: "sms", to: phone })).status).toBe(202);
@@ -195,7 +180,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("allows 20 invites a day, then answers 429 with Retry-After", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     const responses = await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
@@ -219,7 +204,7 @@ describe("POST /v1/me/invites", () => {
 
 describe("GET /v1/me/invites", () => {
   it("lists my invites newest first with their status, paged", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     for (const to of ["a@example.com", "b@example.com", "c@example.com"]) {
       await invite(user, { channel: "email", to });
@@ -247,7 +232,7 @@ describe("GET /v1/me/invites", () => {
 
 describe("delivery retries (scheduled)", () => {
   it("a sender that fails twice then succeeds: retried with backoff, then sent", async () => {
-    const { calls } = interceptWebhook([500, 503, 200]);
+    const { calls } = interceptInviteWebhook([500, 503, 200]);
     const user = await registerUser();
     const response = await invite(user, { channel: "sms", to: uniquePhone() });
     const { id } = (await response.json<{ invite: { id: string } }>()).invite;
@@ -273,7 +258,7 @@ describe("delivery retries (scheduled)", () => {
   });
 
   it("a sender that always fails ends 'failed' after the last attempt, never lost", async () => {
-    const { calls } = interceptWebhook([502]);
+    const { calls } = interceptInviteWebhook([502]);
     const user = await registerUser();
     const response = await invite(user, { channel: "email", to: "nobody@example.com" });
     const { id } = (await response.json<{ invite: { id: string } }>()).invite;
@@ -291,7 +276,7 @@ describe("delivery retries (scheduled)", () => {
   });
 
   it("an invite whose first attempt was lost with its isolate is sent by the job", async () => {
-    const { calls } = interceptWebhook([200]);
+    const { calls } = interceptInviteWebhook([200]);
     const user = await registerUser();
     // As the request leaves it before its waitUntil send: queued, no attempt yet.
     const createdAt = Date.now();
@@ -314,7 +299,7 @@ describe("delivery retries (scheduled)", () => {
 
 describe("an invite that brings a signup", () => {
   it("is marked joined when its link's visitor registers", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const referrer = await registerUser();
     const response = await invite(referrer, { channel: "sms", to: uniquePhone() });
     const { link, id } = (await response.json<{ invite: { link: string; id: string } }>()).invite;

@@ -12,6 +12,8 @@ export const MAX_DELIVERY_ATTEMPTS = 6;
 export const FIRST_RETRY_AFTER_MS = 60_000;
 /** How long one delivery attempt holds an invite. */
 export const DELIVERY_LOCK_MS = 30_000;
+/** How long a sender waits for its provider: well within the hold above. */
+export const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * How long to wait after the `attempts`-th failed delivery: 1, 2, 4, 8, 16 minutes…

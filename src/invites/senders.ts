@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import { hmacSha256Hex } from "../lib/crypto";
+import { SEND_TIMEOUT_MS } from "./rules";
 
 export interface InviteMessage {
   inviteId: string;
@@ -25,6 +26,15 @@ export function logSender(): InviteSender {
   };
 }
 
+/**
+ * The provider call, given up after `timeoutMs` (body included): a provider that hangs must
+ * fail the attempt before its claim on the invite (`DELIVERY_LOCK_MS`) runs out, or the
+ * retry job could send the invite a second time while the first call is still open.
+ */
+function withTimeout(fetcher: typeof fetch, timeoutMs: number): typeof fetch {
+  return (input, init) => fetcher(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+}
+
 async function expectAccepted(response: Response, what: string) {
   if (!response.ok) {
     const detail = (await response.text()).slice(0, 200);
@@ -40,13 +50,15 @@ async function expectAccepted(response: Response, what: string) {
 export function webhookSender(
   options: { url: string; secret: string },
   fetcher: typeof fetch = fetch,
+  timeoutMs: number = SEND_TIMEOUT_MS,
 ): InviteSender {
+  const post = withTimeout(fetcher, timeoutMs);
   return {
     async send(message) {
       const body = JSON.stringify({ type: "invite", ...message });
       const timestamp = String(Math.floor(Date.now() / 1000));
       const signature = await hmacSha256Hex(options.secret, `${timestamp}.${body}`);
-      const response = await fetcher(options.url, {
+      const response = await post(options.url, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
@@ -67,12 +79,14 @@ export function providerSender(
     resend: { apiKey: string; from: string };
   },
   fetcher: typeof fetch = fetch,
+  timeoutMs: number = SEND_TIMEOUT_MS,
 ): InviteSender {
+  const post = withTimeout(fetcher, timeoutMs);
   return {
     async send(message) {
       if (message.channel === "sms") {
         const { accountSid, authToken, from } = options.twilio;
-        const response = await fetcher(
+        const response = await post(
           `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages.json`,
           {
             method: "POST",
@@ -85,7 +99,7 @@ export function providerSender(
         );
         return expectAccepted(response, "Twilio");
       }
-      const response = await fetcher("https://api.resend.com/emails", {
+      const response = await post("https://api.resend.com/emails", {
         method: "POST",
         headers: {
           Authorization: `Bearer ${options.resend.apiKey}`,
