@@ -291,3 +291,23 @@ export function interceptInviteWebhook(statuses: number[]) {
   });
   return { calls, spy };
 }
+
+/**
+ * What `read` returns once `ready` accepts it, polling for up to 4 s: for what arrives
+ * through a queue after a response (invite-link clicks are stored within ~1–2 s).
+ */
+export async function eventually<T>(read: () => Promise<T>, ready: (value: T) => boolean) {
+  let last: T | undefined;
+  try {
+    await vi.waitUntil(
+      async () => {
+        last = await read();
+        return ready(last);
+      },
+      { timeout: 4_000, interval: 50 },
+    );
+  } catch {
+    // Let the caller's assertion show what was there instead of a bare timeout.
+  }
+  return last as T;
+}
