@@ -26,7 +26,7 @@ async function deliver(clicks: ClickMessage[], attempts = 1) {
     })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 
