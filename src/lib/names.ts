@@ -45,20 +45,20 @@ export function shownTextSchema(options: { maxLength: number; requireLetter?: bo
     .string()
     .max(4 * maxLength)
     .transform(normalizeText)
-    .pipe(
-      z
-        .string()
-        .min(1)
-        .refine((text) => [...text].length <= maxLength, {
-          message: `must be at most ${maxLength} characters`,
-        })
-        .refine((text) => !requireLetter || /\p{L}/u.test(text), {
-          message: "must contain a letter",
-        })
-        .refine((text) => !text.split(" ").some(looksLikeLink), {
-          message: "must not contain a web or e-mail address",
-        }),
-    );
+    .superRefine((text, ctx) => {
+      // One problem per field, the first that applies.
+      const problem =
+        text.length === 0
+          ? "must not be empty"
+          : [...text].length > maxLength
+            ? `must be at most ${maxLength} characters`
+            : requireLetter && !/\p{L}/u.test(text)
+              ? "must contain a letter"
+              : text.split(" ").some(looksLikeLink)
+                ? "must not contain a web or e-mail address"
+                : null;
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 }
 
 /** A person's name, as typed at signup. */
