@@ -64,7 +64,8 @@ export function shownTextSchema(options: { maxLength: number; requireLetter?: bo
 /** A person's name, as typed at signup. */
 export const NameSchema = shownTextSchema({ maxLength: 100, requireLetter: true }).openapi({
   example: "Ayesha Khan",
-  description: "Shown to others as first name and initial (“Ayesha K.”).",
+  description:
+    "Normalized (no control or invisible characters); needs a letter, no web addresses. Shown to others as first name and initial (“Ayesha K.”).",
 });
 
 const MAX_SHOWN_FIRST_NAME = 24;
