@@ -59,6 +59,11 @@ const configSchema = z.object({
   /** How long the public leaderboard is cached at the edge; 0 turns the cache off. */
   leaderboardCacheSeconds: z.coerce.number().int().min(0).max(3600).default(30),
   inviteDelivery: inviteDeliverySchema,
+  /**
+   * SMS messages (invites, and later verification codes) the whole API may send per UTC
+   * day: a ceiling on what a hijacked account or toll fraud can cost.
+   */
+  smsDailyBudget: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   adminPhones: csv,
   defaultPhoneCountry: z
     .string()
@@ -97,6 +102,7 @@ export function loadConfig(env: Bindings): Config {
     eventsApiKey: env.EVENTS_API_KEY,
     ipHashSalt: env.IP_HASH_SALT,
     leaderboardCacheSeconds: env.LEADERBOARD_CACHE_SECONDS,
+    smsDailyBudget: env.SMS_DAILY_BUDGET,
     inviteDelivery: {
       sender: env.INVITE_SENDER || "log",
       url: env.INVITE_WEBHOOK_URL,
@@ -119,6 +125,16 @@ export function loadConfig(env: Bindings): Config {
     throw new ConfigError(`Refusing to serve: invalid configuration (${problems}).`);
   }
   const config = parsed.data;
+  // Invites only written to the log would be lost without a trace: a deployed API names a sender.
+  if (
+    config.inviteDelivery.sender === "log" &&
+    config.environment !== "development" &&
+    config.environment !== "test"
+  ) {
+    throw new ConfigError(
+      "Refusing to serve: INVITE_SENDER must be webhook or providers outside development and test.",
+    );
+  }
   const adminPhones = config.adminPhones.map((phone) =>
     normalizePhone(phone, config.defaultPhoneCountry),
   );

@@ -15,7 +15,9 @@ import { runHousekeeping } from "./jobs/housekeeping";
 import { HOURLY_CRON } from "./jobs/schedule";
 import { settleReferrals } from "./jobs/settlement";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
+import { consumeClicks } from "./links/consumer";
 import { registerLinkRoutes } from "./links/routes";
+import type { ClickMessage } from "./links/service";
 import { registerOpsRoutes } from "./ops/routes";
 import { registerProgramRoutes } from "./program/routes";
 import { registerReferralAdminRoutes } from "./referrals/admin-routes";
@@ -77,4 +79,8 @@ export default {
           );
     ctx.waitUntil(job);
   },
-} satisfies ExportedHandler<Bindings>;
+  // The CLICKS queue (wrangler.toml): invite-link clicks, stored in batches.
+  async queue(batch, env) {
+    await consumeClicks(createDb(env.DB), batch);
+  },
+} satisfies ExportedHandler<Bindings, ClickMessage>;

@@ -3,6 +3,7 @@ import {
   adminUser,
   callAndSettle,
   callJson,
+  eventually,
   expectError,
   registerUser,
   uniquePhone,
@@ -31,13 +32,13 @@ describe("GET /v1/admin/analytics", () => {
     await registerUser({ referralCode: referrer.referralCode });
 
     const today = new Date().toISOString().slice(0, 10);
-    const { status, body } = await callJson(
-      "GET",
-      `/v1/admin/analytics?from=${today}&to=${today}`,
-      undefined,
-      {
-        token: admin.accessToken,
-      },
+    // Clicks come through the queue: analytics are eventually consistent (~1–2 s).
+    const { status, body } = await eventually(
+      () =>
+        callJson("GET", `/v1/admin/analytics?from=${today}&to=${today}`, undefined, {
+          token: admin.accessToken,
+        }),
+      (response) => response.body.clicks >= 4,
     );
     expect(status).toBe(200);
     // Counters are program-wide; this file's other signups count too, so compare what this test added.

@@ -4,7 +4,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import worker from "../src/index";
 
 export const BASE = "https://api.test";
@@ -283,4 +283,45 @@ export function parallelSignups(referralCode: string, count: number) {
       }),
     ),
   );
+}
+
+/** INVITE_WEBHOOK_URL in vitest.config.ts. */
+export const INVITE_HOOK = "https://hooks.test/invites";
+
+/**
+ * Intercepts the invite webhook (an outbound HTTP call, not the platform); answers with
+ * `statuses` in turn (the last one from then on). Restore with `vi.restoreAllMocks()`.
+ */
+export function interceptInviteWebhook(statuses: number[]) {
+  const calls: Request[] = [];
+  const realFetch = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    if (request.url !== INVITE_HOOK) return realFetch(input, init);
+    calls.push(request);
+    return new Response("", {
+      status: statuses[Math.min(calls.length - 1, statuses.length - 1)] ?? 200,
+    });
+  });
+  return { calls, spy };
+}
+
+/**
+ * What `read` returns once `ready` accepts it, polling for up to 4 s: for what arrives
+ * through a queue after a response (invite-link clicks are stored within ~1–2 s).
+ */
+export async function eventually<T>(read: () => Promise<T>, ready: (value: T) => boolean) {
+  let last: T | undefined;
+  try {
+    await vi.waitUntil(
+      async () => {
+        last = await read();
+        return ready(last);
+      },
+      { timeout: 4_000, interval: 50 },
+    );
+  } catch {
+    // Let the caller's assertion show what was there instead of a bare timeout.
+  }
+  return last as T;
 }

@@ -183,6 +183,20 @@ describe("configuration fails closed", () => {
     expect(response.status).toBe(503);
   });
 
+  it("refuses to serve invites into the log outside development and test", async () => {
+    for (const ENVIRONMENT of ["production", "staging"]) {
+      for (const INVITE_SENDER of [undefined, "", "log"]) {
+        const response = await fetchWith({ ENVIRONMENT, INVITE_SENDER });
+        expect(response.status, `${ENVIRONMENT} ${INVITE_SENDER}`).toBe(503);
+        const body = await response.json<{ error: { code: string; message: string } }>();
+        expect(body.error.code).toBe("service_unavailable");
+      }
+    }
+    for (const ENVIRONMENT of ["development", "test"]) {
+      expect((await fetchWith({ ENVIRONMENT, INVITE_SENDER: "log" })).status).toBe(200);
+    }
+  });
+
   it("serves with a complete configuration", async () => {
     expect((await fetchWith({ ENVIRONMENT: "production" })).status).toBe(200);
   });

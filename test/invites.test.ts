@@ -12,28 +12,13 @@ import {
   callJson,
   cookiesFrom,
   expectError,
+  interceptInviteWebhook,
   registerUser,
   type TestUser,
   uniquePhone,
 } from "./harness";
 
-const HOOK = "https://hooks.test/invites";
 const WEBHOOK_SECRET = "webhook-secret-of-at-least-32-bytes!!";
-
-/** Intercepts the invite webhook (an outbound HTTP call); answers with `statuses` in turn. */
-function interceptWebhook(statuses: number[]) {
-  const calls: Request[] = [];
-  const realFetch = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (request.url !== HOOK) return realFetch(input, init);
-    calls.push(request);
-    return new Response("", {
-      status: statuses[Math.min(calls.length - 1, statuses.length - 1)] ?? 200,
-    });
-  });
-  return { calls, spy };
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -66,7 +51,7 @@ async function runRetryJob(at: number) {
 
 describe("POST /v1/me/invites", () => {
   it("queues an SMS invite, answers 202 with the recipient masked, and sends it signed", async () => {
-    const { calls } = interceptWebhook([200]);
+    const { calls } = interceptInviteWebhook([200]);
     const user = await registerUser({ name: "Ayesha Khan" });
     const response = await invite(user, {
       channel: "sms",
@@ -92,7 +77,7 @@ describe("POST /v1/me/invites", () => {
       channel: "sms",
       to: "+923007654321",
       link: body.link,
-      text: expect.stringContaining("Ayesha Khan invited you"),
+      text: expect.stringContaining("Ayesha K. invited you"),
     });
     const timestamp = sent.headers.get("X-Invite-Timestamp") ?? "";
     expect(sent.headers.get("X-Invite-Signature")).toBe(
@@ -102,7 +87,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("validates recipients: E.164 phones and real email addresses", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     for (const body of [
       { channel: "sms", to: "12345" },
@@ -116,6 +101,50 @@ describe("POST /v1/me/invites", () => {
     const ok = await invite(user, { channel: "email", to: "Friend@Example.com" });
     expect(ok.status).toBe(202);
     expect((await ok.json<{ invite: { to: string } }>()).invite.to).toBe("f*****@example.com");
+  });
+
+  it("refuses a note with a link, and writes nothing", async () => {
+    const { calls } = interceptInviteWebhook([200]);
+    const user = await registerUser();
+    for (const message of [
+      "Claim your prize at https://evil.example/win",
+      "Go to evil.example now",
+      "write to prizes@evil.example",
+      "\u200B\u202E\n",
+    ]) {
+      const response = await callJson(
+        "POST",
+        "/v1/me/invites",
+        { channel: "sms", to: uniquePhone(), message },
+        { token: user.accessToken },
+      );
+      expectError(response, 400, "validation_error");
+      expect(response.body.error.details[0].path).toBe("message");
+    }
+    const stored = await env.DB.prepare("select count(*) as n from invites where user_id = ?")
+      .bind(user.id)
+      .first<{ n: number }>();
+    expect(stored?.n).toBe(0);
+    expect(calls).toHaveLength(0);
+  });
+
+  it("sends the note normalized and the inviter's name masked, whatever was stored", async () => {
+    const { calls } = interceptInviteWebhook([200]);
+    const user = await registerUser({ name: "Hostile Inviter" });
+    await env.DB.prepare("update users set name = ? where id = ?")
+      .bind("\u202Ewin-big.example\u202C\nFree Money", user.id)
+      .run();
+    const response = await invite(user, {
+      channel: "sms",
+      to: uniquePhone(),
+      message: "  Join\u200B me\r\n\u202Etoday\u202C! ",
+    });
+    expect(response.status).toBe(202);
+    const { text } = JSON.parse(await (calls[0] as Request).text());
+    expect(text).toBe(
+      `W. M. invited you to join. "Join me today!" Sign up here: ${text.split("Sign up here: ")[1]}`,
+    );
+    expect(text).not.toMatch(/[\u200B\u202E\u202C\n\r]|win-big/);
   });
 
   it("refuses inviting your own phone", async () => {
@@ -132,7 +161,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("refuses the same recipient twice within 7 days", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     const phone = uniquePhone();
     expect((await invite(user, { channel: "sms", to: phone })).status).toBe(202);
@@ -151,7 +180,7 @@ describe("POST /v1/me/invites", () => {
   });
 
   it("allows 20 invites a day, then answers 429 with Retry-After", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     const responses = await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
@@ -175,7 +204,7 @@ describe("POST /v1/me/invites", () => {
 
 describe("GET /v1/me/invites", () => {
   it("lists my invites newest first with their status, paged", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const user = await registerUser();
     for (const to of ["a@example.com", "b@example.com", "c@example.com"]) {
       await invite(user, { channel: "email", to });
@@ -203,7 +232,7 @@ describe("GET /v1/me/invites", () => {
 
 describe("delivery retries (scheduled)", () => {
   it("a sender that fails twice then succeeds: retried with backoff, then sent", async () => {
-    const { calls } = interceptWebhook([500, 503, 200]);
+    const { calls } = interceptInviteWebhook([500, 503, 200]);
     const user = await registerUser();
     const response = await invite(user, { channel: "sms", to: uniquePhone() });
     const { id } = (await response.json<{ invite: { id: string } }>()).invite;
@@ -229,7 +258,7 @@ describe("delivery retries (scheduled)", () => {
   });
 
   it("a sender that always fails ends 'failed' after the last attempt, never lost", async () => {
-    const { calls } = interceptWebhook([502]);
+    const { calls } = interceptInviteWebhook([502]);
     const user = await registerUser();
     const response = await invite(user, { channel: "email", to: "nobody@example.com" });
     const { id } = (await response.json<{ invite: { id: string } }>()).invite;
@@ -247,7 +276,7 @@ describe("delivery retries (scheduled)", () => {
   });
 
   it("an invite whose first attempt was lost with its isolate is sent by the job", async () => {
-    const { calls } = interceptWebhook([200]);
+    const { calls } = interceptInviteWebhook([200]);
     const user = await registerUser();
     // As the request leaves it before its waitUntil send: queued, no attempt yet.
     const createdAt = Date.now();
@@ -270,7 +299,7 @@ describe("delivery retries (scheduled)", () => {
 
 describe("an invite that brings a signup", () => {
   it("is marked joined when its link's visitor registers", async () => {
-    interceptWebhook([200]);
+    interceptInviteWebhook([200]);
     const referrer = await registerUser();
     const response = await invite(referrer, { channel: "sms", to: uniquePhone() });
     const { link, id } = (await response.json<{ invite: { link: string; id: string } }>()).invite;

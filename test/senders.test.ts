@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DELIVERY_LOCK_MS, SEND_TIMEOUT_MS } from "../src/invites/rules";
 import { logSender, providerSender, webhookSender } from "../src/invites/senders";
 import { hmacSha256Hex } from "../src/lib/crypto";
 
@@ -78,6 +79,25 @@ describe("invite senders", () => {
       `v1=${await hmacSha256Hex(secret, `${timestamp}.${body}`)}`,
     );
     expect(JSON.parse(body)).toEqual({ type: "invite", ...message });
+  });
+
+  it("gives up on a provider that hangs, well before the invite's claim runs out", async () => {
+    expect(SEND_TIMEOUT_MS).toBeLessThanOrEqual(DELIVERY_LOCK_MS / 2);
+    // Answers only when the request is aborted, like a provider that never responds.
+    const hanging = ((_input: RequestInfo | URL, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+      })) as typeof fetch;
+    const webhook = { url: "https://hooks.example.com/invites", secret: "s".repeat(32) };
+    const started = Date.now();
+    await expect(webhookSender(webhook, hanging, 50).send(message)).rejects.toThrow(/timed? ?out/i);
+    await expect(providerSender(providers, hanging, 50).send(message)).rejects.toThrow(
+      /timed? ?out/i,
+    );
+    await expect(
+      providerSender(providers, hanging, 50).send({ ...message, channel: "email", to: "a@b.co" }),
+    ).rejects.toThrow(/timed? ?out/i);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("the log sender accepts everything", async () => {

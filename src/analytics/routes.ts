@@ -4,6 +4,7 @@ import { ApiError, errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonResponse } from "../http/openapi";
 import { DAY_MS, dayOf } from "../lib/time";
+import { CLICK_COUNTS_NOTE } from "../links/rules";
 import { programAnalytics } from "./rules";
 import { dailySourceStatsBetween, dailyStatsBetween, topReferrersBetween } from "./store";
 
@@ -42,6 +43,7 @@ const getAnalytics = createRoute({
   path: "/v1/admin/analytics",
   tags: ["Administration"],
   summary: "The program's funnel for a date range (default: the last 30 days)",
+  description: CLICK_COUNTS_NOTE,
   ...signedInAdmin,
   request: { query: z.object({ from: Day.optional(), to: Day.optional() }) },
   responses: {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { NameSchema } from "../lib/names";
 import { UserSchema } from "../users/schemas";
 import { MAX_PASSWORD_BYTES, passwordBytes } from "./password";
 
@@ -14,8 +15,6 @@ const PasswordSchema = z
 
 /** What a login-style check accepts: any length, so that a wrong password is just wrong. */
 const PresentedPasswordSchema = z.string().min(1).max(1024);
-
-export const NameSchema = z.string().trim().min(1).max(100).openapi({ example: "Ayesha Khan" });
 
 /** A 6-digit one-time code from an SMS. */
 const VerificationCodeSchema = z

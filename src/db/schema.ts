@@ -424,6 +424,16 @@ export const invites = sqliteTable(
   ],
 );
 
+/** SMS messages handed to a provider per UTC day, against `SMS_DAILY_BUDGET`. */
+export const smsUsage = sqliteTable(
+  "sms_usage",
+  {
+    day: text("day").primaryKey(),
+    sent: integer("sent").notNull(),
+  },
+  (t) => [check("sms_usage_sent_check", sql`${t.sent} >= 0`)],
+);
+
 /** Who did what, when: every admin action, written in the batch of the action itself. */
 export const auditLog = sqliteTable(
   "audit_log",

@@ -8,6 +8,8 @@ import { errorResponses } from "../errors";
 import { signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { shownTextSchema } from "../lib/names";
+import { INVITE_NOTE_MAX_LENGTH } from "./rules";
 import { senderFromConfig } from "./senders";
 import { createInvite, deliverInvite, type InviteDeps, toInviteView } from "./service";
 import { listInvitesOf } from "./store";
@@ -25,11 +27,20 @@ const InviteSchema = z
   })
   .openapi("Invite");
 
+/**
+ * The inviter's own words: plain text only. A note with a link is refused rather than
+ * stripped, so that our sender never carries a phishing URL and nobody's words are changed.
+ */
+const InviteNoteSchema = shownTextSchema({ maxLength: INVITE_NOTE_MAX_LENGTH }).openapi({
+  example: "Join me, the first order is 10% off!",
+  description: "Plain text; a note with a link is refused.",
+});
+
 const CreateInviteSchema = z
   .object({
     channel: z.enum(inviteChannels),
     to: z.string().trim().min(3).max(254).openapi({ example: "+923001234567" }),
-    message: z.string().trim().min(1).max(280).optional(),
+    message: InviteNoteSchema.optional(),
   })
   .openapi("CreateInviteRequest");
 

@@ -1,6 +1,8 @@
+import { maskName } from "../lib/names";
 import { DAY_MS } from "../lib/time";
 
 export const INVITES_PER_DAY = 20;
+export const INVITE_NOTE_MAX_LENGTH = 280;
 export const SAME_RECIPIENT_WINDOW_MS = 7 * DAY_MS;
 export const MAX_DELIVERY_ATTEMPTS = 6;
 /**
@@ -10,6 +12,8 @@ export const MAX_DELIVERY_ATTEMPTS = 6;
 export const FIRST_RETRY_AFTER_MS = 60_000;
 /** How long one delivery attempt holds an invite. */
 export const DELIVERY_LOCK_MS = 30_000;
+/** How long a sender waits for its provider: well within the hold above. */
+export const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * How long to wait after the `attempts`-th failed delivery: 1, 2, 4, 8, 16 minutes…
@@ -40,8 +44,12 @@ export function inviteLink(publicBaseUrl: string, code: string, channel: string,
   return `${publicBaseUrl}/r/${code}?src=${channel}&inv=${inviteId}`;
 }
 
+/**
+ * The invite as sent. The inviter's name is masked like everywhere else it is shown to
+ * someone else; the note was checked for links when the invite was made.
+ */
 export function inviteText(invite: { inviterName: string; link: string; message: string | null }) {
-  const intro = `${invite.inviterName} invited you to join.`;
+  const intro = `${maskName(invite.inviterName)} invited you to join.`;
   const note = invite.message ? ` "${invite.message}"` : "";
   return `${intro}${note} Sign up here: ${invite.link}`;
 }

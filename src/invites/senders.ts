@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import { hmacSha256Hex } from "../lib/crypto";
+import { SEND_TIMEOUT_MS } from "./rules";
 
 export interface InviteMessage {
   inviteId: string;
@@ -43,6 +44,15 @@ export function logSender(): MessageSender {
   };
 }
 
+/**
+ * The provider call, given up after `timeoutMs` (body included): a provider that hangs must
+ * fail the attempt before its claim on the invite (`DELIVERY_LOCK_MS`) runs out, or the
+ * retry job could send the invite a second time while the first call is still open.
+ */
+function withTimeout(fetcher: typeof fetch, timeoutMs: number): typeof fetch {
+  return (input, init) => fetcher(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+}
+
 async function expectAccepted(response: Response, what: string) {
   if (!response.ok) {
     const detail = (await response.text()).slice(0, 200);
@@ -58,12 +68,14 @@ async function expectAccepted(response: Response, what: string) {
 export function webhookSender(
   options: { url: string; secret: string },
   fetcher: typeof fetch = fetch,
+  timeoutMs: number = SEND_TIMEOUT_MS,
 ): MessageSender {
+  const fetchInTime = withTimeout(fetcher, timeoutMs);
   const post = async (payload: Record<string, unknown>) => {
     const body = JSON.stringify(payload);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = await hmacSha256Hex(options.secret, `${timestamp}.${body}`);
-    const response = await fetcher(options.url, {
+    const response = await fetchInTime(options.url, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
@@ -88,10 +100,12 @@ export function providerSender(
     resend: { apiKey: string; from: string };
   },
   fetcher: typeof fetch = fetch,
+  timeoutMs: number = SEND_TIMEOUT_MS,
 ): MessageSender {
+  const fetchInTime = withTimeout(fetcher, timeoutMs);
   const sms = async (to: string, text: string) => {
     const { accountSid, authToken, from } = options.twilio;
-    const response = await fetcher(
+    const response = await fetchInTime(
       `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages.json`,
       {
         method: "POST",
@@ -108,7 +122,7 @@ export function providerSender(
     sendCode: (message) => sms(message.to, message.text),
     async send(message) {
       if (message.channel === "sms") return sms(message.to, message.text);
-      const response = await fetcher("https://api.resend.com/emails", {
+      const response = await fetchInTime("https://api.resend.com/emails", {
         method: "POST",
         headers: {
           Authorization: `Bearer ${options.resend.apiKey}`,

@@ -16,6 +16,7 @@ import {
   retryDelayMs,
 } from "./rules";
 import type { InviteSender } from "./senders";
+import { nextSmsBudgetAt, takeSmsFromDailyBudget } from "./sms-budget";
 import {
   claimInviteForDelivery,
   dueInviteIds,
@@ -114,12 +115,21 @@ export async function createInvite(
 /**
  * One delivery attempt. Safe to call from the request (waitUntil) and the retry job at
  * once: only the caller that claims the invite sends it. Never throws: a failure is
- * recorded with its next attempt, or as `failed` after the last.
+ * recorded with its next attempt, or as `failed` after the last. An SMS over the day's
+ * budget waits, still queued, for the next UTC day (no attempt is used up).
  */
 export async function deliverInvite(deps: InviteDeps, inviteId: string, now: number = Date.now()) {
   const { db, config, sender } = deps;
   const invite = await claimInviteForDelivery(db, inviteId, now, DELIVERY_LOCK_MS);
   if (!invite) return "skipped" as const;
+  if (invite.channel === "sms" && !(await takeSmsFromDailyBudget(db, config.smsDailyBudget, now))) {
+    await recordDeliveryFailure(db, invite.id, {
+      attempts: invite.attempts,
+      nextAttemptAt: nextSmsBudgetAt(now),
+      error: "The daily SMS budget is used up; sending on the next day.",
+    });
+    return "deferred" as const;
+  }
   const attempts = invite.attempts + 1;
   const link = inviteLink(config.publicBaseUrl, invite.inviterCode, invite.channel, invite.id);
   try {
@@ -145,7 +155,7 @@ export async function deliverInvite(deps: InviteDeps, inviteId: string, now: num
 
 /** The scheduled retry pass: due invites, oldest first, bounded per run. */
 export async function retryDueInvites(deps: InviteDeps, now: number, limit = 50) {
-  const outcomes = { sent: 0, retrying: 0, failed: 0, skipped: 0 };
+  const outcomes = { sent: 0, retrying: 0, failed: 0, skipped: 0, deferred: 0 };
   for (const id of await dueInviteIds(deps.db, now, limit)) {
     outcomes[await deliverInvite(deps, id, now)] += 1;
   }

@@ -5,7 +5,7 @@ import { clientIp } from "../http/auth";
 import { DAY_MS } from "../lib/time";
 import { attributionCookies, inviteIdOrNull, linkSource } from "../referrals/attribution";
 import { isAutomatedVisit, redirectLocation } from "./rules";
-import { recordClick, resolveLinkCode } from "./service";
+import { clickMessage, resolveLinkCode } from "./service";
 
 const ATTRIBUTION_DAYS = 30;
 
@@ -14,6 +14,8 @@ const inviteLinkRoute = createRoute({
   path: "/r/{code}",
   tags: ["Referrals"],
   summary: "The invite link: redirect to signup, set the attribution cookie, count the click",
+  description:
+    "Clicks are counted once per visitor (IP hash), code and UTC day, and stored through a queue after the redirect: stats and analytics show them within a few seconds.",
   request: {
     params: z.object({ code: z.string().max(64).openapi({ example: "K7QM2XRP" }) }),
     query: z.object({
@@ -63,11 +65,13 @@ export function registerLinkRoutes(app: App) {
       xMoz: c.req.header("X-Moz"),
     });
     if (!automated) {
+      // Off the response path, and no D1 write per click: the queue's consumer stores
+      // clicks in batches (src/links/consumer.ts).
       const ip = clientIp(c.req.header("CF-Connecting-IP"));
       defer(
-        recordClick(c.var.db, config.ipHashSalt, { target, source, inviteId, ip, now }).catch(
-          (error) => console.error("click not stored", error),
-        ),
+        clickMessage(config.ipHashSalt, { target, source, inviteId, ip, now })
+          .then((message) => c.env.CLICKS.send(message))
+          .catch((error) => console.error("click not queued", error)),
       );
     }
     return c.redirect(

@@ -1,3 +1,7 @@
+/** For the OpenAPI descriptions of what reports clicks (stats, analytics). */
+export const CLICK_COUNTS_NOTE =
+  "Clicks are stored through a queue after each invite-link visit: they appear here within a second or two (eventually consistent), once per visitor, code and UTC day.";
+
 /** Crawlers and link-preview fetchers: they get the redirect, but are not counted as clicks. */
 const AUTOMATED_AGENT =
   /bot|crawler|spider|crawling|preview|facebookexternalhit|facebookcatalog|whatsapp|telegram|slack|discord|skype|linkedin|pinterest|embedly|quora link|vkshare|w3c_validator|headless|python-requests|curl\/|wget|go-http-client|okhttp|axios|node-fetch|httpclient|java\//i;

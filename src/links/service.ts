@@ -1,8 +1,6 @@
-import { clicks } from "../db/schema";
 import type { Database } from "../env";
-import { markInviteClicked } from "../invites/store";
-import { hmacSha256Hex } from "../lib/crypto";
-import { canonicalReferralCode, isWellFormedReferralCode, newId } from "../lib/ids";
+import { hmacSha256Hex, sha256Hex } from "../lib/crypto";
+import { canonicalReferralCode, isWellFormedReferralCode } from "../lib/ids";
 import { dayOf } from "../lib/time";
 import { codeExpiresAt } from "../program/rules";
 import { currentProgram } from "../program/store";
@@ -98,26 +96,34 @@ export interface Click {
 }
 
 /**
- * Stores a click (off the response path) with its day, source and a salted hash of the IP;
- * a trigger counts it for the referrer's and the program's funnel. One statement (two with
- * an invite), one D1 round trip. Clicks are not pooled across requests: a Worker may not
- * settle one request's promise from another request's I/O.
+ * A click as it travels through the `CLICKS` queue: the IP already reduced to a salted
+ * hash, and an id derived from visitor (IP hash), code and day, so that a repeated visit
+ * and a redelivered message are the same click, stored once.
  */
-export async function recordClick(db: Database, ipHashSalt: string, click: Click): Promise<void> {
+export interface ClickMessage {
+  id: string;
+  referrerId: string;
+  code: string;
+  source: string;
+  inviteId: string | null;
+  day: string;
+  ipHash: string;
+  createdAt: number;
+}
+
+export async function clickMessage(ipHashSalt: string, click: Click): Promise<ClickMessage> {
   const { target, source, inviteId, ip, now } = click;
-  const insertClick = db.insert(clicks).values({
-    id: newId("clk", now),
+  const day = dayOf(now);
+  const ipHash = (await hmacSha256Hex(ipHashSalt, ip)).slice(0, 32);
+  const id = `clk_${(await sha256Hex(`${day}|${target.code}|${ipHash}`)).slice(0, 32)}`;
+  return {
+    id,
     referrerId: target.referrerId,
     code: target.code,
     source,
     inviteId,
-    day: dayOf(now),
-    ipHash: (await hmacSha256Hex(ipHashSalt, ip)).slice(0, 32),
+    day,
+    ipHash,
     createdAt: now,
-  });
-  await db.batch(
-    inviteId
-      ? [insertClick, markInviteClicked(db, inviteId, target.referrerId, now)]
-      : [insertClick],
-  );
+  };
 }

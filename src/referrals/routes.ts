@@ -5,6 +5,7 @@ import { clientIp, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso, toIsoOrNull } from "../lib/time";
+import { CLICK_COUNTS_NOTE } from "../links/rules";
 import { ipSubject, type RateLimitRule, rateLimiterFor } from "../platform/rate-limit";
 import { toUser, UserSchema } from "../users/schemas";
 import { changeReferralCode } from "./code";
@@ -81,6 +82,7 @@ const getMyStats = createRoute({
   path: "/v1/me/stats",
   tags,
   summary: "My referral funnel, tier, badge and next milestone",
+  description: CLICK_COUNTS_NOTE,
   ...signedIn,
   responses: { 200: jsonResponse(StatsSchema, "My numbers"), ...errorResponses("unauthorized") },
 });

@@ -1,7 +1,8 @@
 import type { Config } from "../config";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
-import type { CodeSender } from "../invites/senders";
+import type { CodeMessage, CodeSender } from "../invites/senders";
+import { takeSmsFromDailyBudget } from "../invites/sms-budget";
 import { hmacSha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { newVerificationCode } from "../lib/ids";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
@@ -66,10 +67,24 @@ export async function issueCode(
     now,
   }).run();
   deps.defer(
-    deps.sender
-      .sendCode({ purpose, to: user.phone, text: codeText(purpose, code) })
-      .catch((error) => console.error(`[${purpose}] the code SMS was not accepted`, error)),
+    sendCodeWithinBudget(deps, { purpose, to: user.phone, text: codeText(purpose, code) }, now),
   );
+}
+
+/**
+ * Codes count against the API's daily SMS budget like invites do. Over it, the code is not
+ * sent (a late code is useless, so it is not queued): the user may ask again tomorrow.
+ */
+async function sendCodeWithinBudget(deps: CodeDeps, message: CodeMessage, now: number) {
+  try {
+    if (!(await takeSmsFromDailyBudget(deps.db, deps.config.smsDailyBudget, now))) {
+      console.error(`[${message.purpose}] the daily SMS budget is spent; the code was not sent`);
+      return;
+    }
+    await deps.sender.sendCode(message);
+  } catch (error) {
+    console.error(`[${message.purpose}] the code SMS was not accepted`, error);
+  }
 }
 
 /**
