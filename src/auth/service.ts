@@ -12,6 +12,7 @@ import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
 import type { ReferralClaim } from "../referrals/attribution";
 import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
 import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
+import { toUser } from "../users/schemas";
 import {
   findUserById,
   findUserByPhone,
@@ -19,6 +20,7 @@ import {
   setUserRole,
   type UserRow,
 } from "../users/store";
+import { webhookEventStatements } from "../webhooks/outbox";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
 import {
   findRefreshToken,
@@ -166,6 +168,11 @@ export async function registerUser(
           userId,
           refreshTokenHash: refresh.hash,
           refreshExpiresAt: refresh.expiresAt,
+          now,
+        }),
+        ...webhookEventStatements(db, {
+          type: "user.created",
+          data: toUser({ ...newUser, referralCodeCreatedAt: now }, config),
           now,
         }),
         ...signupWrites(db, { refereeId: userId, referee: fingerprint, now, attribution }),

@@ -31,6 +31,7 @@ import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
 import { referralCountsOf } from "../users/store";
 import { appendLedgerEntry, findWallet, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { campaignCompletedEvent, referralEvents, unlockGrantedEvent } from "../webhooks/events";
 import { findReferral, qualifiedSince, type ReferralRecord } from "./store";
 
 /** A referrer's counts and context as of now: what qualification rules decide on. */
@@ -146,6 +147,22 @@ export function qualificationWrites(
         at: now,
       }),
     ),
+    ...plan.milestones.flatMap((milestone) =>
+      unlockGrantedEvent(db, {
+        userId: referrerId,
+        unlock: milestone.unlock,
+        source: "milestone",
+        at: now,
+      }),
+    ),
+    ...plan.campaigns.flatMap((campaign) =>
+      campaignCompletedEvent(db, {
+        userId: referrerId,
+        campaignId: campaign.id,
+        bonusPoints: campaign.bonusPoints,
+        at: now,
+      }),
+    ),
   ];
 }
 
@@ -191,6 +208,7 @@ export async function qualifyReferral(
           .where(eq(referrals.id, referral.id)),
         ...qualificationWrites(db, toQualified(referral, rules), plan, now),
         ...also,
+        ...referralEvents(db, ["referral.qualified"], { ...referral, status: "qualified" }, now),
       ]);
       return true;
     } catch (error) {
@@ -256,6 +274,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
             }),
           ),
         uncountQualifiedReferral(db, referral.referrerId, referral.qualifiedAt),
+        ...referralEvents(db, ["referral.reversed"], { ...referral, status: "rejected" }, now),
       ]);
       return true;
     } catch (error) {

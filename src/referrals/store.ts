@@ -87,11 +87,13 @@ const referralColumns = {
   ordinal: referrals.ordinal,
   code: referrals.code,
   status: referrals.status,
+  source: referrals.source,
   programVersion: referrals.programVersion,
   referrerPoints: referrals.referrerPoints,
   refereePoints: referrals.refereePoints,
   qualifiedAt: referrals.qualifiedAt,
   settledAt: referrals.settledAt,
+  createdAt: referrals.createdAt,
 };
 
 export async function findReferral(db: Database, id: string) {

@@ -4,6 +4,7 @@ import { ApiError } from "../errors";
 import { newCouponCode, newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";
 import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
+import { rewardRedeemedEvent, unlockGrantedEvent } from "../webhooks/events";
 import {
   findActiveReward,
   findCheapestActiveCoupon,
@@ -76,6 +77,15 @@ export async function redeemReward(db: Database, input: RedeemInput) {
           }).returning({ balanceAfter: redemptions.balanceAfter }),
           complete(redemptionId),
           ...(reward.kind === "unlock" ? [grantUnlock(db, unlock)] : []),
+          ...rewardRedeemedEvent(db, {
+            id: redemptionId,
+            userId: input.userId,
+            reward: { id: reward.id, name: reward.name, kind: reward.kind },
+            cost: reward.cost,
+            couponCode,
+            createdAt: now,
+          }),
+          ...(reward.kind === "unlock" ? unlockGrantedEvent(db, unlock) : []),
         ]);
         return {
           id: redemptionId,

@@ -42,17 +42,16 @@ export function webhookEventStatements(db: Database, event: WebhookEventInput) {
   const id = newId("evt", event.now);
   const data = event.data instanceof SQL ? event.data : JSON.stringify(event.data);
   emittedEvents(db).push(id);
+  // Insert-selects list every column, in table order.
   return [
-    db.run(sql`
-      insert into ${webhookEvents} (id, type, data, created_at)
+    db.insert(webhookEvents).select(sql`
       select ${id}, ${event.type}, ${data}, ${event.now}
        where exists (select 1 from ${webhookEndpoints} where ${subscribers(event)})
          and ${event.onlyIf ?? sql`1`}`),
     // Delivery ids start with their event's time, so that newest-first lists read naturally.
-    db.run(sql`
-      insert into ${webhookDeliveries} (id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at)
+    db.insert(webhookDeliveries).select(sql`
       select 'dlv_' || substr(${id}, 5, 10) || lower(hex(randomblob(9))), ${id}, ${webhookEndpoints.id},
-             'pending', 0, ${event.now + FIRST_RETRY_AFTER_MS}, ${event.now}
+             'pending', 0, null, null, ${event.now + FIRST_RETRY_AFTER_MS}, null, null, ${event.now}
         from ${webhookEndpoints}
        where ${subscribers(event)}
          and exists (select 1 from ${webhookEvents} where ${webhookEvents.id} = ${id})`),
