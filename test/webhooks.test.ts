@@ -495,6 +495,60 @@ describe("events from real flows", () => {
     expect(mine.map((call) => call.json.data)).toEqual([{ userId: user.id, points: 50 }]);
   });
 
+  it("a referral held for review, then rejected, sends referral.held and referral.rejected", async () => {
+    const device = `device-${crypto.randomUUID()}`;
+    const ip = uniqueIp();
+    const signupFrom = (phone: string, referralCode?: string) =>
+      settled("POST", "/v1/auth/register", {
+        ip,
+        headers: { "X-Device-Id": device },
+        body: {
+          name: "Same Device",
+          phone,
+          password: "correct horse battery",
+          ...(referralCode ? { referralCode } : {}),
+        },
+      });
+    const sharer = await signupFrom(uniquePhone());
+    const hook = await subscribe(["referral.held", "referral.rejected"]);
+    const rx = receiver();
+    const held = await signupFrom(uniquePhone(), sharer.body.user.referralCode);
+    expect(held.status).toBe(201);
+    expect(rx.calls.map((call) => call.json.data.referral.status)).toEqual(["held"]);
+    const referralId = rx.calls[0]?.json.data.referral.id;
+    const rejected = await settled("POST", `/v1/admin/referrals/${referralId}/reject`, {
+      token: hook.admin.accessToken,
+      body: { reason: "Same device as the referrer" },
+    });
+    expect(rejected.status).toBe(200);
+    expect(rx.calls.map((call) => [call.json.type, call.json.data.referral.status])).toEqual([
+      ["referral.held", "held"],
+      ["referral.rejected", "rejected"],
+    ]);
+  });
+
+  it("a refund within the hold period sends referral.reversed", async () => {
+    const referrer = await registerUser();
+    const referee = await registerUser({ referralCode: referrer.referralCode });
+    await subscribe(["referral.reversed"]);
+    const rx = receiver();
+    const refund = await settled("POST", "/v1/events", {
+      headers: { Authorization: `Bearer ${env.EVENTS_API_KEY}` },
+      body: { type: "refund", userId: referee.id, externalId: `refund-${referee.id}` },
+    });
+    expect(refund.body.reversed).toHaveLength(1);
+    expect(rx.calls.map((call) => call.json.data)).toEqual([
+      {
+        referral: expect.objectContaining({
+          id: refund.body.reversed[0],
+          referrerId: referrer.id,
+          refereeId: referee.id,
+          status: "rejected",
+        }),
+      },
+    ]);
+  });
+
   it("nothing is written to the outbox while no endpoint is subscribed", async () => {
     const before = await countRows("webhook_events");
     const referrer = await registerUser();
