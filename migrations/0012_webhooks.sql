@@ -36,3 +36,5 @@ CREATE TABLE `webhook_events` (
 	`data` text NOT NULL,
 	`created_at` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE INDEX `webhook_events_created_idx` ON `webhook_events` (`created_at`);

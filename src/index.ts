@@ -23,7 +23,7 @@ import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/route
 import { registerUserAdminRoutes } from "./users/routes";
 import { registerWalletRoutes } from "./wallet/routes";
 import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/routes";
-import { retryDueWebhooks, sendEmittedWebhooks } from "./webhooks/service";
+import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
 
 const app = newApp();
 // Before every route: webhooks of the events a request wrote are sent after its response.
@@ -73,7 +73,8 @@ export default {
               ),
             )
             // Events of the expiry (points.expired) go out now rather than at the next retry pass.
-            .then(() => sendEmittedWebhooks({ db }))
+            .then(() => hourlyWebhookWork({ db }, now))
+            .then((webhooks) => console.log("webhooks", webhooks))
         : Promise.all([
             retryDueInvites({ db, config, sender: senderFromConfig(config) }, now),
             retryDueWebhooks({ db }, now),

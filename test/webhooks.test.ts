@@ -549,6 +549,22 @@ describe("events from real flows", () => {
     ]);
   });
 
+  it("the hourly job purges events past their retention once nothing is left to send", async () => {
+    const hook = await subscribe(["*"]);
+    receiver([500]);
+    await sendTest(hook);
+    await sendTest(hook);
+    const [pending, done] = await deliveriesOf(hook);
+    await env.DB.prepare("update webhook_deliveries set status = 'delivered' where id = ?")
+      .bind(done.id)
+      .run();
+    await env.DB.prepare("update webhook_events set created_at = 0 where id in (?, ?)")
+      .bind(pending.eventId, done.eventId)
+      .run();
+    await runCron("17 * * * *", Date.now());
+    expect((await deliveriesOf(hook)).map((delivery) => delivery.id)).toEqual([pending.id]);
+  });
+
   it("nothing is written to the outbox while no endpoint is subscribed", async () => {
     const before = await countRows("webhook_events");
     const referrer = await registerUser();

@@ -528,13 +528,18 @@ export const webhookEndpoints = sqliteTable(
 );
 
 /** The outbox: one row per event, written in the batch of the change it describes. */
-export const webhookEvents = sqliteTable("webhook_events", {
-  id: text("id").primaryKey(),
-  type: text("type").notNull(),
-  /** The event's `data`, as JSON text exactly as it is sent. */
-  data: text("data").notNull(),
-  createdAt: millis("created_at").notNull(),
-});
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    /** The event's `data`, as JSON text exactly as it is sent. */
+    data: text("data").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  // Events are kept for WEBHOOK_EVENT_RETENTION_MS, then purged oldest first.
+  (t) => [index("webhook_events_created_idx").on(t.createdAt)],
+);
 
 /** One event to one endpoint: fanned out in the event's own batch, then sent and retried. */
 export const webhookDeliveries = sqliteTable(

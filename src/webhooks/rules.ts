@@ -33,6 +33,8 @@ export const DELIVERY_LOCK_MS = 30_000;
  * after, so that an attempt lost with its isolate is still made.
  */
 export const FIRST_RETRY_AFTER_MS = 60_000;
+/** How long events (and their deliveries) are kept for admins to inspect and retry. */
+export const WEBHOOK_EVENT_RETENTION_MS = 30 * 86_400_000;
 /** An endpoint whose last this-many deliveries all failed for good is deactivated. */
 export const FAILURES_TO_DEACTIVATE = 20;
 

@@ -27,6 +27,7 @@ import {
   findEndpoint,
   insertEndpoint,
   listDeliveries,
+  purgeOldEvents,
   recordDelivered,
   recordFailure,
   requeueDelivery,
@@ -270,4 +271,10 @@ export async function sendEmittedWebhooks(deps: WebhookDeps) {
 /** The scheduled retry pass: due deliveries, in event order, bounded per run. */
 export async function retryDueWebhooks(deps: WebhookDeps, now: number, limit = 100) {
   return deliverInOrder(deps, await dueDeliveries(deps.db, now, limit), now);
+}
+
+/** Hourly: the first attempt at events the hourly jobs wrote, and the purge of old events. */
+export async function hourlyWebhookWork(deps: WebhookDeps, now: number) {
+  await sendEmittedWebhooks(deps);
+  return { purgedEvents: await purgeOldEvents(deps.db, now, 500) };
 }

@@ -3,7 +3,7 @@ import { before } from "../db/client";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema";
 import type { Database } from "../env";
 import { claimable } from "../platform/outbox";
-import { FAILURES_TO_DEACTIVATE } from "./rules";
+import { FAILURES_TO_DEACTIVATE, WEBHOOK_EVENT_RETENTION_MS } from "./rules";
 
 const endpointColumns = {
   id: webhookEndpoints.id,
@@ -271,4 +271,18 @@ export async function recordFailure(
       })
       .where(eq(webhookEndpoints.id, delivery.endpointId)),
   ]);
+}
+
+/**
+ * Deletes events older than the retention with nothing left to send (their deliveries go
+ * with them), oldest first, at most `limit` a run.
+ */
+export async function purgeOldEvents(db: Database, now: number, limit: number) {
+  const result = await db.run(sql`
+    delete from ${webhookEvents} where ${webhookEvents.id} in (
+      select e.id from ${webhookEvents} e
+       where e.created_at <= ${now - WEBHOOK_EVENT_RETENTION_MS}
+         and not exists (select 1 from ${webhookDeliveries} d where d.event_id = e.id and d.status = 'pending')
+       order by e.created_at limit ${limit})`);
+  return result.meta.changes;
 }
