@@ -302,6 +302,9 @@ describe("admin webhook endpoints", () => {
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ events: ["*"], active: false, description: "CRM" });
 
+    const unchanged = await callJson("PATCH", `/v1/admin/webhooks/${id}`, {}, auth);
+    expect(unchanged.body).toEqual(changed.body);
+
     const rotated = await callJson("POST", `/v1/admin/webhooks/${id}/rotate-secret`, {}, auth);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(created.body.secret);

@@ -125,6 +125,8 @@ export async function changeEndpoint(
   const defined = Object.fromEntries(
     Object.entries(changes).filter(([, value]) => value !== undefined),
   );
+  // Nothing to change is not an action: no write, no audit row.
+  if (Object.keys(defined).length === 0) return toEndpointView(before);
   await db.batch([
     updateEndpoint(db, id, defined),
     audit(db, actorId, "update", id, { before: toEndpointView(before), changes: defined }),
