@@ -25,8 +25,12 @@ import { registerReferralRoutes } from "./referrals/routes";
 import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
 import { registerUserAdminRoutes } from "./users/routes";
 import { registerWalletRoutes } from "./wallet/routes";
+import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/routes";
+import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
 
 const app = newApp();
+// Before every route: webhooks of the events a request wrote are sent after its response.
+app.use(sendWebhooksAfterResponse);
 
 // Operations
 registerOpsRoutes(app);
@@ -50,6 +54,7 @@ registerReferralAdminRoutes(app);
 registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);
+registerWebhookRoutes(app);
 
 // Only handlers may be exported from here: workerd refuses any other named export.
 export default {
@@ -60,22 +65,25 @@ export default {
     const now = controller.scheduledTime;
     const job =
       controller.cron === HOURLY_CRON
-        ? Promise.all([
-            runHousekeeping(db, now),
-            expirePoints(db, now),
-            settleReferrals(db, now),
-          ]).then(([purged, expired, settled]) =>
-            console.log(
-              "housekeeping",
-              purged,
-              "expired lots",
-              expired,
-              "settled referrals",
-              settled,
-            ),
-          )
-        : retryDueInvites({ db, config, sender: senderFromConfig(config) }, now).then((outcomes) =>
-            console.log("invite retries", outcomes),
+        ? Promise.all([runHousekeeping(db, now), expirePoints(db, now), settleReferrals(db, now)])
+            .then(([purged, expired, settled]) =>
+              console.log(
+                "housekeeping",
+                purged,
+                "expired lots",
+                expired,
+                "settled referrals",
+                settled,
+              ),
+            )
+            // Events of the expiry (points.expired) go out now rather than at the next retry pass.
+            .then(() => hourlyWebhookWork({ db }, now))
+            .then((webhooks) => console.log("webhooks", webhooks))
+        : Promise.all([
+            retryDueInvites({ db, config, sender: senderFromConfig(config) }, now),
+            retryDueWebhooks({ db }, now),
+          ]).then(([invites, webhooks]) =>
+            console.log("invite retries", invites, "webhook retries", webhooks),
           );
     ctx.waitUntil(job);
   },

@@ -13,6 +13,7 @@ import type { ReferralClaim } from "../referrals/attribution";
 import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
 import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
 import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
+import { toUser } from "../users/schemas";
 import {
   findUserById,
   findUserByPhone,
@@ -20,6 +21,7 @@ import {
   setUserRole,
   type UserRow,
 } from "../users/store";
+import { webhookEventStatements } from "../webhooks/outbox";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
 import { roleFor } from "./rules";
 import {
@@ -201,6 +203,11 @@ export async function registerUser(
           userId,
           refreshTokenHash: refresh.hash,
           refreshExpiresAt: refresh.expiresAt,
+          now,
+        }),
+        ...webhookEventStatements(db, {
+          type: "user.created",
+          data: toUser({ ...newUser, referralCodeCreatedAt: now, phoneVerifiedAt: null }, config),
           now,
         }),
         ...signupWrites(db, { refereeId: userId, referee: fingerprint, now, attribution }),

@@ -600,3 +600,68 @@ export const rateLimitCounters = sqliteTable(
   },
   (t) => [index("rate_limit_counters_expires_idx").on(t.expiresAt)],
 );
+
+export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;
+
+/** Admins' subscribed endpoints. The secret is kept as issued: every delivery is signed with it. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    url: text("url").notNull(),
+    /** Event types, or ["*"] for all; matched in SQL (json_each) when an event fans out. */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    description: text("description"),
+    secret: text("secret").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** Deliveries that failed for good since the last one delivered: 20 deactivate it. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [index("webhook_endpoints_active_idx").on(t.active)],
+);
+
+/** The outbox: one row per event, written in the batch of the change it describes. */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    /** The event's `data`, as JSON text exactly as it is sent. */
+    data: text("data").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  // Events are kept for WEBHOOK_EVENT_RETENTION_MS, then purged oldest first.
+  (t) => [index("webhook_events_created_idx").on(t.createdAt)],
+);
+
+/** One event to one endpoint: fanned out in the event's own batch, then sent and retried. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    status: text("status", { enum: webhookDeliveryStatuses }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    nextAttemptAt: millis("next_attempt_at"),
+    lockedUntil: millis("locked_until"),
+    deliveredAt: millis("delivered_at"),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event_endpoint_idx").on(t.eventId, t.endpointId),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id),
+    index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    check(
+      "webhook_deliveries_status_check",
+      sql`${t.status} in ('pending', 'delivered', 'failed')`,
+    ),
+  ],
+);

@@ -1,5 +1,6 @@
 import { maskName } from "../lib/names";
 import { DAY_MS } from "../lib/time";
+import { retryDelayMs as outboxRetryDelayMs, type RetrySchedule } from "../platform/outbox";
 
 export const INVITES_PER_DAY = 20;
 export const INVITE_NOTE_MAX_LENGTH = 280;
@@ -15,13 +16,18 @@ export const DELIVERY_LOCK_MS = 30_000;
 /** How long a sender waits for its provider: well within the hold above. */
 export const SEND_TIMEOUT_MS = 10_000;
 
+const INVITE_RETRIES: RetrySchedule = {
+  maxAttempts: MAX_DELIVERY_ATTEMPTS,
+  firstDelayMs: 60_000,
+  maxDelayMs: 6 * 3_600_000,
+};
+
 /**
  * How long to wait after the `attempts`-th failed delivery: 1, 2, 4, 8, 16 minutes…
  * capped at 6 hours; null once the attempts are used up (the invite is then `failed`).
  */
 export function retryDelayMs(attempts: number): number | null {
-  if (attempts >= MAX_DELIVERY_ATTEMPTS) return null;
-  return Math.min(60_000 * 2 ** (attempts - 1), 6 * 3_600_000);
+  return outboxRetryDelayMs(attempts, INVITE_RETRIES);
 }
 
 /**

@@ -1,8 +1,9 @@
-import { and, desc, eq, gt, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { invites, users } from "../db/schema";
 import type { Database } from "../env";
 import { DAY_MS } from "../lib/time";
+import { claimable } from "../platform/outbox";
 import { FIRST_RETRY_AFTER_MS, INVITES_PER_DAY, SAME_RECIPIENT_WINDOW_MS } from "./rules";
 
 export interface NewInvite {
@@ -104,13 +105,7 @@ export async function claimInviteForDelivery(
   const claimed = await db
     .update(invites)
     .set({ lockedUntil: now + lockMs })
-    .where(
-      and(
-        eq(invites.id, id),
-        eq(invites.status, "queued"),
-        or(isNull(invites.lockedUntil), lte(invites.lockedUntil, now)),
-      ),
-    )
+    .where(and(eq(invites.id, id), claimable(invites, "queued", now)))
     .returning({
       ...inviteColumns,
       inviterName: sql<string>`(select ${users.name} from ${users} where ${users.id} = ${invites.userId})`,

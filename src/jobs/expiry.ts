@@ -2,6 +2,7 @@ import { and, gt, lte, sql } from "drizzle-orm";
 import { ledgerEntries, pointLots, wallets } from "../db/schema";
 import type { Database } from "../env";
 import { newId } from "../lib/ids";
+import { pointsExpiredEvent } from "../webhooks/events";
 
 /**
  * Expires points past their date: one `expiry` ledger entry per expired lot, for what is
@@ -19,9 +20,10 @@ export async function expirePoints(db: Database, now: number, limit = 100) {
     .all();
   // Columns in table order: seq, id, user_id, type, points, balance_after, description,
   // referral_id, redemption_id, expires_at, created_at.
-  const [first, ...rest] = due.map(({ lot }) =>
+  const entries = due.map(({ lot }) => ({ lot, id: newId("txn", now) }));
+  const [first, ...rest] = entries.map(({ lot, id }) =>
     db.insert(ledgerEntries).select(
-      sql`select null, ${newId("txn", now)}, ${pointLots.userId}, 'expiry', -${pointLots.remaining},
+      sql`select null, ${id}, ${pointLots.userId}, 'expiry', -${pointLots.remaining},
              (select ${wallets.balance} from ${wallets} where ${wallets.userId} = ${pointLots.userId}) - ${pointLots.remaining},
              'Points expired', null, null, null, ${now}
         from ${pointLots}
@@ -29,6 +31,7 @@ export async function expirePoints(db: Database, now: number, limit = 100) {
     ),
   );
   if (!first) return 0;
-  const results = await db.batch([first, ...rest]);
-  return results.reduce((sum, result) => sum + result.meta.changes, 0);
+  const events = entries.flatMap(({ id }) => pointsExpiredEvent(db, id, now));
+  const results = await db.batch([first, ...rest, ...events]);
+  return results.slice(0, entries.length).reduce((sum, result) => sum + result.meta.changes, 0);
 }

@@ -49,3 +49,24 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
 }
+
+/** Standard base64 (with padding) of bytes, and back. */
+export function toBase64(bytes: Uint8Array | ArrayBuffer): string {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes)));
+}
+
+export function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+}
+
+/** Base64 HMAC-SHA256 keyed with raw bytes: Standard Webhooks signatures. */
+export async function hmacSha256Base64(key: Uint8Array, message: string): Promise<string> {
+  const cryptoKey = await crypto.subtle.importKey(
+    "raw",
+    key,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return toBase64(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+}

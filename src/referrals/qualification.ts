@@ -31,6 +31,7 @@ import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
 import { referralCountsOf } from "../users/store";
 import { appendLedgerEntry, findWallet, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { campaignCompletedEvent, referralEvents, unlockGrantedEvent } from "../webhooks/events";
 import {
   creditsOfReferral,
   findReferral,
@@ -154,6 +155,22 @@ export function qualificationWrites(
         at: now,
       }),
     ),
+    ...plan.milestones.flatMap((milestone) =>
+      unlockGrantedEvent(db, {
+        userId: referrerId,
+        unlock: milestone.unlock,
+        source: "milestone",
+        at: now,
+      }),
+    ),
+    ...plan.campaigns.flatMap((campaign) =>
+      campaignCompletedEvent(db, {
+        userId: referrerId,
+        campaignId: campaign.id,
+        bonusPoints: campaign.bonusPoints,
+        at: now,
+      }),
+    ),
   ];
 }
 
@@ -209,6 +226,7 @@ export async function qualifyReferral(
           .where(eq(referrals.id, referral.id)),
         ...qualificationWrites(db, toQualified(referral, rules), plan, now),
         ...also,
+        ...referralEvents(db, ["referral.qualified"], { ...referral, status: "qualified" }, now),
       ]);
       return true;
     } catch (error) {
@@ -276,6 +294,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
           ),
         uncountQualifiedReferral(db, referral.referrerId, referral.qualifiedAt),
         withdrawCampaignAwards(db, { userId: referral.referrerId, referralId: referral.id }),
+        ...referralEvents(db, ["referral.reversed"], { ...referral, status: "rejected" }, now),
       ]);
       return true;
     } catch (error) {

@@ -7,6 +7,7 @@ import { ApiError } from "../errors";
 import { firstEventOf } from "../events/service";
 import { auditEntry } from "../platform/audit";
 import { programVersion } from "../program/store";
+import { referralEvents } from "../webhooks/events";
 import { isTransitionRefused, qualifyReferral } from "./qualification";
 import { findReferral } from "./store";
 import { mayQualify } from "./verified-phone";
@@ -88,7 +89,7 @@ export async function approveReferral(db: Database, actorId: string, id: string)
 }
 
 export async function rejectReferral(db: Database, actorId: string, id: string, reason: string) {
-  await heldReferral(db, id);
+  const referral = await heldReferral(db, id);
   const now = Date.now();
   await decide(
     db,
@@ -102,6 +103,7 @@ export async function rejectReferral(db: Database, actorId: string, id: string, 
       details: { reason },
       at: now,
     }),
+    referralEvents(db, ["referral.rejected"], { ...referral, status: "rejected" }, now),
   );
   return { id, status: "rejected" as const };
 }
@@ -111,9 +113,14 @@ async function decide(
   id: string,
   change: { status: "pending" | "rejected"; reasons?: string[] },
   audit: ReturnType<typeof auditEntry>,
+  events: ReturnType<typeof referralEvents> = [],
 ) {
   try {
-    await db.batch([db.update(referrals).set(change).where(eq(referrals.id, id)), audit]);
+    await db.batch([
+      db.update(referrals).set(change).where(eq(referrals.id, id)),
+      audit,
+      ...events,
+    ]);
   } catch (error) {
     // A parallel decision got there first: the status trigger refused this one.
     if (isTransitionRefused(error)) throw notHeld(id, "already decided");

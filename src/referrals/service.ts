@@ -7,6 +7,8 @@ import { maskName } from "../lib/names";
 import { codeExpiresAt, type Program, planReferralSignup } from "../program/rules";
 import { currentProgram } from "../program/store";
 import { findReferrerByCode } from "../users/store";
+import { referralEvents } from "../webhooks/events";
+import { referralStatusEvent } from "../webhooks/rules";
 import {
   fraudSignals,
   qualificationWrites,
@@ -102,6 +104,16 @@ export function signupWrites(
       qualifiedAt: plan.qualification ? now : null,
     }),
     ...(inviteId ? [markInviteJoined(db, { inviteId, referrerId: referrer.id, now })] : []),
+    ...referralEvents(db, ["referral.created", referralStatusEvent(plan.status)], {
+      id: referralId,
+      referrerId: referrer.id,
+      refereeId,
+      status: plan.status,
+      source,
+      referrerPoints: plan.referrerPoints,
+      refereePoints: plan.refereePoints,
+      createdAt: now,
+    }),
     ...(plan.qualification
       ? qualificationWrites(
           db,

@@ -113,12 +113,14 @@ const referralColumns = {
   ordinal: referrals.ordinal,
   code: referrals.code,
   status: referrals.status,
+  source: referrals.source,
   programVersion: referrals.programVersion,
   referrerPoints: referrals.referrerPoints,
   refereePoints: referrals.refereePoints,
   qualifiedAt: referrals.qualifiedAt,
   settledAt: referrals.settledAt,
   qualifiedByEvent: referrals.qualifiedByEvent,
+  createdAt: referrals.createdAt,
 };
 
 export async function findReferral(db: Database, id: string) {

@@ -4,6 +4,7 @@ import { ApiError } from "../errors";
 import { newCouponCode, newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";
 import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
+import { rewardRedeemedEvent, unlockGrantedEvent } from "../webhooks/events";
 import {
   findActiveReward,
   findCheapestActiveCoupon,
@@ -77,6 +78,15 @@ export async function redeemReward(db: Database, input: RedeemInput) {
           complete(redemptionId),
           // A one-time unlock the user holds already fails the batch: nothing is spent.
           ...(reward.kind === "unlock" ? [grantNewUnlock(db, unlock)] : []),
+          ...rewardRedeemedEvent(db, {
+            id: redemptionId,
+            userId: input.userId,
+            reward: { id: reward.id, name: reward.name, kind: reward.kind },
+            cost: reward.cost,
+            couponCode,
+            createdAt: now,
+          }),
+          ...(reward.kind === "unlock" ? unlockGrantedEvent(db, unlock) : []),
         ]);
         return {
           id: redemptionId,

@@ -1,0 +1,282 @@
+import type { Config } from "../config";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { toIso, toIsoOrNull } from "../lib/time";
+import { auditEntry } from "../platform/audit";
+import { retryDelayMs } from "../platform/outbox";
+import { takeEmittedEvents, webhookEventStatements } from "./outbox";
+import {
+  attemptOutcome,
+  DELIVERY_LOCK_MS,
+  DELIVERY_TIMEOUT_MS,
+  deliveryBody,
+  endpointUrlProblem,
+  newWebhookSecret,
+  WEBHOOK_RETRIES,
+  webhookSignature,
+} from "./rules";
+import {
+  claimDelivery,
+  type DeliveryRef,
+  deleteEndpoint,
+  deliveriesOfEvents,
+  deliveryExists,
+  dueDeliveries,
+  type EndpointRecord,
+  findEndpoint,
+  insertEndpoint,
+  listDeliveries,
+  purgeOldEvents,
+  recordDelivered,
+  recordFailure,
+  requeueDelivery,
+  updateEndpoint,
+} from "./store";
+
+export interface WebhookDeps {
+  db: Database;
+  /** Injected by tests of single attempts; the Worker's own fetch otherwise. */
+  fetcher?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export function toEndpointView(endpoint: EndpointRecord) {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    events: endpoint.events,
+    description: endpoint.description,
+    active: endpoint.active,
+    createdAt: toIso(endpoint.createdAt),
+  };
+}
+
+export function toDeliveryView(delivery: Awaited<ReturnType<typeof listDeliveries>>[number]) {
+  return {
+    ...delivery,
+    nextAttemptAt: delivery.status === "pending" ? toIsoOrNull(delivery.nextAttemptAt) : null,
+    deliveredAt: toIsoOrNull(delivery.deliveredAt),
+    createdAt: toIso(delivery.createdAt),
+  };
+}
+
+function checkUrl(url: string, config: Config) {
+  const problem = endpointUrlProblem(url, config.environment);
+  if (problem) {
+    throw new ApiError("validation_error", "The request is not valid.", {
+      details: [{ path: "url", message: problem }],
+    });
+  }
+}
+
+async function endpointById(db: Database, id: string) {
+  const endpoint = await findEndpoint(db, id);
+  if (!endpoint) throw new ApiError("not_found", `No webhook endpoint ${id} exists.`);
+  return endpoint;
+}
+
+function audit(db: Database, actorId: string, action: string, id: string, details = {}) {
+  return auditEntry(db, {
+    actorId,
+    action: `webhook.${action}`,
+    targetType: "webhook",
+    targetId: id,
+    details,
+    at: Date.now(),
+  });
+}
+
+export async function createEndpoint(
+  db: Database,
+  config: Config,
+  actorId: string,
+  input: { url: string; events: string[]; description?: string | undefined },
+) {
+  checkUrl(input.url, config);
+  const now = Date.now();
+  const endpoint = {
+    id: newId("whk", now),
+    url: input.url,
+    events: input.events,
+    description: input.description ?? null,
+    secret: newWebhookSecret(),
+    createdAt: now,
+  };
+  const { secret, ...shown } = endpoint;
+  await db.batch([insertEndpoint(db, endpoint), audit(db, actorId, "create", endpoint.id, shown)]);
+  return { webhook: toEndpointView({ ...shown, active: true }), secret };
+}
+
+export async function changeEndpoint(
+  db: Database,
+  config: Config,
+  actorId: string,
+  id: string,
+  changes: {
+    url?: string | undefined;
+    events?: string[] | undefined;
+    active?: boolean | undefined;
+    description?: string | undefined;
+  },
+) {
+  if (changes.url !== undefined) checkUrl(changes.url, config);
+  const before = await endpointById(db, id);
+  const defined = Object.fromEntries(
+    Object.entries(changes).filter(([, value]) => value !== undefined),
+  );
+  // Nothing to change is not an action: no write, no audit row.
+  if (Object.keys(defined).length === 0) return toEndpointView(before);
+  await db.batch([
+    updateEndpoint(db, id, defined),
+    audit(db, actorId, "update", id, { before: toEndpointView(before), changes: defined }),
+  ]);
+  return toEndpointView(await endpointById(db, id));
+}
+
+export async function removeEndpoint(db: Database, actorId: string, id: string) {
+  const endpoint = await endpointById(db, id);
+  await db.batch([deleteEndpoint(db, id), audit(db, actorId, "delete", id, { url: endpoint.url })]);
+}
+
+/** A new secret; deliveries signed from now on use it, so the old one stops verifying. */
+export async function rotateSecret(db: Database, actorId: string, id: string) {
+  await endpointById(db, id);
+  const secret = newWebhookSecret();
+  await db.batch([updateEndpoint(db, id, { secret }), audit(db, actorId, "rotate_secret", id)]);
+  return { secret };
+}
+
+/** Queues a `webhook.test` event for this endpoint alone; sent after the response. */
+export async function sendTestEvent(db: Database, actorId: string, id: string) {
+  await endpointById(db, id);
+  const now = Date.now();
+  await db.batch([
+    audit(db, actorId, "test", id),
+    ...webhookEventStatements(db, { type: "webhook.test", data: {}, now, endpointId: id }),
+  ]);
+}
+
+export async function endpointDeliveries(
+  db: Database,
+  id: string,
+  page: { limit: number; beforeId?: string | undefined },
+) {
+  await endpointById(db, id);
+  return listDeliveries(db, id, page);
+}
+
+/** Queues one delivery for another attempt now (the caller sends it after the response). */
+export async function retryDelivery(
+  db: Database,
+  actorId: string,
+  endpointId: string,
+  deliveryId: string,
+) {
+  await endpointById(db, endpointId);
+  if (!(await deliveryExists(db, { id: deliveryId, endpointId }))) {
+    throw new ApiError("not_found", `No delivery ${deliveryId} of webhook ${endpointId} exists.`);
+  }
+  await db.batch([
+    requeueDelivery(db, { id: deliveryId, endpointId, now: Date.now() }),
+    audit(db, actorId, "retry", endpointId, { deliveryId }),
+  ]);
+}
+
+/**
+ * One attempt at one delivery. Safe to call from the request (waitUntil) and the retry job
+ * at once: only the caller that claims it sends it. Never throws: a failure is recorded
+ * with its next attempt, or as `failed` after the last.
+ */
+export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now = Date.now()) {
+  const { db } = deps;
+  const delivery = await claimDelivery(db, deliveryId, now, DELIVERY_LOCK_MS);
+  if (!delivery) return "skipped" as const;
+  const attempts = delivery.attempts + 1;
+  const body = deliveryBody({
+    id: delivery.eventId,
+    type: delivery.eventType,
+    createdAt: delivery.eventCreatedAt,
+    data: delivery.data,
+  });
+  // The signature's timestamp is the moment of sending: receivers compare it with their clock.
+  const timestamp = Math.floor(Date.now() / 1000);
+  let result: { status: number } | { error: unknown };
+  try {
+    const response = await (deps.fetcher ?? fetch)(delivery.url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "webhook-id": delivery.eventId,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": await webhookSignature(delivery.secret, {
+          id: delivery.eventId,
+          timestamp,
+          body,
+        }),
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(deps.timeoutMs ?? DELIVERY_TIMEOUT_MS),
+    });
+    result = { status: response.status };
+    // The body is not needed; not reading it would hold the connection open.
+    await response.body?.cancel();
+  } catch (error) {
+    result = { error };
+  }
+  const outcome = attemptOutcome(result);
+  if (outcome.delivered) {
+    await recordDelivered(db, { ...delivery, attempts, statusCode: outcome.statusCode, now });
+    return "delivered" as const;
+  }
+  const delay = retryDelayMs(attempts, WEBHOOK_RETRIES);
+  await recordFailure(db, {
+    id: delivery.id,
+    endpointId: delivery.endpointId,
+    attempts,
+    statusCode: outcome.statusCode,
+    error: outcome.error,
+    nextAttemptAt: delay === null ? null : now + delay,
+  });
+  return delay === null ? ("failed" as const) : ("retrying" as const);
+}
+
+/**
+ * Sends deliveries in their order, one at a time per endpoint (so each endpoint sees its
+ * events in order) and endpoints side by side (so one slow receiver delays no other).
+ */
+async function deliverInOrder(deps: WebhookDeps, deliveries: DeliveryRef[], now?: number) {
+  const byEndpoint = new Map<string, DeliveryRef[]>();
+  for (const delivery of deliveries) {
+    byEndpoint.set(delivery.endpointId, [...(byEndpoint.get(delivery.endpointId) ?? []), delivery]);
+  }
+  const outcomes = { delivered: 0, retrying: 0, failed: 0, skipped: 0 };
+  await Promise.all(
+    [...byEndpoint.values()].map(async (queue) => {
+      for (const delivery of queue) outcomes[await deliverWebhook(deps, delivery.id, now)] += 1;
+    }),
+  );
+  return outcomes;
+}
+
+/**
+ * After a response: the first attempt at the deliveries of the events its batches wrote.
+ * Events whose batch failed left no deliveries, so nothing is sent for them.
+ */
+export async function sendEmittedWebhooks(deps: WebhookDeps) {
+  const eventIds = takeEmittedEvents(deps.db);
+  if (eventIds.length === 0) return;
+  await deliverInOrder(deps, await deliveriesOfEvents(deps.db, eventIds));
+}
+
+/** The scheduled retry pass: due deliveries, in event order, bounded per run. */
+export async function retryDueWebhooks(deps: WebhookDeps, now: number, limit = 100) {
+  return deliverInOrder(deps, await dueDeliveries(deps.db, now, limit), now);
+}
+
+/** Hourly: the first attempt at events the hourly jobs wrote, and the purge of old events. */
+export async function hourlyWebhookWork(deps: WebhookDeps, now: number) {
+  await sendEmittedWebhooks(deps);
+  return { purgedEvents: await purgeOldEvents(deps.db, now, 500) };
+}
