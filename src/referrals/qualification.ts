@@ -30,7 +30,7 @@ import {
 import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
 import { referralCountsOf } from "../users/store";
-import { appendLedgerEntry, findWallet, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { appendLedgerEntry, findWallet, isOverdraft } from "../wallet/store";
 import { findReferral, qualifiedSince, type ReferralRecord } from "./store";
 
 /** A referrer's counts and context as of now: what qualification rules decide on. */
@@ -231,7 +231,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
       { userId: referral.referrerId, points: referral.referrerPoints },
       { userId: referral.refereeId, points: referral.refereePoints },
     ];
-    const balances = await Promise.all(sides.map((side) => findWallet(db, side.userId)));
+    const balances = await Promise.all(sides.map((side) => findWallet(db, side.userId, now)));
     const clawbacks = sides.map((side, i) => ({
       ...side,
       taken: Math.min(side.points, balances[i]?.balance ?? 0),
@@ -261,7 +261,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
     } catch (error) {
       if (isTransitionRefused(error)) return false;
       // A balance moved since it was read: read again and take what is there now.
-      if (OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) continue;
+      if (isOverdraft(error)) continue;
       throw error;
     }
   }
