@@ -4,6 +4,7 @@ import {
   type LedgerEntryType,
   ledgerEntries,
   pointLots,
+  pointSpends,
   referralStats,
   wallets,
 } from "../db/schema";
@@ -135,4 +136,31 @@ export async function listLedgerEntries(
     .orderBy(desc(ledgerEntries.seq))
     .limit(page.limit + 1)
     .all();
+}
+
+/** A user's spendable balance at `now`, as a query for the end of a D1 batch. */
+export function selectSpendableBalance(db: Database, userId: string, now: number) {
+  return db
+    .select({ balance: spendableBalance(userId, now) })
+    .from(wallets)
+    .where(eq(wallets.userId, userId));
+}
+
+export function insertPointSpend(db: Database, spend: typeof pointSpends.$inferInsert) {
+  return db.insert(pointSpends).values(spend);
+}
+
+export async function findPointSpend(db: Database, userId: string, spendId: string) {
+  return db
+    .select({
+      id: pointSpends.id,
+      userId: pointSpends.userId,
+      points: pointSpends.points,
+      orderId: pointSpends.orderId,
+      ledgerEntryId: pointSpends.ledgerEntryId,
+      createdAt: pointSpends.createdAt,
+    })
+    .from(pointSpends)
+    .where(and(eq(pointSpends.id, spendId), eq(pointSpends.userId, userId)))
+    .get();
 }
