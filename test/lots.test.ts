@@ -61,26 +61,30 @@ async function consumptionsOf(debitEntryId: string) {
 }
 
 describe("a debit reads only the lots it consumes", () => {
-  it("a 100-point redemption reads at most 50 rows for a user with 1,000 lots", async () => {
-    const user = await registerUser();
+  it("a 100-point redemption reads at most 50 rows, as many for 1,000 lots as for 8", async () => {
     const soon = Date.now() + DAY;
-    await seedLots(
-      user.id,
-      Array.from({ length: 1000 }, (_, i) => ({ points: 25, expiresAt: soon + i * 1000 })),
-    );
-    const meter = newRequestMetrics();
-    const metered = createDb(meteredD1(env.DB, meter));
-    const { redemption } = await redeemReward(metered, {
-      userId: user.id,
-      rewardId: "rwd_discount_10",
-      idempotencyKey: "thousand-lots",
-      requestHash: "h",
-    });
-    expect(redemption.balanceAfter).toBe(24_900);
-    expect(meter.rowsRead).toBeLessThanOrEqual(50);
-    const lots = await lotsOf(user.id);
-    expect(lots).toHaveLength(996);
-    expect(lots[0]?.expiresAt).toBe(soon + 4 * 1000);
+    const rowsRead = async (lots: number) => {
+      const user = await registerUser();
+      await seedLots(
+        user.id,
+        Array.from({ length: lots }, (_, i) => ({ points: 25, expiresAt: soon + i * 1000 })),
+      );
+      const meter = newRequestMetrics();
+      const { redemption } = await redeemReward(createDb(meteredD1(env.DB, meter)), {
+        userId: user.id,
+        rewardId: "rwd_discount_10",
+        idempotencyKey: `lots-${lots}`,
+        requestHash: "same-body",
+      });
+      expect(redemption.balanceAfter).toBe(lots * 25 - 100);
+      const left = await lotsOf(user.id);
+      expect(left).toHaveLength(lots - 4);
+      expect(left[0]?.expiresAt).toBe(soon + 4 * 1000);
+      return meter.rowsRead;
+    };
+    const many = await rowsRead(1000);
+    expect(many).toBeLessThanOrEqual(50);
+    expect(many).toBe(await rowsRead(8));
   });
 });
 
@@ -137,6 +141,22 @@ describe("a debit consumes lots first-expiring-first", () => {
     // 100 points are still in the ledger, but expired: they cannot pay for 11 more.
     await expect(debit(user.id, 11, now)).rejects.toThrow(/insufficient_points/);
     expect(await walletBalance(user.accessToken)).toBe(10);
+  });
+
+  it("a redemption answers the balance left without expired points", async () => {
+    const user = await registerUser();
+    await seedLots(user.id, [
+      { points: 100, expiresAt: Date.now() - 1000 },
+      { points: 150, expiresAt: Date.now() + DAY },
+    ]);
+    const response = await callJson(
+      "POST",
+      "/v1/me/redemptions",
+      {},
+      { token: user.accessToken, headers: { "Idempotency-Key": `after-expired-${user.id}` } },
+    );
+    expect(response.status).toBe(201);
+    expect(response.body.balance).toBe(50);
   });
 
   it("a redemption that only expired points would cover is insufficient_points", async () => {
