@@ -101,3 +101,12 @@ WHEN NEW.`resource_id` IS NOT NULL AND NEW.`lock_token` IS NOT OLD.`lock_token`
 BEGIN
   SELECT RAISE(ABORT, 'idempotency_key_taken_over');
 END;
+--> statement-breakpoint
+-- A debit is given back whole and as it was taken: the return's points are what the
+-- debit's own lots consumption says, for its own user.
+CREATE TRIGGER `debit_returns_exact` BEFORE INSERT ON `debit_returns`
+WHEN NEW.`points` IS NOT (SELECT sum(`points`) FROM `lot_consumptions`
+                          WHERE `debit_entry_id` = NEW.`debit_entry_id` AND `user_id` = NEW.`user_id`)
+BEGIN
+  SELECT RAISE(ABORT, 'debit_returns must return exactly what the debit took');
+END;

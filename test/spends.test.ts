@@ -172,3 +172,26 @@ describe("refundSpend", () => {
     expect(balance).toBe(0);
   });
 });
+
+describe("debit returns in the database", () => {
+  it("refuse to return more than a debit took", async () => {
+    const user = await userWithLots([{ points: 50, expiresAt: null }]);
+    const { spend } = await spendPoints(db, {
+      userId: user.id,
+      points: 20,
+      orderId: `order-overreturn-${user.id}`,
+    });
+    const found = await env.DB.prepare(
+      "select ledger_entry_id as id from point_spends where id = ?",
+    )
+      .bind(spend.id)
+      .first<{ id: string }>();
+    await expect(
+      env.DB.prepare(
+        "insert into debit_returns (debit_entry_id, user_id, points, created_at) values (?, ?, 21, 0)",
+      )
+        .bind(found?.id, user.id)
+        .run(),
+    ).rejects.toThrow(/exactly what the debit took/);
+  });
+});
