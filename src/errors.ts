@@ -19,6 +19,8 @@ export const errorStatus = {
   referral_code_taken: 409,
   referral_not_held: 409,
   unlock_already_granted: 409,
+  order_already_spent: 409,
+  already_refunded: 409,
   invalid_referral_code: 422,
   referral_code_expired: 422,
   unknown_event_type: 422,

@@ -33,7 +33,8 @@ export function violatedConstraint(error: unknown): string | null {
   return check?.[1] ?? null;
 }
 
-function errorText(error: unknown): string {
+/** An error's message with those of its causes (D1 nests the SQLite error in `cause`). */
+export function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? ` ${errorText(error.cause)}` : "";
   return `${error.message}${cause}`;

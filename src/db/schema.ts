@@ -296,6 +296,8 @@ export const idempotencyKeys = sqliteTable(
     /** Id of what the first request created; null while it is in progress. */
     resourceId: text("resource_id"),
     lockedUntil: millis("locked_until").notNull(),
+    /** Names the request holding the key: only it may complete the key (see idempotency.ts). */
+    lockToken: text("lock_token").notNull().default(""),
     createdAt: millis("created_at").notNull(),
     expiresAt: millis("expires_at").notNull(),
   },
@@ -533,8 +535,9 @@ export const NEVER_EXPIRES = 253_402_300_799_999;
 
 /**
  * What is left of each credit, for first-expiring-first-spent accounting. Triggers on the
- * ledger keep it: a credit opens a lot, a debit consumes lots in order of expiry. The sum
- * of a user's lots is their balance.
+ * ledger keep it: a credit opens a lot, a debit consumes lots in order of expiry (recorded
+ * in lot_consumptions). The sum of a user's lots is their ledger balance; the lots not yet
+ * expired are what they can spend.
  */
 export const pointLots = sqliteTable(
   "point_lots",
@@ -548,9 +551,12 @@ export const pointLots = sqliteTable(
     expiresAt: millis("expires_at").notNull(),
   },
   (t) => [
-    // A debit reads a user's lots in spending order, stopping once it is covered.
-    index("point_lots_spending_order_idx").on(t.userId, t.expiresAt, t.ledgerEntryId),
-    index("point_lots_expiry_idx").on(t.expiresAt),
+    // A debit reads a user's lots in spending order, stopping once it is covered. Exhausted
+    // lots (remaining 0) are kept, out of both indexes, so that no read ever passes them.
+    index("point_lots_spending_order_idx")
+      .on(t.userId, t.expiresAt, t.ledgerEntryId)
+      .where(sql`${t.remaining} > 0`),
+    index("point_lots_expiry_idx").on(t.expiresAt).where(sql`${t.remaining} > 0`),
     check("point_lots_remaining_check", sql`${t.remaining} >= 0`),
   ],
 );
@@ -663,5 +669,59 @@ export const webhookDeliveries = sqliteTable(
       "webhook_deliveries_status_check",
       sql`${t.status} in ('pending', 'delivered', 'failed')`,
     ),
+  ],
+);
+
+/**
+ * What each debit took from each lot, written by the ledger trigger that consumes the lots
+ * (so it is atomic with the debit): the points and the lot's expiry. A refund or a voided
+ * spend returns exactly these, with their original expiries. Append-only, like the ledger.
+ */
+export const lotConsumptions = sqliteTable(
+  "lot_consumptions",
+  {
+    debitEntryId: text("debit_entry_id").notNull(),
+    lotEntryId: text("lot_entry_id").notNull(),
+    userId: text("user_id").notNull(),
+    points: integer("points").notNull(),
+    expiresAt: millis("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.debitEntryId, t.lotEntryId] }),
+    check("lot_consumptions_points_check", sql`${t.points} > 0`),
+  ],
+);
+
+/** A debit given back to its user (refund, void): at most once, which the primary key enforces. */
+export const debitReturns = sqliteTable("debit_returns", {
+  debitEntryId: text("debit_entry_id").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id),
+  /** All the debit took: a return never gives back more, nor part of it twice. */
+  points: integer("points").notNull(),
+  createdAt: millis("created_at").notNull(),
+});
+
+/** Points spent in the shop's own checkout: one spend per order. */
+export const pointSpends = sqliteTable(
+  "point_spends",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    orderId: text("order_id").notNull(),
+    points: integer("points").notNull(),
+    description: text("description").notNull(),
+    /** The `redemption` ledger entry of the spend; its refund is a debit return of it. */
+    ledgerEntryId: text("ledger_entry_id").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    // An order is paid with points once, whatever retries or races happen.
+    uniqueIndex("point_spends_order_unique").on(t.orderId),
+    index("point_spends_user_idx").on(t.userId, t.id),
+    check("point_spends_points_check", sql`${t.points} > 0`),
   ],
 );

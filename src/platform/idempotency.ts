@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { errorText } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
@@ -26,8 +27,15 @@ export interface IdempotencyScope {
 }
 
 export type IdempotencyClaim =
-  /** The first request with this key: do the work, and add `complete(id)` to its batch. */
-  | { kind: "claimed"; complete: (resourceId: string) => ReturnType<typeof completeStatement> }
+  /**
+   * The first request with this key: do the work, and add `complete(id)` to its batch, or
+   * `release()` the key when the work fails. Both hold only while this request owns the lock.
+   */
+  | {
+      kind: "claimed";
+      complete: (resourceId: string) => ReturnType<typeof completeStatement>;
+      release: () => Promise<void>;
+    }
   /** A repeat of a request that already succeeded: answer with what it created. */
   | { kind: "replay"; resourceId: string };
 
@@ -39,9 +47,43 @@ function keyIs(at: IdempotencyScope) {
   );
 }
 
-function completeStatement(db: Database, at: IdempotencyScope, resourceId: string) {
-  return db.update(idempotencyKeys).set({ resourceId }).where(keyIs(at));
+/** What a claim wrote, so that its completion can prove it still owns the key. */
+interface Lock {
+  requestHash: string;
+  token: string;
+  now: number;
 }
+
+/**
+ * Marks the key done, for the batch of the work itself. It presents the claim's lock token:
+ * the trigger `idempotency_keys_completed_by_owner` aborts the batch when a retry has taken
+ * the lock over meanwhile (the work is then not done twice). An upsert, so that a key
+ * deleted meanwhile is written back rather than leaving the work without its key.
+ */
+function completeStatement(db: Database, at: IdempotencyScope, lock: Lock, resourceId: string) {
+  return db
+    .insert(idempotencyKeys)
+    .values({ ...lockedRow(at, lock), resourceId })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.userId, idempotencyKeys.scope, idempotencyKeys.key],
+      set: { resourceId, lockToken: lock.token },
+    });
+}
+
+function lockedRow(at: IdempotencyScope, lock: Lock) {
+  return {
+    ...at,
+    requestHash: lock.requestHash,
+    resourceId: null,
+    lockToken: lock.token,
+    lockedUntil: lock.now + LOCK_MS,
+    createdAt: lock.now,
+    expiresAt: lock.now + IDEMPOTENCY_KEY_TTL_MS,
+  };
+}
+
+/** The trigger's message when a completion no longer owns its key. */
+const TAKEN_OVER = "idempotency_key_taken_over";
 
 /** A stable hash of a validated request body (key order and whitespace do not matter). */
 export async function requestFingerprint(body: unknown): Promise<string> {
@@ -64,19 +106,15 @@ export async function claimIdempotencyKey(
   requestHash: string,
   now: number = Date.now(),
 ): Promise<IdempotencyClaim> {
+  const lock: Lock = { requestHash, token: crypto.randomUUID(), now };
   const claimed: IdempotencyClaim = {
     kind: "claimed",
-    complete: (resourceId) => completeStatement(db, at, resourceId),
+    complete: (resourceId) => completeStatement(db, at, lock, resourceId),
+    release: () => releaseIdempotencyKey(db, at, lock.token),
   };
   const inserted = await db
     .insert(idempotencyKeys)
-    .values({
-      ...at,
-      requestHash,
-      lockedUntil: now + LOCK_MS,
-      createdAt: now,
-      expiresAt: now + IDEMPOTENCY_KEY_TTL_MS,
-    })
+    .values(lockedRow(at, lock))
     .onConflictDoNothing()
     .run();
   if (inserted.meta.changes === 1) return claimed;
@@ -106,13 +144,7 @@ export async function claimIdempotencyKey(
   // An expired key, or a first request that died holding its lock: take it over, once.
   const takenOver = await db
     .update(idempotencyKeys)
-    .set({
-      requestHash,
-      resourceId: null,
-      lockedUntil: now + LOCK_MS,
-      createdAt: now,
-      expiresAt: now + IDEMPOTENCY_KEY_TTL_MS,
-    })
+    .set(lockedRow(at, lock))
     .where(
       and(
         keyIs(at),
@@ -130,11 +162,18 @@ export async function claimIdempotencyKey(
   );
 }
 
-/** Frees a key whose request failed, so that the client may retry it with the same key. */
-export async function releaseIdempotencyKey(db: Database, at: IdempotencyScope): Promise<void> {
+/**
+ * Frees a key whose request failed, so that the client may retry it with the same key; only
+ * while that request still holds it (never a lock a retry has taken over since).
+ */
+async function releaseIdempotencyKey(
+  db: Database,
+  at: IdempotencyScope,
+  token: string,
+): Promise<void> {
   await db
     .delete(idempotencyKeys)
-    .where(and(keyIs(at), isNull(idempotencyKeys.resourceId)))
+    .where(and(keyIs(at), isNull(idempotencyKeys.resourceId), eq(idempotencyKeys.lockToken, token)))
     .run();
 }
 
@@ -167,7 +206,15 @@ export async function runIdempotently<T>(
   try {
     return { value: await operation.run(claim.complete), replayed: false };
   } catch (error) {
-    await releaseIdempotencyKey(db, at);
+    await claim.release();
+    if (errorText(error).includes(TAKEN_OVER)) {
+      // This request stalled past its lock and a retry now owns the key: the retry's
+      // outcome is the one that counts, and this request's batch changed nothing.
+      throw new ApiError(
+        "idempotency_in_progress",
+        "A retry with this Idempotency-Key took over this request; retry to see its outcome.",
+      );
+    }
     throw error;
   }
 }

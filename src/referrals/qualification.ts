@@ -30,7 +30,7 @@ import {
 import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
 import { referralCountsOf } from "../users/store";
-import { appendLedgerEntry, findWallet, OVERDRAFT_CONSTRAINTS } from "../wallet/store";
+import { appendLedgerEntry, findWallet, isOverdraft } from "../wallet/store";
 import { campaignCompletedEvent, referralEvents, unlockGrantedEvent } from "../webhooks/events";
 import {
   creditsOfReferral,
@@ -268,7 +268,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
     const { rules } = await programVersion(db, referral.programVersion);
     if (!withinHoldPeriod(referral.qualifiedAt, now, rules)) return false;
     const credits = await creditsOfReferral(db, referral.id);
-    const balances = await Promise.all(credits.map((credit) => findWallet(db, credit.userId)));
+    const balances = await Promise.all(credits.map((credit) => findWallet(db, credit.userId, now)));
     const clawbacks = credits.map((credit, i) => ({
       ...credit,
       taken: Math.min(credit.points, balances[i]?.balance ?? 0),
@@ -300,7 +300,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
     } catch (error) {
       if (isTransitionRefused(error)) return false;
       // A balance moved since it was read: read again and take what is there now.
-      if (OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) continue;
+      if (isOverdraft(error)) continue;
       throw error;
     }
   }

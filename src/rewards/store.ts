@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { before } from "../db/client";
-import { redemptions, rewards, wallets } from "../db/schema";
+import { redemptions, rewards } from "../db/schema";
 import type { Database } from "../env";
+import { spendableBalance } from "../wallet/store";
 
 const rewardColumns = {
   id: rewards.id,
@@ -57,11 +58,11 @@ export interface NewRedemption {
   createdAt: number;
 }
 
-/** For the redemption batch, after its ledger debit: records the balance that debit left. */
+/** For the redemption batch, after its ledger debit: records the spendable balance it left. */
 export function insertRedemption(db: Database, redemption: NewRedemption) {
   return db.insert(redemptions).values({
     ...redemption,
-    balanceAfter: sql`(select ${wallets.balance} from ${wallets} where ${wallets.userId} = ${redemption.userId})`,
+    balanceAfter: spendableBalance(redemption.userId, redemption.createdAt),
   });
 }
 

@@ -6,7 +6,7 @@ export const EXPIRY_NOTICE_DAYS = 30;
 
 export async function walletOf(db: Database, userId: string, now: number = Date.now()) {
   const [wallet, expiring] = await Promise.all([
-    findWallet(db, userId),
+    findWallet(db, userId, now),
     listExpiringLots(db, userId, now, now + EXPIRY_NOTICE_DAYS * DAY_MS),
   ]);
   const balance = wallet?.balance ?? 0;

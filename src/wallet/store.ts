@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
-import { before, violatedConstraint } from "../db/client";
+import { before, errorText, violatedConstraint } from "../db/client";
 import {
   type LedgerEntryType,
   ledgerEntries,
   pointLots,
+  pointSpends,
   referralStats,
   wallets,
 } from "../db/schema";
@@ -17,11 +18,34 @@ export const OVERDRAFT_CONSTRAINTS = new Set([
   "ledger_entries_balance_after_check",
 ]);
 
+/** What the lot trigger raises when a debit's unexpired lots do not cover it. */
+const UNCOVERED_DEBIT = "insufficient_points:";
+
+/**
+ * Whether D1 refused a debit for lack of points: the wallet would go below zero, or the
+ * points still unexpired at the debit's time do not cover it (migration 0012's trigger).
+ */
+export function isOverdraft(error: unknown): boolean {
+  return (
+    OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "") ||
+    errorText(error).includes(UNCOVERED_DEBIT)
+  );
+}
+
 /** An overdraft refused by D1, as the API's `insufficient_points`; other errors unchanged. */
 export function asInsufficientPoints(error: unknown, message: string): unknown {
-  return OVERDRAFT_CONSTRAINTS.has(violatedConstraint(error) ?? "")
-    ? new ApiError("insufficient_points", message)
-    : error;
+  return isOverdraft(error) ? new ApiError("insufficient_points", message) : error;
+}
+
+/**
+ * A user's spendable balance at `now`: the ledger's sum less the lots that expired and
+ * the hourly job has not swept yet (they can no longer be spent). Reads only those lots.
+ */
+export function spendableBalance(userId: string, now: number) {
+  return sql<number>`coalesce((select ${wallets.balance} from ${wallets} where ${wallets.userId} = ${userId}), 0)
+    - coalesce((select sum(${pointLots.remaining}) from ${pointLots}
+                 where ${pointLots.userId} = ${userId} and ${pointLots.remaining} > 0
+                   and ${pointLots.expiresAt} <= ${now}), 0)`;
 }
 
 export interface NewLedgerEntry {
@@ -57,10 +81,11 @@ export function appendLedgerEntry(db: Database, entry: NewLedgerEntry) {
   });
 }
 
-export async function findWallet(db: Database, userId: string) {
+/** The wallet as users see it: `balance` is what they can spend at `now`. */
+export async function findWallet(db: Database, userId: string, now: number = Date.now()) {
   return db
     .select({
-      balance: wallets.balance,
+      balance: spendableBalance(userId, now),
       pending: referralStats.pendingPoints,
       lifetimeEarned: wallets.lifetimeEarned,
       lifetimeRedeemed: wallets.lifetimeRedeemed,
@@ -79,6 +104,7 @@ export async function listExpiringLots(db: Database, userId: string, now: number
     .where(
       and(
         eq(pointLots.userId, userId),
+        gt(pointLots.remaining, 0),
         gt(pointLots.expiresAt, now),
         lte(pointLots.expiresAt, until),
       ),
@@ -110,4 +136,31 @@ export async function listLedgerEntries(
     .orderBy(desc(ledgerEntries.seq))
     .limit(page.limit + 1)
     .all();
+}
+
+/** A user's spendable balance at `now`, as a query for the end of a D1 batch. */
+export function selectSpendableBalance(db: Database, userId: string, now: number) {
+  return db
+    .select({ balance: spendableBalance(userId, now) })
+    .from(wallets)
+    .where(eq(wallets.userId, userId));
+}
+
+export function insertPointSpend(db: Database, spend: typeof pointSpends.$inferInsert) {
+  return db.insert(pointSpends).values(spend);
+}
+
+export async function findPointSpend(db: Database, userId: string, spendId: string) {
+  return db
+    .select({
+      id: pointSpends.id,
+      userId: pointSpends.userId,
+      points: pointSpends.points,
+      orderId: pointSpends.orderId,
+      ledgerEntryId: pointSpends.ledgerEntryId,
+      createdAt: pointSpends.createdAt,
+    })
+    .from(pointSpends)
+    .where(and(eq(pointSpends.id, spendId), eq(pointSpends.userId, userId)))
+    .get();
 }

@@ -1,0 +1,111 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import { violatedConstraint } from "../db/client";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { returnDebitStatements } from "./returns";
+import {
+  appendLedgerEntry,
+  asInsufficientPoints,
+  findPointSpend,
+  insertPointSpend,
+  selectSpendableBalance,
+} from "./store";
+
+/** Points spent on one order of the shop's own checkout. */
+export interface PointSpend {
+  id: string;
+  userId: string;
+  points: number;
+  orderId: string;
+  createdAt: number;
+}
+
+export interface SpendInput {
+  userId: string;
+  /** A positive whole number of points (the route validates it; a CHECK guards it too). */
+  points: number;
+  orderId: string;
+  description?: string | undefined;
+}
+
+/**
+ * Pays for an order with points: a `redemption` entry that consumes the user's unexpired
+ * points first-expiring-first, and the spend, in one D1 batch. The unique order id makes a
+ * second spend of an order fail (`409 order_already_spent`); the lots' trigger makes a
+ * spend beyond the spendable balance fail (`422 insufficient_points`), so parallel spends
+ * never take the balance below zero. `complete`, from runIdempotently, joins the batch.
+ *
+ * @example const { spend, balance } = await spendPoints(db, { userId, points: 50, orderId: "ord_1" });
+ */
+export async function spendPoints(
+  db: Database,
+  input: SpendInput,
+  options: { now?: number; complete?: (spendId: string) => BatchItem<"sqlite"> } = {},
+): Promise<{ spend: PointSpend; balance: number }> {
+  const now = options.now ?? Date.now();
+  const spend: PointSpend = {
+    id: newId("spd", now),
+    userId: input.userId,
+    points: input.points,
+    orderId: input.orderId,
+    createdAt: now,
+  };
+  const debitEntryId = newId("txn", now);
+  const description = input.description ?? `Order ${input.orderId}`;
+  try {
+    const [, , balance] = await db.batch([
+      // First, so that a second spend of an order is told so whatever the balance.
+      insertPointSpend(db, { ...spend, description, ledgerEntryId: debitEntryId }),
+      appendLedgerEntry(db, {
+        id: debitEntryId,
+        userId: input.userId,
+        type: "redemption",
+        points: -input.points,
+        description,
+        createdAt: now,
+      }),
+      selectSpendableBalance(db, input.userId, now),
+      ...(options.complete ? [options.complete(spend.id)] : []),
+    ]);
+    return { spend, balance: balance[0]?.balance ?? 0 };
+  } catch (error) {
+    if (violatedConstraint(error) === "point_spends.order_id") {
+      throw new ApiError(
+        "order_already_spent",
+        `Order ${input.orderId} was paid with points already.`,
+      );
+    }
+    throw asInsufficientPoints(error, "The balance is too low for this spend.");
+  }
+}
+
+/**
+ * Gives a spend's points back, each with the expiry it had (see returnDebitStatements), in
+ * one D1 batch. Once only: a second refund, even in parallel, is `409 already_refunded`.
+ */
+export async function refundSpend(
+  db: Database,
+  input: { userId: string; spendId: string },
+  now: number = Date.now(),
+): Promise<{ balance: number }> {
+  const spend = await findPointSpend(db, input.userId, input.spendId);
+  if (!spend) throw new ApiError("not_found", `No spend ${input.spendId} exists for this user.`);
+  const statements = await returnDebitStatements(db, {
+    debitEntryId: spend.ledgerEntryId,
+    userId: spend.userId,
+    description: `Refund: order ${spend.orderId}`,
+    createdAt: now,
+  });
+  if (!statements) throw new Error(`Spend ${spend.id} has no recorded lot consumptions`);
+  try {
+    const results = await db.batch([...statements, selectSpendableBalance(db, spend.userId, now)]);
+    const balance = results.at(-1) as { balance: number }[];
+    return { balance: balance[0]?.balance ?? 0 };
+  } catch (error) {
+    if (violatedConstraint(error) === "debit_returns.debit_entry_id") {
+      throw new ApiError("already_refunded", `Spend ${spend.id} was refunded already.`);
+    }
+    throw error;
+  }
+}
