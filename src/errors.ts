@@ -18,6 +18,8 @@ export const errorStatus = {
   reward_id_taken: 409,
   referral_code_taken: 409,
   referral_not_held: 409,
+  coupon_already_used: 409,
+  coupon_void: 409,
   invalid_referral_code: 422,
   referral_code_expired: 422,
   self_referral: 422,

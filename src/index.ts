@@ -1,4 +1,5 @@
 import { registerAnalyticsRoutes } from "./analytics/routes";
+import { registerApiKeyRoutes } from "./apikeys/routes";
 import { newApp } from "./app";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
@@ -46,6 +47,7 @@ registerReferralAdminRoutes(app);
 registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);
+registerApiKeyRoutes(app);
 
 // Only handlers may be exported from here: workerd refuses any other named export.
 export default {

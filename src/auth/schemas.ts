@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SOURCE_PATTERN } from "../referrals/attribution";
 import { UserSchema } from "../users/schemas";
 
 const utf8Bytes = (value: string) => new TextEncoder().encode(value).length;
@@ -10,12 +11,24 @@ const PasswordSchema = z
   .refine((value) => utf8Bytes(value) <= 72, "must be at most 72 bytes (UTF-8)")
   .openapi({ example: "correct horse battery", minLength: 8, maxLength: 72 });
 
-const PhoneSchema = z
+export const PhoneSchema = z
   .string()
   .trim()
   .min(3)
   .max(32)
   .openapi({ example: "+923001234567", description: "Any spelling; stored in E.164." });
+
+/** Where a signup came from (the landing URL's `src`), checked like a link's `src`. */
+export const SignupSourceSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(SOURCE_PATTERN, "must be 1-32 of a-z, 0-9, _ and -")
+  .openapi({
+    example: "whatsapp",
+    description:
+      "The `src` of the landing URL, for a page that passes the code itself; the `ref_src` cookie wins when both exist.",
+  });
 
 export const RegisterBodySchema = z
   .object({
@@ -26,6 +39,7 @@ export const RegisterBodySchema = z
       example: "ZX8P4K2M",
       description: "Falls back to the `ref` cookie of an invite link.",
     }),
+    source: SignupSourceSchema.optional(),
   })
   .openapi("RegisterRequest");
 

@@ -2,23 +2,15 @@ import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import type { AuthContext, Database } from "../env";
 import { ApiError } from "../errors";
-import { UNKNOWN_IP } from "../http/auth";
-import { hmacSha256Hex, randomToken, sha256Hex } from "../lib/crypto";
-import { newId, newReferralCode } from "../lib/ids";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { newId } from "../lib/ids";
 import { normalizePhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 import { type RequestMetrics, timed } from "../platform/metrics";
 import type { RateLimiter, RateLimitRule } from "../platform/rate-limit";
 import type { ReferralClaim } from "../referrals/attribution";
-import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
-import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
-import {
-  findUserById,
-  findUserByPhone,
-  insertUser,
-  setUserRole,
-  type UserRow,
-} from "../users/store";
+import { attributionFor, signUp } from "../users/signup";
+import { findUserById, findUserByPhone, setUserRole, type UserRow } from "../users/store";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
 import {
   findRefreshToken,
@@ -59,11 +51,13 @@ async function newRefreshToken(config: Config, now: number) {
   };
 }
 
-function roleFor(phone: string, storedRole: "user" | "admin", config: Config): "user" | "admin" {
-  return config.adminPhones.includes(phone) ? "admin" : storedRole;
+function roleFor(
+  phone: string | null,
+  storedRole: "user" | "admin",
+  config: Config,
+): "user" | "admin" {
+  return phone !== null && config.adminPhones.includes(phone) ? "admin" : storedRole;
 }
-
-const MAX_SIGNUP_ATTEMPTS = 20;
 
 /** The phone in E.164, or a 400 naming the field. */
 export function requirePhone(raw: string, config: Config): string {
@@ -85,28 +79,9 @@ export interface RegisterInput {
   deviceId?: string | undefined;
 }
 
-async function attributionFor(
-  db: Database,
-  referral: RegisterInput["referral"],
-  now: number,
-): Promise<SignupAttribution | null> {
-  if (!referral) return null;
-  try {
-    const referrer = await resolveReferralCode(db, referral.code, now);
-    return { referrer, source: referral.source, inviteId: referral.inviteId };
-  } catch (error) {
-    if (referral.from === "cookie" && error instanceof ApiError) return null;
-    throw error;
-  }
-}
-
 /**
- * Creates the user, their wallet, their first session and — with a valid code — the
- * referral with both sides' rewards, all in one D1 batch: all of it happens or none.
- *
- * The referral claims the referrer's next ordinal (which decides the tier). The unique
- * index on (referrer, ordinal) rejects a claim that a concurrent signup made first; the
- * whole batch then rolls back and is planned again from a fresh read.
+ * Signs up with a password: the shared signup (user, referral, rewards) and the first
+ * session in one D1 batch.
  */
 export async function registerUser(
   deps: AuthDeps,
@@ -125,74 +100,50 @@ export async function registerUser(
   const passwordHash = await timed(deps.metrics, "hash", () =>
     hashPassword(input.password, config.bcryptCost),
   );
-  // Only salted hashes are kept, and compared with the referrer's (fraud holds).
-  const fingerprint = {
-    ipHash:
-      input.ip === UNKNOWN_IP ? null : await hmacSha256Hex(config.ipHashSalt, `ip:${input.ip}`),
-    deviceHash: input.deviceId
-      ? await hmacSha256Hex(config.ipHashSalt, `device:${input.deviceId}`)
-      : null,
-  };
-  const userId = newId("usr");
   const sessionId = newId("ses");
   const role = roleFor(phone, "user", config);
-
-  for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
-    const now = Date.now();
-    const attribution = await (attempt === 1
-      ? firstLookup
-      : attributionFor(db, input.referral, now));
-    const referrer = attribution?.referrer;
-    const referralCode = newReferralCode();
-    const refresh = await newRefreshToken(config, now);
-    const newUser = {
-      id: userId,
+  let refresh: Awaited<ReturnType<typeof newRefreshToken>> | undefined;
+  let user: UserRow;
+  try {
+    user = await signUp(deps, {
       name: input.name,
       phone,
       passwordHash,
       role,
-      referralCode,
-      referredByUserId: referrer?.id ?? null,
-      referredByCode: referrer?.referralCode ?? null,
-      signupIpHash: fingerprint.ipHash,
-      signupDeviceHash: fingerprint.deviceHash,
-      createdAt: now,
-    };
-    try {
-      await db.batch([
-        insertUser(db, newUser),
-        ...insertSession(db, {
-          sessionId,
-          userId,
-          refreshTokenHash: refresh.hash,
-          refreshExpiresAt: refresh.expiresAt,
-          now,
-        }),
-        ...signupWrites(db, { refereeId: userId, referee: fingerprint, now, attribution }),
-      ]);
-    } catch (error) {
-      const constraint = violatedConstraint(error);
-      if (constraint === "users.phone") {
-        throw new ApiError("phone_taken", "An account with this phone number already exists.");
-      }
-      const lostARace =
-        constraint === "users.referral_code" || STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "");
-      if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
-        // A little jitter spreads a burst of signups on one code over successive rounds.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
-        continue;
-      }
-      throw error;
-    }
-    const { token: accessToken, expiresIn } = await issueAccessToken(config, {
-      userId,
-      role,
-      sessionId,
+      externalId: null,
+      referral: input.referral,
+      ip: input.ip,
+      deviceId: input.deviceId,
+      firstLookup,
+      alsoWrite: async ({ id, now }) => {
+        refresh = await newRefreshToken(config, now);
+        return [
+          ...insertSession(db, {
+            sessionId,
+            userId: id,
+            refreshTokenHash: refresh.hash,
+            refreshExpiresAt: refresh.expiresAt,
+            now,
+          }),
+        ];
+      },
     });
-    const user: UserRow = { ...newUser, referralCodeCreatedAt: now };
-    return { user, tokens: { accessToken, refreshToken: refresh.token, expiresIn } };
+  } catch (error) {
+    throw asPhoneTaken(error);
   }
-  throw new Error("unreachable: the signup loop either returns or throws");
+  const { token: accessToken, expiresIn } = await issueAccessToken(config, {
+    userId: user.id,
+    role,
+    sessionId,
+  });
+  return { user, tokens: { accessToken, refreshToken: refresh?.token ?? "", expiresIn } };
+}
+
+/** A signup refused for its phone, as the API's `phone_taken`; other errors unchanged. */
+export function asPhoneTaken(error: unknown): unknown {
+  return violatedConstraint(error) === "users.phone"
+    ? new ApiError("phone_taken", "An account with this phone number already exists.")
+    : error;
 }
 
 export interface LoginInput {
@@ -214,11 +165,12 @@ export async function logIn(
 
   const found = await findUserByPhone(db, phone);
   const passwordMatches = await timed(deps.metrics, "hash", () =>
-    found
+    // A participant created by a back end has no password: it signs in through embed tokens.
+    found?.passwordHash
       ? verifyPassword(input.password, found.passwordHash)
       : verifyAgainstDecoy(input.password, config.bcryptCost),
   );
-  if (!found || !passwordMatches) {
+  if (!found?.passwordHash || !passwordMatches) {
     rateLimiter.hit(authLimits.loginFailuresPerPhone, phone);
     rateLimiter.hit(authLimits.loginFailuresPerIp, input.ip);
     throw new ApiError("invalid_credentials", "The phone number or password is wrong.");

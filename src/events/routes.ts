@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { requireEventsKey } from "../http/auth";
+import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { recordEvent } from "./service";
 
@@ -34,8 +34,9 @@ const postEvent = createRoute({
   path: "/v1/events",
   tags: ["Qualifying events"],
   summary: "Report a qualifying event (server to server, with the events API key)",
-  security: [{ eventsKey: [] }],
-  middleware: [requireEventsKey] as const,
+  ...serverCall("events"),
+  // A server key with scope `events`, or the EVENTS_API_KEY secret.
+  security: [{ serverKey: [] }, { eventsKey: [] }] as Record<string, string[]>[],
   request: { body: jsonBody(EventSchema) },
   responses: {
     202: jsonResponse(
@@ -50,7 +51,7 @@ const postEvent = createRoute({
         .openapi("EventAccepted"),
       "Recorded (a replay answers the same)",
     ),
-    ...errorResponses("unauthorized", "not_found", "idempotency_key_reused"),
+    ...errorResponses("unauthorized", "forbidden", "not_found", "idempotency_key_reused"),
   },
 });
 

@@ -10,7 +10,17 @@ const randomReferralCode = customAlphabet(CODE_ALPHABET, REFERRAL_CODE_LENGTH);
 // 16 symbols of 31 ≈ 79 bits: coupon codes cannot be guessed or enumerated.
 const randomCouponCode = customAlphabet(CODE_ALPHABET, 16);
 
-export type IdPrefix = "usr" | "ses" | "ref" | "txn" | "rdm" | "inv" | "clk" | "aud" | "cmp";
+export type IdPrefix =
+  | "usr"
+  | "ses"
+  | "ref"
+  | "txn"
+  | "rdm"
+  | "inv"
+  | "clk"
+  | "aud"
+  | "cmp"
+  | "key";
 
 /**
  * A prefixed id that sorts by creation time (48-bit millisecond clock, then 70 random bits).

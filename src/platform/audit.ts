@@ -6,7 +6,7 @@ export interface AuditEntry {
   actorId: string;
   /** Dotted verb, e.g. "program.update", "user.role". */
   action: string;
-  targetType: "program" | "reward" | "user" | "campaign" | "referral";
+  targetType: "program" | "reward" | "user" | "campaign" | "referral" | "api_key" | "redemption";
   targetId: string;
   details: Record<string, unknown>;
   at: number;
