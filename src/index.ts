@@ -4,6 +4,7 @@ import { newApp } from "./app";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
+import { registerCouponRoutes } from "./coupons/routes";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
 import { registerEventRoutes } from "./events/routes";
@@ -22,6 +23,7 @@ import { registerReferralAdminRoutes } from "./referrals/admin-routes";
 import { registerReferralRoutes } from "./referrals/routes";
 import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
 import { registerUserAdminRoutes } from "./users/routes";
+import { registerUserServerRoutes } from "./users/server-routes";
 import { registerWalletRoutes } from "./wallet/routes";
 
 const app = newApp();
@@ -40,6 +42,9 @@ registerEventRoutes(app);
 // Wallet and rewards
 registerWalletRoutes(app);
 registerRewardRoutes(app);
+// Integration with your back end (server to server)
+registerCouponRoutes(app);
+registerUserServerRoutes(app);
 // Administration
 registerProgramRoutes(app);
 registerCampaignRoutes(app);

@@ -144,6 +144,7 @@ export function qualificationWrites(
         unlock: milestone.unlock,
         source: "milestone",
         at: now,
+        durationDays: milestone.durationDays,
       }),
     ),
   ];

@@ -55,6 +55,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
         unlock: unlockOfReward(reward.id),
         source: "redemption" as const,
         at: now,
+        durationDays: reward.durationDays,
       };
       try {
         const [, [recorded]] = await db.batch([

@@ -9,6 +9,7 @@ const rewardColumns = {
   description: rewards.description,
   cost: rewards.cost,
   kind: rewards.kind,
+  durationDays: rewards.durationDays,
 };
 
 export async function listActiveRewards(db: Database) {
@@ -61,6 +62,7 @@ export interface NewRedemption {
 export function insertRedemption(db: Database, redemption: NewRedemption) {
   return db.insert(redemptions).values({
     ...redemption,
+    couponStatus: redemption.couponCode === null ? null : "issued",
     balanceAfter: sql`(select ${wallets.balance} from ${wallets} where ${wallets.userId} = ${redemption.userId})`,
   });
 }
