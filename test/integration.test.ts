@@ -11,6 +11,7 @@ import {
   callJson,
   expectError,
   registerUser,
+  serverKey,
   type TestUser,
   uniquePhone,
   walletBalance,
@@ -22,19 +23,6 @@ const DAY_MS = 86_400_000;
 async function sha256Hex(input: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** A server API key with `scopes`, created by this file's admin. */
-async function serverKey(scopes: string[]): Promise<{ id: string; secret: string }> {
-  const admin = await adminUser();
-  const created = await callJson(
-    "POST",
-    "/v1/admin/api-keys",
-    { name: `Back end ${scopes.join("+")}`, scopes },
-    { token: admin.accessToken },
-  );
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return { id: created.body.apiKey.id, secret: created.body.secret };
 }
 
 function asKey(secret: string, extra: CallOptions = {}): CallOptions {
