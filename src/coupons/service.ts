@@ -1,12 +1,12 @@
 import { ledgerEntries } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
-import { CODE_ALPHABET } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
 import { runIdempotently } from "../platform/idempotency";
 import { pointsExpireAt } from "../program/rules";
 import { currentProgram } from "../program/store";
 import { appendLedgerEntry } from "../wallet/store";
+import { canonicalCouponCode } from "./rules";
 import {
   type CouponRow,
   findCouponByCode,
@@ -14,18 +14,6 @@ import {
   markCouponUsed,
   markCouponVoid,
 } from "./store";
-
-const COUPON_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{4}(-[${CODE_ALPHABET}]{4}){3}$`);
-
-/**
- * A coupon code as stored ("K7QM-2XRP-9HTB-C4WD"), from any case, with or without its
- * dashes; null when it cannot be one (then it is simply not found).
- */
-export function canonicalCouponCode(input: string): string | null {
-  const compact = input.trim().toUpperCase().replaceAll("-", "");
-  const code = compact.match(/.{1,4}/g)?.join("-") ?? "";
-  return COUPON_PATTERN.test(code) ? code : null;
-}
 
 function notFound(input: string): ApiError {
   return new ApiError("not_found", `No coupon ${input.slice(0, 40)} exists.`);
