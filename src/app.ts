@@ -143,6 +143,11 @@ export function newApp() {
     scheme: "bearer",
     bearerFormat: "JWT",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "serverKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A server API key (rk_…) from POST /v1/admin/api-keys, for your back end.",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "eventsKey", {
     type: "http",
     scheme: "bearer",

@@ -25,6 +25,15 @@ export interface AuthContext {
   userId: string;
   role: "user" | "admin";
   sessionId: string;
+  /** An embed token (issued to a back end for an embedded portal): never admin. */
+  embedded?: boolean;
+}
+
+/** The server API key a back end called with (`requireServerKey`). */
+export interface ServerKeyContext {
+  /** The key's id; "events-api-key" for the EVENTS_API_KEY secret. */
+  id: string;
+  scopes: readonly string[];
 }
 
 /** Per-request variables: resolved once in the app factory's middleware, read by routes. */
@@ -33,6 +42,7 @@ export interface Variables {
   config: Config;
   db: Database;
   auth: AuthContext;
+  serverKey: ServerKeyContext;
   metrics: RequestMetrics | null;
 }
 

@@ -21,6 +21,8 @@ export const errorStatus = {
   unlock_already_granted: 409,
   order_already_spent: 409,
   already_refunded: 409,
+  coupon_already_used: 409,
+  coupon_void: 409,
   invalid_referral_code: 422,
   referral_code_expired: 422,
   unknown_event_type: 422,

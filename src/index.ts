@@ -1,9 +1,11 @@
 import { registerAnalyticsRoutes } from "./analytics/routes";
+import { registerApiKeyRoutes } from "./apikeys/routes";
 import { newApp } from "./app";
 import { registerAccountRoutes } from "./auth/account-routes";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
+import { registerCouponRoutes } from "./coupons/routes";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
 import { registerEventRoutes } from "./events/routes";
@@ -24,6 +26,7 @@ import { registerReferralAdminRoutes } from "./referrals/admin-routes";
 import { registerReferralRoutes } from "./referrals/routes";
 import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
 import { registerUserAdminRoutes } from "./users/routes";
+import { registerUserServerRoutes } from "./users/server-routes";
 import { registerWalletRoutes } from "./wallet/routes";
 import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/routes";
 import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
@@ -47,6 +50,9 @@ registerEventRoutes(app);
 // Wallet and rewards
 registerWalletRoutes(app);
 registerRewardRoutes(app);
+// Integration with your back end (server to server)
+registerCouponRoutes(app);
+registerUserServerRoutes(app);
 // Administration
 registerProgramRoutes(app);
 registerCampaignRoutes(app);
@@ -55,6 +61,7 @@ registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);
 registerWebhookRoutes(app);
+registerApiKeyRoutes(app);
 
 // Only handlers may be exported from here: workerd refuses any other named export.
 export default {

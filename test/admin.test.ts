@@ -391,7 +391,12 @@ describe("milestones and unlocks", () => {
         token: referrer.accessToken,
       });
       expect(body.data).toEqual([
-        { unlock: "free_theme", source: "milestone", grantedAt: expect.any(String) },
+        {
+          unlock: "free_theme",
+          source: "milestone",
+          grantedAt: expect.any(String),
+          expiresAt: null,
+        },
       ]);
       expect(await walletBalance(referrer.accessToken)).toBe(3 * 50 + 2 * 100 + 25);
       const ledger = await callJson("GET", "/v1/me/wallet/transactions?limit=1", undefined, {
@@ -443,6 +448,7 @@ describe("milestones and unlocks", () => {
       unlock: "lifetime_premium",
       source: "redemption",
       grantedAt: expect.any(String),
+      expiresAt: null,
     });
   });
 });

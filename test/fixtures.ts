@@ -17,7 +17,7 @@ export const defaultRules: ProgramRules = {
   codeExpiryDays: null,
   milestones: [
     { referrals: 5, unlock: "free_theme", bonusPoints: 0 },
-    { referrals: 20, unlock: "premium_1_month", bonusPoints: 0 },
+    { referrals: 20, unlock: "premium_1_month", bonusPoints: 0, durationDays: 30 },
   ],
   badges: [
     { name: "Bronze", referrals: 5 },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dailySeries, programAnalytics } from "../src/analytics/rules";
+import { canonicalCouponCode } from "../src/coupons/rules";
 import { clientIp, UNKNOWN_IP } from "../src/http/auth";
 import { maskRecipient, retryDelayMs } from "../src/invites/rules";
 import { periodKey, rankRows } from "../src/leaderboard/rules";
@@ -77,6 +78,29 @@ describe("attribution", () => {
       source: "sms",
     });
     expect(referralClaim(undefined, {})).toBeUndefined();
+  });
+
+  it("a page on another site passes the source with the code; the link's cookie wins", () => {
+    expect(referralClaim("K7QM2XRP", {}, "whatsapp")).toMatchObject({ source: "whatsapp" });
+    expect(referralClaim("K7QM2XRP", {})).toMatchObject({ source: "direct" });
+    expect(
+      referralClaim("K7QM2XRP", { code: "K7QM2XRP", source: "sms" }, "whatsapp"),
+    ).toMatchObject({ source: "sms" });
+    expect(referralClaim("K7QM2XRP", { code: "K7QM2XRP" }, "whatsapp")).toMatchObject({
+      source: "whatsapp",
+    });
+    // Without a typed code the body's source has nothing to describe.
+    expect(referralClaim(undefined, { code: "K7QM2XRP" }, "whatsapp")).toMatchObject({
+      source: "link",
+    });
+  });
+
+  it("coupon codes are found in any case, with or without dashes; nonsense is no code", () => {
+    expect(canonicalCouponCode("k7qm2xrp9htbc4wd")).toBe("K7QM-2XRP-9HTB-C4WD");
+    expect(canonicalCouponCode(" K7QM-2XRP-9HTB-C4WD ")).toBe("K7QM-2XRP-9HTB-C4WD");
+    expect(canonicalCouponCode("K7QM-2XRP-9HTB-C4W0")).toBeNull();
+    expect(canonicalCouponCode("K7QM-2XRP")).toBeNull();
+    expect(canonicalCouponCode("'; drop table redemptions")).toBeNull();
   });
 });
 

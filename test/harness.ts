@@ -155,6 +155,19 @@ export async function adminUser(): Promise<TestUser> {
   return { ...user, password: "correct horse battery", accessToken, refreshToken };
 }
 
+/** A server API key with `scopes`, created by this file's admin: its id and `rk_…` secret. */
+export async function serverKey(scopes: string[]): Promise<{ id: string; secret: string }> {
+  const admin = await adminUser();
+  const created = await callJson(
+    "POST",
+    "/v1/admin/api-keys",
+    { name: `Back end ${scopes.join("+")}`, scopes },
+    { token: admin.accessToken },
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { id: created.body.apiKey.id, secret: created.body.secret };
+}
+
 /** A referrer with `count` referred signups, made one after another. */
 export async function referrerWith(count: number): Promise<TestUser> {
   const referrer = await registerUser({ name: "Bilal Ahmed" });

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { adminUser, BASE, referrerWith, registerUser, uniqueIp } from "./harness";
+import { adminUser, BASE, referrerWith, registerUser, serverKey, uniqueIp } from "./harness";
 
 /** Everything a write could change: row counts, points, revocations. */
 async function databaseFingerprint(): Promise<string> {
@@ -20,6 +20,8 @@ async function databaseFingerprint(): Promise<string> {
             (select count(*) from rewards) as rewards,
             (select count(*) from audit_log) as audit,
             (select count(*) from events) as events,
+            (select count(*) from api_keys) as api_keys,
+            (select count(*) from redemptions where coupon_status <> 'issued') as coupons_spent,
             (select group_concat(referral_code) from users) as codes`,
   ).first();
   return JSON.stringify(row);
@@ -83,7 +85,7 @@ const contentType = fc.constantFrom(
 interface Endpoint {
   method?: "POST" | "PUT" | "PATCH";
   path: string;
-  token?: boolean | "admin" | "events";
+  token?: boolean | "admin" | "events" | "server";
   headers?: (key: string) => Record<string, string>;
 }
 
@@ -101,6 +103,15 @@ const endpoints: Endpoint[] = [
   { method: "PUT", path: "/v1/me/referral-code", token: true },
   { path: "/v1/events", token: "events" },
   { method: "PUT", path: "/v1/admin/program", token: "admin" },
+  { path: "/v1/admin/api-keys", token: "admin" },
+  { path: "/v1/admin/redemptions/rdm_nothing/void", token: "admin" },
+  { path: "/v1/users", token: "server" },
+  { path: "/v1/embed-tokens", token: "server" },
+  {
+    path: "/v1/coupons/ZZZZ-ZZZZ-ZZZZ-ZZZZ/use",
+    token: "server",
+    headers: (key) => ({ "Idempotency-Key": key }),
+  },
   { path: "/v1/admin/rewards", token: "admin" },
   { method: "PATCH", path: "/v1/admin/rewards/rwd_discount_10", token: "admin" },
   { method: "PATCH", path: "/v1/admin/users/usr_nobody", token: "admin" },
@@ -116,6 +127,10 @@ describe("hostile bodies at every write endpoint", () => {
     "$path: never a 5xx, always the envelope, nothing written",
     async (endpoint) => {
       // A user with points and sessions, so that a wrongly accepted request would show.
+      const server =
+        endpoint.token === "server"
+          ? await serverKey(["events", "coupons", "wallet", "users", "embed"])
+          : undefined;
       const user =
         endpoint.token === "admin"
           ? await adminUser()
@@ -132,7 +147,10 @@ describe("hostile bodies at every write endpoint", () => {
             const headers: Record<string, string> = { "CF-Connecting-IP": uniqueIp() };
             if (type) headers["Content-Type"] = type;
             if (endpoint.token) {
-              const token = endpoint.token === "events" ? env.EVENTS_API_KEY : user.accessToken;
+              const token =
+                endpoint.token === "events"
+                  ? env.EVENTS_API_KEY
+                  : (server?.secret ?? user.accessToken);
               headers.Authorization = `Bearer ${token}`;
             }
             Object.assign(headers, endpoint.headers?.(key));
@@ -161,6 +179,7 @@ describe("hostile bodies at every write endpoint", () => {
                 "/v1/me/invites",
                 "/v1/me/referral-code",
                 "/v1/admin/rewards",
+                "/v1/users",
               ]).toContain(endpoint.path);
               await response.body?.cancel();
             }

@@ -27,6 +27,7 @@ describe("GET /v1/rewards", () => {
         description: expect.any(String),
         cost: 100,
         kind: "coupon",
+        durationDays: null,
       },
       {
         id: "rwd_free_product",
@@ -34,6 +35,7 @@ describe("GET /v1/rewards", () => {
         description: expect.any(String),
         cost: 300,
         kind: "coupon",
+        durationDays: null,
       },
       {
         id: "rwd_lifetime_premium",
@@ -41,6 +43,7 @@ describe("GET /v1/rewards", () => {
         description: expect.any(String),
         cost: 1000,
         kind: "unlock",
+        durationDays: null,
       },
     ]);
   });

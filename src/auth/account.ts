@@ -41,13 +41,23 @@ export async function renameUser(deps: AuthDeps, userId: string, name: string): 
   return currentUser(deps.db, userId);
 }
 
+/** A participant created by a back end may have no phone: there is nothing to verify. */
+function withPhone<T extends { phone: string | null }>(user: T): T & { phone: string } {
+  if (user.phone === null) {
+    throw new ApiError("validation_error", "This account has no phone number to verify.", {
+      details: [{ path: "phone", message: "the account has no phone number" }],
+    });
+  }
+  return user as T & { phone: string };
+}
+
 /** Sends a phone verification code by SMS; a phone verified already gets none. */
 export async function requestPhoneVerification(
   deps: AccountDeps,
   userId: string,
   ip: string,
 ): Promise<void> {
-  const user = await currentUser(deps.db, userId);
+  const user = withPhone(await currentUser(deps.db, userId));
   if (user.phoneVerifiedAt !== null) return;
   await limitCodeSends(deps.rateLimiter, user.phone, ip);
   await issueCode(deps, user, "phone_verification");
@@ -74,7 +84,7 @@ export async function verifyPhone(
   code: string,
   ip: string,
 ): Promise<UserRow> {
-  const user = await currentUser(deps.db, userId);
+  const user = withPhone(await currentUser(deps.db, userId));
   await limitCodeChecks(deps.rateLimiter, user.phone, ip);
   const now = Date.now();
   await redeemCode(deps, user.id, "phone_verification", code, now);
@@ -117,7 +127,11 @@ export async function requestPasswordReset(
   await limitCodeSends(deps.rateLimiter, phone, ip);
   deps.defer(
     findUserByPhone(deps.db, phone)
-      .then((user) => (user ? issueCode(deps, user, "password_reset") : undefined))
+      .then((user) =>
+        user?.phone
+          ? issueCode(deps, { id: user.id, phone: user.phone }, "password_reset")
+          : undefined,
+      )
       .catch((error) => console.error("[password_reset] no code was issued", error)),
   );
 }

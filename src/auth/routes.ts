@@ -94,11 +94,15 @@ export function authDeps(c: Context<AppEnv>) {
 export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {
     const body = c.req.valid("json");
-    const referral = referralClaim(body.referralCode, {
-      code: getCookie(c, attributionCookies.code),
-      source: getCookie(c, attributionCookies.source),
-      invite: getCookie(c, attributionCookies.invite),
-    });
+    const referral = referralClaim(
+      body.referralCode,
+      {
+        code: getCookie(c, attributionCookies.code),
+        source: getCookie(c, attributionCookies.source),
+        invite: getCookie(c, attributionCookies.invite),
+      },
+      body.source,
+    );
     const { user, tokens } = await registerUser(authDeps(c), {
       name: body.name,
       phone: body.phone,

@@ -6,12 +6,14 @@ import type { Config } from "../config";
  * become admin by typing it; in development and tests at once, as a convenience.
  */
 export function roleFor(
-  user: { phone: string; role: "user" | "admin"; phoneVerifiedAt: number | null },
+  user: { phone: string | null; role: "user" | "admin"; phoneVerifiedAt: number | null },
   config: Pick<Config, "adminPhones" | "environment">,
 ): "user" | "admin" {
   const trusted =
     user.phoneVerifiedAt !== null ||
     config.environment === "development" ||
     config.environment === "test";
-  return trusted && config.adminPhones.includes(user.phone) ? "admin" : user.role;
+  return trusted && user.phone !== null && config.adminPhones.includes(user.phone)
+    ? "admin"
+    : user.role;
 }

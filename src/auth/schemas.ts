@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { NameSchema } from "../lib/names";
+import { SOURCE_PATTERN } from "../referrals/attribution";
 import { UserSchema } from "../users/schemas";
 import { MAX_PASSWORD_BYTES, passwordBytes } from "./password";
 
@@ -23,12 +24,24 @@ const VerificationCodeSchema = z
   .regex(/^\d{6}$/, "must be the 6 digits of the code")
   .openapi({ example: "048213" });
 
-const PhoneSchema = z
+export const PhoneSchema = z
   .string()
   .trim()
   .min(3)
   .max(32)
   .openapi({ example: "+923001234567", description: "Any spelling; stored in E.164." });
+
+/** Where a signup came from (the landing URL's `src`), checked like a link's `src`. */
+export const SignupSourceSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(SOURCE_PATTERN, "must be 1-32 of a-z, 0-9, _ and -")
+  .openapi({
+    example: "whatsapp",
+    description:
+      "The `src` of the landing URL, for a page that passes the code itself; the `ref_src` cookie wins when both exist.",
+  });
 
 export const RegisterBodySchema = z
   .object({
@@ -39,6 +52,7 @@ export const RegisterBodySchema = z
       example: "ZX8P4K2M",
       description: "Falls back to the `ref` cookie of an invite link.",
     }),
+    source: SignupSourceSchema.optional(),
   })
   .openapi("RegisterRequest");
 

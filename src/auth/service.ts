@@ -2,26 +2,15 @@ import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import type { AuthContext, Database } from "../env";
 import { ApiError } from "../errors";
-import { UNKNOWN_IP } from "../http/auth";
-import { hmacSha256Hex, randomToken, sha256Hex } from "../lib/crypto";
-import { newId, newReferralCode } from "../lib/ids";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { newId } from "../lib/ids";
 import { normalizePhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 import { type RequestMetrics, timed } from "../platform/metrics";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
 import type { ReferralClaim } from "../referrals/attribution";
-import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
-import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
-import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
-import { toUser } from "../users/schemas";
-import {
-  findUserById,
-  findUserByPhone,
-  insertUser,
-  setUserRole,
-  type UserRow,
-} from "../users/store";
-import { webhookEventStatements } from "../webhooks/outbox";
+import { attributionFor, signUp } from "../users/signup";
+import { findUserById, findUserByPhone, setUserRole, type UserRow } from "../users/store";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
 import { roleFor } from "./rules";
 import {
@@ -100,8 +89,6 @@ export async function openSession(db: Database, config: Config, userId: string, 
   };
 }
 
-const MAX_SIGNUP_ATTEMPTS = 20;
-
 /** The phone in E.164, or a 400 naming the field. */
 export function requirePhone(raw: string, config: Config): string {
   const phone = normalizePhone(raw, config.defaultPhoneCountry);
@@ -122,28 +109,9 @@ export interface RegisterInput {
   deviceId?: string | undefined;
 }
 
-async function attributionFor(
-  db: Database,
-  referral: RegisterInput["referral"],
-  now: number,
-): Promise<SignupAttribution | null> {
-  if (!referral) return null;
-  try {
-    const referrer = await resolveReferralCode(db, referral.code, now);
-    return { referrer, source: referral.source, inviteId: referral.inviteId };
-  } catch (error) {
-    if (referral.from === "cookie" && error instanceof ApiError) return null;
-    throw error;
-  }
-}
-
 /**
- * Creates the user, their wallet, their first session and — with a valid code — the
- * referral with both sides' rewards, all in one D1 batch: all of it happens or none.
- *
- * The referral claims the referrer's next ordinal (which decides the tier). The unique
- * index on (referrer, ordinal) rejects a claim that a concurrent signup made first; the
- * whole batch then rolls back and is planned again from a fresh read.
+ * Signs up with a password: the shared signup (user, referral, rewards) and the first
+ * session in one D1 batch.
  */
 export async function registerUser(
   deps: AuthDeps,
@@ -162,81 +130,37 @@ export async function registerUser(
   const passwordHash = await timed(deps.metrics, "hash", () =>
     hashPassword(input.password, config.bcryptCost),
   );
-  // Only salted hashes are kept, and compared with the referrer's (fraud holds).
-  const fingerprint = {
-    ipHash:
-      input.ip === UNKNOWN_IP ? null : await hmacSha256Hex(config.ipHashSalt, `ip:${input.ip}`),
-    deviceHash: input.deviceId
-      ? await hmacSha256Hex(config.ipHashSalt, `device:${input.deviceId}`)
-      : null,
-  };
-  const userId = newId("usr");
-  const sessionId = newId("ses");
   const role = roleFor({ phone, role: "user", phoneVerifiedAt: null }, config);
-
-  for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
-    const now = Date.now();
-    const attribution = await (attempt === 1
-      ? firstLookup
-      : attributionFor(db, input.referral, now));
-    const referrer = attribution?.referrer;
-    const referralCode = newReferralCode();
-    const refresh = await newRefreshToken(config, now);
-    const newUser = {
-      id: userId,
+  let session: Awaited<ReturnType<typeof openSession>> | undefined;
+  let user: UserRow;
+  try {
+    user = await signUp(deps, {
       name: input.name,
       phone,
       passwordHash,
       role,
-      referralCode,
-      referredByUserId: referrer?.id ?? null,
-      referredByCode: referrer?.referralCode ?? null,
-      signupIpHash: fingerprint.ipHash,
-      signupDeviceHash: fingerprint.deviceHash,
-      createdAt: now,
-    };
-    try {
-      await db.batch([
-        insertUser(db, newUser),
-        ...insertSession(db, {
-          sessionId,
-          userId,
-          refreshTokenHash: refresh.hash,
-          refreshExpiresAt: refresh.expiresAt,
-          now,
-        }),
-        ...webhookEventStatements(db, {
-          type: "user.created",
-          data: toUser({ ...newUser, referralCodeCreatedAt: now, phoneVerifiedAt: null }, config),
-          now,
-        }),
-        ...signupWrites(db, { refereeId: userId, referee: fingerprint, now, attribution }),
-      ]);
-    } catch (error) {
-      const constraint = violatedConstraint(error);
-      if (constraint === "users.phone") {
-        throw new ApiError("phone_taken", "An account with this phone number already exists.");
-      }
-      // A random code that someone holds or once held draws another.
-      const lostARace =
-        TAKEN_CODE_CONSTRAINTS.has(constraint ?? "") ||
-        STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "");
-      if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
-        // A little jitter spreads a burst of signups on one code over successive rounds.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
-        continue;
-      }
-      throw error;
-    }
-    const { token: accessToken, expiresIn } = await issueAccessToken(config, {
-      userId,
-      role,
-      sessionId,
+      externalId: null,
+      referral: input.referral,
+      ip: input.ip,
+      deviceId: input.deviceId,
+      firstLookup,
+      alsoWrite: async ({ id, now }) => {
+        session = await openSession(db, config, id, now);
+        return [...session.writes];
+      },
     });
-    const user: UserRow = { ...newUser, referralCodeCreatedAt: now, phoneVerifiedAt: null };
-    return { user, tokens: { accessToken, refreshToken: refresh.token, expiresIn } };
+  } catch (error) {
+    throw asPhoneTaken(error);
   }
-  throw new Error("unreachable: the signup loop either returns or throws");
+  if (!session) throw new Error("unreachable: a signup always opens its session");
+  return { user, tokens: await session.tokens(role) };
+}
+
+/** A signup refused for its phone, as the API's `phone_taken`; other errors unchanged. */
+export function asPhoneTaken(error: unknown): unknown {
+  return violatedConstraint(error) === "users.phone"
+    ? new ApiError("phone_taken", "An account with this phone number already exists.")
+    : error;
 }
 
 export interface LoginInput {
@@ -263,11 +187,12 @@ export async function logIn(
 
   const found = await findUserByPhone(db, phone);
   const passwordMatches = await timed(deps.metrics, "hash", () =>
-    found
+    // A participant created by a back end has no password: it signs in through embed tokens.
+    found?.passwordHash
       ? verifyPassword(input.password, found.passwordHash)
       : verifyAgainstDecoy(input.password, config.bcryptCost),
   );
-  if (!found || !passwordMatches) {
+  if (!found?.passwordHash || !passwordMatches) {
     throw new ApiError("invalid_credentials", "The phone number or password is wrong.");
   }
   await attempt.refund();

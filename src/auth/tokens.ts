@@ -14,16 +14,22 @@ function key(config: Config): Uint8Array {
   return new TextEncoder().encode(config.accessTokenSecret);
 }
 
-export async function issueAccessToken(config: Config, auth: AuthContext): Promise<AccessToken> {
-  const token = await new SignJWT({ role: auth.role, sid: auth.sessionId })
+/** Signs an access token; `ttlSeconds` shortens it (embed tokens live at most an hour). */
+export async function issueAccessToken(
+  config: Config,
+  auth: AuthContext,
+  ttlSeconds: number = config.accessTokenTtlSeconds,
+): Promise<AccessToken> {
+  const claims = { role: auth.role, sid: auth.sessionId, ...(auth.embedded ? { emb: true } : {}) };
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setSubject(auth.userId)
     .setIssuer(config.publicBaseUrl)
     .setAudience(AUDIENCE)
     .setIssuedAt()
-    .setExpirationTime(`${config.accessTokenTtlSeconds}s`)
+    .setExpirationTime(`${ttlSeconds}s`)
     .sign(key(config));
-  return { token, expiresIn: config.accessTokenTtlSeconds };
+  return { token, expiresIn: ttlSeconds };
 }
 
 export type VerifyResult =
@@ -43,7 +49,9 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
     if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
       return { ok: false, reason: "invalid" };
     }
-    return { ok: true, auth: { userId: payload.sub, role, sessionId: payload.sid } };
+    const auth: AuthContext = { userId: payload.sub, role, sessionId: payload.sid };
+    // An embed token carries `emb`: admin routes refuse it whatever the user's role.
+    return { ok: true, auth: payload.emb === true ? { ...auth, embedded: true } : auth };
   } catch (error) {
     return { ok: false, reason: error instanceof errors.JWTExpired ? "expired" : "invalid" };
   }

@@ -23,8 +23,10 @@ export const users = sqliteTable(
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
-    phone: text("phone").notNull(),
-    passwordHash: text("password_hash").notNull(),
+    /** E.164; null for a participant created by a back end without one (NULLs never collide). */
+    phone: text("phone"),
+    /** Null for participants created by a back end: they cannot log in with a password. */
+    passwordHash: text("password_hash"),
     role: text("role", { enum: ["user", "admin"] })
       .notNull()
       .default("user"),
@@ -35,12 +37,15 @@ export const users = sqliteTable(
     /** Salted hashes of the signup's client IP and device id: fraud checks compare these. */
     signupIpHash: text("signup_ip_hash"),
     signupDeviceHash: text("signup_device_hash"),
+    /** The shop's own id of a participant created through `POST /v1/users`. */
+    externalId: text("external_id"),
     createdAt: millis("created_at").notNull(),
     /** When the user proved they hold the phone (a one-time code); null until then. */
     phoneVerifiedAt: millis("phone_verified_at"),
   },
   (t) => [
     uniqueIndex("users_phone_unique").on(t.phone),
+    uniqueIndex("users_external_id_unique").on(t.externalId),
     uniqueIndex("users_referral_code_unique").on(t.referralCode),
     check("users_role_check", sql`${t.role} in ('user', 'admin')`),
   ],
@@ -256,6 +261,8 @@ export const rewards = sqliteTable(
     description: text("description").notNull(),
     cost: integer("cost").notNull(),
     kind: text("kind", { enum: rewardKinds }).notNull(),
+    /** How long an `unlock` reward's entitlement lasts; null: for good. */
+    durationDays: integer("duration_days"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     createdAt: millis("created_at").notNull(),
   },
@@ -264,6 +271,9 @@ export const rewards = sqliteTable(
     check("rewards_kind_check", sql`${t.kind} in ('coupon', 'unlock')`),
   ],
 );
+
+export const couponStatuses = ["issued", "used", "void"] as const;
+export type CouponStatus = (typeof couponStatuses)[number];
 
 export const redemptions = sqliteTable(
   "redemptions",
@@ -277,6 +287,15 @@ export const redemptions = sqliteTable(
       .references(() => rewards.id),
     cost: integer("cost").notNull(),
     couponCode: text("coupon_code"),
+    /**
+     * issued → used (at checkout) or issued → void (by an admin), once: a trigger refuses
+     * every other change, so that of racing uses or voids exactly one wins.
+     */
+    couponStatus: text("coupon_status", { enum: couponStatuses }),
+    couponUsedAt: millis("coupon_used_at"),
+    couponOrderId: text("coupon_order_id"),
+    voidedAt: millis("voided_at"),
+    voidReason: text("void_reason"),
     balanceAfter: integer("balance_after").notNull(),
     createdAt: millis("created_at").notNull(),
   },
@@ -466,6 +485,8 @@ export const unlocks = sqliteTable(
     unlock: text("unlock").notNull(),
     source: text("source", { enum: ["milestone", "redemption"] }).notNull(),
     grantedAt: millis("granted_at").notNull(),
+    /** When the entitlement ends (e.g. a month of premium); null: never. */
+    expiresAt: millis("expires_at"),
   },
   // Granted once: a second grant of the same unlock is a no-op.
   (t) => [primaryKey({ columns: [t.userId, t.unlock] })],
@@ -724,4 +745,28 @@ export const pointSpends = sqliteTable(
     index("point_spends_user_idx").on(t.userId, t.id),
     check("point_spends_points_check", sql`${t.points} > 0`),
   ],
+);
+
+export const apiKeyScopes = ["events", "coupons", "wallet", "users", "embed"] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** Server API keys of the shop's back ends. Only a SHA-256 of the secret is stored. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<ApiKeyScope[]>().notNull(),
+    /** The first characters of the secret, so that people can tell their keys apart. */
+    prefix: text("prefix").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: millis("created_at").notNull(),
+    lastUsedAt: millis("last_used_at"),
+    revokedAt: millis("revoked_at"),
+  },
+  // Every server call finds its key by an equality read on the hash.
+  (t) => [uniqueIndex("api_keys_secret_hash_unique").on(t.secretHash)],
 );

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { requireEventsKey } from "../http/auth";
+import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { REFUND_EVENT } from "../program/rules";
 import { recordEvent } from "./service";
@@ -42,8 +42,9 @@ const postEvent = createRoute({
   path: "/v1/events",
   tags: ["Qualifying events"],
   summary: "Report a qualifying event (server to server, with the events API key)",
-  security: [{ eventsKey: [] }],
-  middleware: [requireEventsKey] as const,
+  ...serverCall("events"),
+  // A server key with scope `events`, or the EVENTS_API_KEY secret.
+  security: [{ serverKey: [] }, { eventsKey: [] }] as Record<string, string[]>[],
   request: { body: jsonBody(EventSchema) },
   responses: {
     202: jsonResponse(
@@ -58,7 +59,13 @@ const postEvent = createRoute({
         .openapi("EventAccepted"),
       "Recorded (a replay answers the same)",
     ),
-    ...errorResponses("unauthorized", "not_found", "unknown_event_type", "idempotency_key_reused"),
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "unknown_event_type",
+      "idempotency_key_reused",
+    ),
   },
 });
 

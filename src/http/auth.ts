@@ -1,6 +1,10 @@
 import { createMiddleware } from "hono/factory";
+import { API_KEY_PREFIX, apiKeyHash } from "../apikeys/service";
+import { findLiveApiKeyByHash, touchApiKey } from "../apikeys/store";
 import { sessionIsLive } from "../auth/store";
 import { verifyAccessToken } from "../auth/tokens";
+import { createDb } from "../db/client";
+import type { ApiKeyScope } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
@@ -40,9 +44,13 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
 
 /**
  * After `requireUser`: the caller must be an admin now. The role is read from D1, not the
- * token, so that a demotion takes effect at once rather than when the token expires.
+ * token, so that a demotion takes effect at once rather than when the token expires. An
+ * embed token is refused whoever it is for: it was handed to a page, not to a person.
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.var.auth.embedded) {
+    throw new ApiError("forbidden", "An embed token cannot be used for administration.");
+  }
   const user = await findUserById(c.var.db, c.var.auth.userId);
   if (user?.role !== "admin") throw new ApiError("forbidden", "This needs the admin role.");
   await next();
@@ -60,17 +68,60 @@ export const signedInAdmin = {
   middleware: [requireUser, requireAdmin] as [typeof requireUser, typeof requireAdmin],
 };
 
-/** Server-to-server calls: `Authorization: Bearer <EVENTS_API_KEY>`, compared in constant time. */
-export const requireEventsKey = createMiddleware<AppEnv>(async (c, next) => {
-  const presented = /^Bearer (.+)$/.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
-  if (!(await timingSafeEqualStrings(presented, c.var.config.eventsApiKey))) {
-    throw new ApiError(
-      "unauthorized",
-      "Send the events API key: Authorization: Bearer <EVENTS_API_KEY>.",
-    );
-  }
-  await next();
-});
+/** How often a key's `lastUsedAt` is written at most: not a write on every call. */
+const LAST_USED_EVERY_MS = 60_000;
+
+/**
+ * The one server-key middleware: `Authorization: Bearer rk_…` of a live key with `scope`.
+ * Unknown or revoked → 401, missing scope → 403. The key is read from the primary on every
+ * call (no cache), so a revocation holds from the next request on. For scope `events`, the
+ * EVENTS_API_KEY secret is accepted too (compared in constant time).
+ */
+export function requireServerKey(scope: ApiKeyScope) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const presented = /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
+    if (
+      scope === "events" &&
+      presented &&
+      (await timingSafeEqualStrings(presented, c.var.config.eventsApiKey))
+    ) {
+      c.set("serverKey", { id: EVENTS_API_KEY_ID, scopes: ["events"] });
+      await next();
+      return;
+    }
+    const key = presented.startsWith(API_KEY_PREFIX)
+      ? await findLiveApiKeyByHash(createDb(c.env.DB), await apiKeyHash(presented))
+      : undefined;
+    if (!key) {
+      throw new ApiError("unauthorized", "Send a server API key: Authorization: Bearer rk_….");
+    }
+    if (!key.scopes.includes(scope)) {
+      throw new ApiError("forbidden", `This API key lacks the scope ${scope}.`);
+    }
+    const now = Date.now();
+    if (key.lastUsedAt === null || key.lastUsedAt < now - LAST_USED_EVERY_MS) {
+      c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now, LAST_USED_EVERY_MS));
+    }
+    c.set("serverKey", { id: key.id, scopes: key.scopes });
+    await next();
+  });
+}
+
+/** The id a call with the EVENTS_API_KEY secret is known by (idempotency, logs). */
+export const EVENTS_API_KEY_ID = "events-api-key";
+
+/**
+ * Spread into a `createRoute`: a server-to-server route that needs a key with `scope`.
+ *
+ * @example createRoute({ method: "get", path: "/v1/coupons/{code}", ...serverCall("coupons"), … })
+ */
+export function serverCall(scope: ApiKeyScope) {
+  const middleware = requireServerKey(scope);
+  return {
+    security: [{ serverKey: [] }],
+    middleware: [middleware] as [typeof middleware],
+  };
+}
 
 /**
  * The client's address as Cloudflare reports it (tests may set it themselves). Loopback

@@ -21,6 +21,7 @@ export type IdPrefix =
   | "aud"
   | "cmp"
   | "evt"
+  | "key"
   | "spd"
   | "whk";
 

@@ -6,7 +6,15 @@ export interface AuditEntry {
   actorId: string;
   /** Dotted verb, e.g. "program.update", "user.role". */
   action: string;
-  targetType: "program" | "reward" | "user" | "campaign" | "referral" | "webhook";
+  targetType:
+    | "program"
+    | "reward"
+    | "user"
+    | "campaign"
+    | "referral"
+    | "webhook"
+    | "api_key"
+    | "redemption";
   targetId: string;
   details: Record<string, unknown>;
   at: number;

@@ -14,6 +14,8 @@ const MilestoneSchema = z.object({
   /** The entitlement it unlocks, e.g. "free_theme". */
   unlock: z.string().regex(/^[a-z0-9_]{1,64}$/),
   bonusPoints: z.number().int().min(0).max(1_000_000).default(0),
+  /** How long the unlock lasts (e.g. 30 for a month of premium); absent: for good. */
+  durationDays: z.number().int().min(1).max(3650).optional(),
 });
 
 const BadgeSchema = z.object({

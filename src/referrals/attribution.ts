@@ -6,7 +6,8 @@ export const attributionCookies = { code: "ref", source: "ref_src", invite: "ref
 export const DIRECT_SOURCE = "direct";
 export const DEFAULT_LINK_SOURCE = "link";
 
-const SOURCE_PATTERN = /^[a-z0-9_-]{1,32}$/;
+/** What a source may look like: a link's `src`, or the `source` a signup body passes on. */
+export const SOURCE_PATTERN = /^[a-z0-9_-]{1,32}$/;
 const INVITE_ID_PATTERN = /^inv_[0-9a-z]{24}$/;
 
 /**
@@ -34,11 +35,14 @@ export interface ReferralClaim {
 
 /**
  * Which code a signup uses and where it came from. A typed code wins; it keeps the
- * cookie's source and invite only when it is the same code the link set.
+ * cookie's source and invite only when it is the same code the link set. A page on
+ * another site (where the cookie never reaches the API) passes the landing URL's `src` as
+ * `bodySource`: used with a typed code, unless the link's own `ref_src` cookie says it.
  */
 export function referralClaim(
   bodyCode: string | undefined,
   cookies: { code?: string; source?: string; invite?: string },
+  bodySource?: string,
 ): ReferralClaim | undefined {
   const fromLink = {
     source: linkSource(cookies.source),
@@ -48,9 +52,11 @@ export function referralClaim(
     const sameAsLink =
       cookies.code !== undefined &&
       canonicalReferralCode(cookies.code) === canonicalReferralCode(bodyCode);
-    return sameAsLink
-      ? { code: bodyCode, from: "body", ...fromLink }
-      : { code: bodyCode, from: "body", source: DIRECT_SOURCE, inviteId: null };
+    if (!sameAsLink) {
+      return { code: bodyCode, from: "body", source: bodySource ?? DIRECT_SOURCE, inviteId: null };
+    }
+    const source = cookies.source === undefined && bodySource ? bodySource : fromLink.source;
+    return { code: bodyCode, from: "body", source, inviteId: fromLink.inviteId };
   }
   return cookies.code ? { code: cookies.code, from: "cookie", ...fromLink } : undefined;
 }

@@ -153,6 +153,7 @@ export function qualificationWrites(
         unlock: milestone.unlock,
         source: "milestone",
         at: now,
+        durationDays: milestone.durationDays,
       }),
     ),
     ...plan.milestones.flatMap((milestone) =>

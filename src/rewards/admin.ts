@@ -9,6 +9,7 @@ export interface RewardFields {
   description: string;
   cost: number;
   kind: "coupon" | "unlock";
+  durationDays?: number | null;
   active: boolean;
 }
 
@@ -18,6 +19,7 @@ const adminColumns = {
   description: rewards.description,
   cost: rewards.cost,
   kind: rewards.kind,
+  durationDays: rewards.durationDays,
   active: rewards.active,
   createdAt: rewards.createdAt,
 };

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { violatedConstraint } from "../db/client";
 import { rewardKinds } from "../db/schema";
+import type { Database } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { signedIn, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
@@ -23,10 +24,13 @@ const RewardSchema = z
     description: z.string(),
     cost: z.number().int(),
     kind: z.enum(rewardKinds),
+    durationDays: z.number().int().nullable().openapi({
+      description: "How long an unlock lasts, in days; null: for good (and for coupons).",
+    }),
   })
   .openapi("Reward");
 
-const RedemptionSchema = z
+export const RedemptionSchema = z
   .object({
     id: z.string(),
     rewardId: z.string(),
@@ -102,13 +106,31 @@ const listRedemptions = createRoute({
   },
 });
 
-const UnlockSchema = z
+export const UnlockSchema = z
   .object({
     unlock: z.string().openapi({ example: "free_theme" }),
     source: z.enum(["milestone", "redemption"]),
     grantedAt: z.string().openapi({ format: "date-time" }),
+    expiresAt: z
+      .string()
+      .nullable()
+      .openapi({ format: "date-time", description: "null: for good" }),
   })
   .openapi("Unlock");
+
+export const UnlockListSchema = z.object({ data: z.array(UnlockSchema) }).openapi("UnlockList");
+
+/** The entitlements a user holds now, as `GET /v1/me/unlocks` and the server route show them. */
+export async function unlocksNow(db: Database, userId: string) {
+  const rows = await listUnlocksOf(db, userId, Date.now());
+  return {
+    data: rows.map((row) => ({
+      ...row,
+      grantedAt: toIso(row.grantedAt),
+      expiresAt: row.expiresAt === null ? null : toIso(row.expiresAt),
+    })),
+  };
+}
 
 const listUnlocks = createRoute({
   method: "get",
@@ -117,10 +139,7 @@ const listUnlocks = createRoute({
   summary: "My entitlements: milestone unlocks and unlock rewards",
   ...signedIn,
   responses: {
-    200: jsonResponse(
-      z.object({ data: z.array(UnlockSchema) }).openapi("UnlockList"),
-      "My unlocks",
-    ),
+    200: jsonResponse(UnlockListSchema, "My unlocks"),
     ...errorResponses("unauthorized"),
   },
 });
@@ -155,8 +174,7 @@ export function registerRewardRoutes(app: App) {
   });
 
   app.openapi(listUnlocks, async (c) => {
-    const rows = await listUnlocksOf(c.var.db, c.var.auth.userId);
-    return c.json({ data: rows.map((row) => ({ ...row, grantedAt: toIso(row.grantedAt) })) }, 200);
+    return c.json(await unlocksNow(c.var.db, c.var.auth.userId), 200);
   });
 
   app.openapi(listRedemptions, async (c) => {
@@ -178,6 +196,7 @@ const RewardFieldsSchema = z.object({
   description: z.string().trim().max(500),
   cost: z.number().int().min(1).max(10_000_000),
   kind: z.enum(rewardKinds),
+  durationDays: z.number().int().min(1).max(3650).nullable().optional(),
   active: z.boolean(),
 });
 

@@ -56,6 +56,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
         unlock: unlockOfReward(reward.id),
         source: "redemption" as const,
         at: now,
+        durationDays: reward.durationDays,
       };
       try {
         const [, [recorded]] = await db.batch([
@@ -77,7 +78,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
           }).returning({ balanceAfter: redemptions.balanceAfter }),
           complete(redemptionId),
           // A one-time unlock the user holds already fails the batch: nothing is spent.
-          ...(reward.kind === "unlock" ? [grantNewUnlock(db, unlock)] : []),
+          ...(reward.kind === "unlock" ? grantNewUnlock(db, unlock) : []),
           ...rewardRedeemedEvent(db, {
             id: redemptionId,
             userId: input.userId,

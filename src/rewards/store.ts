@@ -10,6 +10,7 @@ const rewardColumns = {
   description: rewards.description,
   cost: rewards.cost,
   kind: rewards.kind,
+  durationDays: rewards.durationDays,
 };
 
 export async function listActiveRewards(db: Database) {
@@ -62,6 +63,7 @@ export interface NewRedemption {
 export function insertRedemption(db: Database, redemption: NewRedemption) {
   return db.insert(redemptions).values({
     ...redemption,
+    couponStatus: redemption.couponCode === null ? null : "issued",
     balanceAfter: spendableBalance(redemption.userId, redemption.createdAt),
   });
 }

@@ -7,7 +7,10 @@ export const UserSchema = z
   .object({
     id: z.string().openapi({ example: "usr_01kb0h5v2c8x4mq7tz3rw9ydge" }),
     name: z.string().openapi({ example: "Ayesha Khan" }),
-    phone: z.string().openapi({ example: "+923001234567" }),
+    phone: z.string().nullable().openapi({
+      example: "+923001234567",
+      description: "Null only for a participant created by a back end without a phone.",
+    }),
     role: z.enum(["user", "admin"]),
     referralCode: z.string().openapi({ example: "K7QM2XRP" }),
     referralLink: z.string().openapi({ example: "https://api.example.com/r/K7QM2XRP" }),
@@ -15,6 +18,10 @@ export const UserSchema = z
     phoneVerified: z
       .boolean()
       .openapi({ description: "Whether the user proved they hold the phone (a one-time code)." }),
+    externalId: z.string().optional().openapi({
+      example: "cust_8812",
+      description: "The shop's own id; only on participants created with POST /v1/users.",
+    }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("User");
@@ -31,6 +38,7 @@ export function toUser(row: UserRow, config: Config): User {
     referralLink: `${config.publicBaseUrl}/r/${row.referralCode}`,
     referredBy: row.referredByCode,
     phoneVerified: row.phoneVerifiedAt !== null,
+    ...(row.externalId === null ? {} : { externalId: row.externalId }),
     createdAt: toIso(row.createdAt),
   };
 }

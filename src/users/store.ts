@@ -10,6 +10,7 @@ const userColumns = {
   referralCode: users.referralCode,
   referralCodeCreatedAt: users.referralCodeCreatedAt,
   referredByCode: users.referredByCode,
+  externalId: users.externalId,
   createdAt: users.createdAt,
   phoneVerifiedAt: users.phoneVerifiedAt,
 };
@@ -17,11 +18,12 @@ const userColumns = {
 export type UserRow = {
   id: string;
   name: string;
-  phone: string;
+  phone: string | null;
   role: "user" | "admin";
   referralCode: string;
   referralCodeCreatedAt: number;
   referredByCode: string | null;
+  externalId: string | null;
   createdAt: number;
   phoneVerifiedAt: number | null;
 };
@@ -36,6 +38,13 @@ export async function findUserByPhone(db: Database, phone: string) {
     .from(users)
     .where(eq(users.phone, phone))
     .get();
+}
+
+export async function findUserByExternalId(
+  db: Database,
+  externalId: string,
+): Promise<UserRow | undefined> {
+  return db.select(userColumns).from(users).where(eq(users.externalId, externalId)).get();
 }
 
 /**
@@ -65,14 +74,15 @@ export async function findReferrerByCode(db: Database, code: string) {
 export interface NewUser {
   id: string;
   name: string;
-  phone: string;
-  passwordHash: string;
+  phone: string | null;
+  passwordHash: string | null;
   role: "user" | "admin";
   referralCode: string;
   referredByUserId: string | null;
   referredByCode: string | null;
   signupIpHash: string | null;
   signupDeviceHash: string | null;
+  externalId: string | null;
   createdAt: number;
 }
 

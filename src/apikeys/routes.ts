@@ -1,0 +1,101 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { apiKeyScopes } from "../db/schema";
+import { errorResponses } from "../errors";
+import { signedInAdmin } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
+import { toIso } from "../lib/time";
+import { createApiKey, deleteApiKey } from "./service";
+import { type ApiKeyRow, listApiKeys } from "./store";
+
+const tags = ["Administration"];
+
+const ApiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: "key_01kb0h5v2c8x4mq7tz3rw9ydge" }),
+    name: z.string().openapi({ example: "Shop checkout" }),
+    scopes: z.array(z.enum(apiKeyScopes)),
+    prefix: z.string().openapi({ example: "rk_Zq3v9XbT" }),
+    createdAt: z.string().openapi({ format: "date-time" }),
+    lastUsedAt: z.string().nullable().openapi({ format: "date-time" }),
+  })
+  .openapi("ApiKey");
+
+const createKey = createRoute({
+  method: "post",
+  path: "/v1/admin/api-keys",
+  tags,
+  summary: "Create a server API key for a back end (the secret is shown once)",
+  ...signedInAdmin,
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          name: z.string().trim().min(1).max(80),
+          scopes: z.array(z.enum(apiKeyScopes)).min(1).max(apiKeyScopes.length),
+        })
+        .openapi("CreateApiKeyRequest"),
+    ),
+  },
+  responses: {
+    201: jsonResponse(
+      z
+        .object({
+          apiKey: ApiKeySchema,
+          secret: z.string().openapi({ description: "rk_…: store it now, it is not shown again." }),
+        })
+        .openapi("CreatedApiKey"),
+      "The key and its secret",
+    ),
+    ...errorResponses("unauthorized", "forbidden"),
+  },
+});
+
+const listKeys = createRoute({
+  method: "get",
+  path: "/v1/admin/api-keys",
+  tags,
+  summary: "The live server API keys (never their secrets)",
+  ...signedInAdmin,
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(ApiKeySchema) }).openapi("ApiKeyList"), "The keys"),
+    ...errorResponses("unauthorized", "forbidden"),
+  },
+});
+
+const revokeKey = createRoute({
+  method: "delete",
+  path: "/v1/admin/api-keys/{id}",
+  tags,
+  summary: "Revoke a server API key, from the next request on",
+  ...signedInAdmin,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    204: { description: "Revoked" },
+    ...errorResponses("unauthorized", "forbidden", "not_found"),
+  },
+});
+
+function toApiKey(row: ApiKeyRow) {
+  return {
+    ...row,
+    createdAt: toIso(row.createdAt),
+    lastUsedAt: row.lastUsedAt === null ? null : toIso(row.lastUsedAt),
+  };
+}
+
+export function registerApiKeyRoutes(app: App) {
+  app.openapi(createKey, async (c) => {
+    const { apiKey, secret } = await createApiKey(c.var.db, c.var.auth.userId, c.req.valid("json"));
+    return c.json({ apiKey: toApiKey(apiKey), secret }, 201);
+  });
+
+  app.openapi(listKeys, async (c) => {
+    return c.json({ data: (await listApiKeys(c.var.db)).map(toApiKey) }, 200);
+  });
+
+  app.openapi(revokeKey, async (c) => {
+    await deleteApiKey(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,68 @@
+import type { ApiKeyScope } from "../db/schema";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { newId } from "../lib/ids";
+import { auditEntry } from "../platform/audit";
+import { findLiveApiKey, insertApiKey, revokeApiKey } from "./store";
+
+/** Every server key secret starts so: it tells a key from an access token at a glance. */
+export const API_KEY_PREFIX = "rk_";
+/** Characters of the secret kept in clear (after rk_) to tell keys apart in a list. */
+const SHOWN_CHARACTERS = 8;
+
+/** The stored form of a presented secret: its SHA-256 (the secret has 256 random bits). */
+export function apiKeyHash(secret: string): Promise<string> {
+  return sha256Hex(secret);
+}
+
+/**
+ * A new key for a back end. The secret is returned once; D1 keeps its hash, and the audit
+ * row is written in the same batch.
+ */
+export async function createApiKey(
+  db: Database,
+  actorId: string,
+  input: { name: string; scopes: ApiKeyScope[] },
+) {
+  const now = Date.now();
+  const secret = `${API_KEY_PREFIX}${randomToken(32)}`;
+  const apiKey = {
+    id: newId("key", now),
+    name: input.name,
+    scopes: [...new Set(input.scopes)],
+    prefix: secret.slice(0, API_KEY_PREFIX.length + SHOWN_CHARACTERS),
+    createdAt: now,
+    lastUsedAt: null,
+  };
+  await db.batch([
+    insertApiKey(db, { ...apiKey, secretHash: await apiKeyHash(secret), createdBy: actorId }),
+    auditEntry(db, {
+      actorId,
+      action: "api_key.create",
+      targetType: "api_key",
+      targetId: apiKey.id,
+      details: { name: apiKey.name, scopes: apiKey.scopes, prefix: apiKey.prefix },
+      at: now,
+    }),
+  ]);
+  return { apiKey, secret };
+}
+
+/** Revokes a key: the next request with it is refused (keys are read from D1 on every call). */
+export async function deleteApiKey(db: Database, actorId: string, id: string) {
+  const key = await findLiveApiKey(db, id);
+  if (!key) throw new ApiError("not_found", `No API key ${id} exists.`);
+  const now = Date.now();
+  await db.batch([
+    revokeApiKey(db, id, now),
+    auditEntry(db, {
+      actorId,
+      action: "api_key.revoke",
+      targetType: "api_key",
+      targetId: id,
+      details: { name: key.name, prefix: key.prefix },
+      at: now,
+    }),
+  ]);
+}

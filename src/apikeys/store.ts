@@ -1,0 +1,77 @@
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { type ApiKeyScope, apiKeys } from "../db/schema";
+import type { Database } from "../env";
+
+const publicColumns = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  scopes: apiKeys.scopes,
+  prefix: apiKeys.prefix,
+  createdAt: apiKeys.createdAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+};
+
+export type ApiKeyRow = {
+  id: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+};
+
+export function insertApiKey(
+  db: Database,
+  key: ApiKeyRow & { secretHash: string; createdBy: string },
+) {
+  return db.insert(apiKeys).values(key);
+}
+
+/** The live keys, newest first (revoked ones are gone from the list). */
+export async function listApiKeys(db: Database): Promise<ApiKeyRow[]> {
+  return db
+    .select(publicColumns)
+    .from(apiKeys)
+    .where(isNull(apiKeys.revokedAt))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(500)
+    .all();
+}
+
+export async function findLiveApiKey(db: Database, id: string): Promise<ApiKeyRow | undefined> {
+  return db
+    .select(publicColumns)
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .get();
+}
+
+/** An indexed equality read on the secret's hash: no secret is ever compared here. */
+export async function findLiveApiKeyByHash(db: Database, secretHash: string) {
+  return db
+    .select({ id: apiKeys.id, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
+    .get();
+}
+
+export function revokeApiKey(db: Database, id: string, now: number) {
+  return db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+}
+
+/** Records use at most once per `everyMs` per key: a conditional write, not one per call. */
+export async function touchApiKey(db: Database, id: string, now: number, everyMs: number) {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(
+      and(
+        eq(apiKeys.id, id),
+        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - everyMs)),
+      ),
+    )
+    .run();
+}

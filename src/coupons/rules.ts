@@ -1,0 +1,13 @@
+import { CODE_ALPHABET } from "../lib/ids";
+
+const COUPON_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{4}(-[${CODE_ALPHABET}]{4}){3}$`);
+
+/**
+ * A coupon code as stored ("K7QM-2XRP-9HTB-C4WD"), from any case, with or without its
+ * dashes; null when it cannot be one (then it is simply not found).
+ */
+export function canonicalCouponCode(input: string): string | null {
+  const compact = input.trim().toUpperCase().replaceAll("-", "");
+  const code = compact.match(/.{1,4}/g)?.join("-") ?? "";
+  return COUPON_PATTERN.test(code) ? code : null;
+}

@@ -1,0 +1,62 @@
+import { eq } from "drizzle-orm";
+import { redemptions, rewards } from "../db/schema";
+import type { Database } from "../env";
+
+const couponColumns = {
+  code: redemptions.couponCode,
+  status: redemptions.couponStatus,
+  rewardId: rewards.id,
+  rewardName: rewards.name,
+  rewardKind: rewards.kind,
+  userId: redemptions.userId,
+  redemptionId: redemptions.id,
+  cost: redemptions.cost,
+  issuedAt: redemptions.createdAt,
+  usedAt: redemptions.couponUsedAt,
+  orderId: redemptions.couponOrderId,
+};
+
+function couponWhere(db: Database) {
+  return db
+    .select(couponColumns)
+    .from(redemptions)
+    .innerJoin(rewards, eq(rewards.id, redemptions.rewardId));
+}
+
+export type CouponRow = NonNullable<Awaited<ReturnType<typeof findCouponByCode>>>;
+
+export async function findCouponByCode(db: Database, code: string) {
+  return couponWhere(db).where(eq(redemptions.couponCode, code)).get();
+}
+
+/** The coupon of a redemption (status null: the redemption was not a coupon). */
+export async function findCouponOfRedemption(db: Database, redemptionId: string) {
+  return couponWhere(db).where(eq(redemptions.id, redemptionId)).get();
+}
+
+/**
+ * For a batch: marks a coupon used. The transition trigger aborts the batch unless the
+ * coupon is still `issued`, so of any number of racing uses exactly one commits.
+ */
+export function markCouponUsed(
+  db: Database,
+  code: string,
+  use: { orderId: string | null; now: number },
+) {
+  return db
+    .update(redemptions)
+    .set({ couponStatus: "used", couponUsedAt: use.now, couponOrderId: use.orderId })
+    .where(eq(redemptions.couponCode, code));
+}
+
+/** For a batch: voids a coupon; the same trigger refuses a used or already void one. */
+export function markCouponVoid(
+  db: Database,
+  redemptionId: string,
+  voiding: { reason: string; now: number },
+) {
+  return db
+    .update(redemptions)
+    .set({ couponStatus: "void", voidedAt: voiding.now, voidReason: voiding.reason })
+    .where(eq(redemptions.id, redemptionId));
+}

@@ -1,0 +1,94 @@
+import { asPhoneTaken, requirePhone } from "../auth/service";
+import { issueAccessToken } from "../auth/tokens";
+import type { Config } from "../config";
+import { violatedConstraint } from "../db/client";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { clientIp } from "../http/auth";
+import { newId } from "../lib/ids";
+import { referralClaim } from "../referrals/attribution";
+import { signUp } from "./signup";
+import { findUserByExternalId, findUserById, findUserByPhone, type UserRow } from "./store";
+
+export interface ParticipantInput {
+  externalId: string;
+  name: string;
+  phone?: string | undefined;
+  referralCode?: string | undefined;
+  source?: string | undefined;
+  deviceId?: string | undefined;
+  ip?: string | undefined;
+}
+
+/**
+ * A participant created by the shop's back end: the same signup as register (referral and
+ * both rewards in one batch), without a password. Idempotent by `externalId`: the unique
+ * index decides between parallel creates, and every loser answers with the winner's user.
+ */
+export async function createParticipant(
+  deps: { db: Database; config: Config },
+  input: ParticipantInput,
+): Promise<{ user: UserRow; created: boolean }> {
+  const { db, config } = deps;
+  const existing = await findUserByExternalId(db, input.externalId);
+  if (existing) return { user: existing, created: false };
+  try {
+    const user = await signUp(deps, {
+      name: input.name,
+      phone: input.phone === undefined ? null : requirePhone(input.phone, config),
+      passwordHash: null,
+      role: "user",
+      externalId: input.externalId,
+      // No cookies reach a server call: the shop passes the code and its source.
+      referral: referralClaim(input.referralCode, {}, input.source),
+      ip: clientIp(input.ip),
+      deviceId: input.deviceId,
+    });
+    return { user, created: true };
+  } catch (error) {
+    if (violatedConstraint(error) === "users.external_id") {
+      const winner = await findUserByExternalId(db, input.externalId);
+      if (winner) return { user: winner, created: false };
+    }
+    throw asPhoneTaken(error);
+  }
+}
+
+export async function participantById(db: Database, id: string): Promise<UserRow> {
+  const user = await findUserById(db, id);
+  if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
+  return user;
+}
+
+/** Zero or one user with this phone or externalId. */
+export async function findParticipants(
+  deps: { db: Database; config: Config },
+  by: { phone?: string | undefined; externalId?: string | undefined },
+): Promise<UserRow[]> {
+  const user =
+    by.externalId !== undefined
+      ? await findUserByExternalId(deps.db, by.externalId)
+      : await findUserByPhone(deps.db, requirePhone(by.phone ?? "", deps.config));
+  if (!user) return [];
+  const { passwordHash: _, ...row } = user as UserRow & { passwordHash?: string | null };
+  return [row];
+}
+
+/** Embed tokens live at most this long, whatever ACCESS_TOKEN_TTL_SECONDS says. */
+const EMBED_TOKEN_MAX_SECONDS = 3600;
+
+/**
+ * An access token for an embedded portal: the user's own rights, for at most an hour, and
+ * marked so that no admin route accepts it (even for an admin).
+ */
+export async function issueEmbedToken(deps: { db: Database; config: Config }, userId: string) {
+  const user = await participantById(deps.db, userId);
+  const ttl = Math.min(deps.config.accessTokenTtlSeconds, EMBED_TOKEN_MAX_SECONDS);
+  const now = Date.now();
+  const { token } = await issueAccessToken(
+    deps.config,
+    { userId: user.id, role: "user", sessionId: newId("ses", now), embedded: true },
+    ttl,
+  );
+  return { token, expiresAt: now + ttl * 1000 };
+}

@@ -1,0 +1,156 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { PhoneSchema, SignupSourceSchema } from "../auth/schemas";
+import { errorResponses } from "../errors";
+import { serverCall } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
+import { toIso } from "../lib/time";
+import { UnlockListSchema, unlocksNow } from "../rewards/routes";
+import {
+  createParticipant,
+  findParticipants,
+  issueEmbedToken,
+  participantById,
+} from "./participants";
+import { toUser, UserSchema } from "./schemas";
+
+const tags = ["Your back end"];
+const UserIdParam = z.object({ id: z.string().min(1).max(64) });
+const ExternalIdSchema = z.string().trim().min(1).max(128).openapi({ example: "cust_8812" });
+
+const createUser = createRoute({
+  method: "post",
+  path: "/v1/users",
+  tags,
+  summary: "Create a participant from your back end (idempotent by externalId)",
+  ...serverCall("users"),
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          externalId: ExternalIdSchema,
+          name: z.string().trim().min(1).max(100).openapi({ example: "Ayesha Khan" }),
+          phone: PhoneSchema.optional(),
+          referralCode: z.string().trim().min(1).max(32).optional(),
+          source: SignupSourceSchema.optional(),
+          deviceId: z.string().min(1).max(200).optional(),
+          ip: z.string().min(2).max(64).optional().openapi({
+            description: "The participant's address as your back end saw it (fraud checks).",
+          }),
+        })
+        .openapi("CreateParticipantRequest"),
+    ),
+  },
+  responses: {
+    201: jsonResponse(UserSchema, "Created"),
+    200: jsonResponse(UserSchema, "A user with this externalId exists already: that user"),
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "phone_taken",
+      "invalid_referral_code",
+      "referral_code_expired",
+    ),
+  },
+});
+
+const findUsers = createRoute({
+  method: "get",
+  path: "/v1/users",
+  tags,
+  summary: "Find a participant by phone or externalId (zero or one)",
+  ...serverCall("users"),
+  request: {
+    query: z
+      .object({ phone: PhoneSchema.optional(), externalId: ExternalIdSchema.optional() })
+      .refine((query) => (query.phone === undefined) !== (query.externalId === undefined), {
+        message: "give exactly one of phone and externalId",
+        path: ["phone"],
+      }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(UserSchema) }).openapi("UserList"), "Matches"),
+    ...errorResponses("unauthorized", "forbidden"),
+  },
+});
+
+const getUser = createRoute({
+  method: "get",
+  path: "/v1/users/{id}",
+  tags,
+  summary: "A participant",
+  ...serverCall("users"),
+  request: { params: UserIdParam },
+  responses: {
+    200: jsonResponse(UserSchema, "The user"),
+    ...errorResponses("unauthorized", "forbidden", "not_found"),
+  },
+});
+
+const getUnlocks = createRoute({
+  method: "get",
+  path: "/v1/users/{id}/unlocks",
+  tags,
+  summary: "What a participant is entitled to now",
+  ...serverCall("users"),
+  request: { params: UserIdParam },
+  responses: {
+    200: jsonResponse(UnlockListSchema, "Their unlocks"),
+    ...errorResponses("unauthorized", "forbidden", "not_found"),
+  },
+});
+
+const createEmbedToken = createRoute({
+  method: "post",
+  path: "/v1/embed-tokens",
+  tags,
+  summary: "An access token (at most one hour, never admin) for an embedded portal",
+  ...serverCall("embed"),
+  request: {
+    body: jsonBody(z.object({ userId: z.string().min(1).max(64) }).openapi("EmbedTokenRequest")),
+  },
+  responses: {
+    201: jsonResponse(
+      z
+        .object({
+          token: z.string().openapi({ description: "Send as Authorization: Bearer <token>." }),
+          expiresAt: z.string().openapi({ format: "date-time" }),
+        })
+        .openapi("EmbedToken"),
+      "The token",
+    ),
+    ...errorResponses("unauthorized", "forbidden", "not_found"),
+  },
+});
+
+export function registerUserServerRoutes(app: App) {
+  app.openapi(createUser, async (c) => {
+    const deps = { db: c.var.db, config: c.var.config };
+    const { user, created } = await createParticipant(deps, c.req.valid("json"));
+    return c.json(toUser(user, c.var.config), created ? 201 : 200);
+  });
+
+  app.openapi(findUsers, async (c) => {
+    const users = await findParticipants(
+      { db: c.var.db, config: c.var.config },
+      c.req.valid("query"),
+    );
+    return c.json({ data: users.map((user) => toUser(user, c.var.config)) }, 200);
+  });
+
+  app.openapi(getUser, async (c) => {
+    const user = await participantById(c.var.db, c.req.valid("param").id);
+    return c.json(toUser(user, c.var.config), 200);
+  });
+
+  app.openapi(getUnlocks, async (c) => {
+    const user = await participantById(c.var.db, c.req.valid("param").id);
+    return c.json(await unlocksNow(c.var.db, user.id), 200);
+  });
+
+  app.openapi(createEmbedToken, async (c) => {
+    const deps = { db: c.var.db, config: c.var.config };
+    const { token, expiresAt } = await issueEmbedToken(deps, c.req.valid("json").userId);
+    return c.json({ token, expiresAt: toIso(expiresAt) }, 201);
+  });
+}

@@ -1,0 +1,132 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Config } from "../config";
+import { violatedConstraint } from "../db/client";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { UNKNOWN_IP } from "../http/auth";
+import { hmacSha256Hex } from "../lib/crypto";
+import { newId, newReferralCode } from "../lib/ids";
+import type { ReferralClaim } from "../referrals/attribution";
+import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
+import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
+import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
+import { webhookEventStatements } from "../webhooks/outbox";
+import { toUser } from "./schemas";
+import { insertUser, type UserRow } from "./store";
+
+const MAX_SIGNUP_ATTEMPTS = 20;
+
+/** The referrer of a signup's claim, or null; a stale cookie's code is dropped, a typed one is a 422. */
+export async function attributionFor(
+  db: Database,
+  referral: ReferralClaim | undefined,
+  now: number,
+): Promise<SignupAttribution | null> {
+  if (!referral) return null;
+  try {
+    const referrer = await resolveReferralCode(db, referral.code, now);
+    return { referrer, source: referral.source, inviteId: referral.inviteId };
+  } catch (error) {
+    if (referral.from === "cookie" && error instanceof ApiError) return null;
+    throw error;
+  }
+}
+
+export interface SignupInput {
+  name: string;
+  /** E.164, or null for a participant whose shop gave none. */
+  phone: string | null;
+  /** Null for a participant of a back end: no password login. */
+  passwordHash: string | null;
+  role: "user" | "admin";
+  externalId: string | null;
+  referral: ReferralClaim | undefined;
+  ip: string;
+  deviceId: string | undefined;
+  /** The first look-up of the code, when the caller started it early (during hashing). */
+  firstLookup?: Promise<SignupAttribution | null>;
+  /** More writes of the caller for the same batch (e.g. the first session), per attempt. */
+  alsoWrite?: (user: { id: string; now: number }) => Promise<BatchItem<"sqlite">[]>;
+}
+
+/**
+ * THE signup: the user, their wallet and counters (by trigger) and — with a valid code —
+ * the referral with both sides' rewards, plus the caller's own writes, in one D1 batch: all
+ * of it happens or none. Register and back-end participant creation both come here.
+ *
+ * The referral claims the referrer's next ordinal (which decides the tier). The unique
+ * index on (referrer, ordinal) rejects a claim that a concurrent signup made first; the
+ * whole batch then rolls back and is planned again from a fresh read. Other constraint
+ * failures (phone, externalId) are thrown for the caller to name.
+ */
+export async function signUp(
+  deps: { db: Database; config: Config },
+  input: SignupInput,
+): Promise<UserRow> {
+  const { db, config } = deps;
+  // Only salted hashes are kept, and compared with the referrer's (fraud holds).
+  const fingerprint = {
+    ipHash:
+      input.ip === UNKNOWN_IP ? null : await hmacSha256Hex(config.ipHashSalt, `ip:${input.ip}`),
+    deviceHash: input.deviceId
+      ? await hmacSha256Hex(config.ipHashSalt, `device:${input.deviceId}`)
+      : null,
+  };
+  const userId = newId("usr");
+
+  for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
+    const now = Date.now();
+    const attribution = await (attempt === 1 && input.firstLookup
+      ? input.firstLookup
+      : attributionFor(db, input.referral, now));
+    const referrer = attribution?.referrer;
+    const newUser = {
+      id: userId,
+      name: input.name,
+      phone: input.phone,
+      passwordHash: input.passwordHash,
+      role: input.role,
+      referralCode: newReferralCode(),
+      referredByUserId: referrer?.id ?? null,
+      referredByCode: referrer?.referralCode ?? null,
+      signupIpHash: fingerprint.ipHash,
+      signupDeviceHash: fingerprint.deviceHash,
+      externalId: input.externalId,
+      createdAt: now,
+    };
+    const user: UserRow = {
+      id: userId,
+      name: newUser.name,
+      phone: newUser.phone,
+      role: newUser.role,
+      referralCode: newUser.referralCode,
+      referralCodeCreatedAt: now,
+      referredByCode: newUser.referredByCode,
+      externalId: newUser.externalId,
+      createdAt: now,
+      phoneVerifiedAt: null,
+    };
+    try {
+      await db.batch([
+        insertUser(db, newUser),
+        ...(await (input.alsoWrite?.({ id: userId, now }) ?? [])),
+        ...webhookEventStatements(db, { type: "user.created", data: toUser(user, config), now }),
+        ...signupWrites(db, { refereeId: userId, referee: fingerprint, now, attribution }),
+      ]);
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      // A random code that someone holds or once held draws another.
+      const lostARace =
+        TAKEN_CODE_CONSTRAINTS.has(constraint ?? "") ||
+        STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "");
+      if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
+        // A little jitter spreads a burst of signups on one code over successive rounds.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
+        continue;
+      }
+      throw error;
+    }
+    return user;
+  }
+  throw new Error("unreachable: the signup loop either returns or throws");
+}
