@@ -27,6 +27,7 @@ import { registerReferralRoutes } from "./referrals/routes";
 import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
 import { registerUserAdminRoutes } from "./users/routes";
 import { registerUserServerRoutes } from "./users/server-routes";
+import { registerCheckoutRoutes } from "./wallet/checkout-routes";
 import { registerWalletRoutes } from "./wallet/routes";
 import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/routes";
 import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
@@ -53,6 +54,7 @@ registerRewardRoutes(app);
 // Integration with your back end (server to server)
 registerCouponRoutes(app);
 registerUserServerRoutes(app);
+registerCheckoutRoutes(app);
 // Administration
 registerProgramRoutes(app);
 registerCampaignRoutes(app);

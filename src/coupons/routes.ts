@@ -7,8 +7,8 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { toIso } from "../lib/time";
 import { IdempotencyHeaderSchema, requestFingerprint } from "../platform/idempotency";
 import { RedemptionSchema } from "../rewards/routes";
+import { couponView } from "./rules";
 import { couponByCode, useCoupon, voidRedemption } from "./service";
-import type { CouponRow } from "./store";
 
 const tags = ["Coupons"];
 
@@ -105,22 +105,9 @@ const voidRoute = createRoute({
   },
 });
 
-function toCoupon(row: CouponRow) {
-  return {
-    code: row.code ?? "",
-    status: row.status ?? "issued",
-    reward: { id: row.rewardId, name: row.rewardName, kind: row.rewardKind },
-    userId: row.userId,
-    redemptionId: row.redemptionId,
-    issuedAt: toIso(row.issuedAt),
-    usedAt: row.usedAt === null ? null : toIso(row.usedAt),
-    orderId: row.orderId,
-  };
-}
-
 export function registerCouponRoutes(app: App) {
   app.openapi(getCoupon, async (c) => {
-    return c.json(toCoupon(await couponByCode(c.var.db, c.req.valid("param").code)), 200);
+    return c.json(couponView(await couponByCode(c.var.db, c.req.valid("param").code)), 200);
   });
 
   app.openapi(useCouponRoute, async (c) => {
@@ -134,7 +121,7 @@ export function registerCouponRoutes(app: App) {
       requestHash: await requestFingerprint({ code, orderId }),
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(toCoupon(coupon), 200);
+    return c.json(couponView(coupon), 200);
   });
 
   app.openapi(voidRoute, async (c) => {

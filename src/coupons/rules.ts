@@ -1,4 +1,6 @@
 import { CODE_ALPHABET } from "../lib/ids";
+import { toIso } from "../lib/time";
+import type { CouponRow } from "./store";
 
 const COUPON_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{4}(-[${CODE_ALPHABET}]{4}){3}$`);
 
@@ -10,4 +12,18 @@ export function canonicalCouponCode(input: string): string | null {
   const compact = input.trim().toUpperCase().replaceAll("-", "");
   const code = compact.match(/.{1,4}/g)?.join("-") ?? "";
   return COUPON_PATTERN.test(code) ? code : null;
+}
+
+/** A coupon as the API and its webhooks (`coupon.used`, `coupon.voided`) show it. */
+export function couponView(row: CouponRow) {
+  return {
+    code: row.code ?? "",
+    status: row.status ?? "issued",
+    reward: { id: row.rewardId, name: row.rewardName, kind: row.rewardKind },
+    userId: row.userId,
+    redemptionId: row.redemptionId,
+    issuedAt: toIso(row.issuedAt),
+    usedAt: row.usedAt === null ? null : toIso(row.usedAt),
+    orderId: row.orderId,
+  };
 }

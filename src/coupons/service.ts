@@ -1,16 +1,16 @@
-import { ledgerEntries } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { auditEntry } from "../platform/audit";
 import { runIdempotently } from "../platform/idempotency";
-import { pointsExpireAt } from "../program/rules";
-import { currentProgram } from "../program/store";
-import { appendLedgerEntry } from "../wallet/store";
-import { canonicalCouponCode } from "./rules";
+import { returnDebitStatements } from "../wallet/returns";
+import { selectSpendableBalance } from "../wallet/store";
+import { webhookEventStatements } from "../webhooks/outbox";
+import { canonicalCouponCode, couponView } from "./rules";
 import {
   type CouponRow,
   findCouponByCode,
   findCouponOfRedemption,
+  findRedemptionDebit,
   markCouponUsed,
   markCouponVoid,
 } from "./store";
@@ -62,23 +62,30 @@ export async function useCoupon(db: Database, input: UseCouponInput) {
       const coupon = await couponByCode(db, input.code);
       const code = coupon.code as string;
       const now = Date.now();
+      const used = { ...coupon, status: "used" as const, usedAt: now, orderId: input.orderId };
       try {
         await db.batch([
           markCouponUsed(db, code, { orderId: input.orderId, now }),
           complete(coupon.redemptionId),
+          ...webhookEventStatements(db, {
+            type: "coupon.used",
+            data: { coupon: couponView(used) },
+            now,
+          }),
         ]);
       } catch (error) {
         throw asCouponConflict(error);
       }
-      return { ...coupon, status: "used" as const, usedAt: now, orderId: input.orderId };
+      return used;
     },
   });
 }
 
 /**
- * An admin voids an unused coupon: it becomes `void` and its points come back with a
- * `reversal` entry, with the audit row, in one batch. The trigger refuses a used or
- * already void coupon, so parallel voids return the points once.
+ * An admin voids an unused coupon: it becomes `void` and the points it cost come back —
+ * each with the expiry it had (returnDebitStatements) — with the audit row and the
+ * `coupon.voided` event, in one batch. The transition trigger refuses a used or already
+ * void coupon, and a debit is returned once, so parallel voids return the points once.
  */
 export async function voidRedemption(
   db: Database,
@@ -86,23 +93,26 @@ export async function voidRedemption(
   input: { redemptionId: string; reason: string },
 ) {
   const coupon = await findCouponOfRedemption(db, input.redemptionId);
-  if (!coupon?.status) {
+  const debit = coupon?.status ? await findRedemptionDebit(db, coupon.redemptionId) : undefined;
+  if (!coupon || !debit) {
     throw new ApiError("not_found", `No redemption ${input.redemptionId} with a coupon exists.`);
   }
-  const [program, now] = [await currentProgram(db), Date.now()];
+  const now = Date.now();
+  const returned = await returnDebitStatements(db, {
+    debitEntryId: debit.id,
+    userId: coupon.userId,
+    description: `Coupon voided: ${input.reason}`,
+    createdAt: now,
+  });
+  if (!returned)
+    throw new Error(`Redemption ${coupon.redemptionId} has no recorded lot consumptions`);
+  const voided = { ...coupon, status: "void" as const };
   let balance: number;
   try {
-    const [, [credit]] = await db.batch([
+    const results = await db.batch([
+      // First: a used or void coupon is refused with its own reason before anything else.
       markCouponVoid(db, coupon.redemptionId, { reason: input.reason, now }),
-      appendLedgerEntry(db, {
-        userId: coupon.userId,
-        type: "reversal",
-        points: coupon.cost,
-        description: `Coupon voided: ${input.reason}`,
-        redemptionId: coupon.redemptionId,
-        createdAt: now,
-        expiresAt: pointsExpireAt(now, program.rules),
-      }).returning({ balanceAfter: ledgerEntries.balanceAfter }),
+      ...returned,
       auditEntry(db, {
         actorId,
         action: "redemption.void",
@@ -111,10 +121,16 @@ export async function voidRedemption(
         details: { couponCode: coupon.code, points: coupon.cost, reason: input.reason },
         at: now,
       }),
+      ...webhookEventStatements(db, {
+        type: "coupon.voided",
+        data: { coupon: couponView(voided) },
+        now,
+      }),
+      selectSpendableBalance(db, coupon.userId, now),
     ]);
-    balance = credit?.balanceAfter ?? 0;
+    balance = (results.at(-1) as { balance: number }[])[0]?.balance ?? 0;
   } catch (error) {
     throw asCouponConflict(error);
   }
-  return { coupon: { ...coupon, status: "void" as const }, balance };
+  return { coupon: voided, balance };
 }

@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { redemptions, rewards } from "../db/schema";
+import { and, eq } from "drizzle-orm";
+import { ledgerEntries, redemptions, rewards } from "../db/schema";
 import type { Database } from "../env";
 
 const couponColumns = {
@@ -59,4 +59,13 @@ export function markCouponVoid(
     .update(redemptions)
     .set({ couponStatus: "void", voidedAt: voiding.now, voidReason: voiding.reason })
     .where(eq(redemptions.id, redemptionId));
+}
+
+/** The ledger entry that paid for a redemption: what a void gives back. */
+export async function findRedemptionDebit(db: Database, redemptionId: string) {
+  return db
+    .select({ id: ledgerEntries.id })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.redemptionId, redemptionId), eq(ledgerEntries.type, "redemption")))
+    .get();
 }

@@ -3,11 +3,14 @@ import { violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
+import { runIdempotently } from "../platform/idempotency";
+import { findUserById } from "../users/store";
 import { returnDebitStatements } from "./returns";
 import {
   appendLedgerEntry,
   asInsufficientPoints,
   findPointSpend,
+  findWallet,
   insertPointSpend,
   selectSpendableBalance,
 } from "./store";
@@ -108,4 +111,32 @@ export async function refundSpend(
     }
     throw error;
   }
+}
+
+export interface CheckoutSpendInput extends SpendInput {
+  /** The server key that calls: Idempotency-Keys are scoped to it. */
+  apiKeyId: string;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+/**
+ * A checkout's spend as the server API makes it: for a user that exists (404 otherwise),
+ * under the caller's Idempotency-Key, so a retried request replays the first spend.
+ */
+export async function spendPointsAtCheckout(db: Database, input: CheckoutSpendInput) {
+  if (!(await findUserById(db, input.userId))) {
+    throw new ApiError("not_found", `No user ${input.userId} exists.`);
+  }
+  const scope = { userId: input.apiKeyId, scope: "wallet_spend", key: input.idempotencyKey };
+  return runIdempotently(db, scope, input.requestHash, {
+    run: (complete) => spendPoints(db, input, { complete }),
+    replay: async (spendId) => {
+      const spend = await findPointSpend(db, input.userId, spendId);
+      if (!spend) throw new Error(`Idempotency key points at missing spend ${spendId}`);
+      const wallet = await findWallet(db, input.userId);
+      const { ledgerEntryId: _, ...shown } = spend;
+      return { spend: shown, balance: wallet?.balance ?? 0 };
+    },
+  });
 }
