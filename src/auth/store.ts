@@ -24,6 +24,19 @@ export function insertSession(db: Database, session: NewSession) {
   ] as const;
 }
 
+/**
+ * A session without a refresh token: what an embed token belongs to, so that logging out
+ * everywhere, a password change or an erase ends it like any other session.
+ */
+export function insertTokenOnlySession(
+  db: Database,
+  session: { sessionId: string; userId: string; now: number },
+) {
+  return db
+    .insert(sessions)
+    .values({ id: session.sessionId, userId: session.userId, createdAt: session.now });
+}
+
 export async function findRefreshToken(db: Database, tokenHash: string) {
   return db
     .select({

@@ -1,4 +1,5 @@
 import { asPhoneTaken, requirePhone } from "../auth/service";
+import { insertTokenOnlySession } from "../auth/store";
 import { issueAccessToken } from "../auth/tokens";
 import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
@@ -85,9 +86,11 @@ export async function issueEmbedToken(deps: { db: Database; config: Config }, us
   const user = await participantById(deps.db, userId);
   const ttl = Math.min(deps.config.accessTokenTtlSeconds, EMBED_TOKEN_MAX_SECONDS);
   const now = Date.now();
+  const sessionId = newId("ses", now);
+  await insertTokenOnlySession(deps.db, { sessionId, userId: user.id, now }).run();
   const { token } = await issueAccessToken(
     deps.config,
-    { userId: user.id, role: "user", sessionId: newId("ses", now), embedded: true },
+    { userId: user.id, role: "user", sessionId, embedded: true },
     ttl,
   );
   return { token, expiresAt: now + ttl * 1000 };

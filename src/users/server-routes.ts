@@ -4,6 +4,7 @@ import { PhoneSchema, SignupSourceSchema } from "../auth/schemas";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { NameSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { UnlockListSchema, unlocksNow } from "../rewards/routes";
 import {
@@ -29,7 +30,7 @@ const createUser = createRoute({
       z
         .object({
           externalId: ExternalIdSchema,
-          name: z.string().trim().min(1).max(100).openapi({ example: "Ayesha Khan" }),
+          name: NameSchema,
           phone: PhoneSchema.optional(),
           referralCode: z.string().trim().min(1).max(32).optional(),
           source: SignupSourceSchema.optional(),
