@@ -22,6 +22,7 @@ import { registerReferralRoutes } from "./referrals/routes";
 import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
 import { registerUserAdminRoutes } from "./users/routes";
 import { registerWalletRoutes } from "./wallet/routes";
+import { registerWebRoutes } from "./web/routes";
 
 const app = newApp();
 
@@ -46,6 +47,8 @@ registerReferralAdminRoutes(app);
 registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);
+// The portal and the admin console (static pages, clients of the API above)
+registerWebRoutes(app);
 
 // Only handlers may be exported from here: workerd refuses any other named export.
 export default {
