@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, logOut, type Schemas } from "../shared/api";
 import { LogInForm } from "../shared/auth-forms";
 import { type MessageKey, t } from "../shared/messages";
-import { loadSession, onSessionChange } from "../shared/session";
+import { loadSession, onSignInOrOut } from "../shared/session";
 import { Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { AnalyticsPage } from "./analytics";
@@ -69,7 +69,7 @@ function Admin() {
   };
   useEffect(() => {
     loadUser();
-    return onSessionChange(() => loadUser());
+    return onSignInOrOut(() => loadUser());
   }, []);
   return (
     <>

@@ -2,7 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
-import { clearSession, loadSession, onSessionChange, saveAccessToken } from "../shared/session";
+import { clearSession, loadSession, onSignInOrOut, saveAccessToken } from "../shared/session";
 import { Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { LogInForm, SignUpForm } from "../shared/auth-forms";
@@ -49,10 +49,10 @@ function Portal() {
   useEffect(() => {
     takeTokenFromFragment();
     loadUser();
-    // Another tab signed in or out: follow it.
-    return onSessionChange(() => {
-      if (!loadSession()) setUser(null);
-      else if (!user) loadUser();
+    // Signed in or out in another tab, or a token the API refused here: follow it.
+    return onSignInOrOut((signedIn) => {
+      if (!signedIn) setNotice(t("signedOutElsewhere"));
+      loadUser();
     });
   }, []);
 
@@ -77,6 +77,7 @@ function Portal() {
             user={user}
             onSignedOut={() => {
               clearSession();
+              setNotice(null);
               setUser(null);
             }}
           />

@@ -48,17 +48,36 @@ export function saveAccessToken(accessToken: string): boolean {
   return true;
 }
 
+const SIGNED_OUT_EVENT = "edge-referrals:signed-out";
+
 export function clearSession(): void {
   localStorage.removeItem(SESSION_KEY);
+  // Other tabs hear the storage event; this tab hears this one.
+  dispatchEvent(new Event(SIGNED_OUT_EVENT));
 }
 
-/** Calls `listener` when another tab signs in or out. */
-export function onSessionChange(listener: () => void): () => void {
-  const handler = (event: StorageEvent) => {
-    if (event.key === SESSION_KEY || event.key === null) listener();
+/**
+ * Calls `listener` when this browser signs in or out, in this tab (a token the API refused)
+ * or in another; not for a mere token refresh.
+ */
+export function onSignInOrOut(listener: (signedIn: boolean) => void): () => void {
+  let signedIn = loadSession() !== null;
+  const check = () => {
+    const now = loadSession() !== null;
+    if (now !== signedIn) {
+      signedIn = now;
+      listener(now);
+    }
   };
-  addEventListener("storage", handler);
-  return () => removeEventListener("storage", handler);
+  const onStorage = (event: StorageEvent) => {
+    if (event.key === SESSION_KEY || event.key === null) check();
+  };
+  addEventListener("storage", onStorage);
+  addEventListener(SIGNED_OUT_EVENT, check);
+  return () => {
+    removeEventListener("storage", onStorage);
+    removeEventListener(SIGNED_OUT_EVENT, check);
+  };
 }
 
 /** A random id for this browser, sent as X-Device-Id at signup for the fraud checks. */

@@ -43,17 +43,34 @@ export function Field(
   );
 }
 
+/**
+ * Copies `text`. Inside an iframe without clipboard permission the async API refuses; the old
+ * select-and-copy of a hidden field still works there.
+ */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const field = document.createElement("textarea");
+    field.value = text;
+    field.setAttribute("readonly", "");
+    field.className = "sr-live";
+    document.body.append(field);
+    field.select();
+    const ok = document.execCommand("copy");
+    field.remove();
+    return ok;
+  }
+}
+
 /** A button that copies `text`, saying so for a moment. */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      // Without clipboard permission (some iframes), select-and-copy still works on the text.
-    }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2000);
+    const ok = await copyText(text);
+    setCopied(ok);
+    if (ok) setTimeout(() => setCopied(false), 2000);
   };
   return (
     <button type="button" class="secondary" onClick={copy}>
