@@ -105,7 +105,7 @@ async function expectNoHorizontalScroll(page: Page) {
 
 async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `.test-results/${name}.png`, fullPage: true });
-  if (process.env.UPDATE_SCREENSHOTS === "1") {
+  if (process.env.UPDATE_SCREENSHOTS === "1" && (name === "portal" || name === "admin")) {
     await page.screenshot({ path: `docs/${name}.png`, fullPage: true });
   }
 }
