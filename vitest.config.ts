@@ -31,6 +31,8 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      // test-browser/ runs in Node with its own config (vitest.browser.config.ts).
+      include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts", "./test/ledger-invariant.ts"],
     },
   };
