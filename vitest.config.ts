@@ -36,6 +36,8 @@ export default defineConfig(async () => {
       onConsoleLog: (log: string) => !log.startsWith('{"type":"request"'),
       // Tests assert outcomes, never speed: a busy 2-core machine must not fail them.
       testTimeout: 30_000,
+      // test-browser/ runs in Node with its own config (vitest.browser.config.ts).
+      include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts", "./test/ledger-invariant.ts"],
     },
   };

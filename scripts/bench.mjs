@@ -13,6 +13,7 @@ import { createServer } from "node:http";
 import autocannon from "autocannon";
 import bcrypt from "bcryptjs";
 import { openLocalD1, Seeder } from "./bench-seed.mjs";
+import { pageFirstLoad, printFirstLoad } from "./web-size.mjs";
 
 const PORT = 8790;
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -311,13 +312,19 @@ async function withWebhookEndpoint(tokens, codes, codesUsed) {
 async function main() {
   rmSync(".bench", { recursive: true, force: true });
   mkdirSync(".bench", { recursive: true });
+  // The portal's first load: a static measurement of the built bundles.
+  if (spawnSync("npm", ["run", "web:build"], { stdio: "inherit" }).status !== 0) {
+    throw new Error("npm run web:build failed");
+  }
+  const portal = pageFirstLoad("portal");
+  printFirstLoad(portal);
   const passwordHash = bcrypt.hashSync(PASSWORD, 10);
   console.log("Seeding: 10,000 referrers for phase 1, 100,000 for phase 2 …");
   const small10k = await seedState(STATE_10K, 10_000, passwordHash);
   const large = await seedState(STATE_100K, 100_000, passwordHash);
   const { big, small, member, admin } = small10k;
 
-  const results = { phases: [] };
+  const results = { portal, phases: [] };
   let worker = startWorker(STATE_10K);
   try {
     await worker.ready();

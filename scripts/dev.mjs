@@ -38,6 +38,8 @@ function run(command, commandArgs) {
 }
 
 run("node", ["scripts/dev-setup.mjs"]);
+// The portal and admin pages are static assets: built before the Worker serves them.
+run("npm", ["run", "web:build"]);
 run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
 
 const wranglerArgs = ["wrangler", "dev", "--ip", ip, "--port", port, ...args];
@@ -53,7 +55,13 @@ async function announce() {
     try {
       if ((await fetch(`${origin}/health`)).ok) {
         console.log(
-          `\nServing ${origin}\n  API reference  ${origin}/docs\n  OpenAPI        ${origin}/openapi.json\n`,
+          [
+            `\nServing ${origin}`,
+            `  Portal         ${origin}/portal`,
+            `  Admin console  ${origin}/admin`,
+            `  API reference  ${origin}/docs`,
+            `  OpenAPI        ${origin}/openapi.json\n`,
+          ].join("\n"),
         );
         return;
       }

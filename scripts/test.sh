@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
-# The README's second command: typecheck, lint, then every test inside workerd against
-# local D1 and KV. Installs from the lockfile first when node_modules is missing or stale.
+# The README's second command: builds the web pages, checks their API types against the
+# served /openapi.json, then typecheck, lint and every test inside workerd against local D1
+# and KV, then the browser tests (a real Chromium against a real `wrangler dev`).
+# Installs from the lockfile first when node_modules is missing or stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/use-node22.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-npm test
-# One plain closing line for CI ("N passed, N failed"), read from vitest's JSON report.
+rm -f .test-results/vitest.json .test-results/browser.json
+# The Worker serves the built pages (Workers Static Assets): build before any test.
+npm run web:build
+npm run web:types:check
+status=0
+npm test || status=$?
+bash scripts/ensure-chromium.sh
+npm run test:browser || status=$?
+# The production bundle builds and fits the Workers size limits (no account needed).
+node scripts/deploy.mjs --dry-run || status=$?
+# One plain closing line for CI ("N passed, N failed"), summed over both JSON reports.
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(".test-results/vitest.json", "utf8"));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  const fs = require("fs");
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const file of [".test-results/vitest.json", ".test-results/browser.json"]) {
+    if (!fs.existsSync(file)) { total.failed += 1; continue; }
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    total.passed += r.numPassedTests;
+    total.failed += r.numFailedTests;
+    total.skipped += r.numPendingTests;
+  }
+  console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 '
+exit "$status"

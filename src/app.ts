@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { routePath } from "hono/route";
+import { matchedRoutes } from "hono/route";
 import { secureHeaders } from "hono/secure-headers";
 import type { ZodError } from "zod";
 import { ConfigError, loadConfig } from "./config";
@@ -32,6 +32,14 @@ function validationError(error: ZodError): ApiError {
       message: issue.message,
     })),
   });
+}
+
+/**
+ * The pattern of the route that answered (`/r/:code`): the first matched route that is a
+ * handler, not middleware (`app.use` registers for every method). "unmatched" for a 404.
+ */
+function handlerRoute(c: Context<AppEnv>): string {
+  return matchedRoutes(c).find((route) => route.method !== "ALL")?.path ?? "unmatched";
 }
 
 function errorResponse(c: Context<AppEnv>, error: Error) {
@@ -96,7 +104,7 @@ export function newApp() {
         requestLogLine({
           requestId: c.var.requestId,
           method: c.req.method,
-          route: routePath(c, -1),
+          route: handlerRoute(c),
           status: c.res.status,
           startedAt,
           endedAt: performance.now(),

@@ -70,6 +70,23 @@ const configSchema = z.object({
     .regex(/^([A-Z]{2})?$/, "must be an ISO 3166 alpha-2 country code")
     .default("")
     .transform((value) => value || undefined),
+  /** CSP frame-ancestors of the portal: who may embed it (`'self'`, origins, `https:`). */
+  portalFrameAncestors: z
+    .string()
+    .default("'self'")
+    .transform((value) => value.trim().split(/\s+/).filter(Boolean))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              /^('self'|'none'|https?:|(https?:\/\/)?(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?)$/i,
+              "PORTAL_FRAME_ANCESTORS holds a source that is not an origin, 'self' or 'none'",
+            ),
+        )
+        .min(1, "PORTAL_FRAME_ANCESTORS is empty"),
+    ),
   benchMetrics: z
     .string()
     .optional()
@@ -116,6 +133,7 @@ export function loadConfig(env: Bindings): Config {
     },
     adminPhones: env.ADMIN_PHONES,
     defaultPhoneCountry: env.DEFAULT_PHONE_COUNTRY,
+    portalFrameAncestors: env.PORTAL_FRAME_ANCESTORS || undefined,
     benchMetrics: env.BENCH_METRICS,
   });
   if (!parsed.success) {

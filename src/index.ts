@@ -29,6 +29,7 @@ import { registerUserAdminRoutes } from "./users/routes";
 import { registerUserServerRoutes } from "./users/server-routes";
 import { registerCheckoutRoutes } from "./wallet/checkout-routes";
 import { registerWalletRoutes } from "./wallet/routes";
+import { registerWebRoutes } from "./web/routes";
 import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/routes";
 import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
 
@@ -64,6 +65,8 @@ registerUserAdminRoutes(app);
 registerAnalyticsRoutes(app);
 registerWebhookRoutes(app);
 registerApiKeyRoutes(app);
+// The portal and the admin console (static pages, clients of the API above)
+registerWebRoutes(app);
 
 // Only handlers may be exported from here: workerd refuses any other named export.
 export default {

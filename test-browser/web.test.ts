@@ -1,0 +1,330 @@
+/**
+ * The portal and the admin console in a real Chromium against a real local server
+ * (wrangler dev with fresh local D1/KV). Screenshots land in .test-results/; with
+ * UPDATE_SCREENSHOTS=1 they also replace the README's docs/portal.png and docs/admin.png.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type ApiUser, adjustPoints, apiCall, balanceOf, registerViaApi, uniquePhone } from "./api";
+import { launchChromium } from "./chromium";
+import { freePort, startServer, type TestServer } from "./server";
+
+/** expect.poll with time for a loaded machine (the default gives up after one second). */
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+const PHONE_VIEWPORT = { width: 360, height: 740 };
+
+let server: TestServer;
+let browser: Browser;
+let embedder: Server;
+let embedderOrigin: string;
+const contexts: BrowserContext[] = [];
+const problems: string[] = [];
+
+beforeAll(async () => {
+  // A page on another origin that frames the portal, as a shop's site would.
+  embedder = createServer((request, response) => {
+    const token = new URL(request.url ?? "/", embedderOrigin).searchParams.get("token") ?? "";
+    response.setHeader("Content-Type", "text/html");
+    response.end(
+      `<!doctype html><title>Shop</title><iframe title="Rewards" width="360" height="640" src="${server.url}/portal#token=${encodeURIComponent(token)}"></iframe>`,
+    );
+  });
+  const embedderPort = await freePort();
+  await new Promise<void>((resolve) => embedder.listen(embedderPort, "127.0.0.1", resolve));
+  embedderOrigin = `http://127.0.0.1:${embedderPort}`;
+  server = await startServer({ frameAncestors: ["'self'", embedderOrigin] });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (embedder ? embedder.close(resolve) : resolve(null)));
+  await server?.stop();
+});
+
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+  const seen = problems.splice(0);
+  expect(seen, "page errors, CSP violations or console errors").toEqual([]);
+});
+
+/** A fresh browser profile whose pages report every error (an uncaught one, a CSP refusal). */
+async function newContext(options: { viewport?: { width: number; height: number } } = {}) {
+  const context = await browser.newContext({
+    baseURL: server.url,
+    viewport: options.viewport ?? { width: 1200, height: 900 },
+  });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  context.on("page", watch);
+  contexts.push(context);
+  return context;
+}
+
+function watch(page: Page) {
+  page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
+  page.on("console", (message) => {
+    // The browser logs every 4xx it fetched; the tests provoke some (insufficient points).
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      problems.push(`${page.url()}: ${message.text()}`);
+    }
+  });
+}
+
+async function expectAccessible(page: Page) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      window as unknown as {
+        axe: {
+          run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
+        };
+      }
+    ).axe.run();
+    return result.violations
+      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+      .map((violation) => `${violation.id} (${violation.impact}, ${violation.nodes.length} nodes)`);
+  });
+  expect(violations).toEqual([]);
+}
+
+async function expectNoHorizontalScroll(page: Page) {
+  const widths = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    viewport: window.innerWidth,
+  }));
+  expect(widths.scroll).toBeLessThanOrEqual(widths.viewport);
+}
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: `.test-results/${name}.png`, fullPage: true });
+  if (process.env.UPDATE_SCREENSHOTS === "1" && (name === "portal" || name === "admin")) {
+    await page.screenshot({ path: `docs/${name}.png`, fullPage: true });
+  }
+}
+
+async function signUpFromInvite(page: Page, referrer: ApiUser, name: string) {
+  await page.goto(`/r/${referrer.referralCode}?src=whatsapp`);
+  await eventually(() => new URL(page.url()).pathname).toBe("/portal");
+  await eventually(() => page.getByLabel("Referral code").inputValue()).toBe(referrer.referralCode);
+  await page.getByLabel("Name").fill(name);
+  const phone = uniquePhone();
+  await page.getByLabel("Phone").fill(phone);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: `Hi, ${name}` }).waitFor();
+  return phone;
+}
+
+describe("the participant portal", () => {
+  it("signs up a visitor from an invite link, with the code prefilled, on a phone-size screen", async () => {
+    const referrer = await registerViaApi(server.url, { name: "Ayesha Khan" });
+    const page = await (await newContext({ viewport: PHONE_VIEWPORT })).newPage();
+    await page.goto(`/r/${referrer.referralCode}`);
+    await eventually(() => new URL(page.url()).pathname).toBe("/portal");
+    await page.getByText("Invited by Ayesha K.").waitFor();
+    await expectNoHorizontalScroll(page);
+    await expectAccessible(page);
+    await screenshot(page, "portal-signup");
+
+    await signUpFromInvite(page, referrer, "Bilal Ahmed");
+    await expectNoHorizontalScroll(page);
+    await expectAccessible(page);
+
+    const referrals = await apiCall<{ data: { name: string; status: string; source: string }[] }>(
+      server.url,
+      "GET",
+      "/v1/me/referrals",
+      { token: referrer.accessToken },
+    );
+    expect(referrals.body.data).toEqual([
+      expect.objectContaining({ name: "Bilal A.", status: "qualified", source: "whatsapp" }),
+    ]);
+  });
+
+  it("shares the link by WhatsApp, SMS, email and the clipboard", async () => {
+    const referrer = await registerViaApi(server.url, { name: "Sana Malik" });
+    const context = await newContext();
+    const page = await context.newPage();
+    await signUpFromInvite(page, referrer, "Usman Tariq");
+    const link = await page.locator(".link-box").textContent();
+    expect(link).toMatch(new RegExp(`^${server.url}/r/[A-Z2-9]{8}$`));
+
+    const href = (name: string) =>
+      page.getByRole("link", { name, exact: true }).getAttribute("href");
+    const whatsapp = await href("WhatsApp");
+    expect(whatsapp).toMatch(/^https:\/\/wa\.me\/\?text=/);
+    expect(decodeURIComponent(whatsapp ?? "")).toContain(`${link}?src=whatsapp`);
+    expect(await href("SMS")).toMatch(/^sms:/);
+    expect(decodeURIComponent((await href("SMS")) ?? "")).toContain(`${link}?src=sms`);
+    expect(await href("Email")).toMatch(/^mailto:\?subject=/);
+    expect(decodeURIComponent((await href("Email")) ?? "")).toContain(`${link}?src=email`);
+    await eventually(() => page.getByRole("img", { name: "QR code of your link" }).count()).toBe(1);
+
+    await page.getByRole("button", { name: "Copy link" }).click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toBe(`${link}?src=copy`);
+  });
+
+  it("stays signed in across reloads and across tabs that refresh the same session at once", async () => {
+    const referrer = await registerViaApi(server.url, { name: "Hina Raza" });
+    const context = await newContext();
+    const first = await context.newPage();
+    await signUpFromInvite(first, referrer, "Kamran Ali");
+    await first.reload();
+    await first.getByRole("heading", { name: "Hi, Kamran Ali" }).waitFor();
+
+    // The access token is about to expire in both tabs: each would refresh, and refresh tokens
+    // are single use. The Web Lock lets one tab refresh; the other reads the new token.
+    const second = await context.newPage();
+    await second.goto("/portal");
+    await second.getByRole("heading", { name: "Hi, Kamran Ali" }).waitFor();
+    const refreshes: number[] = [];
+    let monthlyBoards = 0;
+    context.on("response", (response) => {
+      if (response.url().endsWith("/v1/auth/refresh")) refreshes.push(response.status());
+      if (response.url().includes("/v1/leaderboard?period=month")) monthlyBoards += 1;
+    });
+    // A slow network: the first tab's refresh is still on its way back when the second tab
+    // needs a token (the server has already rotated it).
+    await context.route("**/v1/auth/refresh", async (route) => {
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.fulfill({ response });
+    });
+    for (const page of [first, second]) await page.waitForLoadState("networkidle");
+    await first.evaluate(() => {
+      const key = "edge-referrals.session";
+      const session = JSON.parse(localStorage.getItem(key) ?? "{}");
+      localStorage.setItem(key, JSON.stringify({ ...session, expiresAt: Date.now() + 1000 }));
+    });
+    await Promise.all(
+      [first, second].map((page) => page.getByRole("button", { name: "This month" }).click()),
+    );
+    await eventually(() => monthlyBoards).toBe(2);
+    expect(refreshes).toEqual([200]);
+    // Had a used refresh token been replayed, the API would have revoked the whole session.
+    await Promise.all([first.reload(), second.reload()]);
+    for (const page of [first, second]) {
+      await page.getByRole("heading", { name: "Hi, Kamran Ali" }).waitFor();
+      await page.getByRole("heading", { name: "Your points" }).waitFor();
+    }
+    expect(await first.getByText("You were signed out").count()).toBe(0);
+  });
+
+  it("redeems a reward, shows the coupon code, and says in words when points are short", async () => {
+    const admin = await adminSession();
+    const member = await registerViaApi(server.url, { name: "Zara Sheikh" });
+    await adjustPoints(server.url, admin.accessToken, member.id, 150);
+    const page = await (await newContext({ viewport: PHONE_VIEWPORT })).newPage();
+    await logInThroughForm(page, "/portal", member);
+    await page.getByRole("heading", { name: "Hi, Zara Sheikh" }).waitFor();
+    await eventually(() => page.getByTestId("balance").textContent()).toBe("150");
+
+    const rewards = await apiCall<{ data: { id: string; name: string; cost: number }[] }>(
+      server.url,
+      "GET",
+      "/v1/rewards",
+    );
+    const cheapest = rewards.body.data.reduce((a, b) => (a.cost <= b.cost ? a : b));
+    const dearest = rewards.body.data.reduce((a, b) => (a.cost >= b.cost ? a : b));
+    await page.getByRole("button", { name: `Redeem ${cheapest.name}` }).click();
+    await page.getByText("Your coupon code").waitFor();
+    expect(await page.locator(".coupon").textContent()).toMatch(/^[A-Z0-9-]{8,}$/);
+    await page.getByRole("button", { name: "Copy code" }).waitFor();
+    await eventually(() => page.getByTestId("balance").textContent()).toBe(
+      String(150 - cheapest.cost),
+    );
+    await expectNoHorizontalScroll(page);
+    await screenshot(page, "portal");
+
+    await page.getByRole("button", { name: `Redeem ${dearest.name}` }).click();
+    await page.getByText("You don't have enough points for this reward yet.").waitFor();
+    expect(await balanceOf(server.url, member.accessToken)).toBe(150 - cheapest.cost);
+    await expectAccessible(page);
+  });
+
+  it("signs in from an embed token in the fragment inside another site's iframe, and clears it", async () => {
+    const member = await registerViaApi(server.url, { name: "Omar Farooq" });
+    const page = await (await newContext()).newPage();
+    await page.goto(`${embedderOrigin}/?token=${encodeURIComponent(member.accessToken)}`);
+    const frame = page.frameLocator("iframe");
+    await frame.getByRole("heading", { name: "Hi, Omar Farooq" }).waitFor();
+    const framed = page.frames().find((candidate) => candidate.url().startsWith(server.url));
+    expect(framed?.url()).toBe(`${server.url}/portal`);
+  });
+});
+
+async function logInThroughForm(
+  page: Page,
+  path: string,
+  user: { phone: string; password: string },
+) {
+  await page.goto(path);
+  await page.getByLabel("Phone").fill(user.phone);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+let admin: ApiUser | null = null;
+async function adminSession(): Promise<ApiUser> {
+  admin ??= await registerViaApi(server.url, { name: "Admin User", phone: server.adminPhone });
+  return admin;
+}
+
+describe("the admin console", () => {
+  it("approves a held referral and the referrer is paid", async () => {
+    const device = "browser-test-shared-device";
+    const referrer = await registerViaApi(server.url, { name: "Nadia Hussain", deviceId: device });
+    // Same device as the referrer: the fraud rules hold the referral for review.
+    await registerViaApi(server.url, {
+      name: "Faisal Qureshi",
+      referralCode: referrer.referralCode,
+      deviceId: device,
+    });
+    expect(await balanceOf(server.url, referrer.accessToken)).toBe(0);
+
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin", await adminSession());
+    await page.getByRole("heading", { name: "Analytics" }).waitFor();
+    await page.locator(".chart canvas").first().waitFor();
+    await expectAccessible(page);
+    await screenshot(page, "admin");
+
+    await page.getByRole("link", { name: "Review queue" }).click();
+    await page.getByRole("heading", { name: "Review queue" }).waitFor();
+    const row = page.getByRole("row").filter({ hasText: "Faisal Qureshi" });
+    await row.getByText("same_device").waitFor();
+    await expectAccessible(page);
+    await screenshot(page, "admin-review");
+    await row.getByRole("button", { name: "Approve" }).click();
+    await page.getByText("Approved the referral of Faisal Qureshi.").waitFor();
+    await eventually(() => balanceOf(server.url, referrer.accessToken)).toBeGreaterThan(0);
+  });
+
+  it("shows the API's validation errors at the program's fields", async () => {
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#program", await adminSession());
+    await page.getByRole("heading", { name: "Program", level: 1 }).waitFor();
+    const field = page.getByLabel("Bonus for the new user");
+    await field.fill("-5");
+    await page.getByRole("button", { name: "Publish new version" }).click();
+    await eventually(() => field.getAttribute("aria-invalid")).toBe("true");
+    await expectAccessible(page);
+  });
+
+  it("tells a participant that the console is for admins", async () => {
+    const member = await registerViaApi(server.url, { name: "Ali Raza" });
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin", member);
+    await page.getByText("This account is not an admin.").waitFor();
+  });
+});

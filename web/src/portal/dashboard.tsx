@@ -1,0 +1,237 @@
+import { useState } from "preact/hooks";
+import { api, errorText, idempotencyKey, logOut, type Schemas } from "../shared/api";
+import { type MessageKey, t } from "../shared/messages";
+import { Card, CopyButton, formatDate, formatNumber, Notice, useApi } from "../shared/ui";
+import { InviteCard, ShareCard } from "./share";
+
+function PointsCard({ wallet }: { wallet: Schemas["Wallet"] | null }) {
+  if (!wallet) return <Card title={t("pointsTitle")}>{t("loading")}</Card>;
+  const soonest = wallet.expiring[0];
+  return (
+    <Card title={t("pointsTitle")}>
+      <div class="stats">
+        <div class="stat">
+          <span class="muted">{t("balance")}</span>
+          <strong data-testid="balance">{formatNumber(wallet.balance)}</strong>
+        </div>
+        <div class="stat">
+          <span class="muted">{t("pending")}</span>
+          <strong>{formatNumber(wallet.pending)}</strong>
+        </div>
+      </div>
+      {soonest && (
+        <p class="muted">
+          {t("expiring", { points: soonest.points, date: formatDate(soonest.expiresAt) })}
+        </p>
+      )}
+    </Card>
+  );
+}
+
+function ProgressCard({ stats }: { stats: Schemas["ReferrerStats"] | null }) {
+  if (!stats) return null;
+  const count = stats.qualified;
+  const milestone = stats.nextMilestone;
+  const percent = milestone ? Math.min(100, Math.round((count / milestone.referrals) * 100)) : 100;
+  return (
+    <Card title={t("progressTitle")}>
+      <p>
+        <span class="badge">{t("tier", { tier: stats.tier.current })}</span>{" "}
+        {stats.tier.nextAt === null ? t("topTier") : t("nextTierAt", { count: stats.tier.nextAt })}
+      </p>
+      {milestone && (
+        <>
+          <p>
+            {t("nextMilestone", {
+              remaining: Math.max(0, milestone.referrals - count),
+              reward: milestone.reward,
+            })}
+          </p>
+          <div
+            class="progress"
+            role="progressbar"
+            aria-label={t("referralsCount", { count })}
+            aria-valuemin={0}
+            aria-valuemax={milestone.referrals}
+            aria-valuenow={count}
+          >
+            <Bar percent={percent} />
+          </div>
+        </>
+      )}
+      <p>{stats.badge ? t("badge", { badge: stats.badge }) : t("noBadge")}</p>
+    </Card>
+  );
+}
+
+/** The bar's width is set through the CSSOM (allowed by the CSP), not an inline style attribute. */
+function Bar({ percent }: { percent: number }) {
+  return <div ref={(element) => element?.style.setProperty("width", `${percent}%`)} />;
+}
+
+function ReferralsCard() {
+  const { data } = useApi(() => api.GET("/v1/me/referrals", { params: { query: { limit: 50 } } }));
+  return (
+    <Card title={t("referralsTitle")}>
+      {data && <p class="muted">{t("referralsSummary", data.summary)}</p>}
+      {data && data.data.length === 0 && <p class="muted">{t("none")}</p>}
+      <ul class="plain">
+        {data?.data.map((referral) => (
+          <li key={referral.id}>
+            <span>{referral.name}</span>
+            <span class="badge">{t(`status_${referral.status}` as MessageKey)}</span>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function RewardsCard({ onRedeemed }: { onRedeemed: () => void }) {
+  const { data } = useApi(() => api.GET("/v1/rewards"));
+  const [outcome, setOutcome] = useState<
+    { kind: "ok"; redemption: Schemas["Redemption"] } | { kind: "error"; text: string } | null
+  >(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const redeem = async (reward: Schemas["Reward"]) => {
+    setBusy(reward.id);
+    setOutcome(null);
+    try {
+      const { data: result, error } = await api.POST("/v1/me/redemptions", {
+        body: { rewardId: reward.id },
+        params: { header: { "idempotency-key": idempotencyKey() } },
+      });
+      if (result) {
+        setOutcome({ kind: "ok", redemption: result.redemption });
+        onRedeemed();
+      } else setOutcome({ kind: "error", text: errorText(error) });
+    } catch {
+      setOutcome({ kind: "error", text: t("error_network") });
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <Card title={t("rewardsTitle")}>
+      {outcome?.kind === "error" && <Notice kind="error">{outcome.text}</Notice>}
+      {outcome?.kind === "ok" && (
+        <Notice kind="ok">
+          {t("redeemed", { name: outcome.redemption.rewardName })}
+          {outcome.redemption.couponCode && (
+            <>
+              <br />
+              {t("couponCode")}: <span class="coupon">{outcome.redemption.couponCode}</span>{" "}
+              <CopyButton text={outcome.redemption.couponCode} label={t("copyCode")} />
+            </>
+          )}
+        </Notice>
+      )}
+      <ul class="plain">
+        {data?.data.map((reward) => (
+          <li key={reward.id}>
+            <span>
+              <strong>{reward.name}</strong>
+              <br />
+              <span class="muted">{t("points", { points: formatNumber(reward.cost) })}</span>
+            </span>
+            <button
+              type="button"
+              disabled={busy !== null}
+              aria-label={t("redeemOf", { name: reward.name })}
+              onClick={() => redeem(reward)}
+            >
+              {t("redeem")}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function UnlocksCard({ round }: { round: number }) {
+  const { data } = useApi(() => api.GET("/v1/me/unlocks"), [round]);
+  return (
+    <Card title={t("unlocksTitle")}>
+      {data && data.data.length === 0 && <p class="muted">{t("none")}</p>}
+      <ul class="plain">
+        {data?.data.map((unlock) => (
+          <li key={unlock.unlock}>
+            <span>{unlock.unlock}</span>
+            <span class="muted">{formatDate(unlock.grantedAt)}</span>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+const periods = ["week", "month", "all"] as const;
+
+function LeaderboardCard() {
+  const [period, setPeriod] = useState<(typeof periods)[number]>("week");
+  const { data } = useApi(
+    () => api.GET("/v1/leaderboard", { params: { query: { period, limit: 10 } } }),
+    [period],
+  );
+  return (
+    <Card title={t("leaderboardTitle")}>
+      <fieldset class="row choice">
+        <legend class="sr-live">{t("leaderboardTitle")}</legend>
+        {periods.map((option) => (
+          <button
+            key={option}
+            type="button"
+            class="secondary"
+            aria-pressed={period === option}
+            onClick={() => setPeriod(option)}
+          >
+            {t(`period_${option}`)}
+          </button>
+        ))}
+      </fieldset>
+      {data?.me && <p>{t("leaderboardMe", { rank: data.me.rank, count: data.me.referrals })}</p>}
+      <ol class="plain">
+        {data?.data.map((row) => (
+          <li key={row.rank}>
+            <span>
+              #{row.rank} {row.name}
+            </span>
+            <span>{t("referralsCount", { count: row.referrals })}</span>
+          </li>
+        ))}
+      </ol>
+      {data && data.data.length === 0 && <p class="muted">{t("none")}</p>}
+    </Card>
+  );
+}
+
+export function Dashboard({
+  user,
+  onSignedOut,
+}: {
+  user: Schemas["User"];
+  onSignedOut: () => void;
+}) {
+  const [round, setRound] = useState(0);
+  const wallet = useApi(() => api.GET("/v1/me/wallet"), [round]);
+  const stats = useApi(() => api.GET("/v1/me/stats"));
+  return (
+    <>
+      <div class="row spread">
+        <h1>{t("hello", { name: user.name })}</h1>
+        <button type="button" class="link" onClick={() => logOut().then(onSignedOut)}>
+          {t("logOut")}
+        </button>
+      </div>
+      <PointsCard wallet={wallet.data} />
+      <ShareCard link={user.referralLink} />
+      <ProgressCard stats={stats.data} />
+      <RewardsCard onRedeemed={() => setRound((n) => n + 1)} />
+      <UnlocksCard round={round} />
+      <ReferralsCard />
+      <InviteCard />
+      <LeaderboardCard />
+    </>
+  );
+}

@@ -1,0 +1,106 @@
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, type Schemas } from "../shared/api";
+import { t } from "../shared/messages";
+import { clearSession, loadSession, onSignInOrOut, saveAccessToken } from "../shared/session";
+import { Notice } from "../shared/ui";
+import "../shared/styles.css";
+import { LogInForm, SignUpForm } from "../shared/auth-forms";
+import { Dashboard } from "./dashboard";
+
+/**
+ * An embedding site signs its user in with `/portal#token=<embed token>`. The fragment never
+ * reaches a server; it is read once and cleared from the address bar and the history.
+ */
+function takeTokenFromFragment(): boolean {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get("token");
+  if (!token) return false;
+  history.replaceState(null, "", location.pathname + location.search);
+  return saveAccessToken(token);
+}
+
+function Portal() {
+  const [user, setUser] = useState<Schemas["User"] | null>(null);
+  const [checking, setChecking] = useState(true);
+  const [mode, setMode] = useState<"signup" | "login">(
+    new URLSearchParams(location.search).has("ref") ? "signup" : "login",
+  );
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const loadUser = async () => {
+    setChecking(true);
+    if (!loadSession()) {
+      setUser(null);
+      setChecking(false);
+      return;
+    }
+    try {
+      const { data } = await api.GET("/v1/me");
+      setUser(data ?? null);
+      if (!data) setNotice(t("signedOutElsewhere"));
+    } catch {
+      setNotice(t("error_network"));
+    } finally {
+      setChecking(false);
+    }
+  };
+
+  useEffect(() => {
+    takeTokenFromFragment();
+    loadUser();
+    // Signed in or out in another tab, or a token the API refused here: follow it.
+    return onSignInOrOut((signedIn) => {
+      if (!signedIn) setNotice(t("signedOutElsewhere"));
+      loadUser();
+    });
+  }, []);
+
+  const signedIn = () => {
+    setNotice(null);
+    loadUser();
+  };
+
+  return (
+    <>
+      <header class="top">
+        <span class="brand">
+          <img src="/assets/logo.svg" alt={t("logoAlt")} />
+          {t("appName")}
+        </span>
+      </header>
+      <main>
+        {checking && !user ? (
+          <p class="muted">{t("loading")}</p>
+        ) : user ? (
+          <Dashboard
+            user={user}
+            onSignedOut={() => {
+              clearSession();
+              setNotice(null);
+              setUser(null);
+            }}
+          />
+        ) : (
+          <>
+            {notice && <Notice kind="error">{notice}</Notice>}
+            {mode === "signup" ? <SignUpForm onDone={signedIn} /> : <LogInForm onDone={signedIn} />}
+            <p>
+              {mode === "signup" ? t("haveAccount") : t("noAccount")}{" "}
+              <button
+                type="button"
+                class="link"
+                onClick={() => setMode(mode === "signup" ? "login" : "signup")}
+              >
+                {mode === "signup" ? t("logIn") : t("createAccount")}
+              </button>
+            </p>
+          </>
+        )}
+      </main>
+    </>
+  );
+}
+
+const root = document.getElementById("app");
+if (root) render(<Portal />, root);

@@ -1,0 +1,140 @@
+import { generate } from "lean-qr";
+import { toSvgPath } from "lean-qr/extras/svg";
+import { useMemo, useState } from "preact/hooks";
+import { api, errorText } from "../shared/api";
+import { t } from "../shared/messages";
+import { Card, CopyButton, Field, Notice } from "../shared/ui";
+
+/** The link with the channel it was shared on, so clicks are counted by source. */
+export function linkFor(link: string, source: string): string {
+  const url = new URL(link);
+  url.searchParams.set("src", source);
+  return url.toString();
+}
+
+/** Where each share button goes; every value is URL-encoded, so a link can't break out. */
+export function shareTargets(link: string) {
+  const text = (source: string) => t("shareMessage", { link: linkFor(link, source) });
+  const enc = encodeURIComponent;
+  return {
+    whatsapp: `https://wa.me/?text=${enc(text("whatsapp"))}`,
+    sms: `sms:?&body=${enc(text("sms"))}`,
+    email: `mailto:?subject=${enc(t("shareSubject"))}&body=${enc(text("email"))}`,
+    x: `https://x.com/intent/post?text=${enc(text("twitter"))}`,
+  };
+}
+
+function Qr({ text }: { text: string }) {
+  const path = useMemo(() => {
+    const code = generate(text);
+    return { d: toSvgPath(code), size: code.size };
+  }, [text]);
+  return (
+    <svg
+      class="qr"
+      viewBox={`-2 -2 ${path.size + 4} ${path.size + 4}`}
+      role="img"
+      aria-label={t("qrAlt")}
+    >
+      <title>{t("qrAlt")}</title>
+      <path d={path.d} fill="#000" />
+    </svg>
+  );
+}
+
+export function ShareCard({ link }: { link: string }) {
+  const targets = shareTargets(link);
+  const canShare = typeof navigator.share === "function";
+  const external = { target: "_blank", rel: "noopener noreferrer" };
+  return (
+    <Card title={t("shareTitle")}>
+      <p class="muted">{t("myLink")}</p>
+      <p class="link-box">{link}</p>
+      <div class="share">
+        <CopyButton text={linkFor(link, "copy")} label={t("copyLink")} />
+        <a class="button secondary" href={targets.whatsapp} {...external}>
+          {t("whatsapp")}
+        </a>
+        <a class="button secondary" href={targets.sms}>
+          {t("sms")}
+        </a>
+        <a class="button secondary" href={targets.email}>
+          {t("email")}
+        </a>
+        <a class="button secondary" href={targets.x} {...external}>
+          {t("x")}
+        </a>
+        {canShare && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              navigator
+                .share({ text: t("shareMessage", { link: linkFor(link, "share") }) })
+                .catch(() => undefined)
+            }
+          >
+            {t("shareNative")}
+          </button>
+        )}
+      </div>
+      <Qr text={linkFor(link, "qr")} />
+    </Card>
+  );
+}
+
+export function InviteCard() {
+  const [channel, setChannel] = useState<"sms" | "email">("sms");
+  const [to, setTo] = useState("");
+  const [result, setResult] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      const { data, error } = await api.POST("/v1/me/invites", { body: { channel, to } });
+      setResult(
+        data
+          ? { kind: "ok", text: t("inviteSent", { to: data.invite.to }) }
+          : { kind: "error", text: errorText(error) },
+      );
+      if (data) setTo("");
+    } catch {
+      setResult({ kind: "error", text: t("error_network") });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title={t("inviteTitle")}>
+      <form onSubmit={send}>
+        <fieldset class="row choice">
+          <legend class="muted">{t("inviteChannel")}</legend>
+          {(["sms", "email"] as const).map((option) => (
+            <label key={option}>
+              <input
+                type="radio"
+                name="channel"
+                value={option}
+                checked={channel === option}
+                onChange={() => setChannel(option)}
+              />{" "}
+              {t(option)}
+            </label>
+          ))}
+        </fieldset>
+        <Field
+          label={t("inviteTo")}
+          type={channel === "sms" ? "tel" : "email"}
+          required
+          value={to}
+          onValue={setTo}
+        />
+        {result && <Notice kind={result.kind}>{result.text}</Notice>}
+        <button type="submit" disabled={busy || !to}>
+          {t("inviteSend")}
+        </button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * The one API client of both pages: openapi-fetch typed from the Worker's own /openapi.json,
+ * the same client a shop's frontend would use. It adds the access token (refreshed first when
+ * needed) to every call but the sign-in ones.
+ */
+import createClient, { type Middleware } from "openapi-fetch";
+import type { ApiError, Paths, Schemas } from "./api-types";
+import { t, tMaybe } from "./messages";
+import { accessToken, clearSession, deviceId, loadSession, saveTokens } from "./session";
+
+export type { ApiError, Schemas };
+
+export const api = createClient<Paths>({ baseUrl: location.origin });
+
+const anonymous = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh"]);
+
+async function refresh(refreshToken: string) {
+  try {
+    const { data, response } = await api.POST("/v1/auth/refresh", { body: { refreshToken } });
+    if (data) return data;
+    return response.status === 401 ? ("rejected" as const) : ("failed" as const);
+  } catch {
+    return "failed" as const;
+  }
+}
+
+const auth: Middleware = {
+  async onRequest({ request, schemaPath }) {
+    if (anonymous.has(schemaPath)) return request;
+    const token = await accessToken(refresh);
+    if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    return request;
+  },
+  onResponse({ response, schemaPath }) {
+    // A token the server no longer accepts (revoked, or another device logged out everywhere).
+    if (response.status === 401 && !anonymous.has(schemaPath)) clearSession();
+    return response;
+  },
+};
+api.use(auth);
+
+export async function register(body: Schemas["RegisterRequest"]) {
+  const result = await api.POST("/v1/auth/register", {
+    body,
+    headers: { "X-Device-Id": deviceId() },
+  });
+  if (result.data) saveTokens(result.data);
+  return result;
+}
+
+export async function logIn(body: Schemas["LoginRequest"]) {
+  const result = await api.POST("/v1/auth/login", { body });
+  if (result.data) saveTokens(result.data);
+  return result;
+}
+
+export async function logOut() {
+  const session = loadSession();
+  await api
+    .POST("/v1/auth/logout", { body: { refreshToken: session?.refreshToken ?? undefined } })
+    .catch(() => undefined);
+  clearSession();
+}
+
+/** A fresh Idempotency-Key: one per click, so a retried request is not applied twice. */
+export function idempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+/** The API's error in words for people: the catalog's text for its code, else its message. */
+export function errorText(error: unknown): string {
+  const inner = (error as { error?: Partial<ApiError> } | null)?.error;
+  if (!inner?.code) return t("error_unknown");
+  return tMaybe(`error_${inner.code}`) ?? inner.message ?? t("error_unknown");
+}
+
+/** Validation errors by field path (`rules.refereeBonus`), to show next to their inputs. */
+export function fieldErrors(error: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const details = (error as { error?: Partial<ApiError> } | null)?.error?.details ?? [];
+  for (const detail of details) fields[detail.path] ??= detail.message;
+  return fields;
+}

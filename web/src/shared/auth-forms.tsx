@@ -1,0 +1,157 @@
+import { useState } from "preact/hooks";
+import { api, errorText, fieldErrors, logIn, register, type Schemas } from "./api";
+import { t } from "./messages";
+import { Card, Field, Notice, useApi } from "./ui";
+
+/** The invite code and source of the landing URL (`/r/CODE` redirects here with `?ref=&src=`). */
+function landing() {
+  const params = new URLSearchParams(location.search);
+  return { ref: params.get("ref") ?? "", src: params.get("src") ?? "" };
+}
+
+export function SignUpForm({ onDone }: { onDone: () => void }) {
+  const initial = landing();
+  const [form, setForm] = useState({
+    name: "",
+    phone: "",
+    password: "",
+    referralCode: initial.ref,
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const referrer = useApi<Schemas["ReferralCode"]>(
+    () =>
+      form.referralCode.length >= 6
+        ? api.GET("/v1/referral-codes/{code}", { params: { path: { code: form.referralCode } } })
+        : Promise.resolve({}),
+    [form.referralCode],
+  );
+  const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setMessage(null);
+    try {
+      // Without a code typed here, the API falls back to the invite link's `ref` cookie.
+      const { error } = await register({
+        name: form.name,
+        phone: form.phone,
+        password: form.password,
+        ...(form.referralCode.trim() ? { referralCode: form.referralCode.trim() } : {}),
+        ...(initial.src ? { source: initial.src } : {}),
+      } as Schemas["RegisterRequest"]);
+      if (error) {
+        setErrors(fieldErrors(error));
+        setMessage(errorText(error));
+      } else onDone();
+    } catch {
+      setMessage(t("error_network"));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={t("signUpTitle")}>
+      {referrer.data?.valid && (
+        <p class="muted">{t("invitedBy", { name: referrer.data.referrer.name })}</p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <Field
+          label={t("name")}
+          autocomplete="name"
+          required
+          value={form.name}
+          error={errors.name}
+          onValue={set("name")}
+        />
+        <Field
+          label={t("phone")}
+          type="tel"
+          autocomplete="tel"
+          required
+          value={form.phone}
+          error={errors.phone}
+          onValue={set("phone")}
+        />
+        <Field
+          label={t("password")}
+          type="password"
+          autocomplete="new-password"
+          required
+          minLength={8}
+          value={form.password}
+          error={errors.password}
+          onValue={set("password")}
+        />
+        <Field
+          label={t("referralCode")}
+          autocapitalize="characters"
+          value={form.referralCode}
+          error={errors.referralCode}
+          onValue={set("referralCode")}
+        />
+        {message && <Notice kind="error">{message}</Notice>}
+        <button type="submit" disabled={busy}>
+          {t("createAccount")}
+        </button>
+      </form>
+    </Card>
+  );
+}
+
+export function LogInForm({ onDone, title }: { onDone: () => void; title?: string }) {
+  const [form, setForm] = useState({ phone: "", password: "" });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setMessage(null);
+    try {
+      const { error } = await logIn(form);
+      if (error) {
+        setErrors(fieldErrors(error));
+        setMessage(errorText(error));
+      } else onDone();
+    } catch {
+      setMessage(t("error_network"));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title={title ?? t("logInTitle")}>
+      <form onSubmit={submit} noValidate>
+        <Field
+          label={t("phone")}
+          type="tel"
+          autocomplete="tel"
+          required
+          value={form.phone}
+          error={errors.phone}
+          onValue={set("phone")}
+        />
+        <Field
+          label={t("password")}
+          type="password"
+          autocomplete="current-password"
+          required
+          value={form.password}
+          error={errors.password}
+          onValue={set("password")}
+        />
+        {message && <Notice kind="error">{message}</Notice>}
+        <button type="submit" disabled={busy}>
+          {t("logIn")}
+        </button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,132 @@
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useId, useState } from "preact/hooks";
+import { t } from "./messages";
+
+interface InputProps {
+  type?: "text" | "tel" | "email" | "password" | "number" | "date" | "datetime-local";
+  value: string | number;
+  autocomplete?: string;
+  autocapitalize?: "characters" | "none";
+  required?: boolean;
+  minLength?: number;
+  min?: number;
+  step?: number | "any";
+  name?: string;
+}
+
+/** A labelled input with its error underneath (announced with the input). */
+export function Field(
+  props: {
+    label: string;
+    error?: string | undefined;
+    onValue: (value: string) => void;
+  } & InputProps,
+) {
+  const { label, error, onValue, ...input } = props;
+  const id = useId();
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        {...(input as Record<string, unknown>)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onInput={(event) => onValue(event.currentTarget.value)}
+      />
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Copies `text`. Inside an iframe without clipboard permission the async API refuses; the old
+ * select-and-copy of a hidden field still works there.
+ */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const field = document.createElement("textarea");
+    field.value = text;
+    field.setAttribute("readonly", "");
+    field.className = "sr-live";
+    document.body.append(field);
+    field.select();
+    const ok = document.execCommand("copy");
+    field.remove();
+    return ok;
+  }
+}
+
+/** A button that copies `text`, saying so for a moment. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    const ok = await copyText(text);
+    setCopied(ok);
+    if (ok) setTimeout(() => setCopied(false), 2000);
+  };
+  return (
+    <button type="button" class="secondary" onClick={copy}>
+      {label}
+      <span class="sr-live" aria-live="polite">
+        {copied ? ` · ${t("copied")}` : ""}
+      </span>
+    </button>
+  );
+}
+
+export function Notice({ kind, children }: { kind: "error" | "ok"; children: ComponentChildren }) {
+  return (
+    <p class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"}>
+      {children}
+    </p>
+  );
+}
+
+export function Card({ title, children }: { title: string; children: ComponentChildren }) {
+  return (
+    <section class="card">
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+/**
+ * Loads with `load` when `deps` change; `reload()` loads again. `load` answers openapi-fetch's
+ * `{ data, error }`.
+ */
+export function useApi<T>(
+  load: () => Promise<{ data?: T; error?: unknown }>,
+  deps: unknown[] = [],
+): { data: T | null; error: unknown; reload: () => void } {
+  const [state, setState] = useState<{ data: T | null; error: unknown }>({
+    data: null,
+    error: null,
+  });
+  const [round, setRound] = useState(0);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (result) => live && setState({ data: result.data ?? null, error: result.error ?? null }),
+      () => live && setState({ data: null, error: { error: { code: "network" } } }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [round, ...deps]);
+  return { ...state, reload };
+}
+
+export const formatDate = (iso: string) =>
+  new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+
+export const formatNumber = (value: number) => value.toLocaleString();
