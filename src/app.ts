@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -170,7 +169,6 @@ export function newApp() {
     },
     servers: [{ url: c.var.config.publicBaseUrl }],
   }));
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Referral & rewards API" }));
 
   return app;
 }

@@ -328,3 +328,18 @@ describe("the admin console", () => {
     await page.getByText("This account is not an admin.").waitFor();
   });
 });
+
+describe("the API reference", () => {
+  it("renders /docs from the Worker's own assets, asking no other origin", async () => {
+    const page = await (await newContext()).newPage();
+    const elsewhere: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.origin !== server.url && url.protocol !== "data:") elsewhere.push(request.url());
+    });
+    await page.goto("/docs");
+    await page.getByText("Referral & rewards API").first().waitFor({ timeout: 30_000 });
+    await screenshot(page, "docs");
+    expect(elsewhere).toEqual([]);
+  });
+});

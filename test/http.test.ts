@@ -146,6 +146,8 @@ describe("OpenAPI and docs", () => {
       "/v1/users",
       "/v1/users/{id}",
       "/v1/users/{id}/unlocks",
+      "/v1/users/{id}/wallet/spend",
+      "/v1/users/{id}/wallet/spend/{spendId}/refund",
     ]);
     expect(body.components.securitySchemes.bearerAuth).toMatchObject({
       type: "http",
@@ -163,11 +165,21 @@ describe("OpenAPI and docs", () => {
     );
   });
 
-  it("serves an interactive reference at /docs", async () => {
+  it("serves an interactive reference at /docs from its own assets, never a CDN", async () => {
     const response = await call("GET", "/docs");
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toContain("text/html");
-    expect(await response.text()).toContain("/openapi.json");
+    const policy = response.headers.get("Content-Security-Policy") ?? "";
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    const html = await response.text();
+    expect(html).toContain('data-url="/openapi.json"');
+    const scripts = [...html.matchAll(/<script[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual(["/assets/scalar/api-reference-1.76.0.js"]);
+    // Under /assets/ the asset store answers before the Worker (run_worker_first).
+    const bundle = await env.ASSETS.fetch(new Request(`${BASE}${scripts[0]}`));
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(1_000_000);
   });
 });
 

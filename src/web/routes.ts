@@ -8,6 +8,7 @@ import { ApiError } from "../errors";
 const pages = {
   portal: "/portal.html",
   admin: "/admin.html",
+  docs: "/docs.html",
 } as const;
 
 type Page = keyof typeof pages;
@@ -22,7 +23,8 @@ export function pageSecurityPolicy(page: Page, config: Pick<Config, "portalFrame
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    // The API reference (Scalar, a pinned copy of ours) sets its theme with inline styles.
+    page === "docs" ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
     "img-src 'self' data:",
     "connect-src 'self'",
     "base-uri 'none'",
@@ -46,8 +48,12 @@ async function servePage(c: Context<AppEnv>, page: Page) {
   return response;
 }
 
-/** The participant portal and the admin console: static pages that are clients of the public API. */
+/**
+ * The participant portal, the admin console and the API reference: static pages that are
+ * clients of the public API.
+ */
 export function registerWebRoutes(app: App) {
   app.get("/portal", (c) => servePage(c, "portal"));
   app.get("/admin", (c) => servePage(c, "admin"));
+  app.get("/docs", (c) => servePage(c, "docs"));
 }
