@@ -50,6 +50,8 @@ function startWorker(stateDir) {
     IP_HASH_SALT: secret(),
     LEADERBOARD_CACHE_SECONDS: "0",
     ADMIN_PHONES: ADMIN_PHONE,
+    // One sign-in serves the whole phase, however long the machine takes.
+    ACCESS_TOKEN_TTL_SECONDS: "86400",
   };
   const args = [
     "wrangler",
@@ -139,16 +141,43 @@ async function series(name, n, makeRequest, expectStatus) {
   };
 }
 
+let visitorCounter = 0;
+/** Every request from a visitor of its own: a click counts once per visitor, code and day. */
+const newVisitor = (request) => ({
+  ...request,
+  headers: {
+    ...request.headers,
+    "CF-Connecting-IP": `2001:db8:${(++visitorCounter).toString(16)}::1`,
+  },
+});
+
 async function throughput(path, headers = {}) {
-  const result = await autocannon({ url: `${BASE}${path}`, connections: 8, duration: 8, headers });
-  const unexpected = result.non2xx - (result.statusCodeStats?.["302"]?.count ?? 0);
+  const result = await autocannon({
+    url: `${BASE}${path}`,
+    connections: 8,
+    duration: 8,
+    headers,
+    requests: [{ method: "GET", path, headers, setupRequest: newVisitor }],
+  });
+  const redirects = result.statusCodeStats?.["302"]?.count ?? 0;
+  const unexpected = result.non2xx - redirects;
   if (unexpected > 0) throw new Error(`${path}: ${unexpected} unexpected responses`);
   return {
     path,
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
+    redirects,
   };
+}
+
+/** The clicks the stats of `token`'s user count, once the queue has stored what it holds. */
+async function storedClicks(token, settleMs = 3000) {
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const response = await fetch(`${BASE}/v1/me/stats`, {
+    headers: { Authorization: `Bearer ${token}`, "CF-Connecting-IP": ip() },
+  });
+  return (await response.json()).clicks;
 }
 
 const json = (body) => ({
@@ -468,6 +497,7 @@ async function main() {
       [`/r/${small.code}?src=whatsapp`, { "User-Agent": BROWSER }],
     ];
     const runs = [];
+    const clicksBefore = await storedClicks(tokens.small, 0);
     for (let round = 0; round < 2; round++) {
       for (const [path, headers] of paths) {
         runs.push(await throughput(path, headers));
@@ -490,6 +520,15 @@ async function main() {
     console.log("|---|---|---|---|");
     for (const l of load) console.log(`| ${l.path} | ${l.rps} | ${l.p50} | ${l.p99} |`);
     const [healthLoad, previewLoad, clickLoad] = load;
+    // Every counted redirect (each from a visitor of its own) must be a stored click.
+    const countedRedirects = runs
+      .filter((run) => run.path === paths[2][0])
+      .reduce((sum, run) => sum + run.redirects, 0);
+    const clicksStored = (await storedClicks(tokens.small)) - clicksBefore;
+    console.log(
+      `Counted clicks: ${countedRedirects} redirects answered, ${clicksStored} clicks stored through the queue` +
+        (clicksStored === countedRedirects ? " (equal)." : " — NOT EQUAL."),
+    );
     for (const [label, l] of [
       ["counted click (redirect + stored click)", clickLoad],
       ["link preview (redirect only)", previewLoad],
