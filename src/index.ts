@@ -3,6 +3,7 @@ import { newApp } from "./app";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
+import { registerDataAdminRoutes } from "./data/routes";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
 import { registerEventRoutes } from "./events/routes";
@@ -45,6 +46,7 @@ registerCampaignRoutes(app);
 registerReferralAdminRoutes(app);
 registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
+registerDataAdminRoutes(app);
 registerAnalyticsRoutes(app);
 
 // Only handlers may be exported from here: workerd refuses any other named export.

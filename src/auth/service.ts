@@ -17,10 +17,11 @@ import {
   findUserById,
   findUserByPhone,
   insertUser,
+  setPasswordHash,
   setUserRole,
   type UserRow,
 } from "../users/store";
-import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
+import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from "./password";
 import {
   findRefreshToken,
   insertSession,
@@ -247,6 +248,9 @@ export async function logIn(
   const now = Date.now();
   const sessionId = newId("ses");
   const refresh = await newRefreshToken(config, now);
+  const rehashed = needsRehash(found.passwordHash, config.bcryptCost)
+    ? await hashPassword(input.password, config.bcryptCost)
+    : null;
   await db.batch([
     ...insertSession(db, {
       sessionId,
@@ -256,6 +260,7 @@ export async function logIn(
       now,
     }),
     ...(role === user.role ? [] : [setUserRole(db, user.id, role)]),
+    ...(rehashed === null ? [] : [setPasswordHash(db, user.id, rehashed)]),
   ]);
   const access = await issueAccessToken(config, { userId: user.id, role, sessionId });
   return {

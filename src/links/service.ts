@@ -2,7 +2,7 @@ import { clicks } from "../db/schema";
 import type { Database } from "../env";
 import { markInviteClicked } from "../invites/store";
 import { hmacSha256Hex } from "../lib/crypto";
-import { canonicalReferralCode, isWellFormedReferralCode, newId } from "../lib/ids";
+import { canonicalReferralCode, isLookupableReferralCode, newId } from "../lib/ids";
 import { dayOf } from "../lib/time";
 import { codeExpiresAt } from "../program/rules";
 import { currentProgram } from "../program/store";
@@ -53,7 +53,7 @@ export async function resolveLinkCode(
   defer: (work: Promise<unknown>) => void,
 ): Promise<LinkTarget | null> {
   const code = canonicalReferralCode(input);
-  if (!isWellFormedReferralCode(code)) return null;
+  if (!isLookupableReferralCode(code)) return null;
   const now = Date.now();
   const memo = isolateMemo.get(code);
   if (memo && memo.until > now) return toTarget(memo.link);

@@ -83,6 +83,10 @@ export function setUserRole(db: Database, id: string, role: "user" | "admin") {
   return db.update(users).set({ role }).where(eq(users.id, id));
 }
 
+export function setPasswordHash(db: Database, id: string, passwordHash: string) {
+  return db.update(users).set({ passwordHash }).where(eq(users.id, id));
+}
+
 export async function referralCountsOf(db: Database, userId: string) {
   return db
     .select({ total: referralStats.total, qualified: referralStats.qualified })

@@ -1,0 +1,66 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../app";
+import { errorResponses } from "../errors";
+import { signedInAdmin } from "../http/auth";
+import { jsonBody, jsonResponse } from "../http/openapi";
+import { importLegacyUsers } from "./imports";
+import { MAX_IMPORT_DOCUMENTS } from "./legacy";
+
+const adminTags = ["Administration"];
+
+/** The one route whose body may exceed the API's 64 KiB (see bodyLimitFor in src/app.ts). */
+export const IMPORTS_PATH = "/v1/admin/imports";
+
+const ImportReportSchema = z
+  .object({
+    created: z.number().int(),
+    skipped: z.number().int().openapi({ description: "Phones already here: nothing written" }),
+    failed: z.array(
+      z.object({ index: z.number().int(), phone: z.string().nullable(), reason: z.string() }),
+    ),
+    referralsLinked: z.number().int(),
+    pointsImported: z.number().int(),
+  })
+  .openapi("ImportReport");
+
+const importUsers = createRoute({
+  method: "post",
+  path: IMPORTS_PATH,
+  tags: adminTags,
+  summary: "Import users of the Express/MongoDB backend (mongoexport --jsonArray documents)",
+  ...signedInAdmin,
+  request: {
+    query: z.object({
+      dryRun: z
+        .enum(["true", "false"])
+        .default("false")
+        .transform((value) => value === "true"),
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Z]{2}$/, "must be an ISO 3166 alpha-2 country code")
+        .optional()
+        .openapi({ description: "For national spellings (0300 1234567); else the API's default" }),
+    }),
+    // Each document is checked alone by the import (a bad one fails alone), not here.
+    body: jsonBody(
+      z.array(z.unknown()).min(1).max(MAX_IMPORT_DOCUMENTS).openapi("ImportRequest", {
+        description: "Up to 1,000 user documents as mongoexport --jsonArray writes them",
+      }),
+    ),
+  },
+  responses: {
+    200: jsonResponse(ImportReportSchema, "What was created, skipped and refused"),
+    ...errorResponses("unauthorized", "forbidden", "payload_too_large"),
+  },
+});
+
+export function registerDataAdminRoutes(app: App) {
+  app.openapi(importUsers, async (c) => {
+    const query = c.req.valid("query");
+    const report = await importLegacyUsers(c.var.db, c.req.valid("json"), {
+      defaultCountry: query.defaultCountry ?? (c.var.config.defaultPhoneCountry || undefined),
+      dryRun: query.dryRun,
+    });
+    return c.json(report, 200);
+  });
+}
