@@ -3,7 +3,7 @@ import { newApp } from "./app";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
-import { registerDataAdminRoutes } from "./data/routes";
+import { registerDataAdminRoutes, registerDataRoutes } from "./data/routes";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
 import { registerEventRoutes } from "./events/routes";
@@ -30,6 +30,7 @@ const app = newApp();
 registerOpsRoutes(app);
 // Identity
 registerAuthRoutes(app);
+registerDataRoutes(app);
 // Referrals and growth
 registerLinkRoutes(app);
 registerReferralRoutes(app);

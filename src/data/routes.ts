@@ -1,12 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { signedInAdmin } from "../http/auth";
+import { signedIn, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { eraseMe, eraseUserAsAdmin } from "./erase";
 import { importLegacyUsers } from "./imports";
 import { MAX_IMPORT_DOCUMENTS } from "./legacy";
 
 const adminTags = ["Administration"];
+const tags = ["Your data"];
 
 /** The one route whose body may exceed the API's 64 KiB (see bodyLimitFor in src/app.ts). */
 export const IMPORTS_PATH = "/v1/admin/imports";
@@ -54,7 +56,46 @@ const importUsers = createRoute({
   },
 });
 
+const eraseMeRoute = createRoute({
+  method: "delete",
+  path: "/v1/me",
+  tags,
+  summary: "Erase me: my personal data goes, the books stay (anonymized)",
+  ...signedIn,
+  request: {
+    body: jsonBody(z.object({ password: z.string().min(1).max(128) }).openapi("EraseMeRequest")),
+  },
+  responses: {
+    204: { description: "Erased" },
+    ...errorResponses("unauthorized", "invalid_credentials", "not_found"),
+  },
+});
+
+const eraseUserRoute = createRoute({
+  method: "delete",
+  path: "/v1/admin/users/{id}",
+  tags: adminTags,
+  summary: "Erase a user as an admin (written to the audit log)",
+  ...signedInAdmin,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    204: { description: "Erased" },
+    ...errorResponses("unauthorized", "forbidden", "not_found"),
+  },
+});
+
+export function registerDataRoutes(app: App) {
+  app.openapi(eraseMeRoute, async (c) => {
+    await eraseMe(c.var.db, c.env.KV, c.var.auth.userId, c.req.valid("json").password);
+    return c.body(null, 204);
+  });
+}
+
 export function registerDataAdminRoutes(app: App) {
+  app.openapi(eraseUserRoute, async (c) => {
+    await eraseUserAsAdmin(c.var.db, c.env.KV, c.var.auth.userId, c.req.valid("param").id);
+    return c.body(null, 204);
+  });
   app.openapi(importUsers, async (c) => {
     const query = c.req.valid("query");
     const report = await importLegacyUsers(c.var.db, c.req.valid("json"), {
