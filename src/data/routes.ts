@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { signedIn, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { eraseMe, eraseUserAsAdmin } from "./erase";
+import { exportMyData } from "./export";
 import { importLegacyUsers } from "./imports";
 import { MAX_IMPORT_DOCUMENTS } from "./legacy";
 
@@ -56,6 +57,99 @@ const importUsers = createRoute({
   },
 });
 
+const iso = z.string().openapi({ format: "date-time" });
+const isoOrNull = iso.nullable();
+
+const ExportSchema = z
+  .object({
+    exportedAt: iso,
+    profile: z.object({
+      id: z.string(),
+      name: z.string(),
+      phone: z.string(),
+      role: z.enum(["user", "admin"]),
+      referralCode: z.string(),
+      createdAt: iso,
+    }),
+    referralCodes: z.array(
+      z.object({
+        code: z.string(),
+        kind: z.enum(["code", "legacy"]),
+        status: z.enum(["active", "retired"]),
+        createdAt: iso,
+        retiredAt: isoOrNull,
+      }),
+    ),
+    referredBy: z.object({ code: z.string() }).nullable(),
+    referralsMade: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string().openapi({ description: "Masked, as everywhere: Ayesha K." }),
+        ordinal: z.number().int(),
+        code: z.string(),
+        status: z.string(),
+        source: z.string(),
+        points: z.number().int(),
+        createdAt: iso,
+        qualifiedAt: isoOrNull,
+      }),
+    ),
+    wallet: z.object({
+      balance: z.number().int(),
+      lifetimeEarned: z.number().int(),
+      lifetimeRedeemed: z.number().int(),
+    }),
+    transactions: z.array(
+      z.object({
+        id: z.string(),
+        type: z.string(),
+        points: z.number().int(),
+        balanceAfter: z.number().int(),
+        description: z.string(),
+        expiresAt: isoOrNull,
+        createdAt: iso,
+      }),
+    ),
+    redemptions: z.array(
+      z.object({
+        id: z.string(),
+        rewardId: z.string(),
+        cost: z.number().int(),
+        couponCode: z.string().nullable(),
+        createdAt: iso,
+      }),
+    ),
+    invites: z.array(
+      z.object({
+        id: z.string(),
+        channel: z.enum(["email", "sms"]),
+        recipient: z.string(),
+        message: z.string().nullable(),
+        status: z.string(),
+        createdAt: iso,
+        sentAt: isoOrNull,
+        joinedAt: isoOrNull,
+      }),
+    ),
+    unlocks: z.array(z.object({ unlock: z.string(), source: z.string(), grantedAt: iso })),
+    sessions: z.array(
+      z.object({ id: z.string(), createdAt: iso, lastUsedAt: isoOrNull, revokedAt: isoOrNull }),
+    ),
+  })
+  .openapi("PersonalDataExport");
+
+const exportRoute = createRoute({
+  method: "get",
+  path: "/v1/me/export",
+  tags,
+  summary: "Everything held about me, as one JSON document",
+  ...signedIn,
+  responses: {
+    200: jsonResponse(ExportSchema, "My data"),
+    ...errorResponses("unauthorized"),
+  },
+});
+
 const eraseMeRoute = createRoute({
   method: "delete",
   path: "/v1/me",
@@ -85,6 +179,9 @@ const eraseUserRoute = createRoute({
 });
 
 export function registerDataRoutes(app: App) {
+  app.openapi(exportRoute, async (c) =>
+    c.json(await exportMyData(c.var.db, c.var.auth.userId), 200),
+  );
   app.openapi(eraseMeRoute, async (c) => {
     await eraseMe(c.var.db, c.env.KV, c.var.auth.userId, c.req.valid("json").password);
     return c.body(null, 204);
