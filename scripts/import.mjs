@@ -11,7 +11,12 @@ const MAX_CHUNK_BYTES = 1.5 * 1024 * 1024; // the route accepts 2 MiB
 const ATTEMPTS = 4;
 
 function parseArgs(argv) {
-  const args = { url: "http://127.0.0.1:8787", dryRun: false, token: undefined, country: undefined };
+  const args = {
+    url: "http://127.0.0.1:8787",
+    dryRun: false,
+    token: undefined,
+    country: undefined,
+  };
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
