@@ -5,6 +5,7 @@ import legacyUsers from "./fixtures/mongo-users.json";
 import {
   adminUser,
   callJson,
+  countRows,
   expectError,
   registerUser,
   type TestUser,
@@ -36,11 +37,15 @@ async function userByPhone(phone: string) {
 
 /** A fresh old-schema document: a unique phone and _id, a valid bcrypt hash (cost 4). */
 let docCounter = 0;
+/** Storage is per test file, but ids stay unique anyway: 14 random hex digits per file. */
+const RUN_PREFIX = Array.from({ length: 14 }, () =>
+  Math.floor(Math.random() * 16).toString(16),
+).join("");
 function legacyDoc(overrides: Record<string, unknown> = {}) {
   docCounter += 1;
-  const suffix = `${Date.now() % 1_000_000}${docCounter}`.padStart(10, "0").slice(-10);
+  const suffix = String(docCounter).padStart(10, "0");
   return {
-    _id: { $oid: `77aa00${suffix}ffffffff` },
+    _id: { $oid: `${RUN_PREFIX}${suffix}` },
     name: "Zara Malik",
     phone: uniquePhone(),
     password: legacyUsers[1]?.password, // "bilal-old-pass"
@@ -202,6 +207,25 @@ describe("POST /v1/admin/imports", () => {
     expect(result.body.failed).toEqual([
       { index: 0, phone: taken.phone, reason: expect.stringContaining("taken") },
     ]);
+  });
+
+  it("parallel imports of one file create each user once", async () => {
+    const docs = Array.from({ length: 5 }, () => legacyDoc({ rewards: 10 }));
+    const before = await countRows("users");
+    const runs = await Promise.all(Array.from({ length: 10 }, () => importDocs(docs)));
+    expect(runs.map((run) => run.status)).toEqual(Array(10).fill(200));
+    const sum = (key: string) => runs.reduce((total, run) => total + run.body[key], 0);
+    expect({
+      created: sum("created"),
+      skipped: sum("skipped"),
+      points: sum("pointsImported"),
+    }).toEqual({
+      created: 5,
+      skipped: 45,
+      points: 50,
+    });
+    expect(runs.flatMap((run) => run.body.failed)).toEqual([]);
+    expect(await countRows("users")).toBe(before + 5);
   });
 
   it("is for admins only", async () => {

@@ -40,9 +40,9 @@ interface Candidate {
   user: LegacyUser;
 }
 
+/** Why a document's batch failed. */
 function reasonOf(error: unknown): string {
   const constraint = violatedConstraint(error);
-  if (constraint === "users.phone") return "phone: already imported by a parallel request";
   if (constraint === "users.legacy_id") return "_id: already imported under another phone";
   if (constraint === "referral_codes.normalized") return "referralCode: taken by another user";
   return `could not be written${constraint ? ` (${constraint})` : ""}`;
@@ -68,33 +68,35 @@ export async function importLegacyUsers(
     else report.failed.push({ index, phone: parsed.phone, reason: parsed.reason });
   });
   const duplicates = duplicatesWithin(valid);
-  const [present, program] = await Promise.all([
-    existingPhones(
-      db,
-      valid.map((c) => c.user.phone),
-    ),
+  const oldCodes = valid.flatMap((c) =>
+    c.user.legacyCode === null ? [] : [canonicalReferralCode(c.user.legacyCode)],
+  );
+  const referrerIds = valid.flatMap((c) => c.user.referredByLegacyId ?? []);
+  const [taken, earlier, program] = await Promise.all([
+    takenCodes(db, oldCodes),
+    importedUsersByLegacyId(db, [...new Set(referrerIds)]),
     currentProgram(db),
   ]);
+  // Phones last: a parallel import of the same documents that wrote its codes before the
+  // read above has written its phones too, so those documents are skipped, not refused.
+  const present = await existingPhones(
+    db,
+    valid.map((c) => c.user.phone),
+  );
   const fresh: Candidate[] = [];
   for (const candidate of valid) {
-    const duplicate = duplicates.get(candidate.index);
-    if (present.has(candidate.user.phone)) report.skipped += 1;
-    else if (duplicate) {
+    const { index, user } = candidate;
+    const duplicate = duplicates.get(index);
+    if (present.has(user.phone)) report.skipped += 1;
+    else if (duplicate) report.failed.push({ index, phone: user.phone, reason: duplicate });
+    else if (user.legacyCode !== null && taken.has(canonicalReferralCode(user.legacyCode))) {
       report.failed.push({
-        index: candidate.index,
-        phone: candidate.user.phone,
-        reason: duplicate,
+        index,
+        phone: user.phone,
+        reason: "referralCode: taken by another user (codes match case-insensitively)",
       });
     } else fresh.push(candidate);
   }
-  const oldCodes = fresh.flatMap((c) =>
-    c.user.legacyCode === null ? [] : [canonicalReferralCode(c.user.legacyCode)],
-  );
-  const referrerIds = fresh.flatMap((c) => c.user.referredByLegacyId ?? []);
-  const [taken, earlier] = await Promise.all([
-    takenCodes(db, oldCodes),
-    importedUsersByLegacyId(db, [...new Set(referrerIds)]),
-  ]);
 
   // Referrers: users imported before, or earlier in this request (a referrer signed up,
   // and so was exported, before the people they referred).
@@ -102,14 +104,6 @@ export async function importLegacyUsers(
   const planned: { candidate: Candidate; writes: ReturnType<typeof importWrites>["writes"] }[] = [];
   for (const candidate of fresh) {
     const { user } = candidate;
-    if (user.legacyCode !== null && taken.has(canonicalReferralCode(user.legacyCode))) {
-      report.failed.push({
-        index: candidate.index,
-        phone: user.phone,
-        reason: "referralCode: taken by another user (codes match case-insensitively)",
-      });
-      continue;
-    }
     const referrer = user.referredByLegacyId ? referrers.get(user.referredByLegacyId) : undefined;
     const { id, writes } = importWrites(db, {
       user,
@@ -144,6 +138,11 @@ export async function importLegacyUsers(
             await db.batch(own as [(typeof own)[0], ...typeof own]);
             count(candidate);
           } catch (error) {
+            // A parallel request that imported the same document first: nothing to do.
+            if ((await existingPhones(db, [candidate.user.phone])).size > 0) {
+              report.skipped += 1;
+              continue;
+            }
             report.failed.push({
               index: candidate.index,
               phone: candidate.user.phone,
