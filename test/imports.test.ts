@@ -186,11 +186,11 @@ describe("POST /v1/admin/imports", () => {
     // Three referrals counted by the old backend, one of them imported: the next is the 4th.
     const signup = await registerUser({ referralCode: referrer.referralCode });
     const row = await env.DB.prepare(
-      "select ordinal, referrer_points from referrals where referee_id = ?",
+      "select ordinal, qualified_ordinal, referrer_points from referrals where referee_id = ?",
     )
       .bind(signup.id)
       .first();
-    expect(row).toEqual({ ordinal: 4, referrer_points: 100 });
+    expect(row).toEqual({ ordinal: 4, qualified_ordinal: 4, referrer_points: 100 });
     const stats = await env.DB.prepare(
       "select total, qualified from referral_stats where user_id = (select id from users where phone = ?)",
     )
