@@ -134,6 +134,12 @@ describe("POST /v1/admin/imports", () => {
       .bind(referee.id)
       .first();
     expect(referral).toEqual({ ordinal: 4, referrer_points: 100, code: "Ab3_x-9Z" });
+    const board = await env.DB.prepare(
+      "select referrals from leaderboard_entries where period = 'all' and user_id = ?",
+    )
+      .bind(ayesha?.id)
+      .first();
+    expect(board).toEqual({ referrals: 4 });
     expect(referee.id).not.toBe(ayesha?.id);
   });
 
@@ -150,6 +156,13 @@ describe("POST /v1/admin/imports", () => {
     ]);
     const login = await logIn("+923001110002", "bilal-old-pass");
     expect(await walletBalance(login.body.accessToken)).toBe(40);
+    // The all-time board counts them: Bilal's referralCount was 2, and both are here.
+    const board = await env.DB.prepare(
+      "select referrals from leaderboard_entries where period = 'all' and user_id = ?",
+    )
+      .bind(bilal?.id)
+      .first();
+    expect(board).toEqual({ referrals: 2 });
   });
 
   it("re-importing the same file creates nothing", async () => {
@@ -197,6 +210,12 @@ describe("POST /v1/admin/imports", () => {
       .bind(referrer.phone)
       .first();
     expect(stats).toEqual({ total: 4, qualified: 4 });
+    const board = await env.DB.prepare(
+      "select referrals from leaderboard_entries where period = 'all' and user_id = (select id from users where phone = ?)",
+    )
+      .bind(referrer.phone)
+      .first();
+    expect(board).toEqual({ referrals: 4 });
   });
 
   it("refuses an old code that is another code in another case, and imports the rest", async () => {

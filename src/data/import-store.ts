@@ -1,11 +1,14 @@
 /** The reads and writes of an import (src/data/imports.ts). */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { referralCodes, referralStats, referrals, users } from "../db/schema";
+import { leaderboardEntries, referralCodes, referralStats, referrals, users } from "../db/schema";
 import type { Database } from "../env";
+import { periodKey } from "../leaderboard/rules";
 import { canonicalReferralCode, newId, newReferralCode } from "../lib/ids";
 import { appendLedgerEntry } from "../wallet/store";
 import type { LegacyUser } from "./legacy";
+
+const ALL_TIME = periodKey("all", 0);
 
 /** D1 binds at most 100 parameters a statement: look-ups go in chunks below that. */
 const LOOKUP_CHUNK = 90;
@@ -131,12 +134,44 @@ export function importWrites(db: Database, input: ImportWritesInput) {
         .update(referralStats)
         .set({ total: user.referralCount, qualified: user.referralCount })
         .where(eq(referralStats.userId, id)),
+      // The all-time board counts what the old backend counted (week and month boards
+      // start empty: those referrals are in the past).
+      db.insert(leaderboardEntries).values({
+        period: ALL_TIME,
+        userId: id,
+        referrals: user.referralCount,
+        reachedAt: user.createdAt,
+      }),
     );
   }
   if (referrer) {
     const counted = (onlyQualified: boolean) =>
       sql`(select count(*) from ${referrals} where ${referrals.referrerId} = ${referrer.id}${onlyQualified ? sql` and ${referrals.status} = 'qualified'` : sql``})`;
     writes.push(
+      // On the all-time board, a referral beyond the reserved positions counts one more
+      // (read before the reservation below is used up).
+      db
+        .insert(leaderboardEntries)
+        .select(
+          db
+            .select({
+              period: sql<string>`${ALL_TIME}`.as("period"),
+              userId: sql<string>`${referrer.id}`.as("user_id"),
+              referrals: sql<number>`1`.as("referrals"),
+              reachedAt: sql<number>`${user.createdAt}`.as("reached_at"),
+            })
+            .from(referralStats)
+            .where(
+              and(
+                eq(referralStats.userId, referrer.id),
+                sql`${referralStats.qualified} <= ${counted(true)}`,
+              ),
+            ),
+        )
+        .onConflictDoUpdate({
+          target: [leaderboardEntries.period, leaderboardEntries.userId],
+          set: { referrals: sql`${leaderboardEntries.referrals} + 1` },
+        }),
       // A reserved position is used up: the insert's trigger counts the referral again.
       db
         .update(referralStats)
