@@ -5,6 +5,7 @@
 //
 // Phase 1 — 10,000 referrers (30,000 referrals) plus a referrer with 1,000 referrals and
 // one with 1: every route, and throughput of /r/{code} and /health under load.
+// Import — 10,000 documents of the old Express/MongoDB backend through POST /v1/admin/imports.
 // Phase 2 — grown to 100,000 referrers (300,000 referrals): leaderboard and stats again.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -338,6 +339,63 @@ async function withWebhookEndpoint(tokens, codes, codesUsed) {
   }
 }
 
+/**
+ * `count` documents as the old backend's mongoexport writes them: every fourth one referred
+ * by an earlier one, most with points, phones in mixed spellings.
+ */
+function legacyDocuments(count, passwordHash) {
+  const oid = (i) =>
+    (0x65a1f0c2e4b0n * 0x1000000000000n + BigInt(i)).toString(16).padStart(24, "0");
+  return Array.from({ length: count }, (_, i) => ({
+    _id: { $oid: oid(i) },
+    name: `Imported Person ${i}`,
+    phone:
+      i % 2
+        ? `+92 347 ${String(1_000_000 + i).padStart(7, "0")}`
+        : `0347${String(1_000_000 + i).padStart(7, "0")}`,
+    password: passwordHash,
+    status: "user",
+    referralCode: `Lg${i.toString(36).padStart(5, "0")}_`,
+    referredBy: i % 4 === 3 ? { $oid: oid(i - 3) } : null,
+    referralCount: i % 4 === 0 ? 1 : 0,
+    rewards: i % 3 === 0 ? 0 : 50,
+    createdAt: { $date: new Date(1_690_000_000_000 + i * 60_000).toISOString() },
+    __v: 0,
+  }));
+}
+
+/** Imports `documents` in requests of 1,000, as `npm run import` does: documents/s and rows/document. */
+async function benchImport(token, documents) {
+  const started = performance.now();
+  let created = 0;
+  let written = 0;
+  let failed = 0;
+  const requestMs = [];
+  for (let i = 0; i < documents.length; i += 1000) {
+    const result = await timedRequest("/v1/admin/imports?defaultCountry=PK", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(documents.slice(i, i + 1000)),
+    });
+    if (result.status !== 200) throw new Error(`import: ${result.status} ${result.body}`);
+    const report = JSON.parse(result.body);
+    created += report.created;
+    failed += report.failed.length;
+    written += result.rows.written ?? 0;
+    requestMs.push(result.ms);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    documents: documents.length,
+    created,
+    failed,
+    documentsPerSecond: Math.round(documents.length / seconds),
+    rowsWrittenPerDocument: r2(written / Math.max(created, 1)),
+    requestP50: r2(pct(requestMs, 50)),
+    requestMax: r2(Math.max(...requestMs)),
+  };
+}
+
 async function main() {
   rmSync(".bench", { recursive: true, force: true });
   mkdirSync(".bench", { recursive: true });
@@ -538,7 +596,17 @@ async function main() {
           `p99 ${l.p99} vs ${healthLoad.p99} ms (${r2(l.p99 / healthLoad.p99)}×).`,
       );
     }
-    results.phases.push({ referrers: 10_000, ...small10k.counts, rows, load });
+    const imported = await benchImport(
+      await login(ADMIN_PHONE),
+      legacyDocuments(10_000, passwordHash),
+    );
+    console.log(
+      `\nImport of ${imported.documents} old-backend documents through POST /v1/admin/imports (1,000 a request): ` +
+        `${imported.documentsPerSecond} documents/s, ${imported.rowsWrittenPerDocument} rows written per document ` +
+        `(user and its triggers, code alias, referral, ledger entry), p50 ${imported.requestP50} ms a request ` +
+        `(max ${imported.requestMax}); ${imported.created} created, ${imported.failed} failed.`,
+    );
+    results.phases.push({ referrers: 10_000, ...small10k.counts, rows, load, import: imported });
   } finally {
     await worker.stop();
   }

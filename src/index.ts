@@ -6,6 +6,7 @@ import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
 import { registerCouponRoutes } from "./coupons/routes";
+import { registerDataAdminRoutes, registerDataRoutes } from "./data/routes";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
 import { registerEventRoutes } from "./events/routes";
@@ -42,6 +43,7 @@ registerOpsRoutes(app);
 // Identity
 registerAuthRoutes(app);
 registerAccountRoutes(app);
+registerDataRoutes(app);
 // Referrals and growth
 registerLinkRoutes(app);
 registerReferralRoutes(app);
@@ -62,6 +64,7 @@ registerCampaignRoutes(app);
 registerReferralAdminRoutes(app);
 registerRewardAdminRoutes(app);
 registerUserAdminRoutes(app);
+registerDataAdminRoutes(app);
 registerAnalyticsRoutes(app);
 registerWebhookRoutes(app);
 registerApiKeyRoutes(app);

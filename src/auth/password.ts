@@ -21,6 +21,11 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   return matches && passwordBytes(password) <= MAX_PASSWORD_BYTES;
 }
 
+/** A hash made at another cost (an imported one, or ours before a config change) is redone at login. */
+export function needsRehash(hash: string, cost: number): boolean {
+  return bcrypt.getRounds(hash) !== cost;
+}
+
 const decoyHashes = new Map<number, Promise<string>>();
 
 /**

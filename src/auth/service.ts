@@ -10,8 +10,14 @@ import { type RequestMetrics, timed } from "../platform/metrics";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
 import type { ReferralClaim } from "../referrals/attribution";
 import { attributionFor, signUp } from "../users/signup";
-import { findUserById, findUserByPhone, setUserRole, type UserRow } from "../users/store";
-import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password";
+import {
+  findUserById,
+  findUserByPhone,
+  setPasswordHash,
+  setUserRole,
+  type UserRow,
+} from "../users/store";
+import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from "./password";
 import { roleFor } from "./rules";
 import {
   findRefreshToken,
@@ -200,9 +206,14 @@ export async function logIn(
   const { passwordHash: _, ...user } = found;
   const role = roleFor(user, config);
   const session = await openSession(db, config, user.id, Date.now());
+  // An imported user's hash of another cost is replaced by one of ours, now that we know the password.
+  const rehashed = needsRehash(found.passwordHash, config.bcryptCost)
+    ? await hashPassword(input.password, config.bcryptCost)
+    : null;
   await db.batch([
     ...session.writes,
     ...(role === user.role ? [] : [setUserRole(db, user.id, role)]),
+    ...(rehashed === null ? [] : [setPasswordHash(db, user.id, rehashed)]),
   ]);
   return { user: { ...user, role }, tokens: await session.tokens(role) };
 }

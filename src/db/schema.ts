@@ -42,10 +42,15 @@ export const users = sqliteTable(
     createdAt: millis("created_at").notNull(),
     /** When the user proved they hold the phone (a one-time code); null until then. */
     phoneVerifiedAt: millis("phone_verified_at"),
+    /** The `_id` a user had in the Express/MongoDB backend: imported referrals resolve by it. */
+    legacyId: text("legacy_id"),
+    /** When the person was erased (src/data/erase.ts): the row stays for the books, anonymized. */
+    erasedAt: millis("erased_at"),
   },
   (t) => [
     uniqueIndex("users_phone_unique").on(t.phone),
     uniqueIndex("users_external_id_unique").on(t.externalId),
+    uniqueIndex("users_legacy_id_unique").on(t.legacyId),
     uniqueIndex("users_referral_code_unique").on(t.referralCode),
     check("users_role_check", sql`${t.role} in ('user', 'admin')`),
   ],
@@ -214,6 +219,7 @@ export const ledgerEntryTypes = [
   "expiry",
   "adjustment",
   "reversal",
+  "import",
 ] as const;
 export type LedgerEntryType = (typeof ledgerEntryTypes)[number];
 
@@ -246,7 +252,7 @@ export const ledgerEntries = sqliteTable(
     check("ledger_entries_balance_after_check", sql`${t.balanceAfter} >= 0`),
     check(
       "ledger_entries_type_check",
-      sql`${t.type} in ('referral_reward', 'signup_bonus', 'tier_bonus', 'milestone_bonus', 'campaign_bonus', 'redemption', 'expiry', 'adjustment', 'reversal')`,
+      sql`${t.type} in ('referral_reward', 'signup_bonus', 'tier_bonus', 'milestone_bonus', 'campaign_bonus', 'redemption', 'expiry', 'adjustment', 'reversal', 'import')`,
     ),
   ],
 );
@@ -583,6 +589,13 @@ export const pointLots = sqliteTable(
 );
 
 export const referralCodeStatuses = ["active", "retired"] as const;
+/**
+ * `code`: one of ours; `legacy`: an alias imported from the old backend, beside the user's
+ * code of ours. Both kinds share one case-insensitive key space (`normalized`), so a typed
+ * code can never mean two people: a legacy code that differs from another code only in
+ * case is refused at import (the primary key says so) and reported.
+ */
+export const referralCodeKinds = ["code", "legacy"] as const;
 
 /**
  * Every referral code a user has held. Every code look-up goes through this table; a
@@ -600,11 +613,13 @@ export const referralCodes = sqliteTable(
       .notNull()
       .references(() => users.id),
     status: text("status", { enum: referralCodeStatuses }).notNull(),
+    kind: text("kind", { enum: referralCodeKinds }).notNull().default("code"),
     createdAt: millis("created_at").notNull(),
     retiredAt: millis("retired_at"),
   },
   (t) => [
     index("referral_codes_user_idx").on(t.userId),
+    check("referral_codes_kind_check", sql`${t.kind} in ('code', 'legacy')`),
     check("referral_codes_status_check", sql`${t.status} in ('active', 'retired')`),
     check(
       "referral_codes_retired_at_check",

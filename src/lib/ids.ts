@@ -47,6 +47,18 @@ export function canonicalReferralCode(input: string): string {
   return input.trim().toUpperCase();
 }
 
+/**
+ * Codes imported from the Express/MongoDB backend are nanoid(8): letters of both cases,
+ * digits, `_` and `-`. They live in the same case-insensitive key space as ours (see
+ * referral_codes), so a code looks up by its canonical form whichever kind it is.
+ */
+const LOOKUP_SHAPE = /^[0-9A-Z_-]{4,21}$/;
+
+/** Could this canonical code exist, ours or imported? Anything else is not looked up. */
+export function isLookupableReferralCode(code: string): boolean {
+  return LOOKUP_SHAPE.test(code);
+}
+
 export function isWellFormedReferralCode(code: string): boolean {
   return code.length >= 4 && code.length <= 16 && [...code].every((c) => CODE_ALPHABET.includes(c));
 }

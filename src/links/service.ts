@@ -1,6 +1,6 @@
 import type { Database } from "../env";
 import { hmacSha256Hex, sha256Hex } from "../lib/crypto";
-import { canonicalReferralCode, isWellFormedReferralCode } from "../lib/ids";
+import { canonicalReferralCode, isLookupableReferralCode } from "../lib/ids";
 import { dayOf } from "../lib/time";
 import { codeExpiresAt } from "../program/rules";
 import { currentProgram } from "../program/store";
@@ -51,7 +51,7 @@ export async function resolveLinkCode(
   defer: (work: Promise<unknown>) => void,
 ): Promise<LinkTarget | null> {
   const code = canonicalReferralCode(input);
-  if (!isWellFormedReferralCode(code)) return null;
+  if (!isLookupableReferralCode(code)) return null;
   const now = Date.now();
   const memo = isolateMemo.get(code);
   if (memo && memo.until > now) return toTarget(memo.link);

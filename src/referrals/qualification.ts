@@ -68,7 +68,9 @@ export async function referrerSnapshot(
   ]);
   return {
     total: counts?.total ?? 0,
-    lastQualifiedOrdinal,
+    // Never below the qualified count: an imported referrer's count reserves positions
+    // 1…n that its old referrals (imported or not) hold (src/data/import-store.ts).
+    lastQualifiedOrdinal: Math.max(lastQualifiedOrdinal, counts?.qualified ?? 0),
     campaigns,
     rewardedToday,
     rewardedThisMonth: month?.referrals ?? 0,

@@ -2,7 +2,7 @@ import { sourceStatsOf } from "../analytics/store";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { markInviteJoined } from "../invites/store";
-import { canonicalReferralCode, isWellFormedReferralCode, newId } from "../lib/ids";
+import { canonicalReferralCode, isLookupableReferralCode, newId } from "../lib/ids";
 import { maskName } from "../lib/names";
 import { codeExpiresAt, type Program, planReferralSignup } from "../program/rules";
 import { currentProgram } from "../program/store";
@@ -30,7 +30,7 @@ export interface ReferralCodeOwner {
 
 async function lookUpCode(db: Database, input: string) {
   const code = canonicalReferralCode(input);
-  const owner = isWellFormedReferralCode(code) ? await findReferrerByCode(db, code) : undefined;
+  const owner = isLookupableReferralCode(code) ? await findReferrerByCode(db, code) : undefined;
   return { code, owner };
 }
 

@@ -1,0 +1,61 @@
+/**
+ * DELETE /v1/me and DELETE /v1/admin/users/{id}: erase a person, keep the books. One batch
+ * (with the audit row when an admin erases), then the link cache forgets their codes.
+ */
+
+import { verifyPassword } from "../auth/password";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+import { forgetLinkCodes } from "../links/service";
+import { auditEntry } from "../platform/audit";
+import { codesOf, eraseWrites, findErasable } from "./erase-store";
+
+async function erasable(db: Database, userId: string) {
+  const user = await findErasable(db, userId);
+  if (!user || user.erasedAt !== null) throw new ApiError("not_found", `No user ${userId} exists.`);
+  return user;
+}
+
+async function erase(db: Database, kv: KVNamespace, userId: string, audit?: { actorId: string }) {
+  const now = Date.now();
+  const codes = await codesOf(db, userId);
+  await db.batch([
+    ...eraseWrites(db, userId, now),
+    ...(audit
+      ? [
+          auditEntry(db, {
+            actorId: audit.actorId,
+            action: "user.erase",
+            targetType: "user",
+            targetId: userId,
+            details: {},
+            at: now,
+          }),
+        ]
+      : []),
+  ]);
+  await forgetLinkCodes(kv, codes);
+}
+
+/** The caller erases themselves; the password proves it is them, not a stolen token. */
+export async function eraseMe(db: Database, kv: KVNamespace, userId: string, password: string) {
+  const user = await erasable(db, userId);
+  // A participant created by a back end has no password: the back end or an admin erases it.
+  if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
+    throw new ApiError("invalid_credentials", "The password is wrong.");
+  }
+  await erase(db, kv, userId);
+}
+
+export async function eraseUserAsAdmin(
+  db: Database,
+  kv: KVNamespace,
+  actorId: string,
+  userId: string,
+) {
+  if (userId === actorId) {
+    throw new ApiError("forbidden", "Admins erase themselves with DELETE /v1/me.");
+  }
+  await erasable(db, userId);
+  await erase(db, kv, userId, { actorId });
+}
