@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
-export const PLACEHOLDER_SERVER = "https://api.example.com";
+const PLACEHOLDER_SERVER = "https://api.example.com";
 
 const outIndex = process.argv.indexOf("--out");
 const out = resolve(outIndex === -1 ? "openapi.json" : process.argv[outIndex + 1]);
