@@ -15,6 +15,18 @@ npm run web:build
 npm run web:types:check
 status=0
 npm test || status=$?
+# The committed OpenAPI document must be the one the routes generate, and lint clean
+# (redocly.yaml). Failures are reported before the closing line, which stays last.
+fresh="$(mktemp)"
+trap 'rm -f "$fresh"' EXIT
+if ! node scripts/openapi.mjs --out "$fresh"; then
+  status=1
+elif ! cmp -s "$fresh" openapi.json; then
+  echo "openapi.json is out of date: run npm run openapi" >&2
+  status=1
+fi
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx @redocly/cli lint openapi.json ||
+  status=1
 bash scripts/ensure-chromium.sh
 npm run test:browser || status=$?
 # The production bundle builds and fits the Workers size limits (no account needed).

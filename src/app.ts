@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from "./config";
 import { createDb, meteredD1 } from "./db/client";
 import type { AppEnv } from "./env";
 import { ApiError, type ErrorCode, errorBody } from "./errors";
+import { REPLAYED_HEADER } from "./platform/idempotency";
 import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
 import { requestLogLine } from "./platform/request-log";
 
@@ -92,6 +93,46 @@ function errorResponse(c: Context<AppEnv>, error: Error) {
 }
 
 /**
+ * The top of the OpenAPI document: the Worker serves it with its own PUBLIC_BASE_URL, and
+ * `npm run openapi` writes it with a placeholder server into the committed openapi.json.
+ */
+export function openApiConfig(serverUrl: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Referral & rewards API",
+      version: "1.0.0",
+      description:
+        "Invite codes, double-sided tiered rewards and a points wallet, at the edge. Errors " +
+        "answer one envelope, `{ error: { code, message, requestId } }`, with a stable code.",
+      license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
+    },
+    servers: [{ url: serverUrl }],
+  };
+}
+
+/**
+ * The OpenAPI document of an app built by `newApp`, for the server at `serverUrl`. The
+ * headers that the middleware above puts on every response are declared here, once, on
+ * every response of every operation.
+ */
+export function openApiDocument(app: OpenAPIHono<AppEnv>, serverUrl: string) {
+  const document = app.getOpenAPI31Document(openApiConfig(serverUrl));
+  const everyResponse = {
+    "X-Request-Id": { $ref: "#/components/headers/RequestId" },
+    [BOOKMARK_HEADER]: { $ref: "#/components/headers/D1Bookmark" },
+  };
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    for (const method of ["get", "put", "post", "delete", "patch"] as const) {
+      for (const response of Object.values(pathItem[method]?.responses ?? {})) {
+        if (!("$ref" in response)) response.headers = { ...everyResponse, ...response.headers };
+      }
+    }
+  }
+  return document;
+}
+
+/**
  * The one app factory: production and tests build the API with it. It resolves the config
  * once per request, turns every failure into the contract's error envelope, and serves the
  * OpenAPI document generated from the same zod schemas that validate requests.
@@ -150,7 +191,7 @@ export function newApp() {
         "X-Device-Id",
         BOOKMARK_HEADER,
       ],
-      exposeHeaders: ["X-Request-Id", "Retry-After", BOOKMARK_HEADER],
+      exposeHeaders: ["X-Request-Id", "Retry-After", REPLAYED_HEADER, BOOKMARK_HEADER],
       credentials: true,
       maxAge: 600,
     }),
@@ -184,15 +225,15 @@ export function newApp() {
     scheme: "bearer",
     description: "The EVENTS_API_KEY secret, for server-to-server calls.",
   });
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "Referral & rewards API",
-      version: "1.0.0",
-      description: "Invite codes, double-sided tiered rewards and a points wallet, at the edge.",
-    },
-    servers: [{ url: c.var.config.publicBaseUrl }],
-  }));
+  app.openAPIRegistry.registerComponent("headers", "RequestId", {
+    description: "This request's id, also in every error body and the request log.",
+    schema: { type: "string" },
+  });
+  app.openAPIRegistry.registerComponent("headers", "D1Bookmark", {
+    description: `Send it back as ${BOOKMARK_HEADER} to read your own writes on the next request.`,
+    schema: { type: "string" },
+  });
+  app.get("/openapi.json", (c) => c.json(openApiDocument(app, c.var.config.publicBaseUrl)));
 
   return app;
 }

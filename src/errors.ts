@@ -79,14 +79,24 @@ export function errorBody(
   return { error: { code, message, requestId, ...(details ? { details } : {}) } };
 }
 
-/**
- * OpenAPI response entries for the error codes a route can answer, grouped by status.
- *
- * @example responses: { 200: ok(UserSchema), ...errorResponses("unauthorized", "not_found") }
- */
-export function errorResponses(...codes: ErrorCode[]) {
+/** Any request can meet these, whatever its route: a bug, or a Worker without its secrets. */
+const SERVER_ERRORS: ErrorCode[] = ["internal_error", "service_unavailable"];
+
+/** Headers an error response carries besides those of every response (see src/app.ts). */
+const errorHeaders: Partial<
+  Record<number, Record<string, { description: string; schema: object }>>
+> = {
+  429: {
+    "Retry-After": {
+      description: "Seconds until the limit lets this request through again.",
+      schema: { type: "integer", minimum: 1 },
+    },
+  },
+};
+
+function responsesFor(codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of ["validation_error", ...codes] as ErrorCode[]) {
+  for (const code of codes) {
     const status = errorStatus[code];
     byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), code])]);
   }
@@ -95,8 +105,24 @@ export function errorResponses(...codes: ErrorCode[]) {
       status,
       {
         description: statusCodes.join(", "),
+        ...(errorHeaders[status] ? { headers: errorHeaders[status] } : {}),
         content: { "application/json": { schema: ErrorSchema } },
       },
     ]),
   );
+}
+
+/**
+ * OpenAPI response entries for the error codes a route can answer, grouped by status, with
+ * the ones every route can answer: validation_error, internal_error, service_unavailable.
+ *
+ * @example responses: { 200: ok(UserSchema), ...errorResponses("unauthorized", "not_found") }
+ */
+export function errorResponses(...codes: ErrorCode[]) {
+  return responsesFor(["validation_error", ...codes, ...SERVER_ERRORS]);
+}
+
+/** For a route that takes no input at all (/health): only the server's own failures. */
+export function serverErrorResponses() {
+  return responsesFor(SERVER_ERRORS);
 }

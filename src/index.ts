@@ -1,75 +1,18 @@
-import { registerAnalyticsRoutes } from "./analytics/routes";
-import { registerApiKeyRoutes } from "./apikeys/routes";
-import { newApp } from "./app";
-import { registerAccountRoutes } from "./auth/account-routes";
-import { registerAuthRoutes } from "./auth/routes";
-import { registerCampaignRoutes } from "./campaigns/routes";
 import { loadConfig } from "./config";
-import { registerCouponRoutes } from "./coupons/routes";
-import { registerDataAdminRoutes, registerDataRoutes } from "./data/routes";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
-import { registerEventRoutes } from "./events/routes";
-import { registerInviteRoutes } from "./invites/routes";
 import { senderFromConfig } from "./invites/senders";
 import { retryDueInvites } from "./invites/service";
 import { expirePoints } from "./jobs/expiry";
 import { runHousekeeping } from "./jobs/housekeeping";
 import { HOURLY_CRON } from "./jobs/schedule";
 import { settleReferrals } from "./jobs/settlement";
-import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { consumeClicks } from "./links/consumer";
-import { registerLinkRoutes } from "./links/routes";
 import type { ClickMessage } from "./links/service";
-import { registerOpsRoutes } from "./ops/routes";
-import { registerProgramRoutes } from "./program/routes";
-import { registerReferralAdminRoutes } from "./referrals/admin-routes";
-import { registerReferralRoutes } from "./referrals/routes";
-import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
-import { registerUserAdminRoutes } from "./users/routes";
-import { registerUserServerRoutes } from "./users/server-routes";
-import { registerCheckoutRoutes } from "./wallet/checkout-routes";
-import { registerWalletRoutes } from "./wallet/routes";
-import { registerWebRoutes } from "./web/routes";
-import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/routes";
+import { buildApp } from "./routes";
 import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
 
-const app = newApp();
-// Before every route: webhooks of the events a request wrote are sent after its response.
-app.use(sendWebhooksAfterResponse);
-
-// Operations
-registerOpsRoutes(app);
-// Identity
-registerAuthRoutes(app);
-registerAccountRoutes(app);
-registerDataRoutes(app);
-// Referrals and growth
-registerLinkRoutes(app);
-registerReferralRoutes(app);
-registerInviteRoutes(app);
-registerLeaderboardRoutes(app);
-// Qualifying events (server to server)
-registerEventRoutes(app);
-// Wallet and rewards
-registerWalletRoutes(app);
-registerRewardRoutes(app);
-// Integration with your back end (server to server)
-registerCouponRoutes(app);
-registerUserServerRoutes(app);
-registerCheckoutRoutes(app);
-// Administration
-registerProgramRoutes(app);
-registerCampaignRoutes(app);
-registerReferralAdminRoutes(app);
-registerRewardAdminRoutes(app);
-registerUserAdminRoutes(app);
-registerDataAdminRoutes(app);
-registerAnalyticsRoutes(app);
-registerWebhookRoutes(app);
-registerApiKeyRoutes(app);
-// The portal and the admin console (static pages, clients of the API above)
-registerWebRoutes(app);
+const app = buildApp();
 
 // Only handlers may be exported from here: workerd refuses any other named export.
 export default {

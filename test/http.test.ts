@@ -75,6 +75,16 @@ describe("HTTP conventions", () => {
     });
     expect(denied.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
+
+  it("lets a browser read the headers the API sends for it", async () => {
+    const response = await call("GET", "/health", undefined, {
+      headers: { Origin: "https://app.test" },
+    });
+    const exposed = response.headers.get("Access-Control-Expose-Headers")?.toLowerCase();
+    for (const header of ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "X-D1-Bookmark"]) {
+      expect(exposed?.split(/,\s*/)).toContain(header.toLowerCase());
+    }
+  });
 });
 
 async function callRaw(path: string, body: string, contentType = "application/json") {

@@ -41,6 +41,7 @@ const AnalyticsSchema = z
 const getAnalytics = createRoute({
   method: "get",
   path: "/v1/admin/analytics",
+  operationId: "getAnalytics",
   tags: ["Administration"],
   summary: "The program's funnel for a date range (default: the last 30 days)",
   description: CLICK_COUNTS_NOTE,

@@ -24,6 +24,7 @@ const ApiKeySchema = z
 const createKey = createRoute({
   method: "post",
   path: "/v1/admin/api-keys",
+  operationId: "createApiKey",
   tags,
   summary: "Create a server API key for a back end (the secret is shown once)",
   ...signedInAdmin,
@@ -54,6 +55,7 @@ const createKey = createRoute({
 const listKeys = createRoute({
   method: "get",
   path: "/v1/admin/api-keys",
+  operationId: "listApiKeys",
   tags,
   summary: "The live server API keys (never their secrets)",
   ...signedInAdmin,
@@ -66,6 +68,7 @@ const listKeys = createRoute({
 const revokeKey = createRoute({
   method: "delete",
   path: "/v1/admin/api-keys/{id}",
+  operationId: "revokeApiKey",
   tags,
   summary: "Revoke a server API key, from the next request on",
   ...signedInAdmin,

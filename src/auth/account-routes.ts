@@ -31,6 +31,7 @@ const tags = ["Identity"];
 const updateMe = createRoute({
   method: "patch",
   path: "/v1/me",
+  operationId: "updateMe",
   tags,
   summary: "Change my name",
   ...signedIn,
@@ -41,6 +42,7 @@ const updateMe = createRoute({
 const sendVerification = createRoute({
   method: "post",
   path: "/v1/auth/phone/verification",
+  operationId: "sendPhoneVerification",
   tags,
   summary: "Send a 6-digit code by SMS to verify my phone",
   description: "The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS.",
@@ -54,6 +56,7 @@ const sendVerification = createRoute({
 const checkVerification = createRoute({
   method: "post",
   path: "/v1/auth/phone/verification/check",
+  operationId: "verifyPhone",
   tags,
   summary: "Verify my phone with the code from the SMS",
   ...signedIn,
@@ -67,6 +70,7 @@ const checkVerification = createRoute({
 const passwordChange = createRoute({
   method: "post",
   path: "/v1/auth/password",
+  operationId: "changePassword",
   tags,
   summary: "Change my password; every other session ends",
   ...signedIn,
@@ -80,6 +84,8 @@ const passwordChange = createRoute({
 const passwordReset = createRoute({
   method: "post",
   path: "/v1/auth/password/reset",
+  operationId: "requestPasswordReset",
+  security: [],
   tags,
   summary: "Send a password reset code by SMS",
   description: "The same answer whether or not an account has the phone.",
@@ -93,6 +99,8 @@ const passwordReset = createRoute({
 const passwordResetConfirm = createRoute({
   method: "post",
   path: "/v1/auth/password/reset/confirm",
+  operationId: "resetPassword",
+  security: [],
   tags,
   summary: "Set a new password with the reset code; every earlier session ends",
   request: { body: jsonBody(PasswordResetConfirmBodySchema) },

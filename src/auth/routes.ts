@@ -25,6 +25,8 @@ const tags = ["Identity"];
 const register = createRoute({
   method: "post",
   path: "/v1/auth/register",
+  operationId: "registerUser",
+  security: [],
   tags,
   summary: "Sign up, optionally with a referral code",
   request: { body: jsonBody(RegisterBodySchema), headers: DeviceHeaderSchema },
@@ -42,6 +44,8 @@ const register = createRoute({
 const login = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  operationId: "logIn",
+  security: [],
   tags,
   summary: "Sign in with phone and password",
   request: { body: jsonBody(LoginBodySchema) },
@@ -54,6 +58,8 @@ const login = createRoute({
 const refresh = createRoute({
   method: "post",
   path: "/v1/auth/refresh",
+  operationId: "refreshTokens",
+  security: [],
   tags,
   summary: "Exchange a refresh token for new tokens (single use)",
   request: { body: jsonBody(RefreshBodySchema) },
@@ -66,6 +72,7 @@ const refresh = createRoute({
 const logout = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  operationId: "logOut",
   tags,
   summary: "End one session (with its refresh token) or all of them",
   ...signedIn,
@@ -76,6 +83,7 @@ const logout = createRoute({
 const me = createRoute({
   method: "get",
   path: "/v1/me",
+  operationId: "getMe",
   tags,
   summary: "The signed-in user",
   ...signedIn,

@@ -37,6 +37,7 @@ const CampaignFieldsSchema = z.object({
 const list = createRoute({
   method: "get",
   path: "/v1/admin/campaigns",
+  operationId: "listCampaigns",
   tags,
   summary: "Time-limited offers, newest first",
   ...signedInAdmin,
@@ -52,6 +53,7 @@ const list = createRoute({
 const create = createRoute({
   method: "post",
   path: "/v1/admin/campaigns",
+  operationId: "createCampaign",
   tags,
   summary: "Start a time-limited offer, e.g. 3 referrals within 7 days → +500",
   ...signedInAdmin,
@@ -71,6 +73,7 @@ const create = createRoute({
 const update = createRoute({
   method: "patch",
   path: "/v1/admin/campaigns/{id}",
+  operationId: "updateCampaign",
   tags,
   summary: "Change a campaign (end it early with active: false)",
   ...signedInAdmin,

@@ -5,7 +5,12 @@ import { errorResponses } from "../errors";
 import { serverCall, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { toIso } from "../lib/time";
-import { IdempotencyHeaderSchema, requestFingerprint } from "../platform/idempotency";
+import {
+  IdempotencyHeaderSchema,
+  REPLAYED_HEADER,
+  replayedResponseHeaders,
+  requestFingerprint,
+} from "../platform/idempotency";
 import { RedemptionSchema } from "../rewards/routes";
 import { couponView } from "./rules";
 import { couponByCode, useCoupon, voidRedemption } from "./service";
@@ -31,6 +36,7 @@ const CodeParam = z.object({ code: z.string().openapi({ example: "K7QM-2XRP-9HTB
 const getCoupon = createRoute({
   method: "get",
   path: "/v1/coupons/{code}",
+  operationId: "checkCoupon",
   tags,
   summary: "Check a coupon at checkout (server key with scope coupons)",
   ...serverCall("coupons"),
@@ -44,6 +50,7 @@ const getCoupon = createRoute({
 const useCouponRoute = createRoute({
   method: "post",
   path: "/v1/coupons/{code}/use",
+  operationId: "useCoupon",
   tags,
   summary: "Use a coupon, once (server key with scope coupons)",
   ...serverCall("coupons"),
@@ -60,7 +67,10 @@ const useCouponRoute = createRoute({
     },
   },
   responses: {
-    200: jsonResponse(CouponSchema, "The coupon, used (a repeated Idempotency-Key replays)"),
+    200: {
+      ...jsonResponse(CouponSchema, "The coupon, used (a repeated Idempotency-Key replays)"),
+      headers: replayedResponseHeaders,
+    },
     ...errorResponses(
       "unauthorized",
       "forbidden",
@@ -76,6 +86,7 @@ const useCouponRoute = createRoute({
 const voidRoute = createRoute({
   method: "post",
   path: "/v1/admin/redemptions/{id}/void",
+  operationId: "voidRedemption",
   tags: ["Administration"],
   summary: "Void an unused coupon: its points go back to the user",
   ...signedInAdmin,
@@ -120,7 +131,7 @@ export function registerCouponRoutes(app: App) {
       idempotencyKey: c.req.valid("header")["idempotency-key"],
       requestHash: await requestFingerprint({ code, orderId }),
     });
-    if (replayed) c.header("Idempotent-Replayed", "true");
+    if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(couponView(coupon), 200);
   });
 

@@ -29,6 +29,7 @@ const ImportReportSchema = z
 const importUsers = createRoute({
   method: "post",
   path: IMPORTS_PATH,
+  operationId: "importLegacyUsers",
   tags: adminTags,
   summary: "Import users of the Express/MongoDB backend (mongoexport --jsonArray documents)",
   ...signedInAdmin,
@@ -141,6 +142,7 @@ const ExportSchema = z
 const exportRoute = createRoute({
   method: "get",
   path: "/v1/me/export",
+  operationId: "exportMyData",
   tags,
   summary: "Everything held about me, as one JSON document",
   ...signedIn,
@@ -153,6 +155,7 @@ const exportRoute = createRoute({
 const eraseMeRoute = createRoute({
   method: "delete",
   path: "/v1/me",
+  operationId: "eraseMe",
   tags,
   summary: "Erase me: my personal data goes, the books stay (anonymized)",
   ...signedIn,
@@ -168,6 +171,7 @@ const eraseMeRoute = createRoute({
 const eraseUserRoute = createRoute({
   method: "delete",
   path: "/v1/admin/users/{id}",
+  operationId: "eraseUser",
   tags: adminTags,
   summary: "Erase a user as an admin (written to the audit log)",
   ...signedInAdmin,

@@ -40,6 +40,7 @@ const EventSchema = z
 const postEvent = createRoute({
   method: "post",
   path: "/v1/events",
+  operationId: "reportEvent",
   tags: ["Qualifying events"],
   summary: "Report a qualifying event (server to server, with the events API key)",
   ...serverCall("events"),

@@ -47,6 +47,7 @@ const CreateInviteSchema = z
 const create = createRoute({
   method: "post",
   path: "/v1/me/invites",
+  operationId: "sendInvite",
   tags,
   summary: "Invite someone by email or SMS",
   ...signedIn,
@@ -63,6 +64,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/me/invites",
+  operationId: "listMyInvites",
   tags,
   summary: "My invites, newest first, with their delivery status",
   ...signedIn,

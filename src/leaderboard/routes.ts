@@ -23,6 +23,7 @@ const LeaderboardSchema = z
 const getLeaderboard = createRoute({
   method: "get",
   path: "/v1/leaderboard",
+  operationId: "getLeaderboard",
   tags: ["Referrals"],
   summary: "Top referrers by qualified referrals; `me` when a token is sent",
   security: [{}, { bearerAuth: [] }] as { [name: string]: string[] }[],

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { setCookie } from "hono/cookie";
 import type { App } from "../app";
+import { errorResponses } from "../errors";
 import { clientIp } from "../http/auth";
 import { DAY_MS } from "../lib/time";
 import { attributionCookies, inviteIdOrNull, linkSource } from "../referrals/attribution";
@@ -12,6 +13,8 @@ const ATTRIBUTION_DAYS = 30;
 const inviteLinkRoute = createRoute({
   method: "get",
   path: "/r/{code}",
+  operationId: "followInviteLink",
+  security: [],
   tags: ["Referrals"],
   summary: "The invite link: redirect to signup, set the attribution cookie, count the click",
   description:
@@ -27,7 +30,18 @@ const inviteLinkRoute = createRoute({
     302: {
       description:
         "To SIGNUP_URL?ref=CODE(&src=…) with a `ref` cookie; to SIGNUP_URL alone for an unknown or expired code",
+      headers: {
+        Location: {
+          description: "The signup page, with the code and source when the code is live.",
+          schema: { type: "string", format: "uri" },
+        },
+        "Set-Cookie": {
+          description: `The attribution cookies (${Object.values(attributionCookies).join(", ")}), for ${ATTRIBUTION_DAYS} days; none for an unknown or expired code.`,
+          schema: { type: "string" },
+        },
+      },
     },
+    ...errorResponses(),
   },
 });
 

@@ -19,6 +19,18 @@ export const IdempotencyHeaderSchema = z.object({
   }),
 });
 
+/** The response header that marks a replay, on the routes that take an Idempotency-Key. */
+export const REPLAYED_HEADER = "Idempotent-Replayed";
+
+/** The `headers` of such a route's success response, for its OpenAPI declaration. */
+export const replayedResponseHeaders = {
+  [REPLAYED_HEADER]: {
+    description:
+      "`true` when this is the stored result of an earlier request with the same Idempotency-Key.",
+    schema: { type: "string" as const, enum: ["true"] },
+  },
+};
+
 export interface IdempotencyScope {
   userId: string;
   /** Names the operation, so one key string can serve different endpoints independently. */

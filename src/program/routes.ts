@@ -20,6 +20,7 @@ const ProgramSchema = z
 const getProgram = createRoute({
   method: "get",
   path: "/v1/admin/program",
+  operationId: "getProgram",
   tags,
   summary: "The reward rules in force",
   ...signedInAdmin,
@@ -32,6 +33,7 @@ const getProgram = createRoute({
 const putProgram = createRoute({
   method: "put",
   path: "/v1/admin/program",
+  operationId: "publishProgram",
   tags,
   summary: "Publish new reward rules (a new version; applies to referrals created afterwards)",
   ...signedInAdmin,

@@ -32,6 +32,7 @@ const ReferralIdParam = z.object({ id: z.string().min(1).max(64) });
 const list = createRoute({
   method: "get",
   path: "/v1/admin/referrals",
+  operationId: "listReferralsForReview",
   tags,
   summary: "The review queue (?status=held), newest first, with each one's fraud reasons",
   ...signedInAdmin,
@@ -45,6 +46,7 @@ const list = createRoute({
 const approve = createRoute({
   method: "post",
   path: "/v1/admin/referrals/{id}/approve",
+  operationId: "approveReferral",
   tags,
   summary: "Approve a held referral: it pays (or awaits its qualifying event)",
   ...signedInAdmin,
@@ -58,6 +60,7 @@ const approve = createRoute({
 const reject = createRoute({
   method: "post",
   path: "/v1/admin/referrals/{id}/reject",
+  operationId: "rejectReferral",
   tags,
   summary: "Reject a held referral: it never pays",
   ...signedInAdmin,

@@ -80,6 +80,7 @@ const StatsSchema = z
 const getMyStats = createRoute({
   method: "get",
   path: "/v1/me/stats",
+  operationId: "getMyReferralStats",
   tags,
   summary: "My referral funnel, tier, badge and next milestone",
   description: CLICK_COUNTS_NOTE,
@@ -90,6 +91,7 @@ const getMyStats = createRoute({
 const newCode = createRoute({
   method: "post",
   path: "/v1/me/referral-code",
+  operationId: "regenerateReferralCode",
   tags,
   summary: "Get a new random referral code (the old one stops working)",
   ...signedIn,
@@ -102,6 +104,7 @@ const newCode = createRoute({
 const chooseCode = createRoute({
   method: "put",
   path: "/v1/me/referral-code",
+  operationId: "setVanityReferralCode",
   tags,
   summary: "Choose a vanity referral code (4–16 characters, no look-alikes)",
   ...signedIn,
@@ -121,6 +124,7 @@ const chooseCode = createRoute({
 const listMyReferrals = createRoute({
   method: "get",
   path: "/v1/me/referrals",
+  operationId: "listMyReferrals",
   tags,
   summary: "People who signed up with my code, newest first",
   ...signedIn,
@@ -134,6 +138,8 @@ const listMyReferrals = createRoute({
 const getReferralCode = createRoute({
   method: "get",
   path: "/v1/referral-codes/{code}",
+  operationId: "lookUpReferralCode",
+  security: [],
   tags,
   summary: "Public facts about a code, for a landing page",
   request: {

@@ -9,7 +9,12 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { newRewardSuffix } from "../lib/ids";
 import { toIso } from "../lib/time";
-import { IdempotencyHeaderSchema, requestFingerprint } from "../platform/idempotency";
+import {
+  IdempotencyHeaderSchema,
+  REPLAYED_HEADER,
+  replayedResponseHeaders,
+  requestFingerprint,
+} from "../platform/idempotency";
 import { createReward, listAllRewards, updateReward } from "./admin";
 import { redeemReward } from "./service";
 import { listActiveRewards, listRedemptionsOf } from "./store";
@@ -55,6 +60,8 @@ const RedeemBodySchema = z
 const listRewards = createRoute({
   method: "get",
   path: "/v1/rewards",
+  operationId: "listRewards",
+  security: [],
   tags,
   summary: "The reward catalog",
   responses: {
@@ -62,23 +69,28 @@ const listRewards = createRoute({
       z.object({ data: z.array(RewardSchema) }).openapi("RewardList"),
       "The catalog",
     ),
+    ...errorResponses(),
   },
 });
 
 const redeem = createRoute({
   method: "post",
   path: "/v1/me/redemptions",
+  operationId: "redeemReward",
   tags,
   summary: "Spend points on a reward",
   ...signedIn,
   request: { body: jsonBody(RedeemBodySchema), headers: IdempotencyHeaderSchema },
   responses: {
-    201: jsonResponse(
-      z
-        .object({ redemption: RedemptionSchema, balance: z.number().int() })
-        .openapi("RedemptionResult"),
-      "Redeemed (or, for a repeated Idempotency-Key, the first result again)",
-    ),
+    201: {
+      ...jsonResponse(
+        z
+          .object({ redemption: RedemptionSchema, balance: z.number().int() })
+          .openapi("RedemptionResult"),
+        "Redeemed (or, for a repeated Idempotency-Key, the first result again)",
+      ),
+      headers: replayedResponseHeaders,
+    },
     ...errorResponses(
       "unauthorized",
       "not_found",
@@ -93,6 +105,7 @@ const redeem = createRoute({
 const listRedemptions = createRoute({
   method: "get",
   path: "/v1/me/redemptions",
+  operationId: "listMyRedemptions",
   tags,
   summary: "My redemptions, newest first, with their coupon codes",
   ...signedIn,
@@ -135,6 +148,7 @@ export async function unlocksNow(db: Database, userId: string) {
 const listUnlocks = createRoute({
   method: "get",
   path: "/v1/me/unlocks",
+  operationId: "listMyUnlocks",
   tags,
   summary: "My entitlements: milestone unlocks and unlock rewards",
   ...signedIn,
@@ -169,7 +183,7 @@ export function registerRewardRoutes(app: App) {
       idempotencyKey: c.req.valid("header")["idempotency-key"],
       requestHash: await requestFingerprint(body),
     });
-    if (replayed) c.header("Idempotent-Replayed", "true");
+    if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json({ redemption: toRedemption(redemption), balance: redemption.balanceAfter }, 201);
   });
 
@@ -205,6 +219,7 @@ const RewardIdParam = z.object({ id: z.string().regex(/^rwd_[a-z0-9_]{1,60}$/) }
 const adminListRewards = createRoute({
   method: "get",
   path: "/v1/admin/rewards",
+  operationId: "listAllRewards",
   tags: ["Administration"],
   summary: "The whole catalog, retired rewards included",
   ...signedInAdmin,
@@ -220,6 +235,7 @@ const adminListRewards = createRoute({
 const adminCreateReward = createRoute({
   method: "post",
   path: "/v1/admin/rewards",
+  operationId: "createReward",
   tags: ["Administration"],
   summary: "Add a reward to the catalog",
   ...signedInAdmin,
@@ -244,6 +260,7 @@ const adminCreateReward = createRoute({
 const adminUpdateReward = createRoute({
   method: "patch",
   path: "/v1/admin/rewards/{id}",
+  operationId: "updateReward",
   tags: ["Administration"],
   summary: "Change a reward (retire it with active: false)",
   ...signedInAdmin,

@@ -4,7 +4,12 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { toIso } from "../lib/time";
-import { IdempotencyHeaderSchema, requestFingerprint } from "../platform/idempotency";
+import {
+  IdempotencyHeaderSchema,
+  REPLAYED_HEADER,
+  replayedResponseHeaders,
+  requestFingerprint,
+} from "../platform/idempotency";
 import { adjustPoints, changeRole } from "./admin";
 import { toUser, UserSchema } from "./schemas";
 
@@ -14,6 +19,7 @@ const UserIdParam = z.object({ id: z.string().min(1).max(64) });
 const patchUser = createRoute({
   method: "patch",
   path: "/v1/admin/users/{id}",
+  operationId: "setUserRole",
   tags,
   summary: "Change a user's role",
   ...signedInAdmin,
@@ -41,6 +47,7 @@ const AdjustmentSchema = z
 const adjust = createRoute({
   method: "post",
   path: "/v1/admin/users/{id}/adjustments",
+  operationId: "adjustPoints",
   tags,
   summary: "Credit or debit a user's points by hand (idempotent)",
   ...signedInAdmin,
@@ -62,12 +69,15 @@ const adjust = createRoute({
     ),
   },
   responses: {
-    201: jsonResponse(
-      z
-        .object({ adjustment: AdjustmentSchema, balance: z.number().int() })
-        .openapi("AdjustmentResult"),
-      "Adjusted (or, for a repeated Idempotency-Key, the first result again)",
-    ),
+    201: {
+      ...jsonResponse(
+        z
+          .object({ adjustment: AdjustmentSchema, balance: z.number().int() })
+          .openapi("AdjustmentResult"),
+        "Adjusted (or, for a repeated Idempotency-Key, the first result again)",
+      ),
+      headers: replayedResponseHeaders,
+    },
     ...errorResponses(
       "unauthorized",
       "forbidden",
@@ -98,7 +108,7 @@ export function registerUserAdminRoutes(app: App) {
       idempotencyKey: c.req.valid("header")["idempotency-key"],
       requestHash: await requestFingerprint({ userId, ...body }),
     });
-    if (replayed) c.header("Idempotent-Replayed", "true");
+    if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(
       {
         adjustment: { ...adjustment, createdAt: toIso(adjustment.createdAt) },

@@ -22,6 +22,7 @@ const ExternalIdSchema = z.string().trim().min(1).max(128).openapi({ example: "c
 const createUser = createRoute({
   method: "post",
   path: "/v1/users",
+  operationId: "createParticipant",
   tags,
   summary: "Create a participant from your back end (idempotent by externalId)",
   ...serverCall("users"),
@@ -58,6 +59,7 @@ const createUser = createRoute({
 const findUsers = createRoute({
   method: "get",
   path: "/v1/users",
+  operationId: "findParticipant",
   tags,
   summary: "Find a participant by phone or externalId (zero or one)",
   ...serverCall("users"),
@@ -78,6 +80,7 @@ const findUsers = createRoute({
 const getUser = createRoute({
   method: "get",
   path: "/v1/users/{id}",
+  operationId: "getParticipant",
   tags,
   summary: "A participant",
   ...serverCall("users"),
@@ -91,6 +94,7 @@ const getUser = createRoute({
 const getUnlocks = createRoute({
   method: "get",
   path: "/v1/users/{id}/unlocks",
+  operationId: "listParticipantUnlocks",
   tags,
   summary: "What a participant is entitled to now",
   ...serverCall("users"),
@@ -104,6 +108,7 @@ const getUnlocks = createRoute({
 const createEmbedToken = createRoute({
   method: "post",
   path: "/v1/embed-tokens",
+  operationId: "createEmbedToken",
   tags,
   summary: "An access token (at most one hour, never admin) for an embedded portal",
   ...serverCall("embed"),

@@ -4,7 +4,12 @@ import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { toIso } from "../lib/time";
-import { IdempotencyHeaderSchema, requestFingerprint } from "../platform/idempotency";
+import {
+  IdempotencyHeaderSchema,
+  REPLAYED_HEADER,
+  replayedResponseHeaders,
+  requestFingerprint,
+} from "../platform/idempotency";
 import { type PointSpend, refundSpend, spendPointsAtCheckout } from "./spends";
 
 const tags = ["Your back end"];
@@ -23,6 +28,7 @@ const SpendSchema = z
 const spendRoute = createRoute({
   method: "post",
   path: "/v1/users/{id}/wallet/spend",
+  operationId: "spendPoints",
   tags,
   summary: "Pay for an order with the user's points (server key with scope wallet)",
   description:
@@ -43,10 +49,13 @@ const spendRoute = createRoute({
     ),
   },
   responses: {
-    201: jsonResponse(
-      z.object({ spend: SpendSchema, balance: z.number().int() }).openapi("SpendResult"),
-      "Spent (a repeated Idempotency-Key replays the first answer)",
-    ),
+    201: {
+      ...jsonResponse(
+        z.object({ spend: SpendSchema, balance: z.number().int() }).openapi("SpendResult"),
+        "Spent (a repeated Idempotency-Key replays the first answer)",
+      ),
+      headers: replayedResponseHeaders,
+    },
     ...errorResponses(
       "unauthorized",
       "forbidden",
@@ -62,6 +71,7 @@ const spendRoute = createRoute({
 const refundRoute = createRoute({
   method: "post",
   path: "/v1/users/{id}/wallet/spend/{spendId}/refund",
+  operationId: "refundSpend",
   tags,
   summary: "Give a spend's points back, with their original expiry (server key, scope wallet)",
   ...serverCall("wallet"),
@@ -90,7 +100,7 @@ export function registerCheckoutRoutes(app: App) {
       idempotencyKey: c.req.valid("header")["idempotency-key"],
       requestHash: await requestFingerprint({ userId, ...body }),
     });
-    if (replayed) c.header("Idempotent-Replayed", "true");
+    if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json({ spend: toSpend(value.spend), balance: value.balance }, 201);
   });
 

@@ -41,6 +41,7 @@ const TransactionSchema = z
 const getWallet = createRoute({
   method: "get",
   path: "/v1/me/wallet",
+  operationId: "getMyWallet",
   tags,
   summary: "My points balance and what expires soon",
   ...signedIn,
@@ -50,6 +51,7 @@ const getWallet = createRoute({
 const listTransactions = createRoute({
   method: "get",
   path: "/v1/me/wallet/transactions",
+  operationId: "listMyTransactions",
   tags,
   summary: "My ledger, newest first",
   ...signedIn,

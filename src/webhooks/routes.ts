@@ -73,6 +73,7 @@ const IdParam = z.object({ id: z.string().min(1).max(64) });
 const create = createRoute({
   method: "post",
   path: "/v1/admin/webhooks",
+  operationId: "createWebhook",
   tags,
   summary: "Subscribe an endpoint to events",
   ...signedInAdmin,
@@ -99,6 +100,7 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/v1/admin/webhooks",
+  operationId: "listWebhooks",
   tags,
   summary: "Subscribed endpoints, newest first (without their secrets)",
   ...signedInAdmin,
@@ -112,6 +114,7 @@ const list = createRoute({
 const update = createRoute({
   method: "patch",
   path: "/v1/admin/webhooks/{id}",
+  operationId: "updateWebhook",
   tags,
   summary: "Change an endpoint's URL, events, description, or switch it on or off",
   ...signedInAdmin,
@@ -137,6 +140,7 @@ const update = createRoute({
 const remove = createRoute({
   method: "delete",
   path: "/v1/admin/webhooks/{id}",
+  operationId: "deleteWebhook",
   tags,
   summary: "Unsubscribe an endpoint (its pending deliveries go with it)",
   ...signedInAdmin,
@@ -150,6 +154,7 @@ const remove = createRoute({
 const rotate = createRoute({
   method: "post",
   path: "/v1/admin/webhooks/{id}/rotate-secret",
+  operationId: "rotateWebhookSecret",
   tags,
   summary: "Replace the signing secret; deliveries from now on use the new one",
   ...signedInAdmin,
@@ -163,6 +168,7 @@ const rotate = createRoute({
 const test = createRoute({
   method: "post",
   path: "/v1/admin/webhooks/{id}/test",
+  operationId: "sendTestWebhook",
   tags,
   summary: "Send a webhook.test event to this endpoint",
   ...signedInAdmin,
@@ -176,6 +182,7 @@ const test = createRoute({
 const deliveries = createRoute({
   method: "get",
   path: "/v1/admin/webhooks/{id}/deliveries",
+  operationId: "listWebhookDeliveries",
   tags,
   summary: "An endpoint's deliveries, newest first",
   ...signedInAdmin,
@@ -192,6 +199,7 @@ const deliveries = createRoute({
 const retry = createRoute({
   method: "post",
   path: "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/retry",
+  operationId: "retryWebhookDelivery",
   tags,
   summary: "Send a delivery again now (failed or not)",
   ...signedInAdmin,

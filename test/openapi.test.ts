@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import committed from "../openapi.json";
+import { call, callJson, type Json } from "./harness";
+
+const METHODS = ["get", "put", "post", "delete", "patch"] as const;
+
+/** Every operation of a document, with its method and path. */
+function operationsOf(document: Json): { method: string; path: string; operation: Json }[] {
+  return Object.entries(document.paths as Record<string, Json>).flatMap(([path, item]) =>
+    METHODS.filter((method) => item[method]).map((method) => ({
+      method,
+      path,
+      operation: item[method],
+    })),
+  );
+}
+
+async function servedDocument(): Promise<Json> {
+  const { status, body } = await callJson("GET", "/openapi.json");
+  expect(status).toBe(200);
+  return body;
+}
+
+describe("the OpenAPI document", () => {
+  it("the Worker serves the committed openapi.json, with its own server", async () => {
+    const served = await servedDocument();
+    expect(served.servers).toEqual([{ url: "https://api.test" }]);
+    // A mismatch means a route changed without `npm run openapi`.
+    expect({ ...served, servers: committed.servers }).toEqual(committed);
+  });
+
+  it("every operation has a unique operationId and declares its security", async () => {
+    const operations = operationsOf(await servedDocument());
+    expect(operations.length).toBeGreaterThan(50);
+    for (const { method, path, operation } of operations) {
+      const name = `${method.toUpperCase()} ${path}`;
+      // A verb first, as generated clients name their functions after it.
+      expect(operation.operationId, name).toMatch(/^[a-z]+[A-Z]\w*$/);
+      // `[]` for a public route, never left out: a missing one reads as "unknown".
+      expect(Array.isArray(operation.security), name).toBe(true);
+    }
+    const ids = operations.map(({ operation }) => operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("every response declares X-Request-Id, and every operation its 500 and 503", async () => {
+    for (const { method, path, operation } of operationsOf(await servedDocument())) {
+      const name = `${method.toUpperCase()} ${path}`;
+      expect(Object.keys(operation.responses), name).toEqual(
+        expect.arrayContaining(["500", "503"]),
+      );
+      for (const [status, response] of Object.entries(operation.responses as Json)) {
+        expect((response as Json).headers?.["X-Request-Id"], `${name} ${status}`).toBeDefined();
+        if (status === "429") expect((response as Json).headers["Retry-After"]).toBeDefined();
+      }
+    }
+  });
+
+  it("the security each operation declares is the one it enforces", async () => {
+    for (const { method, path, operation } of operationsOf(await servedDocument())) {
+      const name = `${method.toUpperCase()} ${path}`;
+      const open =
+        operation.security.length === 0 ||
+        operation.security.some((requirement: Json) => Object.keys(requirement).length === 0);
+      // Without any credentials: a public route answers (400 for the body it lacks, say), a
+      // guarded one refuses with 401 before it reads anything.
+      const response = await call(method.toUpperCase(), path.replace(/\{\w+\}/g, "x"));
+      if (open) expect(response.status, name).not.toBe(401);
+      else expect(response.status, name).toBe(401);
+    }
+  });
+
+  it("documents the invite link's redirect headers and the replay marker", async () => {
+    const served = await servedDocument();
+    expect(Object.keys(served.paths["/r/{code}"].get.responses["302"].headers)).toEqual(
+      expect.arrayContaining(["Location", "Set-Cookie"]),
+    );
+    for (const [path, method, status] of [
+      ["/v1/me/redemptions", "post", "201"],
+      ["/v1/coupons/{code}/use", "post", "200"],
+      ["/v1/admin/users/{id}/adjustments", "post", "201"],
+    ] as const) {
+      expect(served.paths[path][method].responses[status].headers).toHaveProperty(
+        "Idempotent-Replayed",
+      );
+    }
+  });
+});
