@@ -111,11 +111,52 @@ function ensureQueues(config) {
   }
 }
 
-function ensureSecrets() {
+/** The value a `--var NAME:value` among the deploy flags gives, or wrangler.toml's. */
+function settingOf(name, config, flags) {
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i] === "--var" ? flags[i + 1] : flags[i].replace(/^--var=/, "");
+    if (flag?.startsWith(`${name}:`)) return flag.slice(name.length + 1);
+  }
+  return new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, "m").exec(config)?.[1] ?? "";
+}
+
+/**
+ * The secrets the chosen invite sender needs. The API refuses to serve in production while
+ * invites (and one-time codes) would only reach the log, so that is refused here first.
+ */
+function senderSecrets(config, flags) {
+  const sender = settingOf("INVITE_SENDER", config, flags) || "log";
+  if (sender === "webhook") return { generated: ["INVITE_WEBHOOK_SECRET"], external: [] };
+  if (sender === "providers") {
+    return { generated: [], external: ["TWILIO_AUTH_TOKEN", "RESEND_API_KEY"] };
+  }
+  console.error(
+    "INVITE_SENDER is `log`: in production invites and SMS codes would go nowhere, and the API\n" +
+      "answers 503. Pass --var INVITE_SENDER:webhook --var INVITE_WEBHOOK_URL:https://… (or\n" +
+      "providers, with TWILIO_* and EMAIL_FROM vars and their secrets).",
+  );
+  process.exit(1);
+}
+
+function ensureSecrets(sender) {
   const listed = wrangler(["secret", "list", "--format", "json"], { allowFailure: true });
   const present = new Set(
     listed.ok ? JSON.parse(listed.output.slice(listed.output.indexOf("["))).map((s) => s.name) : [],
   );
+  for (const name of sender.external) {
+    if (!present.has(name)) {
+      console.error(
+        `Secret ${name} is missing: npx wrangler secret put ${name} (from your provider).`,
+      );
+      process.exit(1);
+    }
+  }
+  for (const name of sender.generated) {
+    if (present.has(name)) continue;
+    const value = randomSecret();
+    wrangler(["secret", "put", name], { input: value });
+    console.log(`Secret ${name}: generated and uploaded. Give it to your receiver: ${value}`);
+  }
   for (const name of REQUIRED_SECRETS) {
     if (present.has(name)) {
       console.log(`Secret ${name}: set.`);
@@ -146,14 +187,15 @@ if (process.argv.includes("--dry-run")) {
     process.exit(1);
   }
   const config = readFileSync(CONFIG, "utf8");
+  // Anything after `--` goes to `wrangler deploy`, e.g. `--var PUBLIC_BASE_URL:https://…`.
+  const extra = process.argv.slice(2);
+  const sender = senderSecrets(config, extra);
   ensureDatabase(config);
   ensureKvNamespace(config);
   ensureQueues(config);
-  ensureSecrets();
+  ensureSecrets(sender);
   wrangler(["d1", "migrations", "apply", "DB", "--remote"], { input: "y\n" });
   console.log("Migrations applied.");
-  // Anything after `--` goes to `wrangler deploy`, e.g. `--var PUBLIC_BASE_URL:https://…`.
-  const extra = process.argv.slice(2);
   const deployed = wrangler(["deploy", "--var", "ENVIRONMENT:production", ...extra]);
   console.log(deployed.output.trim());
   console.log(

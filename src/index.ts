@@ -9,6 +9,7 @@ import { HOURLY_CRON } from "./jobs/schedule";
 import { settleReferrals } from "./jobs/settlement";
 import { consumeClicks } from "./links/consumer";
 import type { ClickMessage } from "./links/service";
+import { logJob } from "./platform/request-log";
 import { buildApp } from "./routes";
 import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
 
@@ -24,25 +25,16 @@ export default {
     const job =
       controller.cron === HOURLY_CRON
         ? Promise.all([runHousekeeping(db, now), expirePoints(db, now), settleReferrals(db, now)])
-            .then(([purged, expired, settled]) =>
-              console.log(
-                "housekeeping",
-                purged,
-                "expired lots",
-                expired,
-                "settled referrals",
-                settled,
-              ),
-            )
-            // Events of the expiry (points.expired) go out now rather than at the next retry pass.
-            .then(() => hourlyWebhookWork({ db }, now))
-            .then((webhooks) => console.log("webhooks", webhooks))
+            .then(async ([purged, expiryEntries, settledReferrals]) => {
+              // Events of the expiry (points.expired) go out now rather than at the next retry pass.
+              const webhooks = await hourlyWebhookWork({ db }, now);
+              return { purged, expiryEntries, settledReferrals, webhooks };
+            })
+            .then((outcome) => logJob("hourly", outcome))
         : Promise.all([
             retryDueInvites({ db, config, sender: senderFromConfig(config) }, now),
             retryDueWebhooks({ db }, now),
-          ]).then(([invites, webhooks]) =>
-            console.log("invite retries", invites, "webhook retries", webhooks),
-          );
+          ]).then(([invites, webhooks]) => logJob("deliveries", { invites, webhooks }));
     ctx.waitUntil(job);
   },
   // The CLICKS queue (wrangler.toml): invite-link clicks, stored in batches.

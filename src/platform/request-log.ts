@@ -35,3 +35,8 @@ export function requestLogLine(fields: {
     d1: { batches, queries, rowsRead, rowsWritten },
   };
 }
+
+/** One structured line per scheduled job run: what it did, as counts. */
+export function logJob(job: string, outcome: Record<string, unknown>) {
+  console.log(JSON.stringify({ type: "job", job, ...outcome }));
+}
