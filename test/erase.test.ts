@@ -7,6 +7,7 @@ import {
   callJson,
   expectError,
   registerUser,
+  serverKey,
   type TestUser,
   tableCounts,
   walletBalance,
@@ -83,7 +84,7 @@ describe("DELETE /v1/me", () => {
     expect(row).toEqual({
       name: "Deleted user",
       phone: `erased:${person.id}`,
-      password_hash: "!",
+      password_hash: null,
       signup_ip_hash: null,
       signup_device_hash: null,
       erased_at: expect.any(Number),
@@ -136,6 +137,54 @@ describe("DELETE /v1/me", () => {
       password: person.password,
     });
     expectError(login, 401, "invalid_credentials");
+  });
+
+  it("voids the person's unused coupons, so no checkout accepts them", async () => {
+    // One after another: the first call registers this file's admin.
+    const admin = await adminUser();
+    const coupons = await serverKey(["coupons"]);
+    const person = await registerUser({ name: "Erum Shah" });
+    const credit = await callJson(
+      "POST",
+      `/v1/admin/users/${person.id}/adjustments`,
+      { points: 100, reason: "Coupon before erasure" },
+      { token: admin.accessToken, headers: { "Idempotency-Key": `erase-coupon-${person.id}` } },
+    );
+    expect(credit.status).toBe(201);
+    const redeemed = await callJson(
+      "POST",
+      "/v1/me/redemptions",
+      {},
+      { token: person.accessToken, headers: { "Idempotency-Key": `erase-redeem-${person.id}` } },
+    );
+    expect(redeemed.status).toBe(201);
+    const code = redeemed.body.redemption.couponCode;
+    const erased = await call(
+      "DELETE",
+      "/v1/me",
+      { password: person.password },
+      {
+        token: person.accessToken,
+      },
+    );
+    expect(erased.status).toBe(204);
+    const coupon = await callJson("GET", `/v1/coupons/${code}`, undefined, {
+      token: coupons.secret,
+    });
+    expect(coupon.body.status).toBe("void");
+    expectError(
+      await callJson(
+        "POST",
+        `/v1/coupons/${code}/use`,
+        {},
+        {
+          token: coupons.secret,
+          headers: { "Idempotency-Key": `erase-use-${person.id}` },
+        },
+      ),
+      409,
+      "coupon_void",
+    );
   });
 
   it("frees the phone: it registers again as a new user", async () => {
