@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
 import { refreshTokens, sessions, users } from "../db/schema";
 import type { Database } from "../env";
 
@@ -93,6 +93,14 @@ export async function revokeSession(db: Database, sessionId: string, now: number
     .run();
 }
 
+/** Revokes the user's live sessions, or only those `which` picks: for a batch or `.run()`. */
+function revokeLiveSessions(db: Database, userId: string, now: number, which?: SQL) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), which));
+}
+
 /** Logout: one session (the one `refreshTokenHash` belongs to) or, without it, all of them. */
 export async function revokeSessionsOfUser(
   db: Database,
@@ -100,19 +108,11 @@ export async function revokeSessionsOfUser(
   now: number,
   refreshTokenHash?: string,
 ) {
-  await db
-    .update(sessions)
-    .set({ revokedAt: now })
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        refreshTokenHash === undefined
-          ? undefined
-          : sql`${sessions.id} = (select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.tokenHash} = ${refreshTokenHash})`,
-      ),
-    )
-    .run();
+  const ofToken =
+    refreshTokenHash === undefined
+      ? undefined
+      : sql`${sessions.id} = (select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.tokenHash} = ${refreshTokenHash})`;
+  await revokeLiveSessions(db, userId, now, ofToken).run();
 }
 
 /**
@@ -125,16 +125,12 @@ export function revokeSessionsExcept(
   now: number,
   keepSessionId?: string,
 ) {
-  return db
-    .update(sessions)
-    .set({ revokedAt: now })
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        keepSessionId === undefined ? undefined : ne(sessions.id, keepSessionId),
-      ),
-    );
+  return revokeLiveSessions(
+    db,
+    userId,
+    now,
+    keepSessionId === undefined ? undefined : ne(sessions.id, keepSessionId),
+  );
 }
 
 /**
