@@ -27,7 +27,8 @@ const BROWSER =
   "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/130 Mobile Safari/537.36";
 
 let ipCounter = 0;
-const ip = () => `2001:db8::${(++ipCounter).toString(16)}`;
+/** A client of its own: per-IP limits count an IPv6 client by its /64, so each gets one. */
+const ip = () => `2001:db8:${(++ipCounter).toString(16)}::1`;
 const pct = (values, p) =>
   [...values].sort((a, b) => a - b)[
     Math.min(values.length - 1, Math.floor((p / 100) * values.length))
@@ -142,14 +143,10 @@ async function series(name, n, makeRequest, expectStatus) {
   };
 }
 
-let visitorCounter = 0;
 /** Every request from a visitor of its own: a click counts once per visitor, code and day. */
 const newVisitor = (request) => ({
   ...request,
-  headers: {
-    ...request.headers,
-    "CF-Connecting-IP": `2001:db8:${(++visitorCounter).toString(16)}::1`,
-  },
+  headers: { ...request.headers, "CF-Connecting-IP": ip() },
 });
 
 async function throughput(path, headers = {}) {
@@ -351,8 +348,8 @@ function legacyDocuments(count, passwordHash) {
     name: `Imported Person ${i}`,
     phone:
       i % 2
-        ? `+92 347 ${String(1_000_000 + i).padStart(7, "0")}`
-        : `0347${String(1_000_000 + i).padStart(7, "0")}`,
+        ? `+92 348 ${String(1_000_000 + i).padStart(7, "0")}`
+        : `0348${String(1_000_000 + i).padStart(7, "0")}`,
     password: passwordHash,
     status: "user",
     referralCode: `Lg${i.toString(36).padStart(5, "0")}_`,
@@ -555,7 +552,8 @@ async function main() {
       [`/r/${small.code}?src=whatsapp`, { "User-Agent": BROWSER }],
     ];
     const runs = [];
-    const clicksBefore = await storedClicks(tokens.small, 0);
+    // Settled first: the clicks of the sequential runs above may still be in the queue.
+    const clicksBefore = await storedClicks(tokens.small);
     for (let round = 0; round < 2; round++) {
       for (const [path, headers] of paths) {
         runs.push(await throughput(path, headers));
@@ -583,9 +581,15 @@ async function main() {
       .filter((run) => run.path === paths[2][0])
       .reduce((sum, run) => sum + run.redirects, 0);
     const clicksStored = (await storedClicks(tokens.small)) - clicksBefore;
+    // autocannon stops with its connections' last requests in flight: the server answered and
+    // stored those, autocannon counted no response for them.
+    const inFlight = 8 * runs.filter((run) => run.path === paths[2][0]).length;
+    const extra = clicksStored - countedRedirects;
     console.log(
       `Counted clicks: ${countedRedirects} redirects answered, ${clicksStored} clicks stored through the queue` +
-        (clicksStored === countedRedirects ? " (equal)." : " — NOT EQUAL."),
+        (extra >= 0 && extra <= inFlight
+          ? ` (every answered redirect stored; ${extra} more from requests still in flight when autocannon stopped).`
+          : " — CLICKS LOST OR COUNTED TWICE."),
     );
     for (const [label, l] of [
       ["counted click (redirect + stored click)", clickLoad],
