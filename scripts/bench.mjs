@@ -109,7 +109,17 @@ async function timedRequest(path, init = {}) {
   const timing = response.headers.get("Server-Timing") ?? "";
   const span = (name) =>
     Number(new RegExp(`${name};dur=([\\d.]+)`).exec(timing)?.[1] ?? Number.NaN);
-  return { status: response.status, ms, rows, hashMs: span("hash"), d1Ms: span("d1"), body };
+  return {
+    status: response.status,
+    ms,
+    rows,
+    hashMs: span("hash"),
+    d1Ms: span("d1"),
+    limitsMs: span("limits"),
+    writeMs: span("write"),
+    tokensMs: span("tokens"),
+    body,
+  };
 }
 
 async function series(name, n, makeRequest, expectStatus) {
@@ -136,6 +146,9 @@ async function series(name, n, makeRequest, expectStatus) {
     ),
     hashP50: median("hashMs"),
     d1P50: median("d1Ms"),
+    limitsP50: median("limitsMs"),
+    writeP50: median("writeMs"),
+    tokensP50: median("tokensMs"),
     batches: last.batches ?? 0,
     statements: last.queries ?? 0,
     rowsRead: last.read ?? 0,
@@ -543,6 +556,14 @@ async function main() {
       `\nSignup p50 ${signup.p50} ms: hashing ${signup.hashP50} ms (${Math.round((100 * signup.hashP50) / signup.p50)}%), ` +
         `D1 ${signup.d1P50} ms in ${signup.batches} batch; ${r2(signup.p50 - signup.hashP50 - health.p50)} ms beyond hashing ` +
         `and the ${health.p50} ms a bare /health costs here.`,
+    );
+    // Where a signup's time goes, each part's median (they need not add up exactly).
+    const measured = signup.limitsP50 + signup.hashP50 + signup.writeP50 + signup.tokensP50;
+    console.log(
+      `Signup breakdown (p50): rate limits ${signup.limitsP50} ms, hash ${signup.hashP50} ms, ` +
+        `signup batch ${signup.writeP50} ms (${signup.statements} statements, ${signup.rowsWritten} rows written), ` +
+        `tokens ${signup.tokensP50} ms; the rest ${r2(signup.p50 - measured)} ms ` +
+        `(routing, validation, JSON, the log line, and the bare request cost of ${health.p50} ms).`,
     );
 
     // Interleaved, twice, so that drift of this shared 2-core machine hits every path alike.

@@ -1,5 +1,6 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Config } from "./config";
+import type { D1Client } from "./db/client";
 import type * as schema from "./db/schema";
 import type { RequestMetrics } from "./platform/metrics";
 
@@ -19,7 +20,8 @@ export interface Bindings extends WranglerBindings {
   BENCH_METRICS?: string;
 }
 
-export type Database = DrizzleD1Database<typeof schema>;
+/** Drizzle over D1; `$client` is the D1 binding (or session) underneath, for plain statements. */
+export type Database = DrizzleD1Database<typeof schema> & { $client: D1Client };
 
 export interface AuthContext {
   userId: string;

@@ -1,9 +1,20 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createDb, meteredD1 } from "../src/db/client";
 import worker from "../src/index";
 import { type ClickMessage, clickMessage } from "../src/links/service";
-import { callAndSettle, eventually, registerUser, type TestUser, uniqueIp } from "./harness";
+import { insertClicks } from "../src/links/store";
+import { newRequestMetrics } from "../src/platform/metrics";
+import {
+  callAndSettle,
+  callJson,
+  eventually,
+  interceptInviteWebhook,
+  registerUser,
+  type TestUser,
+  uniqueIp,
+} from "./harness";
 
 const BROWSER =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131 Safari/537.36";
@@ -96,6 +107,33 @@ describe("the CLICKS queue consumer", () => {
     });
   });
 
+  it("counts a batch into each counter row once, not once per click", async () => {
+    const referrers = [await registerUser(), await registerUser()] as const;
+    const clicks = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        clickOf(
+          referrers[i % 2] as TestUser,
+          i % 4 < 2 ? "sms" : "email",
+          uniqueIp(),
+          DAY + 2 * 86_400_000,
+        ),
+      ),
+    );
+    const metrics = newRequestMetrics();
+    await insertClicks(createDb(meteredD1(env.DB, metrics, { exactReads: true })), clicks);
+    // Three upserts per click (the old trigger) wrote 400 rows and more; now each click is
+    // a row (with its two index entries) and each counter row is written once:
+    // 1 day + 4 (referrer, source) + 2 (day, source).
+    const perClick = 3;
+    expect(metrics.rowsWritten).toBeLessThanOrEqual(100 * perClick + 3 * 7);
+    expect(metrics.batches).toBe(1);
+    expect(await sourceClicks(referrers[0].id)).toEqual({ email: 25, sms: 25 });
+    expect(await dayClicks("2031-03-16")).toEqual({
+      total: 100,
+      bySource: { email: 50, sms: 50 },
+    });
+  });
+
   it("a redelivered batch counts nothing twice", async () => {
     const referrer = await registerUser();
     const clicks = await Promise.all(
@@ -167,5 +205,82 @@ describe("GET /r/{code} through the queue", () => {
     );
     expect(stored).toBe(2);
     expect(await sourceClicks(referrer.id)).toEqual({ whatsapp: 2 });
+  }, 30_000);
+});
+
+describe("clicks on their way to the queue", () => {
+  it("150 visitors at once make a few queue calls of at most 100 clicks, and every click is stored", async () => {
+    const referrer = await registerUser();
+    const sendBatch = vi.spyOn(env.CLICKS, "sendBatch");
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 150 }, () =>
+          callAndSettle("GET", `/r/${referrer.referralCode}?src=link`, {
+            ip: uniqueIp(),
+            headers: { "User-Agent": BROWSER },
+          }),
+        ),
+      );
+      expect(responses.every((response) => response.status === 302)).toBe(true);
+      const sizes = sendBatch.mock.calls.map(([messages]) => [...messages].length);
+      expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(150);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
+      expect(sizes.length).toBeLessThan(150 / 10);
+    } finally {
+      sendBatch.mockRestore();
+    }
+    expect(
+      await eventually(
+        () => sourceClicks(referrer.id),
+        (counts) => counts.link === 150,
+      ),
+    ).toEqual({ link: 150 });
+  }, 30_000);
+});
+
+describe("an emailed or texted invite's link", () => {
+  it("marks the invite clicked at its first click, on its sender's code only", async () => {
+    interceptInviteWebhook([200]);
+    const [sender, stranger] = [await registerUser(), await registerUser()] as [TestUser, TestUser];
+    const sent = await callJson(
+      "POST",
+      "/v1/me/invites",
+      { channel: "email", to: `friend-${crypto.randomUUID()}@example.com` },
+      { token: sender.accessToken },
+    );
+    const { invite } = sent.body as { invite: { id: string; clickedAt: string | null } };
+    expect(invite.clickedAt).toBeNull();
+    const clickedAt = async () => {
+      const list = await callJson("GET", "/v1/me/invites", undefined, {
+        token: sender.accessToken,
+      });
+      const { data } = list.body as { data: { id: string; clickedAt: string | null }[] };
+      return data.find((row) => row.id === invite.id)?.clickedAt ?? null;
+    };
+    // The invite's id on somebody else's code is counted for them, not for this invite.
+    await callAndSettle("GET", `/r/${stranger.referralCode}?src=email&inv=${invite.id}`, {
+      ip: uniqueIp(),
+      headers: { "User-Agent": BROWSER },
+    });
+    await eventually(
+      () => sourceClicks(stranger.id),
+      (counts) => counts.email === 1,
+    );
+    expect(await clickedAt()).toBeNull();
+
+    const before = Date.now();
+    for (const ip of [uniqueIp(), uniqueIp()]) {
+      await callAndSettle("GET", `/r/${sender.referralCode}?src=email&inv=${invite.id}`, {
+        ip,
+        headers: { "User-Agent": BROWSER },
+      });
+    }
+    const first = await eventually(clickedAt, (at) => at !== null);
+    expect(Date.parse(first ?? "")).toBeGreaterThanOrEqual(before - 1000);
+    await eventually(
+      () => sourceClicks(sender.id),
+      (counts) => counts.email === 2,
+    );
+    expect(await clickedAt()).toBe(first);
   }, 30_000);
 });

@@ -66,6 +66,7 @@ describe("POST /v1/me/invites", () => {
       to: "+92******4321",
       status: "queued",
       link: `https://api.test/r/${user.referralCode}?src=sms&inv=${body.id}`,
+      clickedAt: null,
       createdAt: expect.any(String),
     });
     expect(calls).toHaveLength(1);

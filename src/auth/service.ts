@@ -125,10 +125,12 @@ export async function registerUser(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
-  await deps.rateLimiter.consumeAll([
-    [authLimits.registerPerIp, ipSubject(input.ip)],
-    [authLimits.registerPerPhone, phone],
-  ]);
+  await timed(deps.metrics, "limits", () =>
+    deps.rateLimiter.consumeAll([
+      [authLimits.registerPerIp, ipSubject(input.ip)],
+      [authLimits.registerPerPhone, phone],
+    ]),
+  );
 
   // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
   const firstLookup = attributionFor(db, input.referral, Date.now());
@@ -140,26 +142,29 @@ export async function registerUser(
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
   let user: UserRow;
   try {
-    user = await signUp(deps, {
-      name: input.name,
-      phone,
-      passwordHash,
-      role,
-      externalId: null,
-      referral: input.referral,
-      ip: input.ip,
-      deviceId: input.deviceId,
-      firstLookup,
-      alsoWrite: async ({ id, now }) => {
-        session = await openSession(db, config, id, now);
-        return [...session.writes];
-      },
-    });
+    user = await timed(deps.metrics, "write", () =>
+      signUp(deps, {
+        name: input.name,
+        phone,
+        passwordHash,
+        role,
+        externalId: null,
+        referral: input.referral,
+        ip: input.ip,
+        deviceId: input.deviceId,
+        firstLookup,
+        alsoWrite: async ({ id, now }) => {
+          session = await openSession(db, config, id, now);
+          return [...session.writes];
+        },
+      }),
+    );
   } catch (error) {
     throw asPhoneTaken(error);
   }
-  if (!session) throw new Error("unreachable: a signup always opens its session");
-  return { user, tokens: await session.tokens(role) };
+  const opened = session;
+  if (!opened) throw new Error("unreachable: a signup always opens its session");
+  return { user, tokens: await timed(deps.metrics, "tokens", () => opened.tokens(role)) };
 }
 
 /** A signup refused for its phone, as the API's `phone_taken`; other errors unchanged. */

@@ -23,6 +23,11 @@ const InviteSchema = z
     to: z.string().openapi({ example: "+92******4567", description: "Masked." }),
     status: z.enum(inviteStatuses),
     link: z.string().openapi({ example: "https://api.example.com/r/K7QM2XRP?src=sms&inv=inv_…" }),
+    clickedAt: z.string().nullable().openapi({
+      format: "date-time",
+      description:
+        "When the invite's link was first followed (null until then); stored through the click queue, so within a few seconds.",
+    }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Invite");

@@ -59,6 +59,7 @@ export function toInviteView(
     channel: "email" | "sms";
     recipient: string;
     status: (typeof inviteStatuses)[number];
+    clickedAt: number | null;
     createdAt: number;
   },
   inviterCode: string,
@@ -70,6 +71,7 @@ export function toInviteView(
     to: maskRecipient(invite.channel, invite.recipient),
     status: invite.status,
     link: inviteLink(config.publicBaseUrl, inviterCode, invite.channel, invite.id),
+    clickedAt: invite.clickedAt === null ? null : toIso(invite.clickedAt),
     createdAt: toIso(invite.createdAt),
   };
 }
@@ -109,7 +111,11 @@ export async function createInvite(
       headers: { "Retry-After": String(retryAfter) },
     });
   }
-  return toInviteView({ ...invite, status: "queued" as const }, inviter.referralCode, config);
+  return toInviteView(
+    { ...invite, status: "queued" as const, clickedAt: null },
+    inviter.referralCode,
+    config,
+  );
 }
 
 /**

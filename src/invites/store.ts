@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { invites, users } from "../db/schema";
 import type { Database } from "../env";
@@ -75,6 +75,7 @@ const inviteColumns = {
   message: invites.message,
   status: invites.status,
   attempts: invites.attempts,
+  clickedAt: invites.clickedAt,
   createdAt: invites.createdAt,
 };
 
@@ -174,14 +175,5 @@ export function markInviteJoined(
         eq(invites.userId, joined.referrerId),
         ne(invites.status, "joined"),
       ),
-    );
-}
-
-export function markInviteClicked(db: Database, inviteId: string, referrerId: string, now: number) {
-  return db
-    .update(invites)
-    .set({ clickedAt: now })
-    .where(
-      and(eq(invites.id, inviteId), eq(invites.userId, referrerId), isNull(invites.clickedAt)),
     );
 }

@@ -5,6 +5,7 @@ import { errorResponses } from "../errors";
 import { clientIp } from "../http/auth";
 import { DAY_MS } from "../lib/time";
 import { attributionCookies, inviteIdOrNull, linkSource } from "../referrals/attribution";
+import { queueClick } from "./click-queue";
 import { isAutomatedVisit, redirectLocation } from "./rules";
 import { clickMessage, resolveLinkCode } from "./service";
 
@@ -84,7 +85,7 @@ export function registerLinkRoutes(app: App) {
       const ip = clientIp(c.req.header("CF-Connecting-IP"));
       defer(
         clickMessage(config.ipHashSalt, { target, source, inviteId, ip, now })
-          .then((message) => c.env.CLICKS.send(message))
+          .then((message) => queueClick(c.env.CLICKS, message))
           .catch((error) => console.error("click not queued", error)),
       );
     }

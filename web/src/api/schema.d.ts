@@ -1262,6 +1262,11 @@ export interface components {
             status: "queued" | "sent" | "failed" | "joined";
             /** @example https://api.example.com/r/K7QM2XRP?src=sms&inv=inv_… */
             link: string;
+            /**
+             * Format: date-time
+             * @description When the invite's link was first followed (null until then); stored through the click queue, so within a few seconds.
+             */
+            clickedAt: string | null;
             /** Format: date-time */
             createdAt: string;
         };
