@@ -321,6 +321,44 @@ describe("the admin console", () => {
     await expectAccessible(page);
   });
 
+  it("finds a user by phone, adjusts their points, and erases them after a confirmation", async () => {
+    const member = await registerViaApi(server.url, { name: "Rabia Anwar" });
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#users", await adminSession());
+    await page.getByRole("heading", { name: "Users", level: 1 }).waitFor();
+    // As a caller would say it: spaces and a dash.
+    const spoken = `${member.phone.slice(0, 3)} ${member.phone.slice(3, 6)} ${member.phone.slice(6)}`;
+    await page.getByLabel("Phone").fill(spoken);
+    await page.getByRole("button", { name: "Find" }).click();
+    await page.getByRole("heading", { name: "Rabia Anwar" }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#users/${member.id}`);
+    await eventually(() => page.getByTestId("user-phone").textContent()).toBe(member.phone);
+    await expectAccessible(page);
+
+    await page.getByLabel("Points (negative to deduct)").fill("40");
+    await page.getByLabel("Reason").fill("Goodwill after a call");
+    await page.getByRole("button", { name: "Adjust" }).click();
+    await page.getByText("Adjusted: new balance 40.").waitFor();
+    await eventually(() => page.getByTestId("user-balance").textContent()).toBe("40");
+    expect(await balanceOf(server.url, member.accessToken)).toBe(40);
+
+    await page.getByRole("link", { name: "Audit log of this user" }).click();
+    await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
+    const entry = page.getByRole("row").filter({ hasText: "user.adjust" });
+    await entry.getByText("Goodwill after a call").waitFor();
+    await expectAccessible(page);
+    await entry.getByRole("link", { name: member.id }).click();
+    await page.getByRole("heading", { name: "Rabia Anwar" }).waitFor();
+
+    await page.getByRole("button", { name: "Erase user" }).click();
+    await page.getByRole("button", { name: "Yes, erase Rabia Anwar" }).click();
+    await page.getByText("Erased", { exact: true }).waitFor();
+    const login = await apiCall(server.url, "POST", "/v1/auth/login", {
+      body: { phone: member.phone, password: member.password },
+    });
+    expect(login.status).toBe(401);
+  });
+
   it("tells a participant that the console is for admins", async () => {
     const member = await registerViaApi(server.url, { name: "Ali Raza" });
     const page = await (await newContext()).newPage();

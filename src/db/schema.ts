@@ -478,6 +478,8 @@ export const auditLog = sqliteTable(
   (t) => [
     index("audit_log_target_idx").on(t.targetType, t.targetId),
     index("audit_log_created_idx").on(t.createdAt),
+    // "What did this admin do": a page of one actor's entries, newest first, read in order.
+    index("audit_log_actor_idx").on(t.actorId, t.id),
   ],
 );
 

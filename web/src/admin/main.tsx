@@ -7,6 +7,7 @@ import { loadSession, onSignInOrOut } from "../shared/session";
 import { Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { AnalyticsPage } from "./analytics";
+import { AuditPage } from "./audit";
 import { CampaignsPage } from "./campaigns";
 import { CatalogPage } from "./catalog";
 import { ProgramPage } from "./program";
@@ -20,10 +21,11 @@ const pages = {
   campaigns: "campaignsTitle",
   catalog: "catalogTitle",
   users: "usersTitle",
+  audit: "auditTitle",
 } as const satisfies Record<string, MessageKey>;
 type Page = keyof typeof pages;
 
-/** `#review`, `#users/usr_…`: the page and its argument, from the fragment (never sent). */
+/** `#review`, `#users/usr_…`, `#audit/usr_…`: the page and its argument, from the fragment (never sent). */
 function route(): { page: Page; arg: string } {
   const [page = "", arg = ""] = location.hash.slice(1).split("/");
   return { page: page in pages ? (page as Page) : "analytics", arg: decodeURIComponent(arg) };
@@ -51,6 +53,7 @@ function Console({ user }: { user: Schemas["User"] }) {
       {current.page === "campaigns" && <CampaignsPage />}
       {current.page === "catalog" && <CatalogPage />}
       {current.page === "users" && <UsersPage userId={current.arg} />}
+      {current.page === "audit" && <AuditPage key={current.arg} targetId={current.arg} />}
       <p class="muted">{user.name}</p>
     </>
   );

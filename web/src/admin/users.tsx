@@ -243,6 +243,7 @@ function UserDetails({ user }: { user: AdminUser }) {
         <dd>{user.id}</dd>
       </dl>
       {user.erased && <span class="badge">{t("erasedBadge")}</span>}
+      <a href={`#audit/${encodeURIComponent(user.id)}`}>{t("auditOfUser")}</a>
     </Card>
   );
 }
