@@ -359,6 +359,48 @@ describe("the admin console", () => {
     expect(login.status).toBe(401);
   });
 
+  it("restores an older program version as the newest", async () => {
+    const { accessToken } = await adminSession();
+    const inForce = await apiCall<{ version: number; rules: { refereeBonus: number } }>(
+      server.url,
+      "GET",
+      "/v1/admin/program",
+      { token: accessToken },
+    );
+    const older = inForce.body;
+    const changed = await apiCall<{ version: number }>(server.url, "PUT", "/v1/admin/program", {
+      token: accessToken,
+      body: { rules: { ...older.rules, refereeBonus: older.rules.refereeBonus + 7 } },
+    });
+    expect(changed.status).toBe(200);
+
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#program", await adminSession());
+    await page.getByRole("heading", { name: "Versions" }).waitFor();
+    await eventually(() => page.getByLabel("Bonus for the new user").inputValue()).toBe(
+      String(older.rules.refereeBonus + 7),
+    );
+    await page.getByRole("button", { name: `Show version ${older.version}`, exact: true }).click();
+    await page.getByRole("heading", { name: `Version ${older.version}`, exact: true }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, "admin-program-versions");
+    await page
+      .getByRole("button", { name: `Restore version ${older.version}`, exact: true })
+      .click();
+    const restored = changed.body.version + 1;
+    await page.getByText(`Restored version ${older.version} as version ${restored}.`).waitFor();
+    await eventually(() => page.getByLabel("Bonus for the new user").inputValue()).toBe(
+      String(older.rules.refereeBonus),
+    );
+    const now = await apiCall<{ version: number; rules: unknown }>(
+      server.url,
+      "GET",
+      "/v1/admin/program",
+      { token: accessToken },
+    );
+    expect(now.body).toMatchObject({ version: restored, rules: older.rules });
+  });
+
   it("tells a participant that the console is for admins", async () => {
     const member = await registerViaApi(server.url, { name: "Ali Raza" });
     const page = await (await newContext()).newPage();
