@@ -401,6 +401,65 @@ describe("the admin console", () => {
     expect(now.body).toMatchObject({ version: restored, rules: older.rules });
   });
 
+  it("adds a webhook endpoint, shows its signing secret once, and sends it a test", async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await logInThroughForm(page, "/admin#webhooks", await adminSession());
+    await page.getByRole("heading", { name: "Webhooks", level: 1 }).waitFor();
+    // The page that frames the portal answers any path: it stands in for a shop's receiver.
+    const url = `${embedderOrigin}/hooks/rewards`;
+    await page.getByLabel("Endpoint URL").fill(url);
+    await page.getByLabel("referral.qualified").check();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const shown = page.getByRole("region", { name: `Signing secret of ${url}` });
+    const secret = (await shown.getByTestId("secret").textContent()) ?? "";
+    expect(secret).toMatch(/^whsec_/);
+    await shown.getByRole("button", { name: "Copy secret" }).click();
+    await eventually(() => page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    await expectAccessible(page);
+    await screenshot(page, "admin-webhooks");
+    await shown.getByRole("button", { name: "I have saved it" }).click();
+    await page.reload();
+    const endpoint = page.getByRole("listitem").filter({ hasText: url });
+    await endpoint.getByText("referral.qualified").waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    await endpoint.getByRole("button", { name: "Send test" }).click();
+    await endpoint.getByText("Test event queued.").waitFor();
+    await endpoint.getByRole("button", { name: "Deliveries" }).click();
+    const delivery = endpoint.getByRole("row").filter({ hasText: "webhook.test" });
+    await eventually(async () => {
+      await endpoint.getByRole("button", { name: "Refresh" }).click();
+      return delivery.getByText("Delivered").count();
+    }).toBe(1);
+    await expectAccessible(page);
+  });
+
+  it("creates an API key, shows its secret once, and revokes it after a confirmation", async () => {
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#api-keys", await adminSession());
+    await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+    await page.getByLabel("Key name").fill("Browser shop");
+    await page.getByLabel("users").check();
+    await page.getByRole("button", { name: "Create key" }).click();
+    const shown = page.getByRole("region", { name: "Secret of the key Browser shop" });
+    const secret = (await shown.getByTestId("secret").textContent()) ?? "";
+    expect(secret).toMatch(/^rk_/);
+    const asKey = { headers: { Authorization: `Bearer ${secret}` } };
+    const lookup = "/v1/users?externalId=nobody";
+    expect((await apiCall(server.url, "GET", lookup, asKey)).status).toBe(200);
+    await expectAccessible(page);
+    await shown.getByRole("button", { name: "I have saved it" }).click();
+    expect(await page.content()).not.toContain(secret);
+
+    const row = page.getByRole("row").filter({ hasText: "Browser shop" });
+    await row.getByRole("button", { name: "Revoke Browser shop" }).click();
+    await row.getByRole("button", { name: "Yes, revoke Browser shop" }).click();
+    await row.getByText(/^Revoked /).waitFor();
+    expect((await apiCall(server.url, "GET", lookup, asKey)).status).toBe(401);
+    await expectAccessible(page);
+  });
+
   it("tells a participant that the console is for admins", async () => {
     const member = await registerViaApi(server.url, { name: "Ali Raza" });
     const page = await (await newContext()).newPage();

@@ -7,12 +7,14 @@ import { loadSession, onSignInOrOut } from "../shared/session";
 import { Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { AnalyticsPage } from "./analytics";
+import { ApiKeysPage } from "./apikeys";
 import { AuditPage } from "./audit";
 import { CampaignsPage } from "./campaigns";
 import { CatalogPage } from "./catalog";
 import { ProgramPage } from "./program";
 import { ReviewPage } from "./review";
 import { UsersPage } from "./users";
+import { WebhooksPage } from "./webhooks";
 
 const pages = {
   analytics: "analyticsTitle",
@@ -22,6 +24,8 @@ const pages = {
   catalog: "catalogTitle",
   users: "usersTitle",
   audit: "auditTitle",
+  webhooks: "webhooksTitle",
+  "api-keys": "apiKeysTitle",
 } as const satisfies Record<string, MessageKey>;
 type Page = keyof typeof pages;
 
@@ -54,6 +58,8 @@ function Console({ user }: { user: Schemas["User"] }) {
       {current.page === "catalog" && <CatalogPage />}
       {current.page === "users" && <UsersPage userId={current.arg} />}
       {current.page === "audit" && <AuditPage key={current.arg} targetId={current.arg} />}
+      {current.page === "webhooks" && <WebhooksPage />}
+      {current.page === "api-keys" && <ApiKeysPage />}
       <p class="muted">{user.name}</p>
     </>
   );

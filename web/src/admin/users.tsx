@@ -11,6 +11,7 @@ import {
   useApi,
   usePages,
 } from "../shared/ui";
+import { ConfirmButton } from "./controls";
 
 type Outcome = { kind: "ok" | "error"; text: string } | null;
 type AdminUser = Schemas["AdminUser"];
@@ -182,13 +183,11 @@ function ChangeRole({ user, onDone }: { user: AdminUser; onDone: () => void }) {
 
 /** Erasing cannot be undone: a second, explicit button confirms it. */
 function EraseUser({ user, onDone }: { user: AdminUser; onDone: () => void }) {
-  const [confirming, setConfirming] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const erase = async () => {
     const { error } = await api.DELETE("/v1/admin/users/{id}", {
       params: { path: { id: user.id } },
     });
-    setConfirming(false);
     setOutcome(
       error
         ? { kind: "error", text: errorText(error) }
@@ -198,23 +197,12 @@ function EraseUser({ user, onDone }: { user: AdminUser; onDone: () => void }) {
   };
   return (
     <Card title={t("eraseTitle")}>
-      {!confirming ? (
-        <button type="button" class="secondary" onClick={() => setConfirming(true)}>
-          {t("eraseUser")}
-        </button>
-      ) : (
-        <>
-          <p>{t("eraseConfirm", { name: user.name })}</p>
-          <div class="row">
-            <button type="button" onClick={erase}>
-              {t("eraseYes", { name: user.name })}
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-              {t("cancel")}
-            </button>
-          </div>
-        </>
-      )}
+      <ConfirmButton
+        label={t("eraseUser")}
+        question={t("eraseConfirm", { name: user.name })}
+        confirmLabel={t("eraseYes", { name: user.name })}
+        onConfirm={erase}
+      />
       {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
     </Card>
   );

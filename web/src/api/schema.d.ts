@@ -956,7 +956,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The live server API keys (never their secrets) */
+        /** The live server API keys, newest first (never their secrets) */
         get: operations["listApiKeys"];
         put?: never;
         /** Create a server API key for a back end (the secret is shown once) */
@@ -1858,6 +1858,8 @@ export interface components {
             events: string[];
             description: string | null;
             active: boolean;
+            /** @description Deliveries that failed for good since the last one delivered; at 20 the endpoint is switched off. */
+            consecutiveFailures: number;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1938,6 +1940,11 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Listed only with includeRevoked=true.
+             */
+            revokedAt: string | null;
         };
         CreateApiKeyRequest: {
             name: string;
@@ -7654,7 +7661,10 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Also the revoked keys, with their revokedAt. */
+                includeRevoked?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -166,8 +166,8 @@ export function usePages<T>(
   const [round, setRound] = useState(0);
   const reload = useCallback(() => setRound((n) => n + 1), []);
   useEffect(() => {
+    // The rows shown stay until the new first page replaces them: items keep their state.
     generation.current += 1;
-    setState({ rows: [], nextCursor: null, error: null });
     fetchPage(undefined, []);
   }, [round, ...deps]);
   const more = () => {
