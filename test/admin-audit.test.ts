@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { adminUser, callJson, expectError, type Json, registerUser } from "./harness";
@@ -134,6 +135,34 @@ describe("admin: the audit log", () => {
     const ids = all.body.data.map((entry: Json) => entry.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual([...ids].sort().reverse());
+  });
+
+  it("reads a page of one target's or one admin's entries from an index, without sorting", async () => {
+    const plans = [];
+    for (const where of [
+      "target_id = ?1",
+      "target_type = 'user' and target_id = ?1",
+      "actor_id = ?1",
+    ]) {
+      const plan = await env.DB.prepare(
+        `explain query plan select * from audit_log
+          where ${where} and id < ?2 order by id desc limit 21`,
+      )
+        .bind("usr_x", "aud_z")
+        .all<{ detail: string }>();
+      plans.push(plan.results.map((step) => step.detail).join(" / "));
+    }
+    expect(plans).toEqual([
+      expect.stringMatching(
+        /^SEARCH audit_log USING INDEX audit_log_target_idx \(target_id=\? AND id<\?\)$/,
+      ),
+      expect.stringMatching(
+        /^SEARCH audit_log USING INDEX audit_log_target_idx \(target_id=\? AND id<\?\)$/,
+      ),
+      expect.stringMatching(
+        /^SEARCH audit_log USING INDEX audit_log_actor_idx \(actor_id=\? AND id<\?\)$/,
+      ),
+    ]);
   });
 
   it("refuses bad filters with a 400, anonymous callers with a 401 and participants with a 403", async () => {

@@ -12,8 +12,9 @@ export interface AuditFilter {
 
 /**
  * Audit entries matching every given filter, newest first (ids sort by time), `limit + 1`
- * of them for `toPage`. A target's entries are found by `audit_log_target_idx`, an actor's by
- * `audit_log_actor_idx`; the other filters narrow the newest-first walk of the table.
+ * of them for `toPage`. A target's entries (with or without its type) are read in order from
+ * `audit_log_target_idx`, an actor's from `audit_log_actor_idx`; a filter by type or action
+ * alone narrows the newest-first walk of the table.
  */
 export async function listAuditEntries(
   db: Database,
