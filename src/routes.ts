@@ -1,6 +1,7 @@
 import { registerAnalyticsRoutes } from "./analytics/routes";
 import { registerApiKeyRoutes } from "./apikeys/routes";
 import { newApp } from "./app";
+import { registerAuditRoutes } from "./audit/routes";
 import { registerAccountRoutes } from "./auth/account-routes";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
@@ -62,6 +63,7 @@ export function buildApp() {
   registerAnalyticsRoutes(app);
   registerWebhookRoutes(app);
   registerApiKeyRoutes(app);
+  registerAuditRoutes(app);
   // The portal, the admin console and the API reference (static pages, clients of the API)
   registerWebRoutes(app);
 

@@ -321,6 +321,145 @@ describe("the admin console", () => {
     await expectAccessible(page);
   });
 
+  it("finds a user by phone, adjusts their points, and erases them after a confirmation", async () => {
+    const member = await registerViaApi(server.url, { name: "Rabia Anwar" });
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#users", await adminSession());
+    await page.getByRole("heading", { name: "Users", level: 1 }).waitFor();
+    // As a caller would say it: spaces and a dash.
+    const spoken = `${member.phone.slice(0, 3)} ${member.phone.slice(3, 6)} ${member.phone.slice(6)}`;
+    await page.getByLabel("Phone").fill(spoken);
+    await page.getByRole("button", { name: "Find" }).click();
+    await page.getByRole("heading", { name: "Rabia Anwar" }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#users/${member.id}`);
+    await eventually(() => page.getByTestId("user-phone").textContent()).toBe(member.phone);
+    await expectAccessible(page);
+
+    await page.getByLabel("Points (negative to deduct)").fill("40");
+    await page.getByLabel("Reason").fill("Goodwill after a call");
+    await page.getByRole("button", { name: "Adjust" }).click();
+    await page.getByText("Adjusted: new balance 40.").waitFor();
+    await eventually(() => page.getByTestId("user-balance").textContent()).toBe("40");
+    expect(await balanceOf(server.url, member.accessToken)).toBe(40);
+
+    await page.getByRole("link", { name: "Audit log of this user" }).click();
+    await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
+    const entry = page.getByRole("row").filter({ hasText: "user.adjust" });
+    await entry.getByText("Goodwill after a call").waitFor();
+    await expectAccessible(page);
+    await entry.getByRole("link", { name: member.id }).click();
+    await page.getByRole("heading", { name: "Rabia Anwar" }).waitFor();
+
+    await page.getByRole("button", { name: "Erase user" }).click();
+    await page.getByRole("button", { name: "Yes, erase Rabia Anwar" }).click();
+    await page.getByText("Erased", { exact: true }).waitFor();
+    const login = await apiCall(server.url, "POST", "/v1/auth/login", {
+      body: { phone: member.phone, password: member.password },
+    });
+    expect(login.status).toBe(401);
+  });
+
+  it("restores an older program version as the newest", async () => {
+    const { accessToken } = await adminSession();
+    const inForce = await apiCall<{ version: number; rules: { refereeBonus: number } }>(
+      server.url,
+      "GET",
+      "/v1/admin/program",
+      { token: accessToken },
+    );
+    const older = inForce.body;
+    const changed = await apiCall<{ version: number }>(server.url, "PUT", "/v1/admin/program", {
+      token: accessToken,
+      body: { rules: { ...older.rules, refereeBonus: older.rules.refereeBonus + 7 } },
+    });
+    expect(changed.status).toBe(200);
+
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#program", await adminSession());
+    await page.getByRole("heading", { name: "Versions" }).waitFor();
+    await eventually(() => page.getByLabel("Bonus for the new user").inputValue()).toBe(
+      String(older.rules.refereeBonus + 7),
+    );
+    await page.getByRole("button", { name: `Show version ${older.version}`, exact: true }).click();
+    await page.getByRole("heading", { name: `Version ${older.version}`, exact: true }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, "admin-program-versions");
+    await page
+      .getByRole("button", { name: `Restore version ${older.version}`, exact: true })
+      .click();
+    const restored = changed.body.version + 1;
+    await page.getByText(`Restored version ${older.version} as version ${restored}.`).waitFor();
+    await eventually(() => page.getByLabel("Bonus for the new user").inputValue()).toBe(
+      String(older.rules.refereeBonus),
+    );
+    const now = await apiCall<{ version: number; rules: unknown }>(
+      server.url,
+      "GET",
+      "/v1/admin/program",
+      { token: accessToken },
+    );
+    expect(now.body).toMatchObject({ version: restored, rules: older.rules });
+  });
+
+  it("adds a webhook endpoint, shows its signing secret once, and sends it a test", async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await logInThroughForm(page, "/admin#webhooks", await adminSession());
+    await page.getByRole("heading", { name: "Webhooks", level: 1 }).waitFor();
+    // The page that frames the portal answers any path: it stands in for a shop's receiver.
+    const url = `${embedderOrigin}/hooks/rewards`;
+    await page.getByLabel("Endpoint URL").fill(url);
+    await page.getByLabel("referral.qualified").check();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const shown = page.getByRole("region", { name: `Signing secret of ${url}` });
+    const secret = (await shown.getByTestId("secret").textContent()) ?? "";
+    expect(secret).toMatch(/^whsec_/);
+    await shown.getByRole("button", { name: "Copy secret" }).click();
+    await eventually(() => page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    await expectAccessible(page);
+    await screenshot(page, "admin-webhooks");
+    await shown.getByRole("button", { name: "I have saved it" }).click();
+    await page.reload();
+    const endpoint = page.getByRole("listitem").filter({ hasText: url });
+    await endpoint.getByText("referral.qualified").waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    await endpoint.getByRole("button", { name: "Send test" }).click();
+    await endpoint.getByText("Test event queued.").waitFor();
+    await endpoint.getByRole("button", { name: "Deliveries" }).click();
+    const delivery = endpoint.getByRole("row").filter({ hasText: "webhook.test" });
+    await eventually(async () => {
+      await endpoint.getByRole("button", { name: "Refresh" }).click();
+      return delivery.getByText("Delivered").count();
+    }).toBe(1);
+    await expectAccessible(page);
+  });
+
+  it("creates an API key, shows its secret once, and revokes it after a confirmation", async () => {
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#api-keys", await adminSession());
+    await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+    await page.getByLabel("Key name").fill("Browser shop");
+    await page.getByLabel("users").check();
+    await page.getByRole("button", { name: "Create key" }).click();
+    const shown = page.getByRole("region", { name: "Secret of the key Browser shop" });
+    const secret = (await shown.getByTestId("secret").textContent()) ?? "";
+    expect(secret).toMatch(/^rk_/);
+    const asKey = { headers: { Authorization: `Bearer ${secret}` } };
+    const lookup = "/v1/users?externalId=nobody";
+    expect((await apiCall(server.url, "GET", lookup, asKey)).status).toBe(200);
+    await expectAccessible(page);
+    await shown.getByRole("button", { name: "I have saved it" }).click();
+    expect(await page.content()).not.toContain(secret);
+
+    const row = page.getByRole("row").filter({ hasText: "Browser shop" });
+    await row.getByRole("button", { name: "Revoke Browser shop" }).click();
+    await row.getByRole("button", { name: "Yes, revoke Browser shop" }).click();
+    await row.getByText(/^Revoked /).waitFor();
+    expect((await apiCall(server.url, "GET", lookup, asKey)).status).toBe(401);
+    await expectAccessible(page);
+  });
+
   it("tells a participant that the console is for admins", async () => {
     const member = await registerViaApi(server.url, { name: "Ali Raza" });
     const page = await (await newContext()).newPage();

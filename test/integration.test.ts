@@ -88,6 +88,7 @@ describe("server API keys", () => {
       prefix: secret.slice(0, 11),
       createdAt: expect.any(String),
       lastUsedAt: null,
+      revokedAt: null,
     });
     const row = await env.DB.prepare("select * from api_keys where id = ?")
       .bind(apiKey.id)
@@ -166,6 +167,20 @@ describe("server API keys", () => {
       token: admin.accessToken,
     });
     expect(listed.body.data.map((k: { id: string }) => k.id)).not.toContain(key.id);
+    const withRevoked = await callJson("GET", "/v1/admin/api-keys?includeRevoked=true", undefined, {
+      token: admin.accessToken,
+    });
+    expect(withRevoked.body.data.find((k: { id: string }) => k.id === key.id)).toMatchObject({
+      id: key.id,
+      revokedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expectError(
+      await callJson("GET", "/v1/admin/api-keys?includeRevoked=yes", undefined, {
+        token: admin.accessToken,
+      }),
+      400,
+      "validation_error",
+    );
     const audit = await env.DB.prepare(
       "select count(*) as n from audit_log where action = 'api_key.revoke' and target_id = ?",
     )

@@ -279,6 +279,7 @@ describe("admin webhook endpoints", () => {
         events: ["referral.qualified"],
         description: "CRM",
         active: true,
+        consecutiveFailures: 0,
         createdAt: expect.any(String),
       },
       secret: expect.stringMatching(/^whsec_/),
@@ -723,14 +724,14 @@ describe("delivery", () => {
         .run();
     await giveUp(19);
     await runRetryJob(Date.now());
-    const active = async () =>
+    const listed = async () =>
       (
         await callJson("GET", "/v1/admin/webhooks", undefined, { token: hook.admin.accessToken })
-      ).body.data.find((endpoint: Json) => endpoint.id === hook.id).active;
-    expect(await active()).toBe(true);
+      ).body.data.find((endpoint: Json) => endpoint.id === hook.id);
+    expect(await listed()).toMatchObject({ active: true, consecutiveFailures: 19 });
     await giveUp(1);
     await runRetryJob(Date.now());
-    expect(await active()).toBe(false);
+    expect(await listed()).toMatchObject({ active: false, consecutiveFailures: 20 });
     const statuses = (await deliveriesOf(hook)).map((delivery) => delivery.status);
     expect(statuses).toEqual(Array(20).fill("failed"));
 

@@ -4,7 +4,7 @@ import { apiKeyScopes } from "../db/schema";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
-import { toIso } from "../lib/time";
+import { toIso, toIsoOrNull } from "../lib/time";
 import { createApiKey, deleteApiKey } from "./service";
 import { type ApiKeyRow, listApiKeys } from "./store";
 
@@ -18,6 +18,10 @@ const ApiKeySchema = z
     prefix: z.string().openapi({ example: "rk_Zq3v9XbT" }),
     createdAt: z.string().openapi({ format: "date-time" }),
     lastUsedAt: z.string().nullable().openapi({ format: "date-time" }),
+    revokedAt: z.string().nullable().openapi({
+      format: "date-time",
+      description: "Listed only with includeRevoked=true.",
+    }),
   })
   .openapi("ApiKey");
 
@@ -57,8 +61,17 @@ const listKeys = createRoute({
   path: "/v1/admin/api-keys",
   operationId: "listApiKeys",
   tags,
-  summary: "The live server API keys (never their secrets)",
+  summary: "The live server API keys, newest first (never their secrets)",
   ...signedInAdmin,
+  request: {
+    query: z.object({
+      includeRevoked: z
+        .enum(["true", "false"])
+        .default("false")
+        .transform((value) => value === "true")
+        .openapi({ description: "Also the revoked keys, with their revokedAt." }),
+    }),
+  },
   responses: {
     200: jsonResponse(z.object({ data: z.array(ApiKeySchema) }).openapi("ApiKeyList"), "The keys"),
     ...errorResponses("unauthorized", "forbidden"),
@@ -83,7 +96,8 @@ function toApiKey(row: ApiKeyRow) {
   return {
     ...row,
     createdAt: toIso(row.createdAt),
-    lastUsedAt: row.lastUsedAt === null ? null : toIso(row.lastUsedAt),
+    lastUsedAt: toIsoOrNull(row.lastUsedAt),
+    revokedAt: toIsoOrNull(row.revokedAt),
   };
 }
 
@@ -94,7 +108,8 @@ export function registerApiKeyRoutes(app: App) {
   });
 
   app.openapi(listKeys, async (c) => {
-    return c.json({ data: (await listApiKeys(c.var.db)).map(toApiKey) }, 200);
+    const keys = await listApiKeys(c.var.db, c.req.valid("query"));
+    return c.json({ data: keys.map(toApiKey) }, 200);
   });
 
   app.openapi(revokeKey, async (c) => {

@@ -34,6 +34,7 @@ export async function createApiKey(
     prefix: secret.slice(0, API_KEY_PREFIX.length + SHOWN_CHARACTERS),
     createdAt: now,
     lastUsedAt: null,
+    revokedAt: null,
   };
   await db.batch([
     insertApiKey(db, { ...apiKey, secretHash: await apiKeyHash(secret), createdBy: actorId }),

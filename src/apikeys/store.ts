@@ -9,6 +9,7 @@ const publicColumns = {
   prefix: apiKeys.prefix,
   createdAt: apiKeys.createdAt,
   lastUsedAt: apiKeys.lastUsedAt,
+  revokedAt: apiKeys.revokedAt,
 };
 
 export type ApiKeyRow = {
@@ -18,6 +19,7 @@ export type ApiKeyRow = {
   prefix: string;
   createdAt: number;
   lastUsedAt: number | null;
+  revokedAt: number | null;
 };
 
 export function insertApiKey(
@@ -27,12 +29,15 @@ export function insertApiKey(
   return db.insert(apiKeys).values(key);
 }
 
-/** The live keys, newest first (revoked ones are gone from the list). */
-export async function listApiKeys(db: Database): Promise<ApiKeyRow[]> {
+/** The live keys, newest first; with `includeRevoked`, the revoked ones too. */
+export async function listApiKeys(
+  db: Database,
+  { includeRevoked }: { includeRevoked: boolean },
+): Promise<ApiKeyRow[]> {
   return db
     .select(publicColumns)
     .from(apiKeys)
-    .where(isNull(apiKeys.revokedAt))
+    .where(includeRevoked ? undefined : isNull(apiKeys.revokedAt))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(500)
     .all();

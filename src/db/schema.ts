@@ -476,7 +476,10 @@ export const auditLog = sqliteTable(
     createdAt: millis("created_at").notNull(),
   },
   (t) => [
-    index("audit_log_target_idx").on(t.targetType, t.targetId),
+    // A page of one target's (ids are unique across types) or one actor's entries, newest
+    // first, read in index order (GET /v1/admin/audit-log).
+    index("audit_log_target_idx").on(t.targetId, t.id),
+    index("audit_log_actor_idx").on(t.actorId, t.id),
     index("audit_log_created_idx").on(t.createdAt),
   ],
 );

@@ -2,19 +2,22 @@ import { auditLog } from "../db/schema";
 import type { Database } from "../env";
 import { newId } from "../lib/ids";
 
+export const auditTargetTypes = [
+  "program",
+  "reward",
+  "user",
+  "campaign",
+  "referral",
+  "webhook",
+  "api_key",
+  "redemption",
+] as const;
+
 export interface AuditEntry {
   actorId: string;
   /** Dotted verb, e.g. "program.update", "user.role". */
   action: string;
-  targetType:
-    | "program"
-    | "reward"
-    | "user"
-    | "campaign"
-    | "referral"
-    | "webhook"
-    | "api_key"
-    | "redemption";
+  targetType: (typeof auditTargetTypes)[number];
   targetId: string;
   details: Record<string, unknown>;
   at: number;

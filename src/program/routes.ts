@@ -3,9 +3,10 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso } from "../lib/time";
-import { ProgramRulesSchema } from "./rules";
-import { currentProgram, publishProgram } from "./store";
+import { type ProgramRules, ProgramRulesSchema } from "./rules";
+import { currentProgram, listProgramVersions, publishProgram } from "./store";
 
 const tags = ["Administration"];
 
@@ -44,14 +45,46 @@ const putProgram = createRoute({
   },
 });
 
+const listVersions = createRoute({
+  method: "get",
+  path: "/v1/admin/program/versions",
+  operationId: "listProgramVersions",
+  tags,
+  summary: "Every published version of the rules, newest first (publish one again to restore it)",
+  ...signedInAdmin,
+  request: { query: PageQuerySchema },
+  responses: {
+    200: jsonResponse(
+      pageSchema(ProgramSchema).openapi("ProgramVersionPage"),
+      "A page of versions",
+    ),
+    ...errorResponses("unauthorized", "forbidden"),
+  },
+});
+
+const toProgramView = (program: { version: number; rules: ProgramRules; createdAt: number }) => ({
+  ...program,
+  createdAt: toIso(program.createdAt),
+});
+
 export function registerProgramRoutes(app: App) {
   app.openapi(getProgram, async (c) => {
-    const program = await currentProgram(c.var.db);
-    return c.json({ ...program, createdAt: toIso(program.createdAt) }, 200);
+    return c.json(toProgramView(await currentProgram(c.var.db)), 200);
   });
 
   app.openapi(putProgram, async (c) => {
     const program = await publishProgram(c.var.db, c.var.auth.userId, c.req.valid("json").rules);
-    return c.json({ ...program, createdAt: toIso(program.createdAt) }, 200);
+    return c.json(toProgramView(program), 200);
+  });
+
+  app.openapi(listVersions, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const beforeVersion = cursorPosition(cursor, "number");
+    const page = toPage(
+      await listProgramVersions(c.var.db, { limit, beforeVersion }),
+      limit,
+      (row) => row.version,
+    );
+    return c.json({ data: page.rows.map(toProgramView), nextCursor: page.nextCursor }, 200);
   });
 }

@@ -1,4 +1,5 @@
 import { asc, desc, eq, sql } from "drizzle-orm";
+import { before } from "../db/client";
 import { programs } from "../db/schema";
 import type { Database } from "../env";
 import { auditEntry } from "../platform/audit";
@@ -30,6 +31,25 @@ export async function listPrograms(db: Database): Promise<Program[]> {
     .orderBy(asc(programs.version))
     .all();
   return rows.map((row) => ({ version: row.version, rules: ProgramRulesSchema.parse(row.rules) }));
+}
+
+/** A page of versions, newest first, `limit + 1` of them for `toPage`. */
+export async function listProgramVersions(
+  db: Database,
+  page: { limit: number; beforeVersion?: number | undefined },
+): Promise<(Program & { createdAt: number })[]> {
+  const rows = await db
+    .select()
+    .from(programs)
+    .where(before(programs.version, page.beforeVersion))
+    .orderBy(desc(programs.version))
+    .limit(page.limit + 1)
+    .all();
+  return rows.map((row) => ({
+    version: row.version,
+    rules: ProgramRulesSchema.parse(row.rules),
+    createdAt: row.createdAt,
+  }));
 }
 
 /**

@@ -1,4 +1,6 @@
 import { eq } from "drizzle-orm";
+import { requirePhone } from "../auth/service";
+import type { Config } from "../config";
 import { ledgerEntries } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
@@ -6,12 +8,43 @@ import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
 import { runIdempotently } from "../platform/idempotency";
 import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
-import { findUserById, setUserRole, type UserRow } from "./store";
+import {
+  type AdminUserRow,
+  findAdminUser,
+  findAdminUsersByPhone,
+  findUserById,
+  listAdminUsers,
+  setUserRole,
+  type UserRow,
+} from "./store";
 
 async function existingUser(db: Database, id: string): Promise<UserRow> {
   const user = await findUserById(db, id);
   if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
   return user;
+}
+
+/** One user as an admin sees them (balance, referrals, erased or not). */
+export async function userForAdmin(db: Database, id: string): Promise<AdminUserRow> {
+  const user = await findAdminUser(db, id, Date.now());
+  if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
+  return user;
+}
+
+/**
+ * The user with `phone` (spelled any way signup accepts, so an admin can type what a caller
+ * says), or a page of users newest first. `limit + 1` rows, for `toPage`.
+ */
+export async function findUsersForAdmin(
+  db: Database,
+  config: Config,
+  query: { phone?: string | undefined; limit: number; beforeId?: string | undefined },
+): Promise<AdminUserRow[]> {
+  const now = Date.now();
+  if (query.phone !== undefined) {
+    return findAdminUsersByPhone(db, requirePhone(query.phone, config), now);
+  }
+  return listAdminUsers(db, query, now);
 }
 
 export async function changeRole(

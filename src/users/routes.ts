@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso } from "../lib/time";
 import {
   IdempotencyHeaderSchema,
@@ -10,11 +11,47 @@ import {
   replayedResponseHeaders,
   requestFingerprint,
 } from "../platform/idempotency";
-import { adjustPoints, changeRole } from "./admin";
-import { toUser, UserSchema } from "./schemas";
+import { adjustPoints, changeRole, findUsersForAdmin, userForAdmin } from "./admin";
+import { AdminUserSchema, toAdminUser, toUser, UserSchema } from "./schemas";
 
 const tags = ["Administration"];
 const UserIdParam = z.object({ id: z.string().min(1).max(64) });
+
+const listUsers = createRoute({
+  method: "get",
+  path: "/v1/admin/users",
+  operationId: "listUsers",
+  tags,
+  summary: "Find a user by phone, or list users newest first",
+  ...signedInAdmin,
+  request: {
+    query: PageQuerySchema.extend({
+      phone: z.string().trim().min(1).max(40).optional().openapi({
+        example: "+923001234567",
+        description:
+          "Only the user with this phone (none or one), spelled any way signup accepts it.",
+      }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(pageSchema(AdminUserSchema).openapi("AdminUserPage"), "A page of users"),
+    ...errorResponses("unauthorized", "forbidden"),
+  },
+});
+
+const getUser = createRoute({
+  method: "get",
+  path: "/v1/admin/users/{id}",
+  operationId: "getUser",
+  tags,
+  summary: "One user with their balance and referral counts",
+  ...signedInAdmin,
+  request: { params: UserIdParam },
+  responses: {
+    200: jsonResponse(AdminUserSchema, "The user"),
+    ...errorResponses("unauthorized", "forbidden", "not_found"),
+  },
+});
 
 const patchUser = createRoute({
   method: "patch",
@@ -90,6 +127,25 @@ const adjust = createRoute({
 });
 
 export function registerUserAdminRoutes(app: App) {
+  app.openapi(listUsers, async (c) => {
+    const { limit, cursor, phone } = c.req.valid("query");
+    const beforeId = cursorPosition(cursor, "string");
+    const rows = await findUsersForAdmin(c.var.db, c.var.config, { phone, limit, beforeId });
+    const page = toPage(rows, limit, (row) => row.id);
+    return c.json(
+      {
+        data: page.rows.map((row) => toAdminUser(row, c.var.config)),
+        nextCursor: page.nextCursor,
+      },
+      200,
+    );
+  });
+
+  app.openapi(getUser, async (c) => {
+    const user = await userForAdmin(c.var.db, c.req.valid("param").id);
+    return c.json(toAdminUser(user, c.var.config), 200);
+  });
+
   app.openapi(patchUser, async (c) => {
     const user = await changeRole(c.var.db, c.var.auth.userId, {
       userId: c.req.valid("param").id,

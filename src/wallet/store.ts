@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
+import { and, asc, type Column, desc, eq, gt, lte, sql } from "drizzle-orm";
 import { before, errorText, violatedConstraint } from "../db/client";
 import {
   type LedgerEntryType,
@@ -40,8 +40,9 @@ export function asInsufficientPoints(error: unknown, message: string): unknown {
 /**
  * A user's spendable balance at `now`: the ledger's sum less the lots that expired and
  * the hourly job has not swept yet (they can no longer be spent). Reads only those lots.
+ * `userId` may be a column, to read the balance of each row of a list of users.
  */
-export function spendableBalance(userId: string, now: number) {
+export function spendableBalance(userId: string | Column, now: number) {
   return sql<number>`coalesce((select ${wallets.balance} from ${wallets} where ${wallets.userId} = ${userId}), 0)
     - coalesce((select sum(${pointLots.remaining}) from ${pointLots}
                  where ${pointLots.userId} = ${userId} and ${pointLots.remaining} > 0

@@ -8,7 +8,7 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
-import { webhookEventTypes } from "./rules";
+import { FAILURES_TO_DEACTIVATE, webhookEventTypes } from "./rules";
 import {
   changeEndpoint,
   createEndpoint,
@@ -45,6 +45,12 @@ const WebhookSchema = z
     events: z.array(z.string()),
     description: z.string().nullable(),
     active: z.boolean(),
+    consecutiveFailures: z
+      .number()
+      .int()
+      .openapi({
+        description: `Deliveries that failed for good since the last one delivered; at ${FAILURES_TO_DEACTIVATE} the endpoint is switched off.`,
+      }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Webhook");

@@ -48,6 +48,7 @@ export function toEndpointView(endpoint: EndpointRecord) {
     events: endpoint.events,
     description: endpoint.description,
     active: endpoint.active,
+    consecutiveFailures: endpoint.consecutiveFailures,
     createdAt: toIso(endpoint.createdAt),
   };
 }
@@ -105,7 +106,7 @@ export async function createEndpoint(
   };
   const { secret, ...shown } = endpoint;
   await db.batch([insertEndpoint(db, endpoint), audit(db, actorId, "create", endpoint.id, shown)]);
-  return { webhook: toEndpointView({ ...shown, active: true }), secret };
+  return { webhook: toEndpointView({ ...shown, active: true, consecutiveFailures: 0 }), secret };
 }
 
 export async function changeEndpoint(

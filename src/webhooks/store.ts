@@ -11,6 +11,7 @@ const endpointColumns = {
   events: webhookEndpoints.events,
   description: webhookEndpoints.description,
   active: webhookEndpoints.active,
+  consecutiveFailures: webhookEndpoints.consecutiveFailures,
   createdAt: webhookEndpoints.createdAt,
 };
 

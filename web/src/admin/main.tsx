@@ -7,11 +7,14 @@ import { loadSession, onSignInOrOut } from "../shared/session";
 import { Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { AnalyticsPage } from "./analytics";
+import { ApiKeysPage } from "./apikeys";
+import { AuditPage } from "./audit";
 import { CampaignsPage } from "./campaigns";
 import { CatalogPage } from "./catalog";
 import { ProgramPage } from "./program";
 import { ReviewPage } from "./review";
 import { UsersPage } from "./users";
+import { WebhooksPage } from "./webhooks";
 
 const pages = {
   analytics: "analyticsTitle",
@@ -20,10 +23,13 @@ const pages = {
   campaigns: "campaignsTitle",
   catalog: "catalogTitle",
   users: "usersTitle",
+  audit: "auditTitle",
+  webhooks: "webhooksTitle",
+  "api-keys": "apiKeysTitle",
 } as const satisfies Record<string, MessageKey>;
 type Page = keyof typeof pages;
 
-/** `#review`, `#users/usr_…`: the page and its argument, from the fragment (never sent). */
+/** `#review`, `#users/usr_…`, `#audit/usr_…`: the page and its argument, from the fragment (never sent). */
 function route(): { page: Page; arg: string } {
   const [page = "", arg = ""] = location.hash.slice(1).split("/");
   return { page: page in pages ? (page as Page) : "analytics", arg: decodeURIComponent(arg) };
@@ -51,6 +57,9 @@ function Console({ user }: { user: Schemas["User"] }) {
       {current.page === "campaigns" && <CampaignsPage />}
       {current.page === "catalog" && <CatalogPage />}
       {current.page === "users" && <UsersPage userId={current.arg} />}
+      {current.page === "audit" && <AuditPage key={current.arg} targetId={current.arg} />}
+      {current.page === "webhooks" && <WebhooksPage />}
+      {current.page === "api-keys" && <ApiKeysPage />}
       <p class="muted">{user.name}</p>
     </>
   );

@@ -1,7 +1,16 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
 import { type MessageKey, t } from "../shared/messages";
-import { Card, Field, formatDate, Notice, useApi } from "../shared/ui";
+import {
+  Card,
+  Field,
+  formatDate,
+  formatDateTime,
+  LoadMore,
+  Notice,
+  useApi,
+  usePages,
+} from "../shared/ui";
 
 type Rules = Schemas["Program"]["rules"];
 type Path = (string | number)[];
@@ -42,6 +51,77 @@ const lists = {
 } as const satisfies Record<string, { fields: Record<string, MessageKey>; blank: object }>;
 
 const textFields = new Set(["unlock", "name", "qualification"]);
+
+type Version = Schemas["Program"];
+
+/** Earlier versions: one shown at a time, and published again as the newest on Restore. */
+function ProgramVersions({ current, onRestored }: { current: number; onRestored: () => void }) {
+  // A new version (published or restored) starts the list afresh.
+  const pages = usePages(
+    (cursor) => api.GET("/v1/admin/program/versions", { params: { query: { cursor, limit: 20 } } }),
+    [current],
+  );
+  const [chosen, setChosen] = useState<Version | null>(null);
+  const [outcome, setOutcome] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const restore = async (version: Version) => {
+    try {
+      const { data: saved, error } = await api.PUT("/v1/admin/program", {
+        body: { rules: version.rules },
+      });
+      setOutcome(
+        saved
+          ? {
+              kind: "ok",
+              text: t("restored", { version: version.version, published: saved.version }),
+            }
+          : { kind: "error", text: errorText(error) },
+      );
+      if (saved) onRestored();
+    } catch {
+      setOutcome({ kind: "error", text: t("error_network") });
+    }
+  };
+  return (
+    <Card title={t("versions")}>
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+      {pages.error ? <Notice kind="error">{errorText(pages.error)}</Notice> : null}
+      <ul class="plain">
+        {pages.rows.map((version) => (
+          <li key={version.version}>
+            <span>
+              {t("versionOf", { version: version.version })}{" "}
+              <span class="muted">{formatDateTime(version.createdAt)}</span>
+              {version.version === current && <span class="badge">{t("inForce")}</span>}
+            </span>
+            <button
+              type="button"
+              class="secondary"
+              aria-pressed={chosen?.version === version.version}
+              onClick={() => setChosen(chosen?.version === version.version ? null : version)}
+            >
+              {t("showVersion", { version: version.version })}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <LoadMore pages={pages} />
+      {chosen && (
+        <section aria-label={t("versionOf", { version: chosen.version })}>
+          <h3>{t("versionOf", { version: chosen.version })}</h3>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls; keyboard users must reach it. */}
+          <pre class="rules" tabIndex={0}>
+            {JSON.stringify(chosen.rules, null, 2)}
+          </pre>
+          {chosen.version !== current && (
+            <button type="button" onClick={() => restore(chosen)}>
+              {t("restoreVersion", { version: chosen.version })}
+            </button>
+          )}
+        </section>
+      )}
+    </Card>
+  );
+}
 
 export function ProgramPage() {
   const { data, reload } = useApi(() => api.GET("/v1/admin/program"));
@@ -143,6 +223,7 @@ export function ProgramPage() {
         {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
         <button type="submit">{t("publish")}</button>
       </form>
+      <ProgramVersions current={data.version} onRestored={reload} />
     </>
   );
 }

@@ -1,24 +1,111 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, errorText, fieldErrors, idempotencyKey } from "../shared/api";
+import { useState } from "preact/hooks";
+import { api, errorText, fieldErrors, idempotencyKey, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
-import { Card, Field, Notice } from "../shared/ui";
+import {
+  Card,
+  Field,
+  formatDate,
+  formatNumber,
+  LoadMore,
+  Notice,
+  useApi,
+  usePages,
+} from "../shared/ui";
+import { ConfirmButton } from "./controls";
 
 type Outcome = { kind: "ok" | "error"; text: string } | null;
+type AdminUser = Schemas["AdminUser"];
 
-export function UsersPage({ userId: initial }: { userId: string }) {
-  const [userId, setUserId] = useState(initial);
-  useEffect(() => setUserId(initial), [initial]);
+const openUser = (id: string) => {
+  location.hash = `#users/${encodeURIComponent(id)}`;
+};
+
+/** "Phone" search: the API normalizes the number as signup does, so any spelling works. */
+function FindByPhone({ onFound }: { onFound: (user: AdminUser) => void }) {
+  const [phone, setPhone] = useState("");
+  const [error, setError] = useState<string | undefined>();
+  const [outcome, setOutcome] = useState<Outcome>(null);
+  const find = async (event: Event) => {
+    event.preventDefault();
+    setOutcome(null);
+    try {
+      const { data, error: failure } = await api.GET("/v1/admin/users", {
+        params: { query: { phone } },
+      });
+      setError(fieldErrors(failure).phone);
+      const found = data?.data[0];
+      if (found) onFound(found);
+      else setOutcome({ kind: "error", text: data ? t("noUserWithPhone") : errorText(failure) });
+    } catch {
+      setOutcome({ kind: "error", text: t("error_network") });
+    }
+  };
+  return (
+    <Card title={t("findUserTitle")}>
+      <form onSubmit={find} class="row" noValidate>
+        <Field
+          label={t("phone")}
+          type="tel"
+          autocomplete="off"
+          value={phone}
+          error={error}
+          onValue={setPhone}
+        />
+        <button type="submit" disabled={!phone.trim()}>
+          {t("findUser")}
+        </button>
+      </form>
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+    </Card>
+  );
+}
+
+function NewestUsers() {
+  const pages = usePages((cursor) =>
+    api.GET("/v1/admin/users", { params: { query: { cursor, limit: 20 } } }),
+  );
+  return (
+    <Card title={t("newestUsers")}>
+      {pages.error ? <Notice kind="error">{errorText(pages.error)}</Notice> : null}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>{t("name")}</th>
+              <th>{t("phone")}</th>
+              <th>{t("role")}</th>
+              <th>{t("userBalance")}</th>
+              <th>{t("created")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pages.rows.map((user) => (
+              <tr key={user.id}>
+                <td>
+                  <a href={`#users/${encodeURIComponent(user.id)}`}>{user.name}</a>
+                </td>
+                <td>{user.phone ?? ""}</td>
+                <td>{t(`role_${user.role}`)}</td>
+                <td>{formatNumber(user.balance)}</td>
+                <td>{formatDate(user.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <LoadMore pages={pages} />
+    </Card>
+  );
+}
+
+function AdjustPoints({ user, onDone }: { user: AdminUser; onDone: () => void }) {
   const [adjustment, setAdjustment] = useState({ points: "", reason: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [adjusted, setAdjusted] = useState<Outcome>(null);
-  const [role, setRole] = useState<"user" | "admin">("user");
-  const [roleOutcome, setRoleOutcome] = useState<Outcome>(null);
-  const path = { path: { id: userId.trim() } };
-
   const adjust = async (event: Event) => {
     event.preventDefault();
     const { data, error } = await api.POST("/v1/admin/users/{id}/adjustments", {
-      params: { ...path, header: { "idempotency-key": idempotencyKey() } },
+      params: { path: { id: user.id }, header: { "idempotency-key": idempotencyKey() } },
       body: { points: Number(adjustment.points), reason: adjustment.reason },
     });
     setErrors(fieldErrors(error));
@@ -27,69 +114,161 @@ export function UsersPage({ userId: initial }: { userId: string }) {
         ? { kind: "ok", text: t("adjusted", { balance: data.balance }) }
         : { kind: "error", text: errorText(error) },
     );
-    if (data) setAdjustment({ points: "", reason: "" });
+    if (data) {
+      setAdjustment({ points: "", reason: "" });
+      onDone();
+    }
   };
+  return (
+    <Card title={t("adjustTitle")}>
+      <form onSubmit={adjust} noValidate>
+        <div class="row">
+          <Field
+            label={t("adjustPoints")}
+            type="number"
+            value={adjustment.points}
+            error={errors.points}
+            onValue={(points) => setAdjustment({ ...adjustment, points })}
+          />
+          <Field
+            label={t("adjustReason")}
+            value={adjustment.reason}
+            error={errors.reason}
+            onValue={(reason) => setAdjustment({ ...adjustment, reason })}
+          />
+        </div>
+        {adjusted && <Notice kind={adjusted.kind}>{adjusted.text}</Notice>}
+        <button type="submit">{t("adjust")}</button>
+      </form>
+    </Card>
+  );
+}
 
+function ChangeRole({ user, onDone }: { user: AdminUser; onDone: () => void }) {
+  const [role, setRole] = useState(user.role);
+  const [outcome, setOutcome] = useState<Outcome>(null);
   const changeRole = async (event: Event) => {
     event.preventDefault();
     const { data, error } = await api.PATCH("/v1/admin/users/{id}", {
-      params: path,
+      params: { path: { id: user.id } },
       body: { role },
     });
-    setRoleOutcome(
+    setOutcome(
       data
         ? { kind: "ok", text: t("roleChanged", { role: t(`role_${role}`) }) }
         : { kind: "error", text: errorText(error) },
     );
+    if (data) onDone();
   };
+  return (
+    <Card title={t("roleTitle")}>
+      <form onSubmit={changeRole} class="row">
+        <div class="field">
+          <label for="user-role">{t("role")}</label>
+          <select
+            id="user-role"
+            value={role}
+            onChange={(event) => setRole(event.currentTarget.value as typeof role)}
+          >
+            <option value="user">{t("role_user")}</option>
+            <option value="admin">{t("role_admin")}</option>
+          </select>
+        </div>
+        <button type="submit">{t("changeRole")}</button>
+      </form>
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+    </Card>
+  );
+}
 
+/** Erasing cannot be undone: a second, explicit button confirms it. */
+function EraseUser({ user, onDone }: { user: AdminUser; onDone: () => void }) {
+  const [outcome, setOutcome] = useState<Outcome>(null);
+  const erase = async () => {
+    const { error } = await api.DELETE("/v1/admin/users/{id}", {
+      params: { path: { id: user.id } },
+    });
+    setOutcome(
+      error
+        ? { kind: "error", text: errorText(error) }
+        : { kind: "ok", text: t("erasedOne", { name: user.name }) },
+    );
+    if (!error) onDone();
+  };
+  return (
+    <Card title={t("eraseTitle")}>
+      <ConfirmButton
+        label={t("eraseUser")}
+        question={t("eraseConfirm", { name: user.name })}
+        confirmLabel={t("eraseYes", { name: user.name })}
+        onConfirm={erase}
+      />
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+    </Card>
+  );
+}
+
+function UserDetails({ user }: { user: AdminUser }) {
+  return (
+    <Card title={user.name}>
+      <dl class="facts">
+        <dt>{t("phone")}</dt>
+        <dd data-testid="user-phone">{user.phone ?? ""}</dd>
+        <dt>{t("role")}</dt>
+        <dd>{t(`role_${user.role}`)}</dd>
+        <dt>{t("userBalance")}</dt>
+        <dd data-testid="user-balance">{user.balance}</dd>
+        <dt>{t("referrals")}</dt>
+        <dd>
+          {t("referralsOfUser", {
+            total: user.referrals.total,
+            qualified: user.referrals.qualified,
+          })}
+        </dd>
+        <dt>{t("created")}</dt>
+        <dd>{formatDate(user.createdAt)}</dd>
+        <dt>{t("userId")}</dt>
+        <dd>{user.id}</dd>
+      </dl>
+      {user.erased && <span class="badge">{t("erasedBadge")}</span>}
+      <a href={`#audit/${encodeURIComponent(user.id)}`}>{t("auditOfUser")}</a>
+    </Card>
+  );
+}
+
+export function UsersPage({ userId }: { userId: string }) {
+  const {
+    data: user,
+    error,
+    reload,
+  } = useApi(
+    () =>
+      userId
+        ? api.GET("/v1/admin/users/{id}", { params: { path: { id: userId } } })
+        : Promise.resolve({ data: undefined }),
+    [userId],
+  );
   return (
     <>
       <h1>{t("usersTitle")}</h1>
-      <p class="muted">{t("usersHint")}</p>
-      <Field label={t("userId")} value={userId} onValue={setUserId} />
-      <Card title={t("adjustTitle")}>
-        <form onSubmit={adjust} noValidate>
-          <div class="row">
-            <Field
-              label={t("adjustPoints")}
-              type="number"
-              value={adjustment.points}
-              error={errors.points}
-              onValue={(points) => setAdjustment({ ...adjustment, points })}
-            />
-            <Field
-              label={t("adjustReason")}
-              value={adjustment.reason}
-              error={errors.reason}
-              onValue={(reason) => setAdjustment({ ...adjustment, reason })}
-            />
-          </div>
-          {adjusted && <Notice kind={adjusted.kind}>{adjusted.text}</Notice>}
-          <button type="submit" disabled={!userId.trim()}>
-            {t("adjust")}
-          </button>
-        </form>
-      </Card>
-      <Card title={t("roleTitle")}>
-        <form onSubmit={changeRole} class="row">
-          <div class="field">
-            <label for="user-role">{t("role")}</label>
-            <select
-              id="user-role"
-              value={role}
-              onChange={(event) => setRole(event.currentTarget.value as typeof role)}
-            >
-              <option value="user">{t("role_user")}</option>
-              <option value="admin">{t("role_admin")}</option>
-            </select>
-          </div>
-          <button type="submit" disabled={!userId.trim()}>
-            {t("changeRole")}
-          </button>
-        </form>
-        {roleOutcome && <Notice kind={roleOutcome.kind}>{roleOutcome.text}</Notice>}
-      </Card>
+      <FindByPhone
+        // The user already open is read again: the fragment, and so the page, stays the same.
+        onFound={(match) => (match.id === userId ? reload() : openUser(match.id))}
+      />
+      {userId && error ? <Notice kind="error">{errorText(error)}</Notice> : null}
+      {userId && user && (
+        <>
+          <UserDetails user={user} />
+          {!user.erased && (
+            <>
+              <AdjustPoints key={`adjust-${user.id}`} user={user} onDone={reload} />
+              <ChangeRole key={`role-${user.id}`} user={user} onDone={reload} />
+              <EraseUser key={`erase-${user.id}`} user={user} onDone={reload} />
+            </>
+          )}
+        </>
+      )}
+      {!userId && <NewestUsers />}
     </>
   );
 }

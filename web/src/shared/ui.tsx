@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { useCallback, useEffect, useId, useState } from "preact/hooks";
+import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 import { t } from "./messages";
 
 interface InputProps {
@@ -126,7 +126,80 @@ export function useApi<T>(
   return { ...state, reload };
 }
 
+type Page<T> = { data: T[]; nextCursor: string | null };
+
+/**
+ * A newest-first list read a page at a time: the first page when `deps` change, the next one
+ * (after `nextCursor`) on `more()`. `load` answers openapi-fetch's `{ data, error }`.
+ */
+export function usePages<T>(
+  load: (cursor: string | undefined) => Promise<{ data?: Page<T>; error?: unknown }>,
+  deps: unknown[] = [],
+) {
+  const [state, setState] = useState<{ rows: T[]; nextCursor: string | null; error: unknown }>({
+    rows: [],
+    nextCursor: null,
+    error: null,
+  });
+  const [loading, setLoading] = useState(true);
+  // Answers of an earlier list (before `deps` changed) are dropped.
+  const generation = useRef(0);
+  const fetchPage = async (cursor: string | undefined, before: T[]) => {
+    const mine = generation.current;
+    setLoading(true);
+    const result = await load(cursor).catch(() => ({
+      data: undefined,
+      error: { error: { code: "network" } },
+    }));
+    if (mine !== generation.current) return;
+    setState(
+      result.data
+        ? {
+            rows: [...before, ...result.data.data],
+            nextCursor: result.data.nextCursor,
+            error: null,
+          }
+        : { rows: before, nextCursor: cursor ?? null, error: result.error ?? null },
+    );
+    setLoading(false);
+  };
+  const [round, setRound] = useState(0);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
+  useEffect(() => {
+    // The rows shown stay until the new first page replaces them: items keep their state.
+    generation.current += 1;
+    fetchPage(undefined, []);
+  }, [round, ...deps]);
+  const more = () => {
+    if (state.nextCursor) fetchPage(state.nextCursor, state.rows);
+  };
+  return { ...state, loading, more, reload };
+}
+
+/** "Load more" under a paged list, while there is more. */
+export function LoadMore({
+  pages,
+}: {
+  pages: { nextCursor: string | null; loading: boolean; more: () => void };
+}) {
+  if (!pages.nextCursor) return null;
+  return (
+    <button type="button" class="secondary" disabled={pages.loading} onClick={pages.more}>
+      {t("loadMore")}
+    </button>
+  );
+}
+
 export const formatDate = (iso: string) =>
   new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 
 export const formatNumber = (value: number) => value.toLocaleString();
+
+export const formatDateTime = (iso: string) =>
+  new Date(iso).toLocaleString(undefined, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });

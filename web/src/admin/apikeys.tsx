@@ -1,0 +1,155 @@
+import { useState } from "preact/hooks";
+import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { t } from "../shared/messages";
+import { Card, Field, formatDate, formatDateTime, Notice, useApi } from "../shared/ui";
+import { allValues, ConfirmButton, SecretOnce } from "./controls";
+
+type ApiKey = Schemas["ApiKey"];
+type Scope = ApiKey["scopes"][number];
+
+const SCOPES = allValues<Scope>()(["events", "coupons", "wallet", "users", "embed"] as const);
+
+function CreateKey({ onCreated }: { onCreated: (created: Schemas["CreatedApiKey"]) => void }) {
+  const blank = { name: "", scopes: [] as Scope[] };
+  const [form, setForm] = useState(blank);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const create = async (event: Event) => {
+    event.preventDefault();
+    const { data, error } = await api.POST("/v1/admin/api-keys", { body: form });
+    setErrors(fieldErrors(error));
+    setOutcome(data ? null : errorText(error));
+    if (data) {
+      setForm(blank);
+      onCreated(data);
+    }
+  };
+  return (
+    <Card title={t("createKey")}>
+      <form onSubmit={create} noValidate>
+        <Field
+          label={t("keyName")}
+          value={form.name}
+          error={errors.name}
+          onValue={(name) => setForm({ ...form, name })}
+        />
+        <fieldset
+          class="choice checks"
+          aria-describedby={errors.scopes ? "scopes-error" : undefined}
+        >
+          <legend>{t("scopes")}</legend>
+          {SCOPES.map((scope) => (
+            <label key={scope}>
+              <input
+                type="checkbox"
+                checked={form.scopes.includes(scope)}
+                onChange={(change) =>
+                  setForm({
+                    ...form,
+                    scopes: change.currentTarget.checked
+                      ? [...form.scopes, scope]
+                      : form.scopes.filter((chosen) => chosen !== scope),
+                  })
+                }
+              />{" "}
+              {scope}
+            </label>
+          ))}
+          {errors.scopes && (
+            <p class="field-error" id="scopes-error">
+              {errors.scopes}
+            </p>
+          )}
+        </fieldset>
+        {outcome && <Notice kind="error">{outcome}</Notice>}
+        <button type="submit">{t("createKey")}</button>
+      </form>
+    </Card>
+  );
+}
+
+function KeyRow({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const revoke = async () => {
+    const { error: failure } = await api.DELETE("/v1/admin/api-keys/{id}", {
+      params: { path: { id: apiKey.id } },
+    });
+    setError(failure ? errorText(failure) : null);
+    if (!failure) onRevoked();
+  };
+  return (
+    <tr>
+      <td>{apiKey.name}</td>
+      <td>
+        <code>{apiKey.prefix}…</code>
+      </td>
+      <td>{apiKey.scopes.join(", ")}</td>
+      <td>{formatDate(apiKey.createdAt)}</td>
+      <td>{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : t("neverUsed")}</td>
+      <td>
+        {apiKey.revokedAt ? (
+          <span class="badge">{t("revokedOn", { date: formatDate(apiKey.revokedAt) })}</span>
+        ) : (
+          <ConfirmButton
+            label={t("revokeKey", { name: apiKey.name })}
+            question={t("revokeConfirm", { name: apiKey.name })}
+            confirmLabel={t("revokeYes", { name: apiKey.name })}
+            onConfirm={revoke}
+          />
+        )}
+        {error && <Notice kind="error">{error}</Notice>}
+      </td>
+    </tr>
+  );
+}
+
+export function ApiKeysPage() {
+  const { data, error, reload } = useApi(() =>
+    api.GET("/v1/admin/api-keys", { params: { query: { includeRevoked: "true" } } }),
+  );
+  const [created, setCreated] = useState<Schemas["CreatedApiKey"] | null>(null);
+  return (
+    <>
+      <h1>{t("apiKeysTitle")}</h1>
+      {created && (
+        <SecretOnce
+          title={t("keySecretFor", { name: created.apiKey.name })}
+          secret={created.secret}
+          copyLabel={t("copySecret")}
+          onDone={() => setCreated(null)}
+        />
+      )}
+      <Card title={t("apiKeysTitle")}>
+        {error ? <Notice kind="error">{errorText(error)}</Notice> : null}
+        {data && data.data.length === 0 && <p class="muted">{t("none")}</p>}
+        {data && data.data.length > 0 && (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t("keyName")}</th>
+                  <th>{t("keyPrefix")}</th>
+                  <th>{t("scopes")}</th>
+                  <th>{t("created")}</th>
+                  <th>{t("lastUsed")}</th>
+                  <th>{t("keyStatus")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.data.map((apiKey) => (
+                  <KeyRow key={apiKey.id} apiKey={apiKey} onRevoked={reload} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+      <CreateKey
+        onCreated={(key) => {
+          setCreated(key);
+          reload();
+        }}
+      />
+    </>
+  );
+}
