@@ -6,12 +6,17 @@ import {
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../src/db/client";
+import { createDb, meteredD1 } from "../src/db/client";
 import worker from "../src/index";
+import { newRequestMetrics } from "../src/platform/metrics";
 import { retryDelayMs } from "../src/platform/outbox";
 import { webhookEventStatements } from "../src/webhooks/outbox";
 import {
   attemptOutcome,
+  claimLockMs,
+  DELIVERIES_PER_CLAIM,
+  DELIVERY_LOCK_MS,
+  DELIVERY_TIMEOUT_MS,
   deliveryBody,
   endpointUrlProblem,
   newWebhookSecret,
@@ -21,7 +26,7 @@ import {
   WEBHOOK_RETRIES,
   webhookSignature,
 } from "../src/webhooks/rules";
-import { deliverWebhook } from "../src/webhooks/service";
+import { deliverWebhook, sendEmittedWebhooks } from "../src/webhooks/service";
 import {
   adminUser,
   BASE,
@@ -158,6 +163,13 @@ function sendTest(hook: { id: string; admin: TestUser }) {
 }
 
 describe("webhook rules", () => {
+  it("a claim holds its deliveries until every one could have timed out in turn", () => {
+    expect(claimLockMs(1)).toBe(DELIVERY_LOCK_MS);
+    expect(claimLockMs(DELIVERIES_PER_CLAIM)).toBeGreaterThan(
+      DELIVERIES_PER_CLAIM * DELIVERY_TIMEOUT_MS,
+    );
+  });
+
   it("retries with exponential backoff for more than a day, then gives up", () => {
     const delays = Array.from({ length: 20 }, (_, i) => retryDelayMs(i + 1, WEBHOOK_RETRIES));
     const waits = delays.filter((delay) => delay !== null);
@@ -683,6 +695,39 @@ describe("delivery", () => {
       lastStatusCode: 302,
       lastError: expect.stringMatching(/redirect/),
     });
+  });
+
+  it("a request's events go out in order per endpoint, two D1 round trips per claim of ten", async () => {
+    const [first, second] = [await subscribe(["*"], "/first"), await subscribe(["*"], "/second")];
+    const rx = receiver();
+    const metrics = newRequestMetrics();
+    const db = createDb(meteredD1(env.DB, metrics, { exactReads: false }));
+    const now = Date.now();
+    // One batch with more events than one claim takes, for two endpoints.
+    const events = Array.from({ length: DELIVERIES_PER_CLAIM + 2 }, (_, i) =>
+      webhookEventStatements(db, {
+        type: "webhook.test",
+        data: { n: i },
+        now,
+        endpointId: i % 3 === 0 ? second.id : first.id,
+      }),
+    ).flat();
+    await db.batch(events as [(typeof events)[number]]);
+    const before = { ...metrics };
+    await sendEmittedWebhooks({ db });
+    const sent = (path: string) =>
+      rx.calls.filter((call) => call.url.endsWith(path)).map((call) => call.json.data.n);
+    expect(sent("/first")).toEqual([1, 2, 4, 5, 7, 8, 10, 11]);
+    expect(sent("/second")).toEqual([0, 3, 6, 9]);
+    // Two claims (10, then 2), each followed by one batch recording its outcomes; no third
+    // claim, since the second took fewer than a claim's worth.
+    expect(metrics.batches - before.batches).toBe(2);
+    expect(metrics.queries - before.queries).toBe(
+      2 + 2 * (DELIVERIES_PER_CLAIM + 2) /* each delivered: the delivery and its endpoint */,
+    );
+    expect((await deliveriesOf(first)).map((delivery) => delivery.status)).toEqual(
+      Array(8).fill("delivered"),
+    );
   });
 
   it("the request and many retry passes at once send a delivery exactly once", async () => {

@@ -28,6 +28,17 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
 export const DELIVERY_TIMEOUT_MS = 10_000;
 /** How long one attempt holds a delivery: longer than the timeout, so holds never overlap. */
 export const DELIVERY_LOCK_MS = 30_000;
+/** Deliveries claimed at once; an endpoint's are attempted one after another. */
+export const DELIVERIES_PER_CLAIM = 10;
+
+/**
+ * How long a claim of `count` deliveries holds them: long enough for all of them to time
+ * out one after another (they may all go to one endpoint), so that no other claimer sends
+ * one while it is still being attempted. A claimer that dies holds them this long at most.
+ */
+export function claimLockMs(count: number): number {
+  return DELIVERY_LOCK_MS + Math.max(0, count - 1) * DELIVERY_TIMEOUT_MS;
+}
 /**
  * A delivery is sent right after the request; it is also due for the retry job this long
  * after, so that an attempt lost with its isolate is still made.

@@ -1,3 +1,4 @@
+import type { SQL } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
@@ -8,7 +9,8 @@ import { retryDelayMs } from "../platform/outbox";
 import { takeEmittedEvents, webhookEventStatements } from "./outbox";
 import {
   attemptOutcome,
-  DELIVERY_LOCK_MS,
+  claimLockMs,
+  DELIVERIES_PER_CLAIM,
   DELIVERY_TIMEOUT_MS,
   deliveryBody,
   endpointUrlProblem,
@@ -17,10 +19,12 @@ import {
   webhookSignature,
 } from "./rules";
 import {
-  claimDelivery,
-  type DeliveryRef,
+  type AttemptRecord,
+  type ClaimedDelivery,
+  claimDeliveries,
   deleteEndpoint,
   deliveriesOfEvents,
+  deliveryById,
   deliveryExists,
   dueDeliveries,
   type EndpointRecord,
@@ -28,8 +32,7 @@ import {
   insertEndpoint,
   listDeliveries,
   purgeOldEvents,
-  recordDelivered,
-  recordFailure,
+  recordAttempts,
   requeueDelivery,
   updateEndpoint,
 } from "./store";
@@ -184,15 +187,12 @@ export async function retryDelivery(
   ]);
 }
 
-/**
- * One attempt at one delivery. Safe to call from the request (waitUntil) and the retry job
- * at once: only the caller that claims it sends it. Never throws: a failure is recorded
- * with its next attempt, or as `failed` after the last.
- */
-export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now = Date.now()) {
-  const { db } = deps;
-  const delivery = await claimDelivery(db, deliveryId, now, DELIVERY_LOCK_MS);
-  if (!delivery) return "skipped" as const;
+/** One attempt: sign and send a claimed delivery, and say what came of it (no D1). */
+async function attempt(
+  deps: WebhookDeps,
+  delivery: ClaimedDelivery,
+  now: number,
+): Promise<AttemptRecord> {
   const attempts = delivery.attempts + 1;
   const body = deliveryBody({
     id: delivery.eventId,
@@ -227,38 +227,80 @@ export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now 
     result = { error };
   }
   const outcome = attemptOutcome(result);
+  const { id, endpointId } = delivery;
   if (outcome.delivered) {
-    await recordDelivered(db, { ...delivery, attempts, statusCode: outcome.statusCode, now });
-    return "delivered" as const;
+    return { delivered: true, id, endpointId, attempts, statusCode: outcome.statusCode };
   }
   const delay = retryDelayMs(attempts, WEBHOOK_RETRIES);
-  await recordFailure(db, {
-    id: delivery.id,
-    endpointId: delivery.endpointId,
+  return {
+    delivered: false,
+    id,
+    endpointId,
     attempts,
     statusCode: outcome.statusCode,
     error: outcome.error,
     nextAttemptAt: delay === null ? null : now + delay,
-  });
-  return delay === null ? ("failed" as const) : ("retrying" as const);
+  };
+}
+
+function resultOf(record: AttemptRecord) {
+  if (record.delivered) return "delivered" as const;
+  return record.nextAttemptAt === null ? ("failed" as const) : ("retrying" as const);
 }
 
 /**
- * Sends deliveries in their order, one at a time per endpoint (so each endpoint sees its
- * events in order) and endpoints side by side (so one slow receiver delays no other).
+ * Claims up to DELIVERIES_PER_CLAIM deliveries of `which` and attempts them: one at a
+ * time per endpoint (so each endpoint sees its events in order), endpoints side by side
+ * (so one slow receiver delays no other). Their outcomes are recorded together in one
+ * batch: two D1 round trips for the lot, not two per delivery. Safe to run from the
+ * request (waitUntil) and the retry job at once: only the claimer of a delivery sends it.
+ * Never throws for a receiver's failure: it is recorded with its next attempt, or as
+ * `failed` after the last.
  */
-async function deliverInOrder(deps: WebhookDeps, deliveries: DeliveryRef[], now?: number) {
-  const byEndpoint = new Map<string, DeliveryRef[]>();
-  for (const delivery of deliveries) {
+async function deliverClaimed(deps: WebhookDeps, which: SQL, now: number) {
+  const claimed = await claimDeliveries(deps.db, {
+    which,
+    now,
+    lockMs: claimLockMs(DELIVERIES_PER_CLAIM),
+    limit: DELIVERIES_PER_CLAIM,
+  });
+  const byEndpoint = new Map<string, ClaimedDelivery[]>();
+  for (const delivery of claimed) {
     byEndpoint.set(delivery.endpointId, [...(byEndpoint.get(delivery.endpointId) ?? []), delivery]);
   }
-  const outcomes = { delivered: 0, retrying: 0, failed: 0, skipped: 0 };
-  await Promise.all(
-    [...byEndpoint.values()].map(async (queue) => {
-      for (const delivery of queue) outcomes[await deliverWebhook(deps, delivery.id, now)] += 1;
-    }),
-  );
+  const records = (
+    await Promise.all(
+      [...byEndpoint.values()].map(async (queue) => {
+        const done: AttemptRecord[] = [];
+        for (const delivery of queue) done.push(await attempt(deps, delivery, now));
+        return done;
+      }),
+    )
+  ).flat();
+  await recordAttempts(deps.db, records, Date.now());
+  return { claimed: claimed.length, results: records.map(resultOf) };
+}
+
+/**
+ * Everything of `which` that can be claimed, DELIVERIES_PER_CLAIM at a time, up to
+ * `limit`; the outcome counts.
+ */
+async function deliverAll(deps: WebhookDeps, which: SQL, now: number, limit = Infinity) {
+  const outcomes = { delivered: 0, retrying: 0, failed: 0 };
+  let taken = 0;
+  while (taken < limit) {
+    const { claimed, results } = await deliverClaimed(deps, which, now);
+    for (const result of results) outcomes[result] += 1;
+    taken += claimed;
+    if (claimed < DELIVERIES_PER_CLAIM) break;
+  }
   return outcomes;
+}
+
+/** One attempt at one delivery (an admin's retry), unless someone else holds it. */
+export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now = Date.now()) {
+  const { results } = await deliverClaimed(deps, deliveryById(deliveryId), now);
+  return results[0] ?? ("skipped" as const);
 }
 
 /**
@@ -268,12 +310,12 @@ async function deliverInOrder(deps: WebhookDeps, deliveries: DeliveryRef[], now?
 export async function sendEmittedWebhooks(deps: WebhookDeps) {
   const eventIds = takeEmittedEvents(deps.db);
   if (eventIds.length === 0) return;
-  await deliverInOrder(deps, await deliveriesOfEvents(deps.db, eventIds));
+  await deliverAll(deps, deliveriesOfEvents(eventIds), Date.now());
 }
 
 /** The scheduled retry pass: due deliveries, in event order, bounded per run. */
 export async function retryDueWebhooks(deps: WebhookDeps, now: number, limit = 100) {
-  return deliverInOrder(deps, await dueDeliveries(deps.db, now, limit), now);
+  return deliverAll(deps, dueDeliveries(now), now, limit);
 }
 
 /** Hourly: the first attempt at events the hourly jobs wrote, and the purge of old events. */

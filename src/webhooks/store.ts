@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema";
 import type { Database } from "../env";
@@ -133,63 +133,41 @@ export function requeueDelivery(
     );
 }
 
-/** A delivery to send: in event order (rowid), grouped later by endpoint. */
-export interface DeliveryRef {
-  id: string;
-  endpointId: string;
-}
-
-/** The deliveries of these events, in the order they were written. */
-export async function deliveriesOfEvents(db: Database, eventIds: string[]): Promise<DeliveryRef[]> {
-  if (eventIds.length === 0) return [];
-  return db
-    .select({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId })
-    .from(webhookDeliveries)
-    .where(
-      and(inArray(webhookDeliveries.eventId, eventIds), eq(webhookDeliveries.status, "pending")),
-    )
-    .orderBy(asc(sql`${webhookDeliveries}.rowid`))
-    .all();
-}
-
-/** Pending deliveries of active endpoints whose next attempt is due, in event order. */
-export async function dueDeliveries(db: Database, now: number, limit: number) {
-  return db
-    .select({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId })
-    .from(webhookDeliveries)
-    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .where(
-      and(
-        eq(webhookDeliveries.status, "pending"),
-        lte(webhookDeliveries.nextAttemptAt, now),
-        eq(webhookEndpoints.active, true),
-      ),
-    )
-    .orderBy(asc(sql`${webhookDeliveries}.rowid`))
-    .limit(limit)
-    .all();
-}
+/** Which deliveries a claim takes: a condition on `webhook_deliveries`. */
+export const deliveriesOfEvents = (eventIds: string[]) =>
+  inArray(webhookDeliveries.eventId, eventIds);
+export const deliveryById = (id: string) => eq(webhookDeliveries.id, id);
+export const dueDeliveries = (now: number) => lte(webhookDeliveries.nextAttemptAt, now);
 
 /**
- * Takes a delivery for one attempt, if it is still pending, its endpoint is active and
- * nobody else holds it — with everything the attempt needs to sign and send it.
+ * Takes up to `limit` deliveries for an attempt each — those of `which` that are still
+ * pending, unheld and of an active endpoint, first written first — with everything the
+ * attempts need to sign and send them: one statement, so a request's events cost one round
+ * trip to claim however many there are. Two claimers never take the same delivery.
  */
-export async function claimDelivery(db: Database, id: string, now: number, lockMs: number) {
+export async function claimDeliveries(
+  db: Database,
+  claim: { which: SQL; now: number; lockMs: number; limit: number },
+) {
   const endpoint = (column: string) =>
     sql.raw(`(select ${column} from webhook_endpoints where webhook_endpoints.id = endpoint_id)`);
   const event = (column: string) =>
     sql.raw(`(select ${column} from webhook_events where webhook_events.id = event_id)`);
   const claimed = await db
     .update(webhookDeliveries)
-    .set({ lockedUntil: now + lockMs })
+    .set({ lockedUntil: claim.now + claim.lockMs })
     .where(
-      and(
-        eq(webhookDeliveries.id, id),
-        claimable(webhookDeliveries, "pending", now),
-        sql`${endpoint("active")} = 1`,
-      ),
+      sql`${webhookDeliveries}.rowid in (
+        select rowid from ${webhookDeliveries}
+        where ${and(
+          claim.which,
+          claimable(webhookDeliveries, "pending", claim.now),
+          sql`${endpoint("active")} = 1`,
+        )}
+        order by rowid limit ${claim.limit})`,
     )
     .returning({
+      position: sql<number>`rowid`,
       id: webhookDeliveries.id,
       endpointId: webhookDeliveries.endpointId,
       attempts: webhookDeliveries.attempts,
@@ -200,69 +178,71 @@ export async function claimDelivery(db: Database, id: string, now: number, lockM
       data: sql<string>`${event("data")}`,
       eventCreatedAt: sql<number>`${event("created_at")}`,
     })
-    .get();
-  return claimed ?? null;
+    .all();
+  // RETURNING promises no order: the events' order is the rows' order.
+  return claimed.sort((a, b) => a.position - b.position);
 }
 
-export type ClaimedDelivery = NonNullable<Awaited<ReturnType<typeof claimDelivery>>>;
+export type ClaimedDelivery = Awaited<ReturnType<typeof claimDeliveries>>[number];
 
-/** Delivered: and the endpoint's run of failures is over. */
-export async function recordDelivered(
-  db: Database,
-  delivery: { id: string; endpointId: string; attempts: number; statusCode: number; now: number },
-) {
-  await db.batch([
-    db
-      .update(webhookDeliveries)
-      .set({
-        status: "delivered",
-        attempts: delivery.attempts,
-        lastStatusCode: delivery.statusCode,
-        lastError: null,
-        deliveredAt: delivery.now,
-        nextAttemptAt: null,
-        lockedUntil: null,
-      })
-      .where(and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, "pending"))),
-    db
-      .update(webhookEndpoints)
-      .set({ consecutiveFailures: 0 })
-      .where(eq(webhookEndpoints.id, delivery.endpointId)),
-  ]);
-}
+/** What one attempt at a delivery came to, to be recorded. */
+export type AttemptRecord =
+  | { delivered: true; id: string; endpointId: string; attempts: number; statusCode: number }
+  | {
+      delivered: false;
+      id: string;
+      endpointId: string;
+      attempts: number;
+      statusCode: number | null;
+      error: string;
+      /** Null when this was the last attempt: the delivery has failed for good. */
+      nextAttemptAt: number | null;
+    };
 
 /**
- * A failed attempt: retried at `nextAttemptAt`, or — with none left — failed for good, which
- * counts towards switching the endpoint off (its last 20 deliveries all failed).
+ * The writes that record an attempt: the delivery's new state, and the endpoint's run of
+ * failures (reset by a delivery; counted, and past FAILURES_TO_DEACTIVATE deactivating the
+ * endpoint, by a delivery that failed for good).
  */
-export async function recordFailure(
-  db: Database,
-  delivery: {
-    id: string;
-    endpointId: string;
-    attempts: number;
-    statusCode: number | null;
-    error: string;
-    nextAttemptAt: number | null;
-  },
-) {
-  const gaveUp = delivery.nextAttemptAt === null;
+function attemptWrites(db: Database, attempt: AttemptRecord, now: number) {
+  const stillPending = and(
+    eq(webhookDeliveries.id, attempt.id),
+    eq(webhookDeliveries.status, "pending"),
+  );
+  if (attempt.delivered) {
+    return [
+      db
+        .update(webhookDeliveries)
+        .set({
+          status: "delivered",
+          attempts: attempt.attempts,
+          lastStatusCode: attempt.statusCode,
+          lastError: null,
+          deliveredAt: now,
+          nextAttemptAt: null,
+          lockedUntil: null,
+        })
+        .where(stillPending),
+      db
+        .update(webhookEndpoints)
+        .set({ consecutiveFailures: 0 })
+        .where(eq(webhookEndpoints.id, attempt.endpointId)),
+    ];
+  }
+  const gaveUp = attempt.nextAttemptAt === null;
   const update = db
     .update(webhookDeliveries)
     .set({
       status: gaveUp ? "failed" : "pending",
-      attempts: delivery.attempts,
-      lastStatusCode: delivery.statusCode,
-      lastError: delivery.error,
-      nextAttemptAt: delivery.nextAttemptAt,
+      attempts: attempt.attempts,
+      lastStatusCode: attempt.statusCode,
+      lastError: attempt.error,
+      nextAttemptAt: attempt.nextAttemptAt,
       lockedUntil: null,
     })
-    .where(and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, "pending")));
-  if (!gaveUp) {
-    await update.run();
-    return;
-  }
-  await db.batch([
+    .where(stillPending);
+  if (!gaveUp) return [update];
+  return [
     update,
     db
       .update(webhookEndpoints)
@@ -270,8 +250,14 @@ export async function recordFailure(
         consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1`,
         active: sql`case when ${webhookEndpoints.consecutiveFailures} + 1 >= ${FAILURES_TO_DEACTIVATE} then 0 else ${webhookEndpoints.active} end`,
       })
-      .where(eq(webhookEndpoints.id, delivery.endpointId)),
-  ]);
+      .where(eq(webhookEndpoints.id, attempt.endpointId)),
+  ];
+}
+
+/** Records attempts, in the order they were made, in one batch. */
+export async function recordAttempts(db: Database, attempts: AttemptRecord[], now: number) {
+  const [first, ...rest] = attempts.flatMap((attempt) => attemptWrites(db, attempt, now));
+  if (first) await db.batch([first, ...rest]);
 }
 
 /**

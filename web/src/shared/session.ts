@@ -3,8 +3,8 @@
  * third-party iframe) and shared by every open tab.
  *
  * Refresh tokens are single use: a token presented twice revokes the whole login. So
- * refreshes are serialized between tabs with the Web Locks API, and a tab that waited re-reads
- * the storage first — the tab before it may already have refreshed.
+ * refreshes are serialized between tabs with the Web Locks API, and a tab that waited for the
+ * lock takes the new tokens the tab before it stored, once they have reached it.
  */
 import type { Schemas } from "./api-types";
 
@@ -106,6 +106,25 @@ const fresh = (session: Session) => session.expiresAt - EARLY_MS > Date.now();
 type Refresh = (refreshToken: string) => Promise<Schemas["Tokens"] | "rejected" | "failed">;
 
 /**
+ * The session once another tab's refresh has reached this tab: localStorage is shared
+ * between tabs, but a browser may hand a write in one tab to another a moment after that
+ * tab released the lock. Until the stored refresh token changes (or `waitMs` passed), this
+ * tab would otherwise read the old one, already used, and present it again.
+ */
+async function sessionAfter(usedRefreshToken: string, waitMs: number): Promise<Session | null> {
+  const deadline = Date.now() + waitMs;
+  let current = loadSession();
+  while (current?.refreshToken === usedRefreshToken && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    current = loadSession();
+  }
+  return current;
+}
+
+/** How long a tab that waited for another's refresh waits for its result to arrive. */
+const OTHER_TAB_REFRESH_WAIT_MS = 2_000;
+
+/**
  * A usable access token, refreshing it first when it is about to expire; null when signed out.
  * `refresh` calls the API; a rejected refresh token signs this browser out.
  */
@@ -113,8 +132,10 @@ export async function accessToken(refresh: Refresh): Promise<string | null> {
   const session = loadSession();
   if (!session) return null;
   if (fresh(session) || !session.refreshToken) return validOrNull(session);
-  const run = async () => {
-    const current = loadSession();
+  const seen = session.refreshToken;
+  const run = async (waited: boolean) => {
+    // A tab that had to wait for the lock waited for another tab's refresh of this token.
+    const current = waited ? await sessionAfter(seen, OTHER_TAB_REFRESH_WAIT_MS) : loadSession();
     if (!current) return null;
     if (fresh(current) || !current.refreshToken) return validOrNull(current);
     const result = await refresh(current.refreshToken);
@@ -127,7 +148,13 @@ export async function accessToken(refresh: Refresh): Promise<string | null> {
     return result.accessToken;
   };
   // Every browser the portal supports has Web Locks; without them, one tab still works.
-  return navigator.locks ? navigator.locks.request(REFRESH_LOCK, run) : run();
+  const locks = navigator.locks;
+  if (!locks) return run(false);
+  const NOT_TAKEN = Symbol("lock held by another tab");
+  const first = await locks.request(REFRESH_LOCK, { ifAvailable: true }, (lock) =>
+    lock ? run(false) : NOT_TAKEN,
+  );
+  return first === NOT_TAKEN ? locks.request(REFRESH_LOCK, () => run(true)) : first;
 }
 
 function validOrNull(session: Session): string | null {
