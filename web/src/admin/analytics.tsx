@@ -4,7 +4,7 @@ import "uplot/dist/uPlot.min.css";
 import { api, errorText, type Schemas } from "../shared/api";
 import { downloadCsv, toCsv } from "../shared/csv";
 import { t } from "../shared/messages";
-import { Card, Field, formatNumber, Notice, useApi } from "../shared/ui";
+import { Card, Field, formatNumber, Notice, Table, useApi } from "../shared/ui";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -114,50 +114,32 @@ export function AnalyticsPage() {
             <DailyChart daily={data.daily} />
           </Card>
           <Card title={t("bySource")}>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>{t("source")}</th>
-                    <th>{t("clicks")}</th>
-                    <th>{t("signups")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {Object.entries(data.bySource).map(([source, counts]) => (
-                    <tr key={source}>
-                      <td>{source}</td>
-                      <td>{counts.clicks}</td>
-                      <td>{counts.signups}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              headings={[t("source"), t("clicks"), t("signups")]}
+              rows={Object.entries(data.bySource)}
+              row={([source, counts]) => (
+                <tr key={source}>
+                  <td>{source}</td>
+                  <td>{counts.clicks}</td>
+                  <td>{counts.signups}</td>
+                </tr>
+              )}
+            />
           </Card>
           <Card title={t("topReferrers")}>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>{t("name")}</th>
-                    <th>{t("referrals")}</th>
-                    <th>{t("userId")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.topReferrers.map((row) => (
-                    <tr key={row.userId}>
-                      <td>{row.name}</td>
-                      <td>{row.referrals}</td>
-                      <td>
-                        <a href={`#users/${encodeURIComponent(row.userId)}`}>{row.userId}</a>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              headings={[t("name"), t("referrals"), t("userId")]}
+              rows={data.topReferrers}
+              row={(row) => (
+                <tr key={row.userId}>
+                  <td>{row.name}</td>
+                  <td>{row.referrals}</td>
+                  <td>
+                    <a href={`#users/${encodeURIComponent(row.userId)}`}>{row.userId}</a>
+                  </td>
+                </tr>
+              )}
+            />
           </Card>
         </>
       )}

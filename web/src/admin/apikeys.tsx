@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
-import { Card, Field, formatDate, formatDateTime, Notice, useApi } from "../shared/ui";
+import { Card, Field, formatDate, formatDateTime, Notice, Table, useApi } from "../shared/ui";
 import { allValues, ConfirmButton, SecretOnce } from "./controls";
 
 type ApiKey = Schemas["ApiKey"];
@@ -120,29 +120,19 @@ export function ApiKeysPage() {
         />
       )}
       <Card title={t("apiKeysTitle")}>
-        {error ? <Notice kind="error">{errorText(error)}</Notice> : null}
-        {data && data.data.length === 0 && <p class="muted">{t("none")}</p>}
-        {data && data.data.length > 0 && (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>{t("keyName")}</th>
-                  <th>{t("keyPrefix")}</th>
-                  <th>{t("scopes")}</th>
-                  <th>{t("created")}</th>
-                  <th>{t("lastUsed")}</th>
-                  <th>{t("keyStatus")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.data.map((apiKey) => (
-                  <KeyRow key={apiKey.id} apiKey={apiKey} onRevoked={reload} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <Table
+          headings={[
+            t("keyName"),
+            t("keyPrefix"),
+            t("scopes"),
+            t("created"),
+            t("lastUsed"),
+            t("keyStatus"),
+          ]}
+          rows={data?.data}
+          error={error}
+          row={(apiKey) => <KeyRow key={apiKey.id} apiKey={apiKey} onRevoked={reload} />}
+        />
       </Card>
       <CreateKey
         onCreated={(key) => {

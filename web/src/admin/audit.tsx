@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors } from "../shared/api";
+import { api, fieldErrors } from "../shared/api";
 import type { Paths } from "../shared/api-types";
 import { t } from "../shared/messages";
-import { Card, Field, formatDateTime, LoadMore, Notice, usePages } from "../shared/ui";
+import { Card, Field, formatDateTime, LoadMore, Table, usePages } from "../shared/ui";
 
 type TargetType = NonNullable<
   NonNullable<Paths["/v1/admin/audit-log"]["get"]["parameters"]["query"]>["targetType"]
@@ -93,44 +93,30 @@ export function AuditPage({ targetId }: { targetId: string }) {
           <button type="submit">{t("apply")}</button>
         </form>
       </Card>
-      {pages.error ? <Notice kind="error">{errorText(pages.error)}</Notice> : null}
-      {!pages.loading && !pages.error && pages.rows.length === 0 && (
-        <p class="muted">{t("none")}</p>
-      )}
-      {pages.rows.length > 0 && (
-        <div class="table-wrap card">
-          <table>
-            <thead>
-              <tr>
-                <th>{t("when")}</th>
-                <th>{t("actor")}</th>
-                <th>{t("action")}</th>
-                <th>{t("target")}</th>
-                <th>{t("details")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pages.rows.map((entry) => (
-                <tr key={entry.id}>
-                  <td>{formatDateTime(entry.createdAt)}</td>
-                  <td>
-                    <UserLink id={entry.actorId} />
-                  </td>
-                  <td>{entry.action}</td>
-                  <td>
-                    {entry.targetType}
-                    <br />
-                    <UserLink id={entry.targetId} />
-                  </td>
-                  <td>
-                    <code class="details">{JSON.stringify(entry.details)}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        card
+        headings={[t("when"), t("actor"), t("action"), t("target"), t("details")]}
+        rows={pages.rows}
+        loading={pages.loading}
+        error={pages.error}
+        row={(entry) => (
+          <tr key={entry.id}>
+            <td>{formatDateTime(entry.createdAt)}</td>
+            <td>
+              <UserLink id={entry.actorId} />
+            </td>
+            <td>{entry.action}</td>
+            <td>
+              {entry.targetType}
+              <br />
+              <UserLink id={entry.targetId} />
+            </td>
+            <td>
+              <code class="details">{JSON.stringify(entry.details)}</code>
+            </td>
+          </tr>
+        )}
+      />
       <LoadMore pages={pages} />
     </>
   );

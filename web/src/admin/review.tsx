@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, errorText, type Schemas } from "../shared/api";
 import { downloadCsv, toCsv } from "../shared/csv";
 import { t } from "../shared/messages";
-import { formatDate, Notice, useApi } from "../shared/ui";
+import { formatDate, Notice, Table, useApi } from "../shared/ui";
 
 type Item = Schemas["ReviewItem"];
 
@@ -100,38 +100,30 @@ export function ReviewPage() {
         </button>
       </div>
       {done && <Notice kind="ok">{done}</Notice>}
-      {error ? <Notice kind="error">{errorText(error)}</Notice> : null}
-      {data && data.data.length === 0 && <p class="muted">{t("queueEmpty")}</p>}
-      {data && data.data.length > 0 && (
-        <div class="table-wrap card">
-          <table>
-            <thead>
-              <tr>
-                <th>{t("referrer")}</th>
-                <th>{t("referee")}</th>
-                <th>{t("reasons")}</th>
-                <th>{t("source")}</th>
-                <th>{t("created")}</th>
-                <th>
-                  {t("approve")} / {t("reject")}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.map((item) => (
-                <ReviewRow
-                  key={item.id}
-                  item={item}
-                  onDecided={(text) => {
-                    setDone(text);
-                    reload();
-                  }}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        card
+        headings={[
+          t("referrer"),
+          t("referee"),
+          t("reasons"),
+          t("source"),
+          t("created"),
+          `${t("approve")} / ${t("reject")}`,
+        ]}
+        rows={data?.data}
+        error={error}
+        empty={t("queueEmpty")}
+        row={(item) => (
+          <ReviewRow
+            key={item.id}
+            item={item}
+            onDecided={(text) => {
+              setDone(text);
+              reload();
+            }}
+          />
+        )}
+      />
     </>
   );
 }

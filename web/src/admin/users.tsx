@@ -8,6 +8,7 @@ import {
   formatNumber,
   LoadMore,
   Notice,
+  Table,
   useApi,
   usePages,
 } from "../shared/ui";
@@ -66,33 +67,23 @@ function NewestUsers() {
   );
   return (
     <Card title={t("newestUsers")}>
-      {pages.error ? <Notice kind="error">{errorText(pages.error)}</Notice> : null}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>{t("name")}</th>
-              <th>{t("phone")}</th>
-              <th>{t("role")}</th>
-              <th>{t("userBalance")}</th>
-              <th>{t("created")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {pages.rows.map((user) => (
-              <tr key={user.id}>
-                <td>
-                  <a href={`#users/${encodeURIComponent(user.id)}`}>{user.name}</a>
-                </td>
-                <td>{user.phone ?? ""}</td>
-                <td>{t(`role_${user.role}`)}</td>
-                <td>{formatNumber(user.balance)}</td>
-                <td>{formatDate(user.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        headings={[t("name"), t("phone"), t("role"), t("userBalance"), t("created")]}
+        rows={pages.rows}
+        loading={pages.loading}
+        error={pages.error}
+        row={(user) => (
+          <tr key={user.id}>
+            <td>
+              <a href={`#users/${encodeURIComponent(user.id)}`}>{user.name}</a>
+            </td>
+            <td>{user.phone ?? ""}</td>
+            <td>{t(`role_${user.role}`)}</td>
+            <td>{formatNumber(user.balance)}</td>
+            <td>{formatDate(user.createdAt)}</td>
+          </tr>
+        )}
+      />
       <LoadMore pages={pages} />
     </Card>
   );

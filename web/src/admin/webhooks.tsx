@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
-import { Card, Field, formatDateTime, LoadMore, Notice, usePages } from "../shared/ui";
+import { Card, Field, formatDateTime, LoadMore, Notice, Table, usePages } from "../shared/ui";
 import { allValues, ConfirmButton, SecretOnce } from "./controls";
 
 type Webhook = Schemas["Webhook"];
@@ -119,42 +119,35 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
         </button>
       </div>
       {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
-      {pages.error ? <Notice kind="error">{errorText(pages.error)}</Notice> : null}
-      {!pages.loading && pages.rows.length === 0 && <p class="muted">{t("none")}</p>}
-      {pages.rows.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>{t("event")}</th>
-                <th>{t("deliveryStatus")}</th>
-                <th>{t("attempts")}</th>
-                <th>{t("lastResponse")}</th>
-                <th>{t("created")}</th>
-                <th>{t("retry")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pages.rows.map((delivery) => (
-                <tr key={delivery.id}>
-                  <td>{delivery.eventType}</td>
-                  <td>{t(`delivery_${delivery.status}`)}</td>
-                  <td>{delivery.attempts}</td>
-                  <td>{delivery.lastStatusCode ?? delivery.lastError ?? ""}</td>
-                  <td>{formatDateTime(delivery.createdAt)}</td>
-                  <td>
-                    {delivery.status === "failed" && (
-                      <button type="button" class="secondary" onClick={() => retry(delivery)}>
-                        {t("retryDelivery")}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        headings={[
+          t("event"),
+          t("deliveryStatus"),
+          t("attempts"),
+          t("lastResponse"),
+          t("created"),
+          t("retry"),
+        ]}
+        rows={pages.rows}
+        loading={pages.loading}
+        error={pages.error}
+        row={(delivery) => (
+          <tr key={delivery.id}>
+            <td>{delivery.eventType}</td>
+            <td>{t(`delivery_${delivery.status}`)}</td>
+            <td>{delivery.attempts}</td>
+            <td>{delivery.lastStatusCode ?? delivery.lastError ?? ""}</td>
+            <td>{formatDateTime(delivery.createdAt)}</td>
+            <td>
+              {delivery.status === "failed" && (
+                <button type="button" class="secondary" onClick={() => retry(delivery)}>
+                  {t("retryDelivery")}
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+      />
       <LoadMore pages={pages} />
     </section>
   );

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
+import { errorText } from "./api";
 import { t } from "./messages";
 
 interface InputProps {
@@ -174,6 +175,44 @@ export function usePages<T>(
     if (state.nextCursor) fetchPage(state.nextCursor, state.rows);
   };
   return { ...state, loading, more, reload };
+}
+
+/**
+ * A list as a table: a heading per column and a row per item. Above it, the API's error in
+ * words; instead of it, `empty` when nothing came (and nothing is still coming).
+ */
+export function Table<T>(props: {
+  headings: string[];
+  rows: readonly T[] | undefined;
+  row: (item: T) => ComponentChildren;
+  error?: unknown;
+  loading?: boolean;
+  empty?: string;
+  /** Drawn as a card of its own (a table that is not inside one). */
+  card?: boolean;
+}) {
+  const { rows = [], error, loading = props.rows === undefined } = props;
+  return (
+    <>
+      {error ? <Notice kind="error">{errorText(error)}</Notice> : null}
+      {rows.length === 0 ? (
+        !loading && !error && <p class="muted">{props.empty ?? t("none")}</p>
+      ) : (
+        <div class={props.card ? "table-wrap card" : "table-wrap"}>
+          <table>
+            <thead>
+              <tr>
+                {props.headings.map((heading) => (
+                  <th key={heading}>{heading}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>{rows.map(props.row)}</tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
 }
 
 /** "Load more" under a paged list, while there is more. */
