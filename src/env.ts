@@ -1,7 +1,6 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Config } from "./config";
 import type { D1Client } from "./db/client";
-import type * as schema from "./db/schema";
 import type { RequestMetrics } from "./platform/metrics";
 
 /**
@@ -21,7 +20,7 @@ export interface Bindings extends WranglerBindings {
 }
 
 /** Drizzle over D1; `$client` is the D1 binding (or session) underneath, for plain statements. */
-export type Database = DrizzleD1Database<typeof schema> & { $client: D1Client };
+export type Database = DrizzleD1Database & { $client: D1Client };
 
 export interface AuthContext {
   userId: string;

@@ -2,14 +2,16 @@ import { type Column, lt, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Database } from "../env";
 import type { RequestMetrics } from "../platform/metrics";
-import * as schema from "./schema";
 
 /** What queries need of D1: the binding itself or one of its sessions (read replication). */
 export type D1Client = Pick<D1Database, "prepare" | "batch">;
 
 export function createDb(d1: D1Client): Database {
-  // Drizzle's D1 driver only calls prepare() and batch(), which sessions have too.
-  return drizzle(d1 as D1Database, { schema });
+  // Drizzle's D1 driver only calls prepare() and batch(), which sessions have too. No
+  // `schema`: nothing uses relational queries (`db.query.…`), and with a schema Drizzle
+  // works out every table's relations again for each request's instance (a CPU profile of
+  // signups showed it).
+  return drizzle(d1 as D1Database);
 }
 
 /**
