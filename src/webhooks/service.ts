@@ -249,7 +249,7 @@ function resultOf(record: AttemptRecord) {
 }
 
 /**
- * Claims up to DELIVERIES_PER_CLAIM deliveries of `which` and attempts them: one at a
+ * Claims up to `limit` deliveries of `which` and attempts them: one at a
  * time per endpoint (so each endpoint sees its events in order), endpoints side by side
  * (so one slow receiver delays no other). Their outcomes are recorded together in one
  * batch: two D1 round trips for the lot, not two per delivery. Safe to run from the
@@ -257,12 +257,17 @@ function resultOf(record: AttemptRecord) {
  * Never throws for a receiver's failure: it is recorded with its next attempt, or as
  * `failed` after the last.
  */
-async function deliverClaimed(deps: WebhookDeps, which: SQL, now: number) {
+async function deliverClaimed(
+  deps: WebhookDeps,
+  which: SQL,
+  now: number,
+  limit = DELIVERIES_PER_CLAIM,
+) {
   const claimed = await claimDeliveries(deps.db, {
     which,
     now,
-    lockMs: claimLockMs(DELIVERIES_PER_CLAIM),
-    limit: DELIVERIES_PER_CLAIM,
+    lockMs: claimLockMs(limit),
+    limit,
   });
   const byEndpoint = new Map<string, ClaimedDelivery[]>();
   for (const delivery of claimed) {
@@ -299,7 +304,7 @@ async function deliverAll(deps: WebhookDeps, which: SQL, now: number, limit = In
 
 /** One attempt at one delivery (an admin's retry), unless someone else holds it. */
 export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now = Date.now()) {
-  const { results } = await deliverClaimed(deps, deliveryById(deliveryId), now);
+  const { results } = await deliverClaimed(deps, deliveryById(deliveryId), now, 1);
   return results[0] ?? ("skipped" as const);
 }
 
