@@ -267,6 +267,32 @@ describe("admin: users", () => {
     expect((await auditOf(user.id)).filter((a) => a.action === "user.adjust")).toHaveLength(2);
   });
 
+  it("keeps an adjustment's reason as the person will see it: no bidi overrides or invisible characters", async () => {
+    const boss = await adminUser();
+    const user = await registerUser();
+    const adjust = (key: string, reason: string) =>
+      callJson(
+        "POST",
+        `/v1/admin/users/${user.id}/adjustments`,
+        { points: 10, reason },
+        { token: boss.accessToken, headers: { "Idempotency-Key": key } },
+      );
+    const made = await adjust("reason-key-0001", "\u202eLate\u200b delivery\n refund\u202c");
+    expect(made.status).toBe(201);
+    expect(made.body.adjustment.reason).toBe("Late delivery refund");
+    const ledger = await callJson("GET", "/v1/me/wallet/transactions", undefined, {
+      token: user.accessToken,
+    });
+    expect(ledger.body.data[0]).toMatchObject({ description: "Late delivery refund" });
+    // Only invisible characters: nothing is left to show, so nothing is written.
+    expectError(
+      await adjust("reason-key-0002", "\u200b\u202e\u200b\u200b"),
+      400,
+      "validation_error",
+    );
+    expect(await walletBalance(user.accessToken)).toBe(10);
+  });
+
   it("validates adjustments", async () => {
     const boss = await adminUser();
     const user = await registerUser();

@@ -4,6 +4,7 @@ import { couponStatuses, rewardKinds } from "../db/schema";
 import { errorResponses } from "../errors";
 import { serverCall, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import {
   IdempotencyHeaderSchema,
@@ -92,9 +93,7 @@ const voidRoute = createRoute({
   ...signedInAdmin,
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
-    body: jsonBody(
-      z.object({ reason: z.string().trim().min(3).max(200) }).openapi("VoidRedemptionRequest"),
-    ),
+    body: jsonBody(z.object({ reason: AdminReasonSchema }).openapi("VoidRedemptionRequest")),
   },
   responses: {
     200: jsonResponse(

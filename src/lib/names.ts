@@ -97,3 +97,19 @@ export function maskName(fullName: string): string {
     looksLikeLink(first) || [...first].length > MAX_SHOWN_FIRST_NAME ? initialOf(first) : first;
   return `${shownFirst} ${initialOf(last)}`;
 }
+
+/**
+ * An admin's reason for a decision (an adjustment, a rejection, a void), kept with it and
+ * shown to the person it concerns: normalized like names, 3 to 200 characters. Unlike a
+ * participant's note it may hold a link (to a support ticket, say).
+ */
+export const AdminReasonSchema = z
+  .string()
+  .max(800)
+  .transform(normalizeText)
+  .pipe(z.string().min(3).max(200))
+  .openapi({
+    example: "Goodwill for a late delivery",
+    description:
+      "3 to 200 characters once normalized (control, format and bidi characters removed, whitespace collapsed).",
+  });

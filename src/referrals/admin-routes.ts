@@ -5,6 +5,7 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { approveReferral, listReferralsByStatus, rejectReferral } from "./review";
 
@@ -66,9 +67,7 @@ const reject = createRoute({
   ...signedInAdmin,
   request: {
     params: ReferralIdParam,
-    body: jsonBody(
-      z.object({ reason: z.string().trim().min(3).max(200) }).openapi("RejectRequest"),
-    ),
+    body: jsonBody(z.object({ reason: AdminReasonSchema }).openapi("RejectRequest")),
   },
   responses: {
     200: jsonResponse(DecisionSchema, "Decided"),

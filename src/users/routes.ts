@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import {
   IdempotencyHeaderSchema,
@@ -100,7 +101,7 @@ const adjust = createRoute({
             .min(-1_000_000)
             .max(1_000_000)
             .refine((points) => points !== 0, "must not be 0"),
-          reason: z.string().trim().min(3).max(200),
+          reason: AdminReasonSchema,
         })
         .openapi("AdjustmentRequest"),
     ),

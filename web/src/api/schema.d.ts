@@ -1483,6 +1483,10 @@ export interface components {
             balance: number;
         };
         VoidRedemptionRequest: {
+            /**
+             * @description 3 to 200 characters once normalized (control, format and bidi characters removed, whitespace collapsed).
+             * @example Goodwill for a late delivery
+             */
             reason: string;
         };
         CreateParticipantRequest: {
@@ -1736,6 +1740,10 @@ export interface components {
             };
         };
         RejectRequest: {
+            /**
+             * @description 3 to 200 characters once normalized (control, format and bidi characters removed, whitespace collapsed).
+             * @example Goodwill for a late delivery
+             */
             reason: string;
         };
         AdminRewardList: {
@@ -1805,6 +1813,10 @@ export interface components {
         };
         AdjustmentRequest: {
             points: number;
+            /**
+             * @description 3 to 200 characters once normalized (control, format and bidi characters removed, whitespace collapsed).
+             * @example Goodwill for a late delivery
+             */
             reason: string;
         };
         ImportReport: {
