@@ -182,3 +182,57 @@ describe("admin: the audit log", () => {
     expectError(await auditLog(member.accessToken, ""), 403, "forbidden");
   });
 });
+
+describe("admin: the same irreversible action many times at once", () => {
+  it("20 parallel revocations of a key: one takes effect and is on record, the rest are 404", async () => {
+    const admin = await adminUser();
+    const created = await callJson(
+      "POST",
+      "/v1/admin/api-keys",
+      { name: "Checkout", scopes: ["coupons"] },
+      { token: admin.accessToken },
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.apiKey.id as string;
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        callJson("DELETE", `/v1/admin/api-keys/${id}`, undefined, { token: admin.accessToken }),
+      ),
+    );
+    expect(statuses.map((response) => response.status).sort()).toEqual([
+      204,
+      ...Array(19).fill(404),
+    ]);
+    const log = await auditLog(admin.accessToken, `targetId=${id}`);
+    expect(log.body.data.map((entry: Json) => entry.action)).toEqual([
+      "api_key.revoke",
+      "api_key.create",
+    ]);
+  });
+
+  it("20 parallel deletions of a webhook endpoint: one takes effect and is on record", async () => {
+    const admin = await adminUser();
+    const created = await callJson(
+      "POST",
+      "/v1/admin/webhooks",
+      { url: "https://receiver.test/hook", events: ["*"] },
+      { token: admin.accessToken },
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.webhook.id as string;
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        callJson("DELETE", `/v1/admin/webhooks/${id}`, undefined, { token: admin.accessToken }),
+      ),
+    );
+    expect(statuses.map((response) => response.status).sort()).toEqual([
+      204,
+      ...Array(19).fill(404),
+    ]);
+    const log = await auditLog(admin.accessToken, `targetId=${id}`);
+    expect(log.body.data.map((entry: Json) => entry.action)).toEqual([
+      "webhook.delete",
+      "webhook.create",
+    ]);
+  });
+});

@@ -4,7 +4,7 @@ import { ApiError } from "../errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
-import { findLiveApiKey, insertApiKey, revokeApiKey } from "./store";
+import { findLiveApiKey, insertApiKey, isLiveApiKey, revokeApiKey } from "./store";
 
 /** Every server key secret starts so: it tells a key from an access token at a glance. */
 export const API_KEY_PREFIX = "rk_";
@@ -50,13 +50,15 @@ export async function createApiKey(
   return { apiKey, secret };
 }
 
-/** Revokes a key: the next request with it is refused (keys are read from D1 on every call). */
+/**
+ * Revokes a key: the next request with it is refused (keys are read from D1 on every call).
+ * Of parallel revocations one takes effect and is audited; the others are a 404.
+ */
 export async function deleteApiKey(db: Database, actorId: string, id: string) {
   const key = await findLiveApiKey(db, id);
   if (!key) throw new ApiError("not_found", `No API key ${id} exists.`);
   const now = Date.now();
-  await db.batch([
-    revokeApiKey(db, id, now),
+  const [, revoked] = await db.batch([
     auditEntry(db, {
       actorId,
       action: "api_key.revoke",
@@ -64,6 +66,9 @@ export async function deleteApiKey(db: Database, actorId: string, id: string) {
       targetId: id,
       details: { name: key.name, prefix: key.prefix },
       at: now,
+      onlyIf: isLiveApiKey(id),
     }),
+    revokeApiKey(db, id, now),
   ]);
+  if (revoked.meta.changes === 0) throw new ApiError("not_found", `No API key ${id} exists.`);
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type ApiKeyScope, apiKeys } from "../db/schema";
 import type { Database } from "../env";
 
@@ -43,12 +43,10 @@ export async function listApiKeys(
     .all();
 }
 
+const liveKey = (id: string) => and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt));
+
 export async function findLiveApiKey(db: Database, id: string): Promise<ApiKeyRow | undefined> {
-  return db
-    .select(publicColumns)
-    .from(apiKeys)
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-    .get();
+  return db.select(publicColumns).from(apiKeys).where(liveKey(id)).get();
 }
 
 /** An indexed equality read on the secret's hash: no secret is ever compared here. */
@@ -60,11 +58,12 @@ export async function findLiveApiKeyByHash(db: Database, secretHash: string) {
     .get();
 }
 
+/** "This key exists and is not revoked", as a condition for another statement of a batch. */
+export const isLiveApiKey = (id: string) =>
+  sql`exists (select 1 from ${apiKeys} where ${liveKey(id)})`;
+
 export function revokeApiKey(db: Database, id: string, now: number) {
-  return db
-    .update(apiKeys)
-    .set({ revokedAt: now })
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+  return db.update(apiKeys).set({ revokedAt: now }).where(liveKey(id));
 }
 
 /** Records use at most once per `everyMs` per key: a conditional write, not one per call. */

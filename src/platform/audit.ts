@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import { auditLog } from "../db/schema";
 import type { Database } from "../env";
 import { newId } from "../lib/ids";
@@ -23,9 +24,14 @@ export interface AuditEntry {
   at: number;
 }
 
-/** The audit row of an admin action, for the same D1 batch as the action: both or neither. */
-export function auditEntry(db: Database, entry: AuditEntry) {
-  return db.insert(auditLog).values({
+/**
+ * The audit row of an admin action, for the same D1 batch as the action: both or neither.
+ * With `onlyIf`, the row is written only if that condition holds when the batch runs — put
+ * it before the action and make it the action's own precondition, so that of two admins
+ * doing the same thing at once, only the one whose action took effect is on record.
+ */
+export function auditEntry(db: Database, entry: AuditEntry & { onlyIf?: SQL }) {
+  const row = {
     id: newId("aud", entry.at),
     actorId: entry.actorId,
     action: entry.action,
@@ -33,5 +39,10 @@ export function auditEntry(db: Database, entry: AuditEntry) {
     targetId: entry.targetId,
     details: entry.details,
     createdAt: entry.at,
-  });
+  };
+  if (!entry.onlyIf) return db.insert(auditLog).values(row);
+  return db.insert(auditLog).select(
+    sql`select ${row.id}, ${row.actorId}, ${row.action}, ${row.targetType}, ${row.targetId},
+      ${JSON.stringify(row.details)}, ${row.createdAt} where ${entry.onlyIf}`,
+  );
 }

@@ -28,6 +28,7 @@ import {
   deliveryExists,
   dueDeliveries,
   type EndpointRecord,
+  endpointExists,
   findEndpoint,
   insertEndpoint,
   listDeliveries,
@@ -80,7 +81,14 @@ async function endpointById(db: Database, id: string) {
   return endpoint;
 }
 
-function audit(db: Database, actorId: string, action: string, id: string, details = {}) {
+function audit(
+  db: Database,
+  actorId: string,
+  action: string,
+  id: string,
+  details = {},
+  onlyIf?: SQL,
+) {
   return auditEntry(db, {
     actorId,
     action: `webhook.${action}`,
@@ -88,6 +96,7 @@ function audit(db: Database, actorId: string, action: string, id: string, detail
     targetId: id,
     details,
     at: Date.now(),
+    ...(onlyIf ? { onlyIf } : {}),
   });
 }
 
@@ -138,9 +147,15 @@ export async function changeEndpoint(
   return toEndpointView(await endpointById(db, id));
 }
 
+/** Of parallel deletions one takes effect and is audited; the others are a 404. */
 export async function removeEndpoint(db: Database, actorId: string, id: string) {
   const endpoint = await endpointById(db, id);
-  await db.batch([deleteEndpoint(db, id), audit(db, actorId, "delete", id, { url: endpoint.url })]);
+  const [, deleted] = await db.batch([
+    audit(db, actorId, "delete", id, { url: endpoint.url }, endpointExists(id)),
+    deleteEndpoint(db, id),
+  ]);
+  if (deleted.meta.changes === 0)
+    throw new ApiError("not_found", `No webhook endpoint ${id} exists.`);
 }
 
 /** A new secret; deliveries signed from now on use it, so the old one stops verifying. */

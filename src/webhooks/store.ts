@@ -66,6 +66,10 @@ export function updateEndpoint(
     .where(eq(webhookEndpoints.id, id));
 }
 
+/** "This endpoint exists", as a condition for another statement of a batch. */
+export const endpointExists = (id: string) =>
+  sql`exists (select 1 from ${webhookEndpoints} where ${webhookEndpoints.id} = ${id})`;
+
 export function deleteEndpoint(db: Database, id: string) {
   return db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id));
 }
