@@ -74,3 +74,25 @@ export async function balanceOf(base: string, token: string): Promise<number> {
   const { body } = await apiCall<{ balance: number }>(base, "GET", "/v1/me/wallet", { token });
   return body.balance;
 }
+
+/**
+ * An embed token for `userId`, as a shop's back end gets one: through a server key with scope
+ * `embed` (created here by an admin).
+ */
+export async function embedTokenFor(
+  base: string,
+  adminToken: string,
+  userId: string,
+): Promise<string> {
+  const key = await apiCall<{ secret: string }>(base, "POST", "/v1/admin/api-keys", {
+    token: adminToken,
+    body: { name: "Embedding shop", scopes: ["embed"] },
+  });
+  if (key.status !== 201) throw new Error(`api key answered ${key.status}`);
+  const { status, body } = await apiCall<{ token: string }>(base, "POST", "/v1/embed-tokens", {
+    body: { userId },
+    headers: { Authorization: `Bearer ${key.body.secret}` },
+  });
+  if (status !== 201) throw new Error(`embed token answered ${status}: ${JSON.stringify(body)}`);
+  return body.token;
+}

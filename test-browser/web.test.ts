@@ -6,9 +6,17 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ApiUser, adjustPoints, apiCall, balanceOf, registerViaApi, uniquePhone } from "./api";
+import {
+  type ApiUser,
+  adjustPoints,
+  apiCall,
+  balanceOf,
+  embedTokenFor,
+  registerViaApi,
+  uniquePhone,
+} from "./api";
 import { launchChromium } from "./chromium";
 import { freePort, startServer, type TestServer } from "./server";
 
@@ -24,7 +32,10 @@ const PHONE_VIEWPORT = { width: 360, height: 740 };
 let server: TestServer;
 let browser: Browser;
 let embedder: Server;
+/** The shop's page on the same site as the server (127.0.0.1, another port): storage is shared. */
 let embedderOrigin: string;
+/** The same shop's page on another site (localhost): Chromium refuses the frame any storage. */
+let otherSiteEmbedderOrigin: string;
 const contexts: BrowserContext[] = [];
 const problems: string[] = [];
 
@@ -40,7 +51,10 @@ beforeAll(async () => {
   const embedderPort = await freePort();
   await new Promise<void>((resolve) => embedder.listen(embedderPort, "127.0.0.1", resolve));
   embedderOrigin = `http://127.0.0.1:${embedderPort}`;
-  server = await startServer({ frameAncestors: ["'self'", embedderOrigin] });
+  otherSiteEmbedderOrigin = `http://localhost:${embedderPort}`;
+  server = await startServer({
+    frameAncestors: ["'self'", embedderOrigin, otherSiteEmbedderOrigin],
+  });
   browser = await launchChromium();
 });
 
@@ -78,7 +92,8 @@ function watch(page: Page) {
   });
 }
 
-async function expectAccessible(page: Page) {
+/** Axe on a page, or on one frame of it (the embedded portal, not the shop around it). */
+async function expectAccessible(page: Page | Frame) {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const result = await (
@@ -252,14 +267,82 @@ describe("the participant portal", () => {
     await expectAccessible(page);
   });
 
-  it("signs in from an embed token in the fragment inside another site's iframe, and clears it", async () => {
+  it("shows an embed token's user inside another site's iframe, where storage is refused, with no log-out or password controls", async () => {
     const member = await registerViaApi(server.url, { name: "Omar Farooq" });
-    const page = await (await newContext()).newPage();
-    await page.goto(`${embedderOrigin}/?token=${encodeURIComponent(member.accessToken)}`);
+    const token = await embedTokenFor(server.url, (await adminSession()).accessToken, member.id);
+    const page = await (await newContext({ viewport: PHONE_VIEWPORT })).newPage();
+    await page.goto(`${otherSiteEmbedderOrigin}/?token=${encodeURIComponent(token)}`);
     const frame = page.frameLocator("iframe");
     await frame.getByRole("heading", { name: "Hi, Omar Farooq" }).waitFor();
+    await frame.getByRole("heading", { name: "Your points" }).waitFor();
+    // The token is read once and cleared from the frame's address.
     const framed = page.frames().find((candidate) => candidate.url().startsWith(server.url));
     expect(framed?.url()).toBe(`${server.url}/portal`);
+    // The shop's own page signs its customer in and out: none of that here.
+    expect(await frame.getByRole("button", { name: "Log out" }).count()).toBe(0);
+    expect(await frame.getByText(/password|delete|erase/i).count()).toBe(0);
+    await page.locator("iframe").screenshot({ path: ".test-results/portal-embedded.png" });
+    if (framed) await expectAccessible(framed);
+  });
+
+  it("keeps this browser's session when a frame of the same site shows an embed token's user", async () => {
+    const signedIn = await registerViaApi(server.url, { name: "Asma Javed" });
+    const member = await registerViaApi(server.url, { name: "Tariq Mehmood" });
+    const token = await embedTokenFor(server.url, (await adminSession()).accessToken, member.id);
+    const context = await newContext();
+    const own = await context.newPage();
+    await logInThroughForm(own, "/portal", signedIn);
+    await own.getByRole("heading", { name: "Hi, Asma Javed" }).waitFor();
+    const stored = await own.evaluate(() => localStorage.getItem("edge-referrals.session"));
+    expect(stored).toContain('"refreshToken":"');
+
+    const shop = await context.newPage();
+    await shop.goto(`${embedderOrigin}/?token=${encodeURIComponent(token)}`);
+    const frame = shop.frameLocator("iframe");
+    await frame.getByRole("heading", { name: "Hi, Tariq Mehmood" }).waitFor();
+    expect(await frame.getByRole("button", { name: "Log out" }).count()).toBe(0);
+
+    // A frame never reads the stored session either: without a usable token it shows no one.
+    const broken = await context.newPage();
+    await broken.goto(`${embedderOrigin}/?token=not-a-token`);
+    await broken.frameLocator("iframe").getByText("could not be opened here").waitFor();
+    expect(await broken.frameLocator("iframe").getByText("Asma").count()).toBe(0);
+    await broken
+      .locator("iframe")
+      .screenshot({ path: ".test-results/portal-embedded-no-token.png" });
+
+    await own.reload();
+    await own.getByRole("heading", { name: "Hi, Asma Javed" }).waitFor();
+    expect(await own.evaluate(() => localStorage.getItem("edge-referrals.session"))).toBe(stored);
+  });
+
+  it("ignores a token planted in the fragment of the portal opened on its own, and clears it", async () => {
+    const signedIn = await registerViaApi(server.url, { name: "Mehwish Iqbal" });
+    const planted = await registerViaApi(server.url, { name: "Shahid Afridi" });
+    const token = await embedTokenFor(server.url, (await adminSession()).accessToken, planted.id);
+    const context = await newContext();
+    const own = await context.newPage();
+    await logInThroughForm(own, "/portal", signedIn);
+    await own.getByRole("heading", { name: "Hi, Mehwish Iqbal" }).waitFor();
+    const stored = await own.evaluate(() => localStorage.getItem("edge-referrals.session"));
+
+    // A link someone else sent, opened in a new tab.
+    const linked = await context.newPage();
+    await linked.goto(`/portal#token=${encodeURIComponent(token)}`);
+    await linked.getByRole("heading", { name: "Hi, Mehwish Iqbal" }).waitFor();
+    expect(new URL(linked.url()).hash).toBe("");
+    expect(await linked.evaluate(() => localStorage.getItem("edge-referrals.session"))).toBe(
+      stored,
+    );
+    await own.reload();
+    await own.getByRole("heading", { name: "Hi, Mehwish Iqbal" }).waitFor();
+
+    // Signed out, such a link signs no one in either.
+    const stranger = await (await newContext()).newPage();
+    await stranger.goto(`/portal#token=${encodeURIComponent(token)}`);
+    await stranger.getByRole("heading", { name: "Welcome back" }).waitFor();
+    expect(new URL(stranger.url()).hash).toBe("");
+    expect(await stranger.getByText("Shahid").count()).toBe(0);
   });
 });
 
@@ -458,6 +541,21 @@ describe("the admin console", () => {
     await row.getByText(/^Revoked /).waitFor();
     expect((await apiCall(server.url, "GET", lookup, asKey)).status).toBe(401);
     await expectAccessible(page);
+  });
+
+  it("ignores a token in its fragment, and one planted in the portal's", async () => {
+    const { accessToken } = await adminSession();
+    const context = await newContext();
+    const consolePage = await context.newPage();
+    await consolePage.goto(`/admin#token=${encodeURIComponent(accessToken)}`);
+    await consolePage.getByRole("button", { name: "Log in" }).waitFor();
+
+    const portal = await context.newPage();
+    await portal.goto(`/portal#token=${encodeURIComponent(accessToken)}`);
+    await portal.getByRole("button", { name: "Log in" }).waitFor();
+    await consolePage.goto("/admin");
+    await consolePage.getByRole("button", { name: "Log in" }).waitFor();
+    expect(await consolePage.getByRole("heading", { name: "Analytics" }).count()).toBe(0);
   });
 
   it("tells a participant that the console is for admins", async () => {

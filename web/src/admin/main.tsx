@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, logOut, type Schemas } from "../shared/api";
 import { LogInForm } from "../shared/auth-forms";
 import { type MessageKey, t } from "../shared/messages";
-import { loadSession, onSignInOrOut } from "../shared/session";
+import { keepSessionInStorage, loadSession, onSignInOrOut } from "../shared/session";
 import { Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { AnalyticsPage } from "./analytics";
@@ -108,5 +108,8 @@ function Admin() {
   );
 }
 
+// The console's own key: a token the portal took never signs in here. The console reads no
+// token from its fragment (that is its page's address) and can never be framed.
+keepSessionInStorage("console");
 const root = document.getElementById("app");
 if (root) render(<Admin />, root);

@@ -206,12 +206,13 @@ function LeaderboardCard() {
   );
 }
 
+/** Without `onSignedOut` (an embedded portal) there is no log-out button. */
 export function Dashboard({
   user,
   onSignedOut,
 }: {
   user: Schemas["User"];
-  onSignedOut: () => void;
+  onSignedOut: (() => void) | undefined;
 }) {
   const [round, setRound] = useState(0);
   const wallet = useApi(() => api.GET("/v1/me/wallet"), [round]);
@@ -220,9 +221,11 @@ export function Dashboard({
     <>
       <div class="row spread">
         <h1>{t("hello", { name: user.name })}</h1>
-        <button type="button" class="link" onClick={() => logOut().then(onSignedOut)}>
-          {t("logOut")}
-        </button>
+        {onSignedOut && (
+          <button type="button" class="link" onClick={() => logOut().then(onSignedOut)}>
+            {t("logOut")}
+          </button>
+        )}
       </div>
       <PointsCard wallet={wallet.data} />
       <ShareCard link={user.referralLink} />

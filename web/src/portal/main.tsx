@@ -2,25 +2,44 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
-import { clearSession, loadSession, onSignInOrOut, saveAccessToken } from "../shared/session";
+import {
+  clearSession,
+  keepSessionInMemory,
+  keepSessionInStorage,
+  loadSession,
+  onSignInOrOut,
+} from "../shared/session";
+import { sessionSource } from "../shared/session-rules";
 import { Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { LogInForm, SignUpForm } from "../shared/auth-forms";
 import { Dashboard } from "./dashboard";
 
 /**
- * An embedding site signs its user in with `/portal#token=<embed token>`. The fragment never
- * reaches a server; it is read once and cleared from the address bar and the history.
+ * An embedding site signs its user in with `/portal#token=<embed token>` in its iframe. The
+ * fragment never reaches a server; it is read once and cleared from the address bar and the
+ * history, also where it is ignored (the portal opened on its own).
  */
-function takeTokenFromFragment(): boolean {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get("token");
-  if (!token) return false;
-  history.replaceState(null, "", location.pathname + location.search);
-  return saveAccessToken(token);
+function takeFragmentToken(): string | null {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (token !== null) history.replaceState(null, "", location.pathname + location.search);
+  return token;
 }
 
-function Portal() {
+/** Chosen once, before any call to the API: see `sessionSource`. */
+function chooseSession(): { embedded: boolean } {
+  const source = sessionSource({
+    framed: window.top !== window.self,
+    fragmentToken: takeFragmentToken(),
+    now: Date.now(),
+  });
+  if (source.kind === "embedded") keepSessionInMemory(source.session);
+  else keepSessionInStorage("portal");
+  return { embedded: source.kind === "embedded" };
+}
+
+/** `embedded`: inside a shop's frame, whose own page signs its customer in and out. */
+function Portal({ embedded }: { embedded: boolean }) {
   const [user, setUser] = useState<Schemas["User"] | null>(null);
   const [checking, setChecking] = useState(true);
   const [mode, setMode] = useState<"signup" | "login">(
@@ -47,7 +66,6 @@ function Portal() {
   };
 
   useEffect(() => {
-    takeTokenFromFragment();
     loadUser();
     // Signed in or out in another tab, or a token the API refused here: follow it.
     return onSignInOrOut((signedIn) => {
@@ -75,12 +93,19 @@ function Portal() {
         ) : user ? (
           <Dashboard
             user={user}
-            onSignedOut={() => {
-              clearSession();
-              setNotice(null);
-              setUser(null);
-            }}
+            onSignedOut={
+              embedded
+                ? undefined
+                : () => {
+                    clearSession();
+                    setNotice(null);
+                    setUser(null);
+                  }
+            }
           />
+        ) : embedded ? (
+          // No forms here: the shop's page signs in again with a new token when reloaded.
+          <Notice kind="error">{t("embedSignedOut")}</Notice>
         ) : (
           <>
             {notice && <Notice kind="error">{notice}</Notice>}
@@ -103,4 +128,4 @@ function Portal() {
 }
 
 const root = document.getElementById("app");
-if (root) render(<Portal />, root);
+if (root) render(<Portal {...chooseSession()} />, root);

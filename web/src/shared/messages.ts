@@ -27,6 +27,7 @@ export const messages = {
   none: "Nothing yet.",
   retry: "Try again",
   signedOutElsewhere: "You were signed out. Please log in again.",
+  embedSignedOut: "Your rewards could not be opened here. Please reload the page.",
   // Portal
   hello: "Hi, {name}",
   pointsTitle: "Your points",

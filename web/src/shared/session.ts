@@ -1,63 +1,108 @@
 /**
- * The signed-in session, kept in localStorage (no cookies: the portal also works inside a
- * third-party iframe) and shared by every open tab.
+ * The signed-in session of this page: in localStorage under the page's own key (no cookies: the
+ * portal also works inside a third-party iframe), shared by every open tab of that page; or in
+ * memory only, for an embedded portal and wherever the browser refuses storage.
  *
  * Refresh tokens are single use: a token presented twice revokes the whole login. So
  * refreshes are serialized between tabs with the Web Locks API, and a tab that waited for the
  * lock takes the new tokens the tab before it stored, once they have reached it.
  */
 import type { Schemas } from "./api-types";
+import { type Session, storedSession } from "./session-rules";
 
-export interface Session {
-  accessToken: string;
-  /** null for an embed token: it cannot be refreshed, it is simply used until it expires. */
-  refreshToken: string | null;
-  /** ms since epoch */
-  expiresAt: number;
+export type { Session };
+
+/** Where this page keeps its session. */
+interface SessionStore {
+  read(): Session | null;
+  write(session: Session | null): void;
+  /** The localStorage key other tabs write it under; null when it lives in this page only. */
+  key: string | null;
 }
 
-const SESSION_KEY = "edge-referrals.session";
+/**
+ * One key per page: a session is only ever written by that page's own log-in, so a token that
+ * one page took (a participant's on the portal) never signs in the other (the console).
+ */
+const SESSION_KEYS = {
+  // The portal's key is the one both pages shared before: participants stay signed in.
+  portal: "edge-referrals.session",
+  console: "edge-referrals.console.session",
+} as const;
 const DEVICE_KEY = "edge-referrals.device";
-const REFRESH_LOCK = "edge-referrals.refresh";
 /** Refresh a little before the access token expires, not after a request failed. */
 const EARLY_MS = 30_000;
 
+function memoryStore(initial: Session | null): SessionStore {
+  let session = initial;
+  return {
+    read: () => session,
+    write: (next) => {
+      session = next;
+    },
+    key: null,
+  };
+}
+
+function localStore(key: string): SessionStore {
+  return {
+    read: () => storedSession(localStorage.getItem(key)),
+    write: (session) =>
+      session ? localStorage.setItem(key, JSON.stringify(session)) : localStorage.removeItem(key),
+    key,
+  };
+}
+
+/** Until a page chooses, it has no session (and nothing is read from storage). */
+let store: SessionStore = memoryStore(null);
+
+/**
+ * This page keeps its session in localStorage under its own key, or in memory when the
+ * browser refuses it storage (site data blocked; Chromium throws on merely reading
+ * `localStorage` in a frame of another site): the page then works for as long as it is open
+ * instead of failing before its first call.
+ */
+export function keepSessionInStorage(page: keyof typeof SESSION_KEYS): void {
+  const key = SESSION_KEYS[page];
+  try {
+    localStorage.getItem(key);
+    store = localStore(key);
+  } catch {
+    store = memoryStore(null);
+  }
+}
+
+/** This page's session is `session`, in memory only: storage is neither read nor written. */
+export function keepSessionInMemory(session: Session | null): void {
+  store = memoryStore(session);
+}
+
 export function loadSession(): Session | null {
   try {
-    const raw = localStorage.getItem(SESSION_KEY);
-    return raw ? (JSON.parse(raw) as Session) : null;
+    return store.read();
   } catch {
     return null;
   }
 }
 
 export function saveTokens(tokens: Schemas["Tokens"]): void {
-  const session: Session = {
+  store.write({
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     expiresAt: Date.now() + tokens.expiresIn * 1000,
-  };
-  localStorage.setItem(SESSION_KEY, JSON.stringify(session));
-}
-
-/** An access token from elsewhere (an embed token): kept until its own `exp`. */
-export function saveAccessToken(accessToken: string): boolean {
-  const expiresAt = jwtExpiry(accessToken);
-  if (expiresAt === null || expiresAt <= Date.now()) return false;
-  localStorage.setItem(SESSION_KEY, JSON.stringify({ accessToken, refreshToken: null, expiresAt }));
-  return true;
+  });
 }
 
 const SIGNED_OUT_EVENT = "edge-referrals:signed-out";
 
 export function clearSession(): void {
-  localStorage.removeItem(SESSION_KEY);
+  store.write(null);
   // Other tabs hear the storage event; this tab hears this one.
   dispatchEvent(new Event(SIGNED_OUT_EVENT));
 }
 
 /**
- * Calls `listener` when this browser signs in or out, in this tab (a token the API refused)
+ * Calls `listener` when this page signs in or out, in this tab (a token the API refused)
  * or in another; not for a mere token refresh.
  */
 export function onSignInOrOut(listener: (signedIn: boolean) => void): () => void {
@@ -70,7 +115,7 @@ export function onSignInOrOut(listener: (signedIn: boolean) => void): () => void
     }
   };
   const onStorage = (event: StorageEvent) => {
-    if (event.key === SESSION_KEY || event.key === null) check();
+    if (store.key !== null && (event.key === store.key || event.key === null)) check();
   };
   addEventListener("storage", onStorage);
   addEventListener(SIGNED_OUT_EVENT, check);
@@ -80,24 +125,21 @@ export function onSignInOrOut(listener: (signedIn: boolean) => void): () => void
   };
 }
 
+/** This page load's id where the browser refuses storage. */
+let unstoredDeviceId: string | null = null;
+
 /** A random id for this browser, sent as X-Device-Id at signup for the fraud checks. */
 export function deviceId(): string {
-  let id = localStorage.getItem(DEVICE_KEY);
-  if (!id) {
-    id = crypto.randomUUID();
-    localStorage.setItem(DEVICE_KEY, id);
-  }
-  return id;
-}
-
-function jwtExpiry(token: string): number | null {
   try {
-    const payload = token.split(".")[1];
-    if (!payload) return null;
-    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
-    return typeof json.exp === "number" ? json.exp * 1000 : null;
+    let id = localStorage.getItem(DEVICE_KEY);
+    if (!id) {
+      id = crypto.randomUUID();
+      localStorage.setItem(DEVICE_KEY, id);
+    }
+    return id;
   } catch {
-    return null;
+    unstoredDeviceId ??= crypto.randomUUID();
+    return unstoredDeviceId;
   }
 }
 
@@ -124,6 +166,9 @@ async function sessionAfter(usedRefreshToken: string, waitMs: number): Promise<S
 /** How long a tab that waited for another's refresh waits for its result to arrive. */
 const OTHER_TAB_REFRESH_WAIT_MS = 2_000;
 
+/** The refresh under way in this page, when there is no lock to take turns with other tabs. */
+let inPageRefresh: Promise<string | null> | null = null;
+
 /**
  * A usable access token, refreshing it first when it is about to expire; null when signed out.
  * `refresh` calls the API; a rejected refresh token signs this browser out.
@@ -147,14 +192,21 @@ export async function accessToken(refresh: Refresh): Promise<string | null> {
     saveTokens(result);
     return result.accessToken;
   };
-  // Every browser the portal supports has Web Locks; without them, one tab still works.
+  // A session in memory is this page's alone, and Web Locks may be refused where storage is:
+  // its calls take turns through one promise. (Every browser the pages support has Web Locks.)
+  const lock = store.key === null ? null : `${store.key}.refresh`;
   const locks = navigator.locks;
-  if (!locks) return run(false);
+  if (!lock || !locks) {
+    inPageRefresh ??= run(false).finally(() => {
+      inPageRefresh = null;
+    });
+    return inPageRefresh;
+  }
   const NOT_TAKEN = Symbol("lock held by another tab");
-  const first = await locks.request(REFRESH_LOCK, { ifAvailable: true }, (lock) =>
-    lock ? run(false) : NOT_TAKEN,
+  const first = await locks.request(lock, { ifAvailable: true }, (held) =>
+    held ? run(false) : NOT_TAKEN,
   );
-  return first === NOT_TAKEN ? locks.request(REFRESH_LOCK, () => run(true)) : first;
+  return first === NOT_TAKEN ? locks.request(lock, () => run(true)) : first;
 }
 
 function validOrNull(session: Session): string | null {
