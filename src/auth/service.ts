@@ -254,9 +254,19 @@ export async function refreshTokens(deps: AuthDeps, refreshToken: string): Promi
   return { accessToken: access.token, refreshToken: next.token, expiresIn: access.expiresIn };
 }
 
-export async function logOut(db: Database, userId: string, refreshToken?: string): Promise<void> {
+/**
+ * Ends the session of `refreshToken` or, without one, every session of the user. An embed
+ * token ends only its own session, whatever it sends: the page it was handed to must not
+ * sign the person out of their other sessions.
+ */
+export async function logOut(db: Database, auth: AuthContext, refreshToken?: string) {
+  const now = Date.now();
+  if (auth.embedded) {
+    await revokeSession(db, auth.sessionId, now);
+    return;
+  }
   const hash = refreshToken === undefined ? undefined : await sha256Hex(refreshToken);
-  await revokeSessionsOfUser(db, userId, Date.now(), hash);
+  await revokeSessionsOfUser(db, auth.userId, now, hash);
 }
 
 export async function currentUser(db: Database, userId: string): Promise<UserRow> {

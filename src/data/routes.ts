@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { signedIn, signedInAdmin } from "../http/auth";
+import { signedIn, signedInAdmin, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { eraseMe, eraseUserAsAdmin } from "./erase";
 import { exportMyData } from "./export";
@@ -158,13 +158,14 @@ const eraseMeRoute = createRoute({
   operationId: "eraseMe",
   tags,
   summary: "Erase me: my personal data goes, the books stay (anonymized)",
-  ...signedIn,
+  description: "Not with an embed token (403).",
+  ...signedInOwner,
   request: {
     body: jsonBody(z.object({ password: z.string().min(1).max(128) }).openapi("EraseMeRequest")),
   },
   responses: {
     204: { description: "Erased" },
-    ...errorResponses("unauthorized", "invalid_credentials", "not_found"),
+    ...errorResponses("unauthorized", "forbidden", "invalid_credentials", "not_found"),
   },
 });
 
