@@ -438,6 +438,7 @@ describe("account endpoints in OpenAPI", () => {
     expect(responses("/v1/auth/password")["401"].description).toBe(
       "unauthorized, invalid_credentials",
     );
+    expect(responses("/v1/me", "delete")["429"].description).toBe("rate_limited");
     expect(responses("/v1/me", "patch")["200"]).toBeDefined();
     expect(body.components.schemas.User.required).toContain("phoneVerified");
   });

@@ -139,7 +139,8 @@ export function registerAccountRoutes(app: App) {
   });
 
   app.openapi(passwordChange, async (c) => {
-    await changePassword(authDeps(c), c.var.auth, c.req.valid("json"));
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await changePassword(authDeps(c), c.var.auth, { ...c.req.valid("json"), ip });
     return c.body(null, 204);
   });
 

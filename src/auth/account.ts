@@ -22,14 +22,18 @@ import {
   limitCodeSends,
   redeemCode,
 } from "../verification/service";
-import { hashPassword, verifyPassword } from "./password";
+import { hashPassword } from "./password";
 import { roleFor } from "./rules";
-import { type AuthDeps, currentUser, openSession, requirePhone, type Tokens } from "./service";
-import { findPasswordHash, revokeSessionsExcept } from "./store";
-
-export const accountLimits = {
-  passwordChangesPerUser: { name: "password-change-user", limit: 10, windowSeconds: 900 },
-};
+import {
+  type AuthDeps,
+  checkPassword,
+  currentUser,
+  openSession,
+  passwordAccount,
+  requirePhone,
+  type Tokens,
+} from "./service";
+import { findCredentials, revokeSessionsExcept } from "./store";
 
 export interface AccountDeps extends AuthDeps {
   sender: CodeSender;
@@ -94,18 +98,25 @@ export async function verifyPhone(
   return proven.user;
 }
 
-/** Changes the password, proven by the current one; every other session ends. */
+/**
+ * Changes the password, proven by the current one (counted into the login's failure
+ * limits); every other session ends.
+ */
 export async function changePassword(
   deps: AuthDeps,
   auth: AuthContext,
-  input: { currentPassword: string; newPassword: string },
+  input: { currentPassword: string; newPassword: string; ip: string },
 ): Promise<void> {
   const { db, config } = deps;
-  await deps.rateLimiter.consume(accountLimits.passwordChangesPerUser, auth.userId);
-  const storedHash = await findPasswordHash(db, auth.userId);
-  if (!storedHash || !(await verifyPassword(input.currentPassword, storedHash))) {
-    throw new ApiError("invalid_credentials", "The current password is wrong.");
-  }
+  const credentials = await findCredentials(db, auth.userId);
+  if (!credentials) throw new ApiError("unauthorized", "The account no longer exists.");
+  await checkPassword(deps, {
+    account: passwordAccount(credentials),
+    ip: input.ip,
+    password: input.currentPassword,
+    load: async () => credentials,
+    wrong: "The current password is wrong.",
+  });
   const newHash = await hashPassword(input.newPassword, config.bcryptCost);
   await db.batch([
     setPasswordHash(db, auth.userId, newHash),
