@@ -63,7 +63,7 @@ export async function requestPhoneVerification(
 ): Promise<void> {
   const user = withPhone(await currentUser(deps.db, userId));
   if (user.phoneVerifiedAt !== null) return;
-  await limitCodeSends(deps.rateLimiter, user.phone, ip);
+  await limitCodeSends(deps.rateLimiter, { purpose: "phone_verification", phone: user.phone, ip });
   await issueCode(deps, user, "phone_verification");
 }
 
@@ -89,7 +89,7 @@ export async function verifyPhone(
   ip: string,
 ): Promise<UserRow> {
   const user = withPhone(await currentUser(deps.db, userId));
-  await limitCodeChecks(deps.rateLimiter, user.phone, ip);
+  await limitCodeChecks(deps.rateLimiter, { purpose: "phone_verification", phone: user.phone, ip });
   const now = Date.now();
   await redeemCode(deps, user.id, "phone_verification", code, now);
   const proven = withPhoneProven(deps, user, now);
@@ -135,7 +135,7 @@ export async function requestPasswordReset(
   ip: string,
 ): Promise<void> {
   const phone = requirePhone(rawPhone, deps.config);
-  await limitCodeSends(deps.rateLimiter, phone, ip);
+  await limitCodeSends(deps.rateLimiter, { purpose: "password_reset", phone, ip });
   deps.defer(
     findUserByPhone(deps.db, phone)
       .then((user) =>
@@ -157,7 +157,7 @@ export async function confirmPasswordReset(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
-  await limitCodeChecks(deps.rateLimiter, phone, input.ip);
+  await limitCodeChecks(deps.rateLimiter, { purpose: "password_reset", phone, ip: input.ip });
   const found = await findUserByPhone(db, phone);
   const now = Date.now();
   if (!found) throw invalidCode();
