@@ -424,6 +424,70 @@ describe("password reset", () => {
   });
 });
 
+describe("no lock-out by strangers", () => {
+  function guessReset(phone: string, code: string, ip: string) {
+    return callJson(
+      "POST",
+      "/v1/auth/password/reset/confirm",
+      { phone, code, newPassword: "taken over at last" },
+      { ip },
+    );
+  }
+
+  it("ten reset guesses from ten IPs, for a phone that asked for no code, leave the owner's codes alone", async () => {
+    const user = await registerUser();
+    const guesses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        guessReset(user.phone, String(i).padStart(6, "0"), uniqueIp()),
+      ),
+    );
+    for (const guess of guesses) expectError(guess, 422, "invalid_verification_code");
+    const verified = await checkCode(user, await sendVerificationCode(user));
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    expect((await requestReset(user.phone)).status).toBe(202);
+    const reset = await guessReset(user.phone, lastCodeTo(user.phone), uniqueIp());
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+  });
+
+  it("limits a guesser at one IP, not the owner elsewhere", async () => {
+    const user = await registerUser();
+    const guesser = uniqueIp();
+    for (let i = 0; i < 10; i++) {
+      expectError(
+        await guessReset(user.phone, String(i).padStart(6, "0"), guesser),
+        422,
+        "invalid_verification_code",
+      );
+    }
+    const limited = await guessReset(user.phone, "000123", guesser);
+    expectError(limited, 429, "rate_limited");
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect((await requestReset(user.phone)).status).toBe(202);
+    const reset = await guessReset(user.phone, lastCodeTo(user.phone), uniqueIp());
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+  });
+
+  it("reset requests by strangers do not use up the owner's verification codes", async () => {
+    const user = await registerUser();
+    for (let i = 0; i < 5; i++)
+      expect((await requestReset(user.phone, uniqueIp())).status).toBe(202);
+    expect((await requestReset(user.phone, uniqueIp())).status).toBe(429);
+    const verified = await checkCode(user, await sendVerificationCode(user));
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+  });
+
+  it("guesses at a live reset code from many IPs get five tries in all", async () => {
+    const user = await registerUser();
+    await requestReset(user.phone);
+    const code = lastCodeTo(user.phone);
+    const guesses = await Promise.all(
+      Array.from({ length: 8 }, () => guessReset(user.phone, otherThan(code), uniqueIp())),
+    );
+    for (const guess of guesses) expectError(guess, 422, "invalid_verification_code");
+    expectError(await guessReset(user.phone, code, uniqueIp()), 422, "invalid_verification_code");
+  });
+});
+
 describe("account endpoints in OpenAPI", () => {
   it("document their errors from the one error table", async () => {
     const { body } = await callJson("GET", "/openapi.json");
@@ -438,6 +502,7 @@ describe("account endpoints in OpenAPI", () => {
     expect(responses("/v1/auth/password")["401"].description).toBe(
       "unauthorized, invalid_credentials",
     );
+    expect(responses("/v1/me", "delete")["429"].description).toBe("rate_limited");
     expect(responses("/v1/me", "patch")["200"]).toBeDefined();
     expect(body.components.schemas.User.required).toContain("phoneVerified");
   });

@@ -749,14 +749,26 @@ describe("embed tokens", () => {
     expect(me.body.id).toBe(user.id);
   });
 
-  it("is never admin, even for an admin", async () => {
-    const [admin, key] = await Promise.all([adminUser(), serverKey(["embed"])]);
+  it("is refused by admin routes, even when the user became an admin after it was issued", async () => {
+    const [user, key, admin] = await Promise.all([
+      registerUser(),
+      serverKey(["embed"]),
+      adminUser(),
+    ]);
     const issued = await callJson(
       "POST",
       "/v1/embed-tokens",
-      { userId: admin.id },
+      { userId: user.id },
       asKey(key.secret),
     );
+    expect(issued.status).toBe(201);
+    const promoted = await callJson(
+      "PATCH",
+      `/v1/admin/users/${user.id}`,
+      { role: "admin" },
+      { token: admin.accessToken },
+    );
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
     expectError(
       await callJson("GET", "/v1/admin/program", undefined, { token: issued.body.token }),
       403,

@@ -18,6 +18,7 @@ import {
   callJson,
   expectError,
   registerUser,
+  type TestUser,
   uniqueIp,
   uniquePhone,
 } from "./harness";
@@ -165,6 +166,129 @@ describe("login throttling", { timeout: BURST_TIMEOUT_MS }, () => {
     const sameNetwork = await login(user.phone, user.password, `${prefix}:0:0:0:abcd`);
     expect(sameNetwork.status).toBe(429);
     await sameNetwork.body?.cancel();
+  });
+});
+
+/** DELETE /v1/me with `password`, as `user` from `ip`. */
+function eraseAttempt(user: TestUser, password: string, ip: string) {
+  return call("DELETE", "/v1/me", { password }, { token: user.accessToken, ip });
+}
+
+/** POST /v1/auth/password with `currentPassword`, as `user` from `ip`. */
+function passwordChangeAttempt(user: TestUser, currentPassword: string, ip: string) {
+  return call(
+    "POST",
+    "/v1/auth/password",
+    { currentPassword, newPassword: "a brand new secret" },
+    { token: user.accessToken, ip },
+  );
+}
+
+describe("erase and password change share the login's failure limits", {
+  timeout: BURST_TIMEOUT_MS,
+}, () => {
+  it("checks 5 of 60 parallel wrong erase passwords from one IP; the rest are 429 with Retry-After", async () => {
+    const user = await registerUser();
+    const ip = uniqueIp();
+    await awayFromWindowEnd(authLimits.loginFailuresPerPhoneIp.windowSeconds);
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, () => eraseAttempt(user, WRONG, ip)),
+    );
+    expect(tally(responses.map((r) => r.status))).toEqual({ 401: 5, 429: 55 });
+    const limited = responses.find((r) => r.status === 429);
+    expect(Number(limited?.headers.get("Retry-After"))).toBeGreaterThan(0);
+    await Promise.all(responses.map((r) => r.body?.cancel()));
+    // Locked there, even the right password erases nothing: no oracle for the guesser.
+    expectError(
+      await callJson(
+        "DELETE",
+        "/v1/me",
+        { password: user.password },
+        {
+          token: user.accessToken,
+          ip,
+        },
+      ),
+      429,
+      "rate_limited",
+    );
+    expect((await callJson("GET", "/v1/me", undefined, { token: user.accessToken })).status).toBe(
+      200,
+    );
+  });
+
+  it("checks 5 of 30 parallel wrong current passwords from one IP", async () => {
+    const user = await registerUser();
+    const ip = uniqueIp();
+    await awayFromWindowEnd(authLimits.loginFailuresPerPhoneIp.windowSeconds);
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () => passwordChangeAttempt(user, WRONG, ip)),
+    );
+    expect(tally(responses.map((r) => r.status))).toEqual({ 401: 5, 429: 25 });
+    await Promise.all(responses.map((r) => r.body?.cancel()));
+  });
+
+  it("wrong passwords add up across login, erase and password change", async () => {
+    const user = await registerUser();
+    const ip = uniqueIp();
+    await awayFromWindowEnd(authLimits.loginFailuresPerPhoneIp.windowSeconds);
+    const statuses: number[] = [];
+    for (const attempt of [
+      () => login(user.phone, WRONG, ip),
+      () => eraseAttempt(user, WRONG, ip),
+      () => passwordChangeAttempt(user, WRONG, ip),
+      () => eraseAttempt(user, WRONG, ip),
+      () => passwordChangeAttempt(user, WRONG, ip),
+      () => login(user.phone, user.password, ip),
+    ]) {
+      const response = await attempt();
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await login(user.phone, user.password, uniqueIp())).status).toBe(200);
+  });
+
+  it("a right current password gives its count back", async () => {
+    const user = await registerUser();
+    const ip = uniqueIp();
+    await awayFromWindowEnd(authLimits.loginFailuresPerPhoneIp.windowSeconds);
+    const statuses: number[] = [];
+    for (const attempt of [
+      () => login(user.phone, WRONG, ip),
+      () => login(user.phone, WRONG, ip),
+      () => login(user.phone, WRONG, ip),
+      () => login(user.phone, WRONG, ip),
+      () => passwordChangeAttempt(user, user.password, ip),
+      () => login(user.phone, WRONG, ip),
+      () => login(user.phone, WRONG, ip),
+    ]) {
+      const response = await attempt();
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 204, 401, 429]);
+  });
+
+  it("100 wrong erases and password changes for one phone, from many IPs, stop its login everywhere", async () => {
+    const user = await registerUser();
+    await awayFromWindowEnd(authLimits.loginFailuresPerPhone.windowSeconds);
+    const attackers = Array.from({ length: 25 }, () => uniqueIp());
+    const responses = await Promise.all(
+      attackers.flatMap((ip) => [
+        eraseAttempt(user, WRONG, ip),
+        eraseAttempt(user, WRONG, ip),
+        passwordChangeAttempt(user, WRONG, ip),
+        passwordChangeAttempt(user, WRONG, ip),
+      ]),
+    );
+    expect(tally(responses.map((r) => r.status))).toEqual({ 401: 100 });
+    await Promise.all(responses.map((r) => r.body?.cancel()));
+    expectError(
+      await callJson("POST", "/v1/auth/login", { phone: user.phone, password: user.password }),
+      429,
+      "rate_limited",
+    );
   });
 });
 

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { App } from "../app";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
-import { clientIp, signedIn } from "../http/auth";
+import { clientIp, signedIn, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { senderFromConfig } from "../invites/senders";
 import { toUser, UserSchema } from "../users/schemas";
@@ -73,11 +73,12 @@ const passwordChange = createRoute({
   operationId: "changePassword",
   tags,
   summary: "Change my password; every other session ends",
-  ...signedIn,
+  description: "Not with an embed token (403).",
+  ...signedInOwner,
   request: { body: jsonBody(ChangePasswordBodySchema) },
   responses: {
     204: { description: "Changed; this session stays signed in" },
-    ...errorResponses("unauthorized", "invalid_credentials", "rate_limited"),
+    ...errorResponses("unauthorized", "forbidden", "invalid_credentials", "rate_limited"),
   },
 });
 
@@ -138,7 +139,8 @@ export function registerAccountRoutes(app: App) {
   });
 
   app.openapi(passwordChange, async (c) => {
-    await changePassword(authDeps(c), c.var.auth, c.req.valid("json"));
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await changePassword(authDeps(c), c.var.auth, { ...c.req.valid("json"), ip });
     return c.body(null, 204);
   });
 

@@ -22,14 +22,18 @@ import {
   limitCodeSends,
   redeemCode,
 } from "../verification/service";
-import { hashPassword, verifyPassword } from "./password";
+import { hashPassword } from "./password";
 import { roleFor } from "./rules";
-import { type AuthDeps, currentUser, openSession, requirePhone, type Tokens } from "./service";
-import { findPasswordHash, revokeSessionsExcept } from "./store";
-
-export const accountLimits = {
-  passwordChangesPerUser: { name: "password-change-user", limit: 10, windowSeconds: 900 },
-};
+import {
+  type AuthDeps,
+  checkPassword,
+  currentUser,
+  openSession,
+  passwordAccount,
+  requirePhone,
+  type Tokens,
+} from "./service";
+import { findCredentials, revokeSessionsExcept } from "./store";
 
 export interface AccountDeps extends AuthDeps {
   sender: CodeSender;
@@ -59,7 +63,7 @@ export async function requestPhoneVerification(
 ): Promise<void> {
   const user = withPhone(await currentUser(deps.db, userId));
   if (user.phoneVerifiedAt !== null) return;
-  await limitCodeSends(deps.rateLimiter, user.phone, ip);
+  await limitCodeSends(deps.rateLimiter, { purpose: "phone_verification", phone: user.phone, ip });
   await issueCode(deps, user, "phone_verification");
 }
 
@@ -85,7 +89,7 @@ export async function verifyPhone(
   ip: string,
 ): Promise<UserRow> {
   const user = withPhone(await currentUser(deps.db, userId));
-  await limitCodeChecks(deps.rateLimiter, user.phone, ip);
+  await limitCodeChecks(deps.rateLimiter, { purpose: "phone_verification", phone: user.phone, ip });
   const now = Date.now();
   await redeemCode(deps, user.id, "phone_verification", code, now);
   const proven = withPhoneProven(deps, user, now);
@@ -94,18 +98,25 @@ export async function verifyPhone(
   return proven.user;
 }
 
-/** Changes the password, proven by the current one; every other session ends. */
+/**
+ * Changes the password, proven by the current one (counted into the login's failure
+ * limits); every other session ends.
+ */
 export async function changePassword(
   deps: AuthDeps,
   auth: AuthContext,
-  input: { currentPassword: string; newPassword: string },
+  input: { currentPassword: string; newPassword: string; ip: string },
 ): Promise<void> {
   const { db, config } = deps;
-  await deps.rateLimiter.consume(accountLimits.passwordChangesPerUser, auth.userId);
-  const storedHash = await findPasswordHash(db, auth.userId);
-  if (!storedHash || !(await verifyPassword(input.currentPassword, storedHash))) {
-    throw new ApiError("invalid_credentials", "The current password is wrong.");
-  }
+  const credentials = await findCredentials(db, auth.userId);
+  if (!credentials) throw new ApiError("unauthorized", "The account no longer exists.");
+  await checkPassword(deps, {
+    account: passwordAccount(credentials),
+    ip: input.ip,
+    password: input.currentPassword,
+    load: async () => credentials,
+    wrong: "The current password is wrong.",
+  });
   const newHash = await hashPassword(input.newPassword, config.bcryptCost);
   await db.batch([
     setPasswordHash(db, auth.userId, newHash),
@@ -124,7 +135,7 @@ export async function requestPasswordReset(
   ip: string,
 ): Promise<void> {
   const phone = requirePhone(rawPhone, deps.config);
-  await limitCodeSends(deps.rateLimiter, phone, ip);
+  await limitCodeSends(deps.rateLimiter, { purpose: "password_reset", phone, ip });
   deps.defer(
     findUserByPhone(deps.db, phone)
       .then((user) =>
@@ -146,7 +157,7 @@ export async function confirmPasswordReset(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
-  await limitCodeChecks(deps.rateLimiter, phone, input.ip);
+  await limitCodeChecks(deps.rateLimiter, { purpose: "password_reset", phone, ip: input.ip });
   const found = await findUserByPhone(db, phone);
   const now = Date.now();
   if (!found) throw invalidCode();

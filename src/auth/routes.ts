@@ -75,6 +75,7 @@ const logout = createRoute({
   operationId: "logOut",
   tags,
   summary: "End one session (with its refresh token) or all of them",
+  description: "An embed token's logout ends only its own session, whatever the body says.",
   ...signedIn,
   request: { body: { ...jsonBody(LogoutBodySchema), required: false } },
   responses: { 204: { description: "Signed out" }, ...errorResponses("unauthorized") },
@@ -138,7 +139,7 @@ export function registerAuthRoutes(app: App) {
 
   app.openapi(logout, async (c) => {
     const body = c.req.valid("json");
-    await logOut(c.var.db, c.var.auth.userId, body?.refreshToken);
+    await logOut(c.var.db, c.var.auth, body?.refreshToken);
     return c.body(null, 204);
   });
 

@@ -180,33 +180,75 @@ export interface LoginInput {
   ip: string;
 }
 
+export interface PasswordAttempt<T> {
+  /** Whose password: the phone, or for an account without one its user id. */
+  account: string;
+  ip: string;
+  password: string;
+  /** Reads the account once this attempt is counted; none, or no hash → the password is wrong. */
+  load: () => Promise<T | undefined>;
+  /** The `invalid_credentials` message when it is wrong. */
+  wrong: string;
+}
+
+/**
+ * The failure limits' key for a signed-in user's password: their phone, as at login, so
+ * that guesses through any route add up; a user without a phone (who has no password
+ * either) by their id.
+ */
+export function passwordAccount(user: { id: string; phone: string | null }): string {
+  return user.phone ?? user.id;
+}
+
+/**
+ * The one password check: login, password change and erase count their attempts into the
+ * same failure limits, so guesses add up across them and none of them is a way around the
+ * others. Every attempt counts as a failure before the password is checked, so parallel
+ * guesses cannot all be evaluated (429 rate_limited once over, even for the right one: no
+ * oracle); a right password gives its count back. Wrong → 401 invalid_credentials.
+ * Returns what `load` read, its password proven.
+ */
+export async function checkPassword<T extends { passwordHash: string | null }>(
+  deps: Pick<AuthDeps, "config" | "rateLimiter" | "metrics">,
+  attempt: PasswordAttempt<T>,
+): Promise<T & { passwordHash: string }> {
+  const { account } = attempt;
+  const ip = ipSubject(attempt.ip);
+  const counted = await deps.rateLimiter.consumeAll([
+    [authLimits.loginFailuresPerPhoneIp, `${account} ${ip}`],
+    [authLimits.loginFailuresPerPhoneIpDaily, `${account} ${ip}`],
+    [authLimits.loginFailuresPerPhone, account],
+    [authLimits.loginFailuresPerIp, ip],
+  ]);
+  const found = await attempt.load();
+  const storedHash = found?.passwordHash;
+  const matches = await timed(deps.metrics, "hash", () =>
+    // Without a hash (no such phone, or a participant created by a back end, which signs in
+    // through embed tokens) the decoy takes as long as a real check.
+    storedHash
+      ? verifyPassword(attempt.password, storedHash)
+      : verifyAgainstDecoy(attempt.password, deps.config.bcryptCost),
+  );
+  if (!found || !storedHash || !matches) {
+    throw new ApiError("invalid_credentials", attempt.wrong);
+  }
+  await counted.refund();
+  return { ...found, passwordHash: storedHash };
+}
+
 export async function logIn(
   deps: AuthDeps,
   input: LoginInput,
 ): Promise<{ user: UserRow; tokens: Tokens }> {
-  const { db, config, rateLimiter } = deps;
+  const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
-  // Every attempt counts as a failure before the password is checked, so parallel guesses
-  // cannot all be evaluated; a right password gives its count back.
-  const ip = ipSubject(input.ip);
-  const attempt = await rateLimiter.consumeAll([
-    [authLimits.loginFailuresPerPhoneIp, `${phone} ${ip}`],
-    [authLimits.loginFailuresPerPhoneIpDaily, `${phone} ${ip}`],
-    [authLimits.loginFailuresPerPhone, phone],
-    [authLimits.loginFailuresPerIp, ip],
-  ]);
-
-  const found = await findUserByPhone(db, phone);
-  const passwordMatches = await timed(deps.metrics, "hash", () =>
-    // A participant created by a back end has no password: it signs in through embed tokens.
-    found?.passwordHash
-      ? verifyPassword(input.password, found.passwordHash)
-      : verifyAgainstDecoy(input.password, config.bcryptCost),
-  );
-  if (!found?.passwordHash || !passwordMatches) {
-    throw new ApiError("invalid_credentials", "The phone number or password is wrong.");
-  }
-  await attempt.refund();
+  const found = await checkPassword(deps, {
+    account: phone,
+    ip: input.ip,
+    password: input.password,
+    load: () => findUserByPhone(db, phone),
+    wrong: "The phone number or password is wrong.",
+  });
 
   const { passwordHash: _, ...user } = found;
   const role = roleFor(user, config);
@@ -254,9 +296,19 @@ export async function refreshTokens(deps: AuthDeps, refreshToken: string): Promi
   return { accessToken: access.token, refreshToken: next.token, expiresIn: access.expiresIn };
 }
 
-export async function logOut(db: Database, userId: string, refreshToken?: string): Promise<void> {
+/**
+ * Ends the session of `refreshToken` or, without one, every session of the user. An embed
+ * token ends only its own session, whatever it sends: the page it was handed to must not
+ * sign the person out of their other sessions.
+ */
+export async function logOut(db: Database, auth: AuthContext, refreshToken?: string) {
+  const now = Date.now();
+  if (auth.embedded) {
+    await revokeSession(db, auth.sessionId, now);
+    return;
+  }
   const hash = refreshToken === undefined ? undefined : await sha256Hex(refreshToken);
-  await revokeSessionsOfUser(db, userId, Date.now(), hash);
+  await revokeSessionsOfUser(db, auth.userId, now, hash);
 }
 
 export async function currentUser(db: Database, userId: string): Promise<UserRow> {

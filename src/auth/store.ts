@@ -146,11 +146,11 @@ export async function sessionIsLive(db: Database, sessionId: string): Promise<bo
   return row !== undefined && row.revokedAt === null;
 }
 
-export async function findPasswordHash(db: Database, userId: string) {
-  const row = await db
-    .select({ passwordHash: users.passwordHash })
+/** What a password check of a signed-in user needs: their id, phone and password hash. */
+export async function findCredentials(db: Database, userId: string) {
+  return db
+    .select({ id: users.id, phone: users.phone, passwordHash: users.passwordHash })
     .from(users)
     .where(eq(users.id, userId))
     .get();
-  return row?.passwordHash;
 }

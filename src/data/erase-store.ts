@@ -26,6 +26,7 @@ export async function findErasable(db: Database, userId: string) {
   return db
     .select({
       id: users.id,
+      phone: users.phone,
       passwordHash: users.passwordHash,
       referralCode: users.referralCode,
       erasedAt: users.erasedAt,

@@ -3,7 +3,7 @@
  * (with the audit row when an admin erases), then the link cache forgets their codes.
  */
 
-import { verifyPassword } from "../auth/password";
+import { type AuthDeps, checkPassword, passwordAccount } from "../auth/service";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { forgetLinkCodes } from "../links/service";
@@ -37,14 +37,26 @@ async function erase(db: Database, kv: KVNamespace, userId: string, audit?: { ac
   await forgetLinkCodes(kv, codes);
 }
 
-/** The caller erases themselves; the password proves it is them, not a stolen token. */
-export async function eraseMe(db: Database, kv: KVNamespace, userId: string, password: string) {
-  const user = await erasable(db, userId);
-  // A participant created by a back end has no password: the back end or an admin erases it.
-  if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
-    throw new ApiError("invalid_credentials", "The password is wrong.");
-  }
-  await erase(db, kv, userId);
+/**
+ * The caller erases themselves; the password proves it is them, not a stolen token, and its
+ * wrong guesses count into the login's failure limits. A participant created by a back end
+ * has no password: the back end or an admin erases it.
+ */
+export async function eraseMe(
+  deps: Pick<AuthDeps, "db" | "config" | "rateLimiter" | "metrics">,
+  kv: KVNamespace,
+  userId: string,
+  proof: { password: string; ip: string },
+) {
+  const user = await erasable(deps.db, userId);
+  await checkPassword(deps, {
+    account: passwordAccount(user),
+    ip: proof.ip,
+    password: proof.password,
+    load: async () => user,
+    wrong: "The password is wrong.",
+  });
+  await erase(deps.db, kv, userId);
 }
 
 export async function eraseUserAsAdmin(

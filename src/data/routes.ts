@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { signedIn, signedInAdmin } from "../http/auth";
+import { clientIp, signedIn, signedInAdmin, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { rateLimiterFor } from "../platform/rate-limit";
 import { eraseMe, eraseUserAsAdmin } from "./erase";
 import { exportMyData } from "./export";
 import { importLegacyUsers } from "./imports";
@@ -158,13 +159,20 @@ const eraseMeRoute = createRoute({
   operationId: "eraseMe",
   tags,
   summary: "Erase me: my personal data goes, the books stay (anonymized)",
-  ...signedIn,
+  description: "Not with an embed token (403).",
+  ...signedInOwner,
   request: {
     body: jsonBody(z.object({ password: z.string().min(1).max(128) }).openapi("EraseMeRequest")),
   },
   responses: {
     204: { description: "Erased" },
-    ...errorResponses("unauthorized", "invalid_credentials", "not_found"),
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "invalid_credentials",
+      "not_found",
+      "rate_limited",
+    ),
   },
 });
 
@@ -187,7 +195,9 @@ export function registerDataRoutes(app: App) {
     c.json(await exportMyData(c.var.db, c.var.auth.userId), 200),
   );
   app.openapi(eraseMeRoute, async (c) => {
-    await eraseMe(c.var.db, c.env.KV, c.var.auth.userId, c.req.valid("json").password);
+    const deps = { ...c.var, rateLimiter: rateLimiterFor(c) };
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await eraseMe(deps, c.env.KV, c.var.auth.userId, { ...c.req.valid("json"), ip });
     return c.body(null, 204);
   });
 }

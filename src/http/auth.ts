@@ -5,7 +5,7 @@ import { sessionIsLive } from "../auth/store";
 import { verifyAccessToken } from "../auth/tokens";
 import { createDb } from "../db/client";
 import type { ApiKeyScope } from "../db/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv, AuthContext } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { findUserById } from "../users/store";
@@ -43,14 +43,30 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
+ * An embed token was handed to a page of another site, not to the person: it shows the
+ * portal, but what owns the account (administration, the password, erasure, the phone)
+ * refuses it with 403, before anything is checked or counted.
+ */
+function refuseEmbedToken(auth: AuthContext, message: string) {
+  if (auth.embedded) throw new ApiError("forbidden", message);
+}
+
+/** After `requireUser`: the account's owner in person, not an embedded portal's token. */
+export const requireAccountOwner = createMiddleware<AppEnv>(async (c, next) => {
+  refuseEmbedToken(
+    c.var.auth,
+    "An embed token shows the portal: it cannot change the password or the phone, or erase the account.",
+  );
+  await next();
+});
+
+/**
  * After `requireUser`: the caller must be an admin now. The role is read from D1, not the
  * token, so that a demotion takes effect at once rather than when the token expires. An
- * embed token is refused whoever it is for: it was handed to a page, not to a person.
+ * embed token is refused whoever it is for.
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.var.auth.embedded) {
-    throw new ApiError("forbidden", "An embed token cannot be used for administration.");
-  }
+  refuseEmbedToken(c.var.auth, "An embed token cannot be used for administration.");
   const user = await findUserById(c.var.db, c.var.auth.userId);
   if (user?.role !== "admin") throw new ApiError("forbidden", "This needs the admin role.");
   await next();
@@ -60,6 +76,18 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
 export const signedIn = {
   security: [{ bearerAuth: [] }],
   middleware: [requireUser] as [typeof requireUser],
+};
+
+/**
+ * The same, for routes that own the account (password, erasure, phone): an embed token
+ * gets `403 forbidden`.
+ */
+export const signedInOwner = {
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser, requireAccountOwner] as [
+    typeof requireUser,
+    typeof requireAccountOwner,
+  ],
 };
 
 /** The same, for routes that also need the admin role. */

@@ -1,3 +1,4 @@
+import { roleFor } from "../auth/rules";
 import { asPhoneTaken, requirePhone } from "../auth/service";
 import { insertTokenOnlySession } from "../auth/store";
 import { issueAccessToken } from "../auth/tokens";
@@ -80,10 +81,15 @@ const EMBED_TOKEN_MAX_SECONDS = 3600;
 
 /**
  * An access token for an embedded portal: the user's own rights, for at most an hour, and
- * marked so that no admin route accepts it (even for an admin).
+ * marked so that no admin route and nothing that owns the account accepts it. None is
+ * issued for an admin (by the role they hold or would get at login): an admin's account
+ * is not handed to another site's page.
  */
 export async function issueEmbedToken(deps: { db: Database; config: Config }, userId: string) {
   const user = await participantById(deps.db, userId);
+  if (roleFor(user, deps.config) === "admin") {
+    throw new ApiError("forbidden", "No embed token is issued for an admin.");
+  }
   const ttl = Math.min(deps.config.accessTokenTtlSeconds, EMBED_TOKEN_MAX_SECONDS);
   const now = Date.now();
   const sessionId = newId("ses", now);

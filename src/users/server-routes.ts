@@ -111,6 +111,10 @@ const createEmbedToken = createRoute({
   operationId: "createEmbedToken",
   tags,
   summary: "An access token (at most one hour, never admin) for an embedded portal",
+  description:
+    "It reads, shares, invites, redeems and renames; it cannot change the password, erase " +
+    "the account or end the user's other sessions (403 forbidden; its logout ends only " +
+    "itself). None is issued for an admin (403 forbidden).",
   ...serverCall("embed"),
   request: {
     body: jsonBody(z.object({ userId: z.string().min(1).max(64) }).openapi("EmbedTokenRequest")),

@@ -9,11 +9,18 @@ import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rat
 import { CODE_ATTEMPTS, CODE_TTL_MS, codeText, type VerificationPurpose } from "./rules";
 import { putCode, spendAttempt, useCode } from "./store";
 
-/** Codes sent (each an SMS that costs money) and codes checked, per phone and per client. */
+/**
+ * Codes sent (each an SMS that costs money) and codes checked. Both count per purpose, so
+ * strangers asking for reset codes or guessing them never use up what the signed-in owner
+ * needs to verify their phone. Checks count per (purpose, phone, IP) and per IP, not per
+ * phone: a guess from elsewhere, with or without a live code, spends nothing the owner
+ * needs at their own address. A live code's own 5 tries are what bounds guesses at it from
+ * many addresses (CODE_ATTEMPTS), and sends per phone bound how many codes there are.
+ */
 export const codeLimits = {
-  sendsPerPhone: { name: "code-send-phone", limit: 5, windowSeconds: 3600 },
+  sendsPerPhone: { name: "code-send-purpose-phone", limit: 5, windowSeconds: 3600 },
   sendsPerIp: { name: "code-send-ip", limit: 20, windowSeconds: 3600 },
-  checksPerPhone: { name: "code-check-phone", limit: 10, windowSeconds: 900 },
+  checksPerPhoneIp: { name: "code-check-purpose-phone-ip", limit: 10, windowSeconds: 900 },
   checksPerIp: { name: "code-check-ip", limit: 30, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
 
@@ -26,19 +33,27 @@ export interface CodeDeps {
   defer: (work: Promise<unknown>) => void;
 }
 
-/** Counts one code sent to `phone` from `ip`; 429 past either limit. */
-export async function limitCodeSends(rateLimiter: RateLimiter, phone: string, ip: string) {
+/** Who asks for or checks a code of which purpose, for which phone. */
+export interface CodeRequest {
+  purpose: VerificationPurpose;
+  phone: string;
+  ip: string;
+}
+
+/** Counts one code of `purpose` sent to `phone` from `ip`; 429 past either limit. */
+export async function limitCodeSends(rateLimiter: RateLimiter, request: CodeRequest) {
   await rateLimiter.consumeAll([
-    [codeLimits.sendsPerPhone, phone],
-    [codeLimits.sendsPerIp, ipSubject(ip)],
+    [codeLimits.sendsPerPhone, `${request.purpose} ${request.phone}`],
+    [codeLimits.sendsPerIp, ipSubject(request.ip)],
   ]);
 }
 
-/** Counts one code check for `phone` from `ip`; 429 past either limit. */
-export async function limitCodeChecks(rateLimiter: RateLimiter, phone: string, ip: string) {
+/** Counts one check of a `purpose` code for `phone` from `ip`; 429 past either limit. */
+export async function limitCodeChecks(rateLimiter: RateLimiter, request: CodeRequest) {
+  const ip = ipSubject(request.ip);
   await rateLimiter.consumeAll([
-    [codeLimits.checksPerPhone, phone],
-    [codeLimits.checksPerIp, ipSubject(ip)],
+    [codeLimits.checksPerPhoneIp, `${request.purpose} ${request.phone} ${ip}`],
+    [codeLimits.checksPerIp, ip],
   ]);
 }
 

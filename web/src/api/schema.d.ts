@@ -77,7 +77,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End one session (with its refresh token) or all of them */
+        /**
+         * End one session (with its refresh token) or all of them
+         * @description An embed token's logout ends only its own session, whatever the body says.
+         */
         post: operations["logOut"];
         delete?: never;
         options?: never;
@@ -96,7 +99,10 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        /** Erase me: my personal data goes, the books stay (anonymized) */
+        /**
+         * Erase me: my personal data goes, the books stay (anonymized)
+         * @description Not with an embed token (403).
+         */
         delete: operations["eraseMe"];
         options?: never;
         head?: never;
@@ -150,7 +156,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change my password; every other session ends */
+        /**
+         * Change my password; every other session ends
+         * @description Not with an embed token (403).
+         */
         post: operations["changePassword"];
         delete?: never;
         options?: never;
@@ -554,7 +563,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** An access token (at most one hour, never admin) for an embedded portal */
+        /**
+         * An access token (at most one hour, never admin) for an embedded portal
+         * @description It reads, shares, invites, redeems and renames; it cannot change the password, erase the account or end the user's other sessions (403 forbidden; its logout ends only itself). None is issued for an admin (403 forbidden).
+         */
         post: operations["createEmbedToken"];
         delete?: never;
         options?: never;
@@ -2484,11 +2496,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not_found */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    /** @description Seconds until the limit lets this request through again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2795,6 +2831,17 @@ export interface operations {
             };
             /** @description unauthorized, invalid_credentials */
             401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-D1-Bookmark": components["headers"]["D1Bookmark"];
