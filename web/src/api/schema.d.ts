@@ -1012,7 +1012,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -2105,7 +2105,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description invalid_referral_code, referral_code_expired */
+            /** @description invalid_referral_code, referral_code_expired, unsupported_phone */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -3614,7 +3614,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description self_referral */
+            /** @description self_referral, unsupported_phone */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -4745,7 +4745,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description invalid_referral_code, referral_code_expired */
+            /** @description invalid_referral_code, referral_code_expired, unsupported_phone */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
