@@ -46,7 +46,11 @@ const REFUSED_TYPES: Partial<Record<NonNullable<ReturnType<PhoneNumber["getType"
   VOICEMAIL: "a voicemail access number",
 };
 
-/** Inmarsat (+870), global mobile satellite systems such as Iridium (+881), international networks such as Thuraya (+882): costly per message, often unreachable. */
+/**
+ * Satellite calling codes: Inmarsat (+870), global mobile satellite systems such as Iridium
+ * (+881), international networks such as Thuraya (+882). Costly per message, often
+ * unreachable, and libphonenumber types many of them as plain mobiles.
+ */
 const SATELLITE_CALLING_CODES = new Set(["870", "881", "882"]);
 
 function refusalOf(parsed: PhoneNumber): string | null {
