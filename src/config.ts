@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Bindings } from "./env";
-import { normalizePhone } from "./lib/phone";
+import { lookupPhone } from "./lib/phone";
 
 const csv = z
   .string()
@@ -153,8 +153,9 @@ export function loadConfig(env: Bindings): Config {
       "Refusing to serve: INVITE_SENDER must be webhook or providers outside development and test.",
     );
   }
+  // Matched against stored phones: read like a look-up, so a configured phone keeps working.
   const adminPhones = config.adminPhones.map((phone) =>
-    normalizePhone(phone, config.defaultPhoneCountry),
+    lookupPhone(phone, config.defaultPhoneCountry),
   );
   if (adminPhones.includes(null)) {
     throw new ConfigError(

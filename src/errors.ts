@@ -30,6 +30,7 @@ export const errorStatus = {
   self_referral: 422,
   insufficient_points: 422,
   idempotency_key_reused: 422,
+  unsupported_phone: 422,
   payload_too_large: 413,
   rate_limited: 429,
   internal_error: 500,

@@ -173,6 +173,22 @@ describe("phone verification", () => {
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
   });
 
+  it("no code goes to a premium-rate phone stored before such phones were refused, and no budget is used", async () => {
+    const user = await registerUser();
+    const premium = `+1900555${String(Math.floor(Math.random() * 1e4)).padStart(4, "0")}`;
+    await env.DB.prepare("update users set phone = ? where id = ?").bind(premium, user.id).run();
+    const smsSent = () =>
+      env.DB.prepare("select coalesce(sum(sent), 0) as sent from sms_usage").first("sent");
+    const before = await smsSent();
+    const verification = await callAndSettle("POST", "/v1/auth/phone/verification", {
+      token: user.accessToken,
+    });
+    expect(verification.status).toBe(202);
+    expect((await requestReset(premium)).status).toBe(202);
+    expect(sms.filter((m) => m.to === premium)).toEqual([]);
+    expect(await smsSent()).toBe(before);
+  });
+
   it("needs a signed-in user and a 6-digit code", async () => {
     expectError(await callJson("POST", "/v1/auth/phone/verification"), 401, "unauthorized");
     const user = await registerUser();

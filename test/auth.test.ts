@@ -109,6 +109,35 @@ describe("register — errors", () => {
     expect(response.body.error.details).toEqual([{ path: "phone", message: expect.any(String) }]);
   });
 
+  it("refuses premium-rate, shared-cost and satellite phones with 422 unsupported_phone, writing nothing", async () => {
+    const before = await countRows("users");
+    for (const phone of [
+      "+19005551234", // US 900: premium rate
+      "+449098790123", // UK 09: premium rate
+      "+49 900 1234567", // Germany 0900: premium rate
+      "+33 8 99 12 34 56", // France 089x: premium rate
+      "+49 180 1234 5678", // Germany 0180: shared cost
+      "+870 772 345 678", // Inmarsat
+      "+881 631 234 5678", // Iridium
+    ]) {
+      const response = await callJson(
+        "POST",
+        "/v1/auth/register",
+        { name: "Ayesha", phone, password: PASSWORD },
+        { ip: uniqueIp() },
+      );
+      expectError(response, 422, "unsupported_phone");
+      expect(response.body.error.message, phone).toMatch(/premium-rate|shared-cost|satellite/);
+    }
+    expect(await countRows("users")).toBe(before);
+  });
+
+  it("accepts Pakistani and Indian mobiles", async () => {
+    await registerUser({ phone: uniquePhone() });
+    const indian = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+    expect((await registerUser({ phone: indian })).phone).toBe(indian);
+  });
+
   it("lists every invalid field", async () => {
     const response = await callJson("POST", "/v1/auth/register", { name: "", password: 5 });
     expectError(response, 400, "validation_error");
@@ -160,6 +189,19 @@ describe("login", () => {
     expect(response.status).toBe(200);
     expect(response.body.user.id).toBe(user.id);
     expect(response.body).toMatchObject({ accessToken: expect.any(String), expiresIn: 900 });
+  });
+
+  it("finds a phone stored under the looser checks of earlier versions", async () => {
+    // Valid for the smaller metadata signups were checked with before, not for the full one.
+    const user = await registerUser();
+    const stored = `+49900${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+    await env.DB.prepare("update users set phone = ? where id = ?").bind(stored, user.id).run();
+    const response = await callJson("POST", "/v1/auth/login", {
+      phone: stored,
+      password: user.password,
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.user.id).toBe(user.id);
   });
 
   it("answers an unknown phone and a wrong password the same way", async () => {

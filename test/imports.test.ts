@@ -247,6 +247,97 @@ describe("POST /v1/admin/imports", () => {
     expect(await countRows("users")).toBe(before + 5);
   });
 
+  it("refuses premium-rate and satellite phones with their reason, and imports the rest", async () => {
+    const premium = legacyDoc({ phone: "+1 900 555 1234" });
+    const satellite = legacyDoc({ phone: "+881 631 234 5678" });
+    const fine = legacyDoc();
+    const result = await importDocs([premium, satellite, fine]);
+    expect(result.body).toMatchObject({ created: 1, skipped: 0 });
+    expect(result.body.failed).toEqual([
+      { index: 0, phone: "+19005551234", reason: expect.stringMatching(/^phone: a premium-rate/) },
+      { index: 1, phone: "+8816312345678", reason: expect.stringMatching(/^phone: a satellite/) },
+    ]);
+    expect(await userByPhone("+19005551234")).toBeNull();
+  });
+
+  it("checks names like signup: invisible and bidi characters removed, links and markup refused", async () => {
+    const bidi = legacyDoc({ name: "\u202Enahk\u202C Zara\u200B" });
+    const link = legacyDoc({ name: "Zara visit evil.com" });
+    const markup = legacyDoc({ name: "<a href=x>Zara</a>" });
+    const noLetter = legacyDoc({ name: "\u200B\u200B 123" });
+    const result = await importDocs([bidi, link, markup, noLetter]);
+    expect(result.body.created).toBe(1);
+    expect(result.body.failed).toEqual([
+      { index: 1, phone: link.phone, reason: "name: must not contain a web or e-mail address" },
+      { index: 2, phone: markup.phone, reason: "name: must not contain a web or e-mail address" },
+      { index: 3, phone: noLetter.phone, reason: "name: must contain a letter" },
+    ]);
+    expect((await userByPhone(bidi.phone))?.name).toBe("nahk Zara");
+  });
+
+  it("refuses bcrypt costs outside 4-15, so that no login answers 500 or takes seconds", async () => {
+    const atCost = (cost: string) =>
+      legacyDoc({
+        password: bcrypt.hashSync("pass-word", 4).replace(/^\$2b\$04\$/, `$2b$${cost}$`),
+      });
+    const docs = ["03", "99", "16", "15", "04"].map(atCost);
+    const result = await importDocs(docs, `${IMPORT}&dryRun=true`);
+    expect(result.body.created).toBe(2);
+    expect(result.body.failed).toEqual(
+      [0, 1, 2].map((index) => ({
+        index,
+        phone: docs[index]?.phone,
+        reason: "password: must be a bcrypt hash of cost 4 to 15",
+      })),
+    );
+  });
+
+  it("links a referrer that comes later in the same file, and counts only referrals written", async () => {
+    const referrer = legacyDoc();
+    const referee = legacyDoc({ referredBy: referrer._id });
+    // Two documents that name each other: one of them can be linked, not both.
+    const opening = legacyDoc();
+    const second = legacyDoc({ referredBy: opening._id });
+    const first = { ...opening, referredBy: second._id };
+    const result = await importDocs([referee, referrer, first, second]);
+    expect(result.body).toMatchObject({ created: 4, referralsLinked: 2, failed: [] });
+    const written = await env.DB.prepare(
+      `select count(*) as n from referrals where referee_id in
+         (select id from users where phone in (?, ?, ?))`,
+    )
+      .bind(referee.phone, first.phone, second.phone)
+      .first("n");
+    expect(written).toBe(2);
+    const row = await env.DB.prepare(
+      `select r.status, r.code from referrals r join users u on u.id = r.referee_id
+        where u.phone = ? and r.referrer_id = (select id from users where phone = ?)`,
+    )
+      .bind(referee.phone, referrer.phone)
+      .first();
+    expect(row).toEqual({ status: "qualified", code: referrer.referralCode });
+  });
+
+  it("describes every field of a document in the OpenAPI document, and still takes any document", async () => {
+    const { body } = await callJson("GET", "/openapi.json");
+    const items = body.components.schemas.ImportRequest.items;
+    expect(items).toEqual({ $ref: "#/components/schemas/LegacyUserDocument" });
+    const document = body.components.schemas.LegacyUserDocument;
+    expect(Object.keys(document.properties).sort()).toEqual(
+      Object.keys(legacyDoc()).concat("createdAt").sort(),
+    );
+    for (const [field, schema] of Object.entries<{ description?: string }>(document.properties)) {
+      expect(schema.description, field).toEqual(expect.any(String));
+    }
+    expect(document.required).toEqual(["_id", "name", "phone", "password"]);
+
+    // Documented, not enforced by the route: a document that is not even an object fails alone.
+    const result = await importDocs([12, legacyDoc()], `${IMPORT}&dryRun=true`);
+    expect(result.body).toMatchObject({
+      created: 1,
+      failed: [{ index: 0, phone: null, reason: expect.any(String) }],
+    });
+  });
+
   it("is for admins only", async () => {
     const user = await registerUser();
     const response = await callJson("POST", IMPORT, [legacyDoc()], { token: user.accessToken });

@@ -508,6 +508,27 @@ describe("participants from a back end", () => {
     expect(byId.body).toEqual(created.body);
   });
 
+  it("refuses a participant's premium-rate or satellite phone with 422 unsupported_phone, writing nothing", async () => {
+    const key = await serverKey(["users"]);
+    for (const phone of ["+19005551234", "+870772345678"]) {
+      const externalId = `cust-${crypto.randomUUID()}`;
+      const response = await callJson(
+        "POST",
+        "/v1/users",
+        { externalId, name: "Hina Shah", phone },
+        asKey(key.secret),
+      );
+      expectError(response, 422, "unsupported_phone");
+      const found = await callJson(
+        "GET",
+        `/v1/users?externalId=${externalId}`,
+        undefined,
+        asKey(key.secret),
+      );
+      expect(found.body).toEqual({ data: [] });
+    }
+  });
+
   it("10 parallel creates of one externalId make one user", async () => {
     const key = await serverKey(["users"]);
     const externalId = `cust-${crypto.randomUUID()}`;

@@ -161,6 +161,23 @@ describe("POST /v1/me/invites", () => {
     expectError(response, 422, "self_referral");
   });
 
+  it("refuses an SMS invite to a premium-rate or satellite number with 422 unsupported_phone, sending nothing", async () => {
+    const { calls } = interceptInviteWebhook([200]);
+    const user = await registerUser();
+    for (const to of ["+19005551234", "+44 909 879 0123", "+870 772 345 678", "+8816312345678"]) {
+      const response = await callJson(
+        "POST",
+        "/v1/me/invites",
+        { channel: "sms", to },
+        { token: user.accessToken },
+      );
+      expectError(response, 422, "unsupported_phone");
+    }
+    const listed = await callJson("GET", "/v1/me/invites", undefined, { token: user.accessToken });
+    expect(listed.body.data).toEqual([]);
+    expect(calls).toHaveLength(0);
+  });
+
   it("refuses the same recipient twice within 7 days", async () => {
     interceptInviteWebhook([200]);
     const user = await registerUser();
@@ -274,6 +291,29 @@ describe("delivery retries (scheduled)", () => {
       next_attempt_at: null,
     });
     expect(calls).toHaveLength(6);
+  });
+
+  it("an SMS invite queued to a premium-rate number before it was refused fails, with no SMS and no budget used", async () => {
+    const { calls } = interceptInviteWebhook([200]);
+    const user = await registerUser();
+    const createdAt = Date.now();
+    await env.DB.prepare(
+      `insert into invites (id, user_id, channel, recipient, status, attempts, next_attempt_at, created_at)
+       values ('inv_premiumrate00000000000000', ?, 'sms', '+19005551234', 'queued', 0, ?, ?)`,
+    )
+      .bind(user.id, createdAt, createdAt)
+      .run();
+    const smsSent = () =>
+      env.DB.prepare("select coalesce(sum(sent), 0) as sent from sms_usage").first("sent");
+    const before = await smsSent();
+    await runRetryJob(createdAt + 1_000);
+    expect(await inviteRow("inv_premiumrate00000000000000")).toMatchObject({
+      status: "failed",
+      next_attempt_at: null,
+      last_error: "No SMS goes to a premium-rate number.",
+    });
+    expect(calls).toHaveLength(0);
+    expect(await smsSent()).toBe(before);
   });
 
   it("an invite whose first attempt was lost with its isolate is sent by the job", async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { duplicatesWithin, parseLegacyUser } from "../src/data/legacy";
+import {
+  duplicatesWithin,
+  type LegacyUser,
+  parseLegacyUser,
+  referrersFirst,
+} from "../src/data/legacy";
 import legacyUsers from "./fixtures/mongo-users.json";
 
 const NOW = Date.parse("2026-11-26T00:00:00Z");
@@ -67,6 +72,33 @@ describe("parseLegacyUser", () => {
     }
   });
 
+  it("checks names like signup and bcrypt costs from 4 to 15", () => {
+    const named = parseLegacyUser({ ...ayesha, name: "\u202Enahk\u202C  Ayesha\u200B" }, "PK", NOW);
+    expect(named.ok && named.user.name).toBe("nahk Ayesha");
+    const refused = (override: Record<string, unknown>) => {
+      const parsed = parseLegacyUser({ ...ayesha, ...override }, "PK", NOW);
+      return !parsed.ok && parsed.reason;
+    };
+    expect(refused({ name: "www.win.example" })).toBe(
+      "name: must not contain a web or e-mail address",
+    );
+    const hash = ayesha?.password ?? "";
+    for (const cost of ["03", "16", "99"]) {
+      expect(refused({ password: `$2b$${cost}${hash.slice(6)}` }), cost).toBe(
+        "password: must be a bcrypt hash of cost 4 to 15",
+      );
+    }
+    expect(refused({ password: `$2b$15${hash.slice(6)}` })).toBe(false);
+  });
+
+  it("refuses a phone that cannot take our SMS, giving it in E.164", () => {
+    expect(parseLegacyUser({ ...ayesha, phone: "0900 1 234567" }, "DE", NOW)).toEqual({
+      ok: false,
+      phone: "+499001234567",
+      reason: "phone: a premium-rate number, which cannot receive our SMS (unsupported_phone)",
+    });
+  });
+
   it("dates in the future are taken as now", () => {
     const parsed = parseLegacyUser(
       { ...ayesha, createdAt: { $date: "2099-01-01T00:00:00Z" } },
@@ -96,5 +128,27 @@ describe("duplicatesWithin", () => {
       { index: 3, user: user("+923001110003", null) },
     ]);
     expect([...duplicates.keys()]).toEqual([1, 2]);
+  });
+});
+
+describe("referrersFirst", () => {
+  const doc = (index: number, legacyId: string, referredByLegacyId: string | null) => ({
+    index,
+    user: { legacyId, referredByLegacyId } as LegacyUser,
+  });
+
+  it("puts each referrer before the people it referred, the rest as given", () => {
+    const ordered = referrersFirst([
+      doc(0, "c", "b"),
+      doc(1, "x", null),
+      doc(2, "b", "a"),
+      doc(3, "a", null),
+    ]);
+    expect(ordered.map((d) => d.index)).toEqual([3, 2, 0, 1]);
+  });
+
+  it("in a cycle, puts first the document that would close it, and keeps every document", () => {
+    const ordered = referrersFirst([doc(0, "a", "b"), doc(1, "b", "a"), doc(2, "a", null)]);
+    expect(ordered.map((d) => d.index)).toEqual([1, 0, 2]);
   });
 });

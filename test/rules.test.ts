@@ -10,7 +10,7 @@ import {
   newReferralCode,
 } from "../src/lib/ids";
 import { maskName } from "../src/lib/names";
-import { normalizePhone } from "../src/lib/phone";
+import { checkNewPhone, lookupPhone, normalizePhone, smsRefusal } from "../src/lib/phone";
 import { DAY_MS } from "../src/lib/time";
 import { requestFingerprint } from "../src/platform/idempotency";
 import {
@@ -273,7 +273,53 @@ describe("phones", () => {
   it("refuses what is not a phone number", () => {
     for (const input of ["", "hello", "+1", "+92300", "+9230012345678901"]) {
       expect(normalizePhone(input)).toBeNull();
+      expect(checkNewPhone(input)).toEqual({ status: "invalid" });
     }
+  });
+
+  it("refuses new phones that cannot take an SMS or cost premium rates, saying why", () => {
+    const refused = {
+      "+1 900 555 1234": ["+19005551234", "a premium-rate number"],
+      "+44 909 879 0123": ["+449098790123", "a premium-rate number"],
+      "0900 1 234567|DE": ["+499001234567", "a premium-rate number"],
+      "0899 12 34 56|FR": ["+33899123456", "a premium-rate number"],
+      "+49 180 1234 5678": ["+4918012345678", "a shared-cost number"],
+      "+44 300 123 4567": ["+443001234567", "a universal access number"],
+      "+44 7640 123456": ["+447640123456", "a pager number"],
+      "+41 86 012 345 6789": ["+41860123456789", "a voicemail access number"],
+      "+870 772 345 678": ["+870772345678", "a satellite phone number"], // Inmarsat
+      "+881 631 234 5678": ["+8816312345678", "a satellite phone number"], // Iridium
+      "+882 16 123 4567": ["+882161234567", "a satellite phone number"], // Thuraya
+    };
+    for (const [input, [phone, refusal]] of Object.entries(refused)) {
+      const [number = "", country] = input.split("|");
+      expect(checkNewPhone(number, country), input).toEqual({ status: "no_sms", phone, refusal });
+      expect(smsRefusal(phone as string), input).toBe(refusal);
+    }
+  });
+
+  it("accepts mobiles, and fixed lines such as Munich's 089 (a city, not a premium prefix)", () => {
+    const accepted = {
+      "+92 300 1234567": "+923001234567",
+      "+91 98765 43210": "+919876543210",
+      "+49 151 23456789": "+4915123456789",
+      "+1 202 555 0123": "+12025550123",
+      "089 1234567|DE": "+49891234567",
+    };
+    for (const [input, phone] of Object.entries(accepted)) {
+      const [number = "", country] = input.split("|");
+      expect(checkNewPhone(number, country), input).toEqual({ status: "ok", phone });
+      expect(smsRefusal(phone), input).toBeNull();
+    }
+  });
+
+  it("looks phones up by possible length, so that no stored phone becomes unfindable", () => {
+    // A German 0900 number one digit too long: not valid for the full metadata, but of a
+    // possible length (and valid for the smaller metadata used before).
+    expect(normalizePhone("+4990012345678")).toBeNull();
+    expect(lookupPhone("+49 900 1234 5678")).toBe("+4990012345678");
+    expect(lookupPhone("0300 1234567", "PK")).toBe("+923001234567");
+    expect(lookupPhone("+92300")).toBeNull();
   });
 });
 

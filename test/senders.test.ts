@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { DELIVERY_LOCK_MS, SEND_TIMEOUT_MS } from "../src/invites/rules";
-import { logSender, providerSender, webhookSender } from "../src/invites/senders";
+import {
+  logSender,
+  providerSender,
+  refusingUnsupportedPhones,
+  webhookSender,
+} from "../src/invites/senders";
 import { hmacSha256Hex } from "../src/lib/crypto";
 
 const message = {
@@ -142,5 +147,22 @@ describe("code senders", () => {
 
   it("the log sender accepts codes too", async () => {
     await expect(logSender().sendCode(code)).resolves.toBeUndefined();
+  });
+});
+
+describe("the last guard before any sender", () => {
+  it("sends no SMS, invite or code, to a premium-rate or satellite phone; email and mobiles pass", async () => {
+    const { requests, fetcher } = recordingFetch();
+    const guarded = refusingUnsupportedPhones(providerSender(providers, fetcher));
+    await expect(guarded.send({ ...message, to: "+19005551234" })).rejects.toThrow(
+      "No SMS goes to a premium-rate number.",
+    );
+    await expect(
+      guarded.sendCode({ purpose: "phone_verification", to: "+870772345678", text: "123456" }),
+    ).rejects.toThrow("No SMS goes to a satellite phone number.");
+    expect(requests).toHaveLength(0);
+    await guarded.send(message);
+    await guarded.send({ ...message, channel: "email", to: "friend@example.com" });
+    expect(requests).toHaveLength(2);
   });
 });

@@ -36,6 +36,7 @@ const register = createRoute({
       "phone_taken",
       "invalid_referral_code",
       "referral_code_expired",
+      "unsupported_phone",
       "rate_limited",
     ),
   },

@@ -4,7 +4,7 @@ import type { AuthContext, Database } from "../env";
 import { ApiError } from "../errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
-import { normalizePhone } from "../lib/phone";
+import { checkNewPhone, lookupPhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 import { type RequestMetrics, timed } from "../platform/metrics";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
@@ -95,15 +95,37 @@ export async function openSession(db: Database, config: Config, userId: string, 
   };
 }
 
-/** The phone in E.164, or a 400 naming the field. */
+/** A 400 for a phone that is not one, naming the field. */
+export function invalidPhone(path: string): ApiError {
+  return new ApiError("validation_error", "The request is not valid.", {
+    details: [{ path, message: "must be a valid phone number, e.g. +923001234567" }],
+  });
+}
+
+/** A 422 for a phone that we send no SMS to, saying what kind of number it is. */
+export function unsupportedPhone(refusal: string): ApiError {
+  return new ApiError(
+    "unsupported_phone",
+    `This phone number cannot be used: it is ${refusal}, and we send no SMS to such numbers.`,
+  );
+}
+
+/** A phone to look up (login, reset, searches) in E.164, or a 400 naming the field. */
 export function requirePhone(raw: string, config: Config): string {
-  const phone = normalizePhone(raw, config.defaultPhoneCountry);
-  if (!phone) {
-    throw new ApiError("validation_error", "The request is not valid.", {
-      details: [{ path: "phone", message: "must be a valid phone number, e.g. +923001234567" }],
-    });
-  }
+  const phone = lookupPhone(raw, config.defaultPhoneCountry);
+  if (!phone) throw invalidPhone("phone");
   return phone;
+}
+
+/**
+ * A phone that comes in new (a signup, a participant) in E.164: a 400 when it is not a valid
+ * number, a 422 unsupported_phone when it cannot take our SMS or costs premium rates.
+ */
+export function requireNewPhone(raw: string, config: Config, path = "phone"): string {
+  const checked = checkNewPhone(raw, config.defaultPhoneCountry);
+  if (checked.status === "invalid") throw invalidPhone(path);
+  if (checked.status === "no_sms") throw unsupportedPhone(checked.refusal);
+  return checked.phone;
 }
 
 export interface RegisterInput {
@@ -124,7 +146,7 @@ export async function registerUser(
   input: RegisterInput,
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
-  const phone = requirePhone(input.phone, config);
+  const phone = requireNewPhone(input.phone, config);
   await timed(deps.metrics, "limits", () =>
     deps.rateLimiter.consumeAll([
       [authLimits.registerPerIp, ipSubject(input.ip)],

@@ -17,7 +17,7 @@ import {
   importWrites,
   takenCodes,
 } from "./import-store";
-import { duplicatesWithin, type LegacyUser, parseLegacyUser } from "./legacy";
+import { duplicatesWithin, type LegacyUser, parseLegacyUser, referrersFirst } from "./legacy";
 
 const IMPORT_GROUP = 20;
 
@@ -98,11 +98,16 @@ export async function importLegacyUsers(
     } else fresh.push(candidate);
   }
 
-  // Referrers: users imported before, or earlier in this request (a referrer signed up,
-  // and so was exported, before the people they referred).
+  // Referrers: users imported before, or placed earlier in this request (referrers first,
+  // wherever they are in the file). A referral is counted only if its referrer was known
+  // when it was planned, and so is written with it.
   const referrers = new Map<string, ImportedReferrer>(earlier);
-  const planned: { candidate: Candidate; writes: ReturnType<typeof importWrites>["writes"] }[] = [];
-  for (const candidate of fresh) {
+  const planned: {
+    candidate: Candidate;
+    linked: boolean;
+    writes: ReturnType<typeof importWrites>["writes"];
+  }[] = [];
+  for (const candidate of referrersFirst(fresh)) {
     const { user } = candidate;
     const referrer = user.referredByLegacyId ? referrers.get(user.referredByLegacyId) : undefined;
     const { id, writes } = importWrites(db, {
@@ -113,30 +118,30 @@ export async function importLegacyUsers(
       now,
     });
     referrers.set(user.legacyId, { id, code: user.legacyCode });
-    planned.push({ candidate, writes });
+    planned.push({ candidate, linked: referrer !== undefined, writes });
   }
 
-  const count = (candidate: Candidate) => {
-    const referrer = candidate.user.referredByLegacyId;
+  const count = ({ candidate, linked }: (typeof planned)[number]) => {
     report.created += 1;
-    if (referrer && referrers.has(referrer)) report.referralsLinked += 1;
+    if (linked) report.referralsLinked += 1;
     report.pointsImported += candidate.user.points;
   };
   if (options.dryRun) {
-    for (const { candidate } of planned) count(candidate);
+    for (const plan of planned) count(plan);
   } else {
     for (let i = 0; i < planned.length; i += IMPORT_GROUP) {
       const group = planned.slice(i, i + IMPORT_GROUP);
       const writes = group.flatMap((p) => p.writes);
       try {
         await db.batch(writes as [(typeof writes)[0], ...typeof writes]);
-        for (const { candidate } of group) count(candidate);
+        for (const plan of group) count(plan);
       } catch {
         // One bad document must not keep the others out: each alone, in order.
-        for (const { candidate, writes: own } of group) {
+        for (const plan of group) {
+          const { candidate, writes: own } = plan;
           try {
             await db.batch(own as [(typeof own)[0], ...typeof own]);
-            count(candidate);
+            count(plan);
           } catch (error) {
             // A parallel request that imported the same document first: nothing to do.
             if ((await existingPhones(db, [candidate.user.phone])).size > 0) {

@@ -7,7 +7,7 @@ import { rateLimiterFor } from "../platform/rate-limit";
 import { eraseMe, eraseUserAsAdmin } from "./erase";
 import { exportMyData } from "./export";
 import { importLegacyUsers } from "./imports";
-import { MAX_IMPORT_DOCUMENTS } from "./legacy";
+import { LegacyUserSchema, MAX_IMPORT_DOCUMENTS } from "./legacy";
 
 const adminTags = ["Administration"];
 const tags = ["Your data"];
@@ -26,6 +26,20 @@ const ImportReportSchema = z
     pointsImported: z.number().int(),
   })
   .openapi("ImportReport");
+
+/**
+ * The documented shape of one document: the import's own schema as JSON Schema (its input
+ * side), so the document and the check cannot drift apart. The route takes any value: the
+ * import checks each document and reports a bad one alone.
+ */
+const { $schema: _, ...legacyUserDocument } = z.toJSONSchema(LegacyUserSchema, {
+  io: "input",
+  unrepresentable: "any",
+});
+type OpenApiMetadata = Parameters<ReturnType<typeof z.unknown>["openapi"]>[1];
+const LegacyUserDocumentSchema = z
+  .unknown()
+  .openapi("LegacyUserDocument", legacyUserDocument as OpenApiMetadata);
 
 const importUsers = createRoute({
   method: "post",
@@ -48,7 +62,7 @@ const importUsers = createRoute({
     }),
     // Each document is checked alone by the import (a bad one fails alone), not here.
     body: jsonBody(
-      z.array(z.unknown()).min(1).max(MAX_IMPORT_DOCUMENTS).openapi("ImportRequest", {
+      z.array(LegacyUserDocumentSchema).min(1).max(MAX_IMPORT_DOCUMENTS).openapi("ImportRequest", {
         description: "Up to 1,000 user documents as mongoexport --jsonArray writes them",
       }),
     ),

@@ -4,7 +4,7 @@ import { violatedConstraint } from "../db/client";
 import { events } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
-import { normalizePhone } from "../lib/phone";
+import { lookupPhone } from "../lib/phone";
 import { requestFingerprint } from "../platform/idempotency";
 import { acceptsEventType, REFUND_EVENT } from "../program/rules";
 import { currentProgram, programVersion } from "../program/store";
@@ -46,7 +46,7 @@ async function storedOutcome(db: Database, input: EventInput, requestHash: strin
 }
 
 async function subjectOf(db: Database, config: Config, input: EventInput) {
-  const phone = input.phone ? normalizePhone(input.phone, config.defaultPhoneCountry) : null;
+  const phone = input.phone ? lookupPhone(input.phone, config.defaultPhoneCountry) : null;
   const user = input.userId
     ? await findUserById(db, input.userId)
     : phone

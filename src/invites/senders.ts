@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import { hmacSha256Hex } from "../lib/crypto";
+import { smsRefusal } from "../lib/phone";
 import { SEND_TIMEOUT_MS } from "./rules";
 
 export interface InviteMessage {
@@ -140,9 +141,35 @@ export function providerSender(
   };
 }
 
-export function senderFromConfig(config: Config): MessageSender {
+/**
+ * The last guard, whatever path an SMS takes: none goes to a phone that cannot receive one or
+ * costs premium rates (a phone stored before such phones were refused where they come in).
+ * Callers check first (`smsRefusal`) so that such a message uses no budget and no retries.
+ */
+export function refusingUnsupportedPhones(sender: MessageSender): MessageSender {
+  const check = (to: string) => {
+    const refusal = smsRefusal(to);
+    if (refusal) throw new Error(`No SMS goes to ${refusal}.`);
+  };
+  return {
+    async send(message) {
+      if (message.channel === "sms") check(message.to);
+      return sender.send(message);
+    },
+    async sendCode(message) {
+      check(message.to);
+      return sender.sendCode(message);
+    },
+  };
+}
+
+function configuredSender(config: Config): MessageSender {
   const delivery = config.inviteDelivery;
   if (delivery.sender === "webhook") return webhookSender(delivery);
   if (delivery.sender === "providers") return providerSender(delivery);
   return logSender();
+}
+
+export function senderFromConfig(config: Config): MessageSender {
+  return refusingUnsupportedPhones(configuredSender(config));
 }

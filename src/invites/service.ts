@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { requireNewPhone } from "../auth/service";
 import type { Config } from "../config";
 import type { inviteStatuses } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
-import { normalizePhone } from "../lib/phone";
+import { smsRefusal } from "../lib/phone";
 import { DAY_MS, toIso } from "../lib/time";
 import { findUserById } from "../users/store";
 import {
@@ -42,11 +43,7 @@ function invalidRecipient(message: string): ApiError {
 
 /** The recipient as stored: E.164 for SMS, a lower-cased address for email. */
 export function canonicalRecipient(channel: "email" | "sms", to: string, config: Config): string {
-  if (channel === "sms") {
-    const phone = normalizePhone(to, config.defaultPhoneCountry);
-    if (!phone) throw invalidRecipient("must be a valid phone number, e.g. +923001234567");
-    return phone;
-  }
+  if (channel === "sms") return requireNewPhone(to, config, "to");
   const email = to.trim().toLowerCase();
   if (!emailSchema.safeParse(email).success)
     throw invalidRecipient("must be a valid email address");
@@ -128,6 +125,16 @@ export async function deliverInvite(deps: InviteDeps, inviteId: string, now: num
   const { db, config, sender } = deps;
   const invite = await claimInviteForDelivery(db, inviteId, now, DELIVERY_LOCK_MS);
   if (!invite) return "skipped" as const;
+  // Queued before such phones were refused at the door: failed for good, with no budget used.
+  const refusal = invite.channel === "sms" ? smsRefusal(invite.recipient) : null;
+  if (refusal) {
+    await recordDeliveryFailure(db, invite.id, {
+      attempts: invite.attempts,
+      nextAttemptAt: null,
+      error: `No SMS goes to ${refusal}.`,
+    });
+    return "failed" as const;
+  }
   if (invite.channel === "sms" && !(await takeSmsFromDailyBudget(db, config.smsDailyBudget, now))) {
     await recordDeliveryFailure(db, invite.id, {
       attempts: invite.attempts,

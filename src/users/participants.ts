@@ -1,5 +1,5 @@
 import { roleFor } from "../auth/rules";
-import { asPhoneTaken, requirePhone } from "../auth/service";
+import { asPhoneTaken, requireNewPhone, requirePhone } from "../auth/service";
 import { insertTokenOnlySession } from "../auth/store";
 import { issueAccessToken } from "../auth/tokens";
 import type { Config } from "../config";
@@ -37,7 +37,7 @@ export async function createParticipant(
   try {
     const user = await signUp(deps, {
       name: input.name,
-      phone: input.phone === undefined ? null : requirePhone(input.phone, config),
+      phone: input.phone === undefined ? null : requireNewPhone(input.phone, config),
       passwordHash: null,
       role: "user",
       externalId: input.externalId,

@@ -52,6 +52,7 @@ const createUser = createRoute({
       "phone_taken",
       "invalid_referral_code",
       "referral_code_expired",
+      "unsupported_phone",
     ),
   },
 });

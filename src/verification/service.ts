@@ -5,6 +5,7 @@ import type { CodeMessage, CodeSender } from "../invites/senders";
 import { takeSmsFromDailyBudget } from "../invites/sms-budget";
 import { hmacSha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { newVerificationCode } from "../lib/ids";
+import { smsRefusal } from "../lib/phone";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
 import { CODE_ATTEMPTS, CODE_TTL_MS, codeText, type VerificationPurpose } from "./rules";
 import { putCode, spendAttempt, useCode } from "./store";
@@ -91,6 +92,12 @@ export async function issueCode(
  * sent (a late code is useless, so it is not queued): the user may ask again tomorrow.
  */
 async function sendCodeWithinBudget(deps: CodeDeps, message: CodeMessage, now: number) {
+  // A phone stored before such phones were refused at signup: no SMS, and no budget used.
+  const refusal = smsRefusal(message.to);
+  if (refusal) {
+    console.error(`[${message.purpose}] the phone is ${refusal}; the code was not sent`);
+    return;
+  }
   try {
     if (!(await takeSmsFromDailyBudget(deps.db, deps.config.smsDailyBudget, now))) {
       console.error(`[${message.purpose}] the daily SMS budget is spent; the code was not sent`);

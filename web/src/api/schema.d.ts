@@ -1024,7 +1024,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -1844,7 +1844,50 @@ export interface components {
             pointsImported: number;
         };
         /** @description Up to 1,000 user documents as mongoexport --jsonArray writes them */
-        ImportRequest: unknown[];
+        ImportRequest: components["schemas"]["LegacyUserDocument"][];
+        /** @description A user document as mongoexport --jsonArray writes it; other fields are ignored */
+        LegacyUserDocument: {
+            /** @description The old user's ObjectId ({ $oid } or a string); becomes the participant's externalId */
+            _id: string | {
+                $oid: string;
+            };
+            /** @description Checked and normalized as at signup (control and invisible characters removed; needs a letter; no web or e-mail address), at most 100 characters */
+            name: string;
+            /** @description Any spelling (national ones with ?defaultCountry); stored in E.164. Invalid phones and phones that cannot receive an SMS or cost premium rates fail the document */
+            phone: string;
+            /** @description The old bcrypt hash ($2a$, $2b$ or $2y$) of cost 4 to 15, kept as it is: users sign in with their old passwords */
+            password: string;
+            /**
+             * @description The role; default user
+             * @default user
+             * @enum {string}
+             */
+            status: "user" | "admin";
+            /** @description The old referral code: keeps working exactly as issued, beside a new code of ours */
+            referralCode?: string;
+            /** @description The referrer's _id: becomes a qualified referral without new points when the referrer is imported in the same request or an earlier one */
+            referredBy?: (string | {
+                $oid: string;
+            }) | null;
+            /** @description Referrals the old backend counted: the next referral pays the tier after this many */
+            referralCount?: number | {
+                $numberInt: string;
+            } | {
+                $numberLong: string;
+            };
+            /** @description Points: become one opening import entry of the wallet */
+            rewards?: number | {
+                $numberInt: string;
+            } | {
+                $numberLong: string;
+            };
+            /** @description The signup time ({ $date } or an ISO string); a future one is taken as now */
+            createdAt?: {
+                $date: string | number | {
+                    $numberLong: string;
+                };
+            } | string;
+        };
         ProgramAnalytics: {
             from: string;
             to: string;
@@ -2117,7 +2160,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description invalid_referral_code, referral_code_expired */
+            /** @description invalid_referral_code, referral_code_expired, unsupported_phone */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -3661,7 +3704,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description self_referral */
+            /** @description self_referral, unsupported_phone */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -4792,7 +4835,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description invalid_referral_code, referral_code_expired */
+            /** @description invalid_referral_code, referral_code_expired, unsupported_phone */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];

@@ -250,6 +250,8 @@ export const messages = {
   error_invalid_referral_code: "This referral code does not exist.",
   error_referral_code_expired: "This referral code has expired.",
   error_self_referral: "You cannot use your own code or invite yourself.",
+  error_unsupported_phone:
+    "We cannot send text messages to this number (premium-rate, shared-cost or satellite). Please use a mobile number.",
   error_insufficient_points: "You don't have enough points for this reward yet.",
   error_rate_limited: "Too many attempts. Please wait a moment and try again.",
   error_invite_already_sent: "You invited this person recently.",
