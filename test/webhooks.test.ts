@@ -189,6 +189,66 @@ describe("webhook rules", () => {
     expect(endpointUrlProblem("not a url", "test")).toMatch(/URL/);
   });
 
+  it("outside development and test, refuses endpoints on this machine, a private network or with credentials", () => {
+    const refused = [
+      // Loopback, in the spellings `new URL` turns into 127.0.0.1.
+      "https://127.0.0.1/hook",
+      "https://127.1.2.3/hook",
+      "https://0x7f.1/hook",
+      "https://2130706433/hook",
+      "https://0177.0.0.1/hook",
+      "https://localhost/hook",
+      "https://LOCALHOST./hook",
+      "https://api.localhost/hook",
+      "https://[::1]/hook",
+      // Private, shared (CGNAT), link-local (cloud metadata) and unspecified.
+      "https://10.0.0.5/hook",
+      "https://172.16.0.1/hook",
+      "https://172.31.255.255/hook",
+      "https://192.168.1.1/hook",
+      "https://100.64.0.1/hook",
+      "https://169.254.169.254/latest/meta-data",
+      "https://0.0.0.0/hook",
+      "https://0/hook",
+      "https://[::]/hook",
+      "https://[fc00::1]/hook",
+      "https://[fd12:3456::1]/hook",
+      "https://[fe80::1]/hook",
+      "https://[febf::1]/hook",
+      // Those again inside IPv6: mapped, compatible, NAT64.
+      "https://[::ffff:127.0.0.1]/hook",
+      "https://[::ffff:a9fe:a9fe]/hook",
+      "https://[::ffff:10.1.2.3]/hook",
+      "https://[::127.0.0.1]/hook",
+      "https://[64:ff9b::192.168.0.1]/hook",
+    ];
+    for (const url of refused) {
+      expect(endpointUrlProblem(url, "production"), url).toMatch(
+        /loopback, private, link-local or unspecified/,
+      );
+      expect(endpointUrlProblem(url, "staging"), url).not.toBeNull();
+    }
+    for (const url of ["https://user:pass@example.com/hook", "https://token@example.com/hook"]) {
+      expect(endpointUrlProblem(url, "production"), url).toMatch(/user name or password/);
+      expect(endpointUrlProblem(url, "test"), url).toMatch(/user name or password/);
+    }
+    for (const url of [
+      "https://example.com/hook",
+      "https://93.184.216.34/hook",
+      "https://172.32.0.1/hook",
+      "https://100.128.0.1/hook",
+      "https://[2606:4700::1111]/hook",
+      "https://[::ffff:93.184.216.34]/hook",
+      "https://localhost.example.com/hook",
+      "https://fc00.example.com/hook",
+    ]) {
+      expect(endpointUrlProblem(url, "production"), url).toBeNull();
+    }
+    // While developing and testing, a receiver on this machine is what one tests with.
+    expect(endpointUrlProblem("https://127.0.0.1:8443/hook", "test")).toBeNull();
+    expect(endpointUrlProblem("https://localhost/hook", "development")).toBeNull();
+  });
+
   it("signs exactly as the standardwebhooks library does", async () => {
     const secret = newWebhookSecret();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -372,6 +432,81 @@ describe("admin webhook endpoints", () => {
       "forbidden",
     );
     expect(await countRows("webhook_endpoints")).toBe(before);
+  });
+});
+
+describe("endpoint URLs in production", () => {
+  /** The Worker configured as deployed: production, with a real invite sender. */
+  async function asProduction(method: string, path: string, body: unknown, token: string) {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`${BASE}${path}`, {
+        method,
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${token}`,
+          "CF-Connecting-IP": uniqueIp(),
+        },
+        body: JSON.stringify(body),
+      }),
+      {
+        ...env,
+        ENVIRONMENT: "production",
+        INVITE_SENDER: "webhook",
+        INVITE_WEBHOOK_URL: "https://invites.example.com/send",
+        INVITE_WEBHOOK_SECRET: "a-secret-long-enough-for-the-invite-sender",
+      },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return { status: response.status, body: (await response.json()) as Json };
+  }
+
+  it("refuses to create or move an endpoint to a private address or with credentials, and changes nothing", async () => {
+    const boss = await admin();
+    const before = await countRows("webhook_endpoints");
+    for (const url of [
+      "http://localhost:3000/hook",
+      "https://127.0.0.1/hook",
+      "https://0x7f000001/hook",
+      "https://169.254.169.254/latest/meta-data",
+      "https://[::ffff:10.0.0.1]/hook",
+      "https://api.localhost/hook",
+      "https://user:pass@example.com/hook",
+    ]) {
+      const created = await asProduction(
+        "POST",
+        "/v1/admin/webhooks",
+        { url, events: ["*"] },
+        boss.accessToken,
+      );
+      expect(created.status, url).toBe(400);
+      expect(created.body.error).toMatchObject({
+        code: "validation_error",
+        details: [{ path: "url", message: expect.any(String) }],
+      });
+    }
+    expect(await countRows("webhook_endpoints")).toBe(before);
+
+    const created = await asProduction(
+      "POST",
+      "/v1/admin/webhooks",
+      { url: "https://example.com/hook", events: ["*"] },
+      boss.accessToken,
+    );
+    expect(created.status).toBe(201);
+    const moved = await asProduction(
+      "PATCH",
+      `/v1/admin/webhooks/${created.body.webhook.id}`,
+      { url: "https://10.0.0.7/hook" },
+      boss.accessToken,
+    );
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.code).toBe("validation_error");
+    const [stored] = await env.DB.prepare("select url from webhook_endpoints where id = ?")
+      .bind(created.body.webhook.id)
+      .raw();
+    expect(stored).toEqual(["https://example.com/hook"]);
   });
 });
 
