@@ -13,12 +13,14 @@ import { retryDelayMs } from "../src/platform/outbox";
 import { webhookEventStatements } from "../src/webhooks/outbox";
 import {
   attemptOutcome,
+  attemptsAfter,
   claimLockMs,
   DELIVERIES_PER_CLAIM,
   DELIVERY_LOCK_MS,
   DELIVERY_TIMEOUT_MS,
   deliveryBody,
   endpointUrlProblem,
+  failedAttempt,
   newWebhookSecret,
   referralEventData,
   referralStatusEvent,
@@ -177,6 +179,30 @@ describe("webhook rules", () => {
     expect(waits.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThanOrEqual(24 * HOUR);
     expect(Math.max(...waits)).toBe(6 * HOUR);
     expect(delays[WEBHOOK_RETRIES.maxAttempts - 1]).toBeNull();
+  });
+
+  it("a failed attempt never takes attempts past the limit, and only the one that reaches it counts", () => {
+    const last = WEBHOOK_RETRIES.maxAttempts;
+    const now = 1_000_000;
+    expect(failedAttempt(0, now)).toEqual({
+      attempts: 1,
+      nextAttemptAt: now + 60_000,
+      countsAsFailure: false,
+    });
+    expect(failedAttempt(last - 1, now)).toEqual({
+      attempts: last,
+      nextAttemptAt: null,
+      countsAsFailure: true,
+    });
+    for (const before of [last, last + 5]) {
+      expect(failedAttempt(before, now)).toEqual({
+        attempts: last,
+        nextAttemptAt: null,
+        countsAsFailure: false,
+      });
+    }
+    expect(attemptsAfter(last)).toBe(last);
+    expect(attemptsAfter(3)).toBe(4);
   });
 
   it("accepts https endpoints, and plain http only to this machine while developing", () => {
@@ -955,6 +981,70 @@ describe("delivery", () => {
       404,
       "not_found",
     );
+  });
+
+  it("hand retries of a failed delivery send once each, keep attempts at the schedule's limit and count one failure", async () => {
+    const hook = await subscribe(["*"]);
+    const rx = receiver([500]);
+    await sendTest(hook);
+    await env.DB.prepare(
+      "update webhook_deliveries set attempts = ?, next_attempt_at = 0 where endpoint_id = ?",
+    )
+      .bind(WEBHOOK_RETRIES.maxAttempts - 1, hook.id)
+      .run();
+    await runRetryJob(Date.now());
+    const [failed] = await deliveriesOf(hook);
+    expect(failed).toMatchObject({ status: "failed", attempts: WEBHOOK_RETRIES.maxAttempts });
+    const endpoint = async () =>
+      (
+        await callJson("GET", "/v1/admin/webhooks", undefined, { token: hook.admin.accessToken })
+      ).body.data.find((row: Json) => row.id === hook.id);
+    expect(await endpoint()).toMatchObject({ consecutiveFailures: 1 });
+    const sentBefore = rx.calls.length;
+
+    const retry = () =>
+      settled("POST", `/v1/admin/webhooks/${hook.id}/deliveries/${failed.id}/retry`, {
+        token: hook.admin.accessToken,
+      });
+    for (let i = 0; i < 15; i++) {
+      expect((await retry()).status).toBe(202);
+      expect(rx.calls.length - sentBefore).toBe(i + 1);
+    }
+    // And in parallel: each sends at most once (the claim lets one attempt run at a time).
+    const burst = await Promise.all(Array.from({ length: 15 }, retry));
+    expect(burst.map((answer) => answer.status)).toEqual(Array(15).fill(202));
+    const sent = rx.calls.length - sentBefore;
+    expect(sent).toBeGreaterThan(15);
+    expect(sent).toBeLessThanOrEqual(30);
+    expect((await deliveriesOf(hook))[0]).toMatchObject({
+      status: "failed",
+      attempts: WEBHOOK_RETRIES.maxAttempts,
+      lastStatusCode: 500,
+      nextAttemptAt: null,
+    });
+    expect(await endpoint()).toMatchObject({ consecutiveFailures: 1, active: true });
+    // Nothing more is sent later: a hand retry of a failed delivery does not restart its schedule.
+    await runRetryJob(Date.now() + 7 * HOUR);
+    expect(rx.calls.length - sentBefore).toBe(sent);
+  });
+
+  it("a hand retry of a pending delivery is its next attempt, made now", async () => {
+    const hook = await subscribe(["*"]);
+    receiver([500]);
+    await sendTest(hook);
+    const [pending] = await deliveriesOf(hook);
+    expect(pending).toMatchObject({ status: "pending", attempts: 1 });
+    const retried = await settled(
+      "POST",
+      `/v1/admin/webhooks/${hook.id}/deliveries/${pending.id}/retry`,
+      { token: hook.admin.accessToken },
+    );
+    expect(retried.status).toBe(202);
+    const [after] = await deliveriesOf(hook);
+    expect(after).toMatchObject({ status: "pending", attempts: 2 });
+    const wait = Date.parse(after.nextAttemptAt) - Date.now();
+    expect(wait).toBeGreaterThan(60_000);
+    expect(wait).toBeLessThanOrEqual(retryDelayMs(2, WEBHOOK_RETRIES) ?? 0);
   });
 
   it("after a secret rotation deliveries verify with the new secret only", async () => {

@@ -4,7 +4,7 @@
  */
 import { fromBase64, hmacSha256Base64, toBase64 } from "../lib/crypto";
 import { toIso } from "../lib/time";
-import type { RetrySchedule } from "../platform/outbox";
+import { type RetrySchedule, retryDelayMs } from "../platform/outbox";
 
 export const webhookEventTypes = [
   "user.created",
@@ -58,6 +58,35 @@ export const WEBHOOK_RETRIES: RetrySchedule = {
   firstDelayMs: 60_000,
   maxDelayMs: 6 * 3_600_000,
 };
+
+/**
+ * The attempts a delivery counts after one more: never past the schedule's limit, so an
+ * admin's retry of a delivery that has used up its schedule is one extra attempt that leaves
+ * `attempts` at the limit.
+ */
+export function attemptsAfter(attemptsBefore: number): number {
+  return Math.min(attemptsBefore + 1, WEBHOOK_RETRIES.maxAttempts);
+}
+
+/**
+ * What a failed attempt makes of a delivery that had made `attemptsBefore`: its attempts,
+ * when it is tried next (null: `failed`, nothing more is sent), and whether it now counts
+ * toward its endpoint's consecutive failures. Only the attempt that uses up the schedule
+ * counts, and attempts never pass the limit, so a delivery counts once however often an
+ * admin retries it afterwards.
+ *
+ * @example failedAttempt(12, now) // { attempts: 13, nextAttemptAt: null, countsAsFailure: true }
+ * @example failedAttempt(13, now) // { attempts: 13, nextAttemptAt: null, countsAsFailure: false }
+ */
+export function failedAttempt(attemptsBefore: number, now: number) {
+  const attempts = attemptsAfter(attemptsBefore);
+  const delay = retryDelayMs(attempts, WEBHOOK_RETRIES);
+  return {
+    attempts,
+    nextAttemptAt: delay === null ? null : now + delay,
+    countsAsFailure: delay === null && attemptsBefore < WEBHOOK_RETRIES.maxAttempts,
+  };
+}
 
 const PRIVATE_ADDRESS = "must not point at a loopback, private, link-local or unspecified address";
 

@@ -941,7 +941,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now (failed or not) */
+        /**
+         * Send a delivery again now (failed or not)
+         * @description One attempt, after the response. `attempts` never passes the schedule's limit, and a delivery counts toward `consecutiveFailures` once, when its schedule runs out, however often it is retried.
+         */
         post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
