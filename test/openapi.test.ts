@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import committed from "../openapi.json";
-import { call, callJson, type Json } from "./harness";
+import { call, callJson, type Json, registerUser } from "./harness";
 
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
 
@@ -83,6 +83,28 @@ describe("the OpenAPI document", () => {
       expect(served.paths[path][method].responses[status].headers).toHaveProperty(
         "Idempotent-Replayed",
       );
+    }
+  });
+
+  it("a vanity code is documented with the lengths the API enforces", async () => {
+    const served = await servedDocument();
+    const code = served.components.schemas.ChooseCodeRequest.properties.code;
+    expect(code).toMatchObject({ minLength: 4, maxLength: 16 });
+    for (const [length, status] of [
+      [3, 400],
+      [4, 200],
+      [16, 200],
+      [17, 400],
+    ] as const) {
+      const user = await registerUser();
+      const wanted = `V${user.id.slice(-15).toUpperCase()}`.replace(/[^2-9A-HJKMNP-Z]/g, "X");
+      const chosen = await callJson(
+        "PUT",
+        "/v1/me/referral-code",
+        { code: wanted.padEnd(17, "X").slice(0, length) },
+        { token: user.accessToken },
+      );
+      expect(chosen.status, `${length}`).toBe(status);
     }
   });
 });

@@ -59,8 +59,15 @@ export function isLookupableReferralCode(code: string): boolean {
   return LOOKUP_SHAPE.test(code);
 }
 
+/** A code a user may choose: this many characters of CODE_ALPHABET (the route's schema says so too). */
+export const VANITY_CODE_LENGTH = { min: 4, max: 16 } as const;
+
 export function isWellFormedReferralCode(code: string): boolean {
-  return code.length >= 4 && code.length <= 16 && [...code].every((c) => CODE_ALPHABET.includes(c));
+  return (
+    code.length >= VANITY_CODE_LENGTH.min &&
+    code.length <= VANITY_CODE_LENGTH.max &&
+    [...code].every((c) => CODE_ALPHABET.includes(c))
+  );
 }
 
 /** @example newCouponCode() // "K7QM-2XRP-9HTB-C4WD" */

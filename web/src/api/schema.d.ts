@@ -1232,7 +1232,10 @@ export interface components {
             password: string;
         };
         ChooseCodeRequest: {
-            /** @example AYESHA22 */
+            /**
+             * @description 4–16 characters from 2–9 and A–Z without I, L and O; any case (stored in capitals).
+             * @example AYESHA22
+             */
             code: string;
         };
         ReferrerStats: {
