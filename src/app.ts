@@ -10,7 +10,7 @@ import type { ZodError } from "zod";
 import { ConfigError, loadConfig } from "./config";
 import { createDb, meteredD1 } from "./db/client";
 import type { AppEnv } from "./env";
-import { ApiError, type ErrorCode, errorBody } from "./errors";
+import { ApiError, type ErrorCode, errorBody, errorResponseDocument } from "./errors";
 import { REPLAYED_HEADER } from "./platform/idempotency";
 import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
 import { requestLogLine } from "./platform/request-log";
@@ -112,9 +112,10 @@ export function openApiConfig(serverUrl: string) {
 }
 
 /**
- * The OpenAPI document of an app built by `newApp`, for the server at `serverUrl`. The
- * headers that the middleware above puts on every response are declared here, once, on
- * every response of every operation.
+ * The OpenAPI document of an app built by `newApp`, for the server at `serverUrl`. What the
+ * middleware above does for every route is declared here, once: the 413 of every operation
+ * that takes a body (the body limit runs before any route), and the headers it puts on
+ * every response.
  */
 export function openApiDocument(app: OpenAPIHono<AppEnv>, serverUrl: string) {
   const document = app.getOpenAPI31Document(openApiConfig(serverUrl));
@@ -124,7 +125,15 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, serverUrl: string) {
   };
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const method of ["get", "put", "post", "delete", "patch"] as const) {
-      for (const response of Object.values(pathItem[method]?.responses ?? {})) {
+      const operation = pathItem[method];
+      if (!operation) continue;
+      if (operation.requestBody) {
+        operation.responses = {
+          ...operation.responses,
+          413: errorResponseDocument("payload_too_large"),
+        };
+      }
+      for (const response of Object.values(operation.responses ?? {})) {
         if (!("$ref" in response)) response.headers = { ...everyResponse, ...response.headers };
       }
     }

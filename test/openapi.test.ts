@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import committed from "../openapi.json";
+import { bodyLimitFor } from "../src/app";
 import { call, callJson, type Json, registerUser } from "./harness";
 
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
@@ -105,6 +106,27 @@ describe("the OpenAPI document", () => {
         { token: user.accessToken },
       );
       expect(chosen.status, `${length}`).toBe(status);
+    }
+  });
+
+  it("every operation that takes a body documents 413 payload_too_large, and answers it", async () => {
+    const operations = operationsOf(await servedDocument()).filter(
+      ({ operation }) => operation.requestBody,
+    );
+    expect(operations.length).toBeGreaterThan(30);
+    for (const { method, path, operation } of operations) {
+      const name = `${method.toUpperCase()} ${path}`;
+      expect(operation.responses["413"], name).toMatchObject({
+        description: "payload_too_large",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      });
+      // Over the route's own limit (the import's is larger), before anything else reads it.
+      const limit = bodyLimitFor(path);
+      const response = await call(method.toUpperCase(), path.replace(/\{\w+\}/g, "x"), {
+        padding: "x".repeat(limit),
+      });
+      expect(response.status, name).toBe(413);
+      expect(((await response.json()) as Json).error.code, name).toBe("payload_too_large");
     }
   });
 });
