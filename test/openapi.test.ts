@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import committed from "../openapi.json";
 import { bodyLimitFor } from "../src/app";
-import { call, callJson, type Json, registerUser } from "./harness";
+import { call, callJson, type Json, registerUser, uniquePhone } from "./harness";
 
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
 
@@ -127,6 +127,52 @@ describe("the OpenAPI document", () => {
       });
       expect(response.status, name).toBe(413);
       expect(((await response.json()) as Json).error.code, name).toBe("payload_too_large");
+    }
+  });
+
+  it("X-D1-Bookmark is on exactly the responses that document it", async () => {
+    const served = await servedDocument();
+    const user = await registerUser();
+    const documented = (method: string, path: string, status: number) => {
+      const response = served.paths[path][method].responses[String(status)];
+      expect(response, `${method} ${path} ${status} is documented`).toBeDefined();
+      return "X-D1-Bookmark" in (response.headers ?? {});
+    };
+    const samples: [string, string, Promise<Response>][] = [
+      ["get", "/v1/me", call("GET", "/v1/me")], // 401, no token
+      ["get", "/v1/me", call("GET", "/v1/me", undefined, { token: user.accessToken })], // 200
+      ["post", "/v1/auth/register", call("POST", "/v1/auth/register", { name: "" })], // 400
+      [
+        "post",
+        "/v1/auth/register",
+        call("POST", "/v1/auth/register", {
+          name: "Sana Malik",
+          phone: uniquePhone(),
+          password: "correct horse battery",
+        }),
+      ], // 201
+      ["post", "/v1/events", call("POST", "/v1/events", {}, { token: "rk_unknown" })], // 401 after D1
+      ["get", "/health", call("GET", "/health")], // 200
+      ["get", "/v1/leaderboard", call("GET", "/v1/leaderboard")], // 200, a miss or a hit
+      ["get", "/v1/leaderboard", call("GET", "/v1/leaderboard")], // 200, a hit
+      ["get", "/v1/rewards", call("GET", "/v1/rewards")], // 200
+      ["get", "/v1/referral-codes/{code}", call("GET", `/v1/referral-codes/${user.referralCode}`)], // 200
+    ];
+    for (const [method, path, pending] of samples) {
+      const response = await pending;
+      const name = `${method.toUpperCase()} ${path} ${response.status}`;
+      expect(response.headers.has("X-D1-Bookmark"), name).toBe(
+        documented(method, path, response.status),
+      );
+    }
+    // Every error answer of the document's operations, called without credentials or input.
+    for (const { method, path } of operationsOf(served)) {
+      const response = await call(method.toUpperCase(), path.replace(/\{\w+\}/g, "x"));
+      if (response.status < 400) continue;
+      const name = `${method.toUpperCase()} ${path} ${response.status}`;
+      expect(response.headers.has("X-D1-Bookmark"), name).toBe(
+        documented(method, path, response.status),
+      );
     }
   });
 });
