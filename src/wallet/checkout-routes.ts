@@ -33,7 +33,7 @@ const spendRoute = createRoute({
   summary: "Pay for an order with the user's points (server key with scope wallet)",
   description:
     "A `redemption` entry that spends the earliest-expiring points first. One spend per " +
-    "`orderId`; never below zero, however many spends race.",
+    "`orderId` of the user (another user's order may have the same id); never below zero, however many spends race.",
   ...serverCall("wallet"),
   request: {
     params: UserIdParam,

@@ -573,7 +573,7 @@ export interface paths {
         put?: never;
         /**
          * Pay for an order with the user's points (server key with scope wallet)
-         * @description A `redemption` entry that spends the earliest-expiring points first. One spend per `orderId`; never below zero, however many spends race.
+         * @description A `redemption` entry that spends the earliest-expiring points first. One spend per `orderId` of the user (another user's order may have the same id); never below zero, however many spends race.
          */
         post: operations["spendPoints"];
         delete?: never;
