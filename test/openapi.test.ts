@@ -156,6 +156,7 @@ describe("the OpenAPI document", () => {
       ["get", "/v1/leaderboard", call("GET", "/v1/leaderboard")], // 200, a miss or a hit
       ["get", "/v1/leaderboard", call("GET", "/v1/leaderboard")], // 200, a hit
       ["get", "/v1/rewards", call("GET", "/v1/rewards")], // 200
+      ["get", "/r/{code}", call("GET", `/r/${user.referralCode}`)], // 302, the link cache missed
       ["get", "/v1/referral-codes/{code}", call("GET", `/v1/referral-codes/${user.referralCode}`)], // 200
     ];
     for (const [method, path, pending] of samples) {
