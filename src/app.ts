@@ -10,12 +10,33 @@ import type { ZodError } from "zod";
 import { ConfigError, loadConfig } from "./config";
 import { createDb, meteredD1 } from "./db/client";
 import type { AppEnv } from "./env";
-import { ApiError, type ErrorCode, errorBody } from "./errors";
+import { ApiError, type ErrorCode, errorBody, errorResponseDocument } from "./errors";
 import { REPLAYED_HEADER } from "./platform/idempotency";
 import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
 import { requestLogLine } from "./platform/request-log";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
+
+/**
+ * Operations that answer without D1 (/health) or from a cache (the leaderboard, the invite
+ * link): a bookmark would be on some of their answers and not others, and would not help
+ * the client read anything back.
+ */
+const ANSWERS_WITHOUT_BOOKMARK: ReadonlySet<string> = new Set([
+  "/health",
+  "/v1/leaderboard",
+  "/r/{code}",
+]);
+
+/**
+ * Whether an answer of the operation at `path` (as the document writes it, `/r/{code}`)
+ * carries X-D1-Bookmark: its successes, which are what a client reads back; not its errors,
+ * which change nothing (and many of which never reach D1). The document and the middleware
+ * both ask this.
+ */
+function carriesBookmark(path: string, status: number): boolean {
+  return status < 400 && !ANSWERS_WITHOUT_BOOKMARK.has(path);
+}
 
 /** Request bodies are small JSON documents; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -112,20 +133,32 @@ export function openApiConfig(serverUrl: string) {
 }
 
 /**
- * The OpenAPI document of an app built by `newApp`, for the server at `serverUrl`. The
- * headers that the middleware above puts on every response are declared here, once, on
- * every response of every operation.
+ * The OpenAPI document of an app built by `newApp`, for the server at `serverUrl`. What the
+ * middleware above does for every route is declared here, once: the 413 of every operation
+ * that takes a body (the body limit runs before any route), X-Request-Id on every response
+ * and X-D1-Bookmark on those that carry it.
  */
 export function openApiDocument(app: OpenAPIHono<AppEnv>, serverUrl: string) {
   const document = app.getOpenAPI31Document(openApiConfig(serverUrl));
-  const everyResponse = {
-    "X-Request-Id": { $ref: "#/components/headers/RequestId" },
-    [BOOKMARK_HEADER]: { $ref: "#/components/headers/D1Bookmark" },
-  };
-  for (const pathItem of Object.values(document.paths ?? {})) {
+  const requestId = { "X-Request-Id": { $ref: "#/components/headers/RequestId" } };
+  const bookmark = { [BOOKMARK_HEADER]: { $ref: "#/components/headers/D1Bookmark" } };
+  for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
     for (const method of ["get", "put", "post", "delete", "patch"] as const) {
-      for (const response of Object.values(pathItem[method]?.responses ?? {})) {
-        if (!("$ref" in response)) response.headers = { ...everyResponse, ...response.headers };
+      const operation = pathItem[method];
+      if (!operation) continue;
+      if (operation.requestBody) {
+        operation.responses = {
+          ...operation.responses,
+          413: errorResponseDocument("payload_too_large"),
+        };
+      }
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if ("$ref" in response) continue;
+        response.headers = {
+          ...requestId,
+          ...(carriesBookmark(path, Number(status)) ? bookmark : {}),
+          ...response.headers,
+        };
       }
     }
   }
@@ -162,7 +195,9 @@ export function newApp() {
     c.set("db", createDb(meteredD1(session, metrics, { exactReads: config.benchMetrics })));
     await next();
     const bookmark = session.getBookmark();
-    if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+    const documentPath = handlerRoute(c).replace(/:(\w+)/g, "{$1}");
+    if (bookmark && carriesBookmark(documentPath, c.res.status))
+      c.header(BOOKMARK_HEADER, bookmark);
     if (config.benchMetrics) {
       for (const [name, value] of Object.entries(metricsHeaders(metrics))) c.header(name, value);
     }

@@ -58,6 +58,8 @@ export class ApiError extends Error {
   }
 }
 
+const ERROR_SCHEMA_NAME = "Error";
+
 export const ErrorSchema = z
   .object({
     error: z.object({
@@ -67,7 +69,7 @@ export const ErrorSchema = z
       details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     }),
   })
-  .openapi("Error");
+  .openapi(ERROR_SCHEMA_NAME);
 
 export type ErrorBody = z.infer<typeof ErrorSchema>;
 
@@ -126,4 +128,17 @@ export function errorResponses(...codes: ErrorCode[]) {
 /** For a route that takes no input at all (/health): only the server's own failures. */
 export function serverErrorResponses() {
   return responsesFor(SERVER_ERRORS);
+}
+
+/**
+ * The document's entry for an error that any route of a kind can meet, added where the
+ * document is assembled (see openApiDocument in src/app.ts) rather than route by route.
+ */
+export function errorResponseDocument(code: ErrorCode) {
+  return {
+    description: code,
+    content: {
+      "application/json": { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } },
+    },
+  };
 }

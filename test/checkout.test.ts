@@ -85,6 +85,19 @@ describe("POST /v1/users/{id}/wallet/spend", () => {
     expect(await walletBalance(user.accessToken)).toBe(950);
   });
 
+  it("an order id is the user's own: two users may spend on the same one, each once", async () => {
+    const [first, second] = await Promise.all([userWithPoints(100), userWithPoints(100)]);
+    const orderId = "order-shared-1";
+    const spends = await Promise.all([
+      spend(first.id, { points: 10, orderId }),
+      spend(second.id, { points: 20, orderId }),
+    ]);
+    expect(spends.map((answer) => answer.status)).toEqual([201, 201]);
+    expectError(await spend(first.id, { points: 5, orderId }), 409, "order_already_spent");
+    expect(await walletBalance(first.accessToken)).toBe(90);
+    expect(await walletBalance(second.accessToken)).toBe(80);
+  });
+
   it("parallel spends of different orders never take the balance below zero", async () => {
     const user = await userWithPoints(700);
     const results = await Promise.all(

@@ -1,7 +1,18 @@
 import { env, exports } from "cloudflare:workers";
+import { z } from "@hono/zod-openapi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { adminUser, BASE, referrerWith, registerUser, serverKey, uniqueIp } from "./harness";
+import { idFromOutside } from "../src/lib/ids";
+import {
+  adminUser,
+  BASE,
+  callJson,
+  expectError,
+  referrerWith,
+  registerUser,
+  serverKey,
+  uniqueIp,
+} from "./harness";
 
 /** Everything a write could change: row counts, points, revocations. */
 async function databaseFingerprint(): Promise<string> {
@@ -191,4 +202,81 @@ describe("hostile bodies at every write endpoint", () => {
     // 60 runs of two D1 reads and a request each: seconds on a busy machine.
     30_000,
   );
+});
+
+describe("ids from outside", () => {
+  const hidden = {
+    "a right-to-left override": "\u202E",
+    "a zero-width space": "\u200B",
+    "a left-to-right isolate": "\u2066",
+    "a NUL": "\u0000",
+    "a bell": "\u0007",
+    "a C1 control": "\u0085",
+    "a byte-order mark": "\uFEFF",
+  };
+
+  it("with a control, invisible or direction character are refused, and change nothing", async () => {
+    const server = await serverKey(["events", "coupons", "wallet", "users"]);
+    const user = await registerUser();
+    const before = await databaseFingerprint();
+    for (const [what, character] of Object.entries(hidden)) {
+      const id = `id-${character}-42`;
+      const attempts: [string, string, string, unknown, Record<string, string>][] = [
+        ["orderId", "POST", `/v1/users/${user.id}/wallet/spend`, { points: 1, orderId: id }, {}],
+        ["externalId", "POST", "/v1/users", { externalId: id, name: "Sana Malik" }, {}],
+        ["externalId", "GET", `/v1/users?externalId=${encodeURIComponent(id)}`, undefined, {}],
+        [
+          "externalId",
+          "POST",
+          "/v1/events",
+          { type: "purchase", userId: user.id, externalId: id },
+          {},
+        ],
+        [
+          "refundOf",
+          "POST",
+          "/v1/events",
+          { type: "refund", userId: user.id, externalId: "refund-1", refundOf: id },
+          {},
+        ],
+        ["orderId", "POST", "/v1/coupons/K7QM2XRP9HTBC4WD/use", { orderId: id }, {}],
+        ["code", "GET", `/v1/coupons/${encodeURIComponent(id)}`, undefined, {}],
+      ];
+      for (const [path, method, url, body, headers] of attempts) {
+        const response = await callJson(method, url, body, {
+          token: server.secret,
+          headers: { "Idempotency-Key": `key-${crypto.randomUUID()}`, ...headers },
+        });
+        expectError(response, 400, "validation_error");
+        expect(
+          response.body.error.details,
+          `${what} in ${path} of ${method} ${url}`,
+        ).toContainEqual({
+          path,
+          message: expect.stringMatching(/control, invisible or direction/),
+        });
+      }
+      // A header cannot carry characters past U+00FF; the controls below it are refused there too.
+      if (character.charCodeAt(0) <= 0xff && character !== "\u0000") {
+        const response = await callJson(
+          "POST",
+          `/v1/users/${user.id}/wallet/spend`,
+          { points: 1, orderId: "order-1" },
+          { token: server.secret, headers: { "Idempotency-Key": `key-${character}-0123456789` } },
+        );
+        expectError(response, 400, "validation_error");
+        expect(response.body.error.details[0].path, what).toBe("idempotency-key");
+      }
+    }
+    expect(await databaseFingerprint()).toBe(before);
+  });
+
+  it("in any script are accepted", () => {
+    for (const id of ["order-42", "طلب-٤٢", "заказ 42", "注文42", "cust_8812", "K7QM-2XRP"]) {
+      expect(idFromOutside(z.string()).safeParse(id).success, id).toBe(true);
+    }
+    for (const character of Object.values(hidden)) {
+      expect(idFromOutside(z.string()).safeParse(`a${character}b`).success).toBe(false);
+    }
+  });
 });

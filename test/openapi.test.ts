@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import committed from "../openapi.json";
-import { call, callJson, type Json } from "./harness";
+import { bodyLimitFor } from "../src/app";
+import { call, callJson, type Json, registerUser, uniquePhone } from "./harness";
 
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
 
@@ -82,6 +83,96 @@ describe("the OpenAPI document", () => {
     ] as const) {
       expect(served.paths[path][method].responses[status].headers).toHaveProperty(
         "Idempotent-Replayed",
+      );
+    }
+  });
+
+  it("a vanity code is documented with the lengths the API enforces", async () => {
+    const served = await servedDocument();
+    const code = served.components.schemas.ChooseCodeRequest.properties.code;
+    expect(code).toMatchObject({ minLength: 4, maxLength: 16 });
+    for (const [length, status] of [
+      [3, 400],
+      [4, 200],
+      [16, 200],
+      [17, 400],
+    ] as const) {
+      const user = await registerUser();
+      const wanted = `V${user.id.slice(-15).toUpperCase()}`.replace(/[^2-9A-HJKMNP-Z]/g, "X");
+      const chosen = await callJson(
+        "PUT",
+        "/v1/me/referral-code",
+        { code: wanted.padEnd(17, "X").slice(0, length) },
+        { token: user.accessToken },
+      );
+      expect(chosen.status, `${length}`).toBe(status);
+    }
+  });
+
+  it("every operation that takes a body documents 413 payload_too_large, and answers it", async () => {
+    const operations = operationsOf(await servedDocument()).filter(
+      ({ operation }) => operation.requestBody,
+    );
+    expect(operations.length).toBeGreaterThan(30);
+    for (const { method, path, operation } of operations) {
+      const name = `${method.toUpperCase()} ${path}`;
+      expect(operation.responses["413"], name).toMatchObject({
+        description: "payload_too_large",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      });
+      // Over the route's own limit (the import's is larger), before anything else reads it.
+      const limit = bodyLimitFor(path);
+      const response = await call(method.toUpperCase(), path.replace(/\{\w+\}/g, "x"), {
+        padding: "x".repeat(limit),
+      });
+      expect(response.status, name).toBe(413);
+      expect(((await response.json()) as Json).error.code, name).toBe("payload_too_large");
+    }
+  });
+
+  it("X-D1-Bookmark is on exactly the responses that document it", async () => {
+    const served = await servedDocument();
+    const user = await registerUser();
+    const documented = (method: string, path: string, status: number) => {
+      const response = served.paths[path][method].responses[String(status)];
+      expect(response, `${method} ${path} ${status} is documented`).toBeDefined();
+      return "X-D1-Bookmark" in (response.headers ?? {});
+    };
+    const samples: [string, string, Promise<Response>][] = [
+      ["get", "/v1/me", call("GET", "/v1/me")], // 401, no token
+      ["get", "/v1/me", call("GET", "/v1/me", undefined, { token: user.accessToken })], // 200
+      ["post", "/v1/auth/register", call("POST", "/v1/auth/register", { name: "" })], // 400
+      [
+        "post",
+        "/v1/auth/register",
+        call("POST", "/v1/auth/register", {
+          name: "Sana Malik",
+          phone: uniquePhone(),
+          password: "correct horse battery",
+        }),
+      ], // 201
+      ["post", "/v1/events", call("POST", "/v1/events", {}, { token: "rk_unknown" })], // 401 after D1
+      ["get", "/health", call("GET", "/health")], // 200
+      ["get", "/v1/leaderboard", call("GET", "/v1/leaderboard")], // 200, a miss or a hit
+      ["get", "/v1/leaderboard", call("GET", "/v1/leaderboard")], // 200, a hit
+      ["get", "/v1/rewards", call("GET", "/v1/rewards")], // 200
+      ["get", "/r/{code}", call("GET", `/r/${user.referralCode}`)], // 302, the link cache missed
+      ["get", "/v1/referral-codes/{code}", call("GET", `/v1/referral-codes/${user.referralCode}`)], // 200
+    ];
+    for (const [method, path, pending] of samples) {
+      const response = await pending;
+      const name = `${method.toUpperCase()} ${path} ${response.status}`;
+      expect(response.headers.has("X-D1-Bookmark"), name).toBe(
+        documented(method, path, response.status),
+      );
+    }
+    // Every error answer of the document's operations, called without credentials or input.
+    for (const { method, path } of operationsOf(served)) {
+      const response = await call(method.toUpperCase(), path.replace(/\{\w+\}/g, "x"));
+      if (response.status < 400) continue;
+      const name = `${method.toUpperCase()} ${path} ${response.status}`;
+      expect(response.headers.has("X-D1-Bookmark"), name).toBe(
+        documented(method, path, response.status),
       );
     }
   });

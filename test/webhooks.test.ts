@@ -13,12 +13,14 @@ import { retryDelayMs } from "../src/platform/outbox";
 import { webhookEventStatements } from "../src/webhooks/outbox";
 import {
   attemptOutcome,
+  attemptsAfter,
   claimLockMs,
   DELIVERIES_PER_CLAIM,
   DELIVERY_LOCK_MS,
   DELIVERY_TIMEOUT_MS,
   deliveryBody,
   endpointUrlProblem,
+  failedAttempt,
   newWebhookSecret,
   referralEventData,
   referralStatusEvent,
@@ -179,6 +181,30 @@ describe("webhook rules", () => {
     expect(delays[WEBHOOK_RETRIES.maxAttempts - 1]).toBeNull();
   });
 
+  it("a failed attempt never takes attempts past the limit, and only the one that reaches it counts", () => {
+    const last = WEBHOOK_RETRIES.maxAttempts;
+    const now = 1_000_000;
+    expect(failedAttempt(0, now)).toEqual({
+      attempts: 1,
+      nextAttemptAt: now + 60_000,
+      countsAsFailure: false,
+    });
+    expect(failedAttempt(last - 1, now)).toEqual({
+      attempts: last,
+      nextAttemptAt: null,
+      countsAsFailure: true,
+    });
+    for (const before of [last, last + 5]) {
+      expect(failedAttempt(before, now)).toEqual({
+        attempts: last,
+        nextAttemptAt: null,
+        countsAsFailure: false,
+      });
+    }
+    expect(attemptsAfter(last)).toBe(last);
+    expect(attemptsAfter(3)).toBe(4);
+  });
+
   it("accepts https endpoints, and plain http only to this machine while developing", () => {
     expect(endpointUrlProblem("https://example.com/hook", "production")).toBeNull();
     expect(endpointUrlProblem("http://localhost:3000/hook", "development")).toBeNull();
@@ -187,6 +213,66 @@ describe("webhook rules", () => {
     expect(endpointUrlProblem("http://example.com/hook", "test")).toMatch(/https/);
     expect(endpointUrlProblem("ftp://example.com/hook", "test")).toMatch(/https/);
     expect(endpointUrlProblem("not a url", "test")).toMatch(/URL/);
+  });
+
+  it("outside development and test, refuses endpoints on this machine, a private network or with credentials", () => {
+    const refused = [
+      // Loopback, in the spellings `new URL` turns into 127.0.0.1.
+      "https://127.0.0.1/hook",
+      "https://127.1.2.3/hook",
+      "https://0x7f.1/hook",
+      "https://2130706433/hook",
+      "https://0177.0.0.1/hook",
+      "https://localhost/hook",
+      "https://LOCALHOST./hook",
+      "https://api.localhost/hook",
+      "https://[::1]/hook",
+      // Private, shared (CGNAT), link-local (cloud metadata) and unspecified.
+      "https://10.0.0.5/hook",
+      "https://172.16.0.1/hook",
+      "https://172.31.255.255/hook",
+      "https://192.168.1.1/hook",
+      "https://100.64.0.1/hook",
+      "https://169.254.169.254/latest/meta-data",
+      "https://0.0.0.0/hook",
+      "https://0/hook",
+      "https://[::]/hook",
+      "https://[fc00::1]/hook",
+      "https://[fd12:3456::1]/hook",
+      "https://[fe80::1]/hook",
+      "https://[febf::1]/hook",
+      // Those again inside IPv6: mapped, compatible, NAT64.
+      "https://[::ffff:127.0.0.1]/hook",
+      "https://[::ffff:a9fe:a9fe]/hook",
+      "https://[::ffff:10.1.2.3]/hook",
+      "https://[::127.0.0.1]/hook",
+      "https://[64:ff9b::192.168.0.1]/hook",
+    ];
+    for (const url of refused) {
+      expect(endpointUrlProblem(url, "production"), url).toMatch(
+        /loopback, private, link-local or unspecified/,
+      );
+      expect(endpointUrlProblem(url, "staging"), url).not.toBeNull();
+    }
+    for (const url of ["https://user:pass@example.com/hook", "https://token@example.com/hook"]) {
+      expect(endpointUrlProblem(url, "production"), url).toMatch(/user name or password/);
+      expect(endpointUrlProblem(url, "test"), url).toMatch(/user name or password/);
+    }
+    for (const url of [
+      "https://example.com/hook",
+      "https://93.184.216.34/hook",
+      "https://172.32.0.1/hook",
+      "https://100.128.0.1/hook",
+      "https://[2606:4700::1111]/hook",
+      "https://[::ffff:93.184.216.34]/hook",
+      "https://localhost.example.com/hook",
+      "https://fc00.example.com/hook",
+    ]) {
+      expect(endpointUrlProblem(url, "production"), url).toBeNull();
+    }
+    // While developing and testing, a receiver on this machine is what one tests with.
+    expect(endpointUrlProblem("https://127.0.0.1:8443/hook", "test")).toBeNull();
+    expect(endpointUrlProblem("https://localhost/hook", "development")).toBeNull();
   });
 
   it("signs exactly as the standardwebhooks library does", async () => {
@@ -372,6 +458,81 @@ describe("admin webhook endpoints", () => {
       "forbidden",
     );
     expect(await countRows("webhook_endpoints")).toBe(before);
+  });
+});
+
+describe("endpoint URLs in production", () => {
+  /** The Worker configured as deployed: production, with a real invite sender. */
+  async function asProduction(method: string, path: string, body: unknown, token: string) {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`${BASE}${path}`, {
+        method,
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${token}`,
+          "CF-Connecting-IP": uniqueIp(),
+        },
+        body: JSON.stringify(body),
+      }),
+      {
+        ...env,
+        ENVIRONMENT: "production",
+        INVITE_SENDER: "webhook",
+        INVITE_WEBHOOK_URL: "https://invites.example.com/send",
+        INVITE_WEBHOOK_SECRET: "a-secret-long-enough-for-the-invite-sender",
+      },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return { status: response.status, body: (await response.json()) as Json };
+  }
+
+  it("refuses to create or move an endpoint to a private address or with credentials, and changes nothing", async () => {
+    const boss = await admin();
+    const before = await countRows("webhook_endpoints");
+    for (const url of [
+      "http://localhost:3000/hook",
+      "https://127.0.0.1/hook",
+      "https://0x7f000001/hook",
+      "https://169.254.169.254/latest/meta-data",
+      "https://[::ffff:10.0.0.1]/hook",
+      "https://api.localhost/hook",
+      "https://user:pass@example.com/hook",
+    ]) {
+      const created = await asProduction(
+        "POST",
+        "/v1/admin/webhooks",
+        { url, events: ["*"] },
+        boss.accessToken,
+      );
+      expect(created.status, url).toBe(400);
+      expect(created.body.error).toMatchObject({
+        code: "validation_error",
+        details: [{ path: "url", message: expect.any(String) }],
+      });
+    }
+    expect(await countRows("webhook_endpoints")).toBe(before);
+
+    const created = await asProduction(
+      "POST",
+      "/v1/admin/webhooks",
+      { url: "https://example.com/hook", events: ["*"] },
+      boss.accessToken,
+    );
+    expect(created.status).toBe(201);
+    const moved = await asProduction(
+      "PATCH",
+      `/v1/admin/webhooks/${created.body.webhook.id}`,
+      { url: "https://10.0.0.7/hook" },
+      boss.accessToken,
+    );
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.code).toBe("validation_error");
+    const [stored] = await env.DB.prepare("select url from webhook_endpoints where id = ?")
+      .bind(created.body.webhook.id)
+      .raw();
+    expect(stored).toEqual(["https://example.com/hook"]);
   });
 });
 
@@ -820,6 +981,70 @@ describe("delivery", () => {
       404,
       "not_found",
     );
+  });
+
+  it("hand retries of a failed delivery send once each, keep attempts at the schedule's limit and count one failure", async () => {
+    const hook = await subscribe(["*"]);
+    const rx = receiver([500]);
+    await sendTest(hook);
+    await env.DB.prepare(
+      "update webhook_deliveries set attempts = ?, next_attempt_at = 0 where endpoint_id = ?",
+    )
+      .bind(WEBHOOK_RETRIES.maxAttempts - 1, hook.id)
+      .run();
+    await runRetryJob(Date.now());
+    const [failed] = await deliveriesOf(hook);
+    expect(failed).toMatchObject({ status: "failed", attempts: WEBHOOK_RETRIES.maxAttempts });
+    const endpoint = async () =>
+      (
+        await callJson("GET", "/v1/admin/webhooks", undefined, { token: hook.admin.accessToken })
+      ).body.data.find((row: Json) => row.id === hook.id);
+    expect(await endpoint()).toMatchObject({ consecutiveFailures: 1 });
+    const sentBefore = rx.calls.length;
+
+    const retry = () =>
+      settled("POST", `/v1/admin/webhooks/${hook.id}/deliveries/${failed.id}/retry`, {
+        token: hook.admin.accessToken,
+      });
+    for (let i = 0; i < 15; i++) {
+      expect((await retry()).status).toBe(202);
+      expect(rx.calls.length - sentBefore).toBe(i + 1);
+    }
+    // And in parallel: each sends at most once (the claim lets one attempt run at a time).
+    const burst = await Promise.all(Array.from({ length: 15 }, retry));
+    expect(burst.map((answer) => answer.status)).toEqual(Array(15).fill(202));
+    const sent = rx.calls.length - sentBefore;
+    expect(sent).toBeGreaterThan(15);
+    expect(sent).toBeLessThanOrEqual(30);
+    expect((await deliveriesOf(hook))[0]).toMatchObject({
+      status: "failed",
+      attempts: WEBHOOK_RETRIES.maxAttempts,
+      lastStatusCode: 500,
+      nextAttemptAt: null,
+    });
+    expect(await endpoint()).toMatchObject({ consecutiveFailures: 1, active: true });
+    // Nothing more is sent later: a hand retry of a failed delivery does not restart its schedule.
+    await runRetryJob(Date.now() + 7 * HOUR);
+    expect(rx.calls.length - sentBefore).toBe(sent);
+  });
+
+  it("a hand retry of a pending delivery is its next attempt, made now", async () => {
+    const hook = await subscribe(["*"]);
+    receiver([500]);
+    await sendTest(hook);
+    const [pending] = await deliveriesOf(hook);
+    expect(pending).toMatchObject({ status: "pending", attempts: 1 });
+    const retried = await settled(
+      "POST",
+      `/v1/admin/webhooks/${hook.id}/deliveries/${pending.id}/retry`,
+      { token: hook.admin.accessToken },
+    );
+    expect(retried.status).toBe(202);
+    const [after] = await deliveriesOf(hook);
+    expect(after).toMatchObject({ status: "pending", attempts: 2 });
+    const wait = Date.parse(after.nextAttemptAt) - Date.now();
+    expect(wait).toBeGreaterThan(60_000);
+    expect(wait).toBeLessThanOrEqual(retryDelayMs(2, WEBHOOK_RETRIES) ?? 0);
   });
 
   it("after a secret rotation deliveries verify with the new secret only", async () => {

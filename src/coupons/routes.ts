@@ -4,6 +4,7 @@ import { couponStatuses, rewardKinds } from "../db/schema";
 import { errorResponses } from "../errors";
 import { serverCall, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { idFromOutside } from "../lib/ids";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import {
@@ -32,7 +33,9 @@ const CouponSchema = z
   .openapi("Coupon");
 
 // Any text: a code that cannot be a coupon is a 404 like an unknown one, not a 400.
-const CodeParam = z.object({ code: z.string().openapi({ example: "K7QM-2XRP-9HTB-C4WD" }) });
+const CodeParam = z.object({
+  code: idFromOutside(z.string()).openapi({ example: "K7QM-2XRP-9HTB-C4WD" }),
+});
 
 const getCoupon = createRoute({
   method: "get",
@@ -61,7 +64,7 @@ const useCouponRoute = createRoute({
     body: {
       ...jsonBody(
         z
-          .object({ orderId: z.string().trim().min(1).max(128).optional() })
+          .object({ orderId: idFromOutside(z.string().trim().min(1).max(128)).optional() })
           .openapi("UseCouponRequest"),
       ),
       required: false,

@@ -69,7 +69,7 @@ const importUsers = createRoute({
   },
   responses: {
     200: jsonResponse(ImportReportSchema, "What was created, skipped and refused"),
-    ...errorResponses("unauthorized", "forbidden", "payload_too_large"),
+    ...errorResponses("unauthorized", "forbidden"),
   },
 });
 

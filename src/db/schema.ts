@@ -742,7 +742,7 @@ export const debitReturns = sqliteTable("debit_returns", {
   createdAt: millis("created_at").notNull(),
 });
 
-/** Points spent in the shop's own checkout: one spend per order. */
+/** Points spent in the shop's own checkout: one spend per order of a user. */
 export const pointSpends = sqliteTable(
   "point_spends",
   {
@@ -758,8 +758,9 @@ export const pointSpends = sqliteTable(
     createdAt: millis("created_at").notNull(),
   },
   (t) => [
-    // An order is paid with points once, whatever retries or races happen.
-    uniqueIndex("point_spends_order_unique").on(t.orderId),
+    // An order is paid with points once, whatever retries or races happen. Order ids are
+    // the shop's, unique to its user: another user's order may have the same one.
+    uniqueIndex("point_spends_user_order_unique").on(t.userId, t.orderId),
     index("point_spends_user_idx").on(t.userId, t.id),
     check("point_spends_points_check", sql`${t.points} > 0`),
   ],

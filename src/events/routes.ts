@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { idFromOutside } from "../lib/ids";
 import { REFUND_EVENT } from "../program/rules";
 import { recordEvent } from "./service";
 
@@ -17,12 +18,12 @@ const EventSchema = z
       }),
     userId: z.string().min(1).max(64).optional(),
     phone: z.string().min(3).max(32).optional(),
-    externalId: z.string().min(1).max(128).openapi({
+    externalId: idFromOutside(z.string().min(1).max(128)).openapi({
       description:
         "Your id of the event: a replay with the same body is ignored, a different body is refused.",
     }),
     amount: z.number().int().min(0).max(1_000_000_000).optional(),
-    refundOf: z.string().min(1).max(128).optional().openapi({
+    refundOf: idFromOutside(z.string().min(1).max(128)).optional().openapi({
       description:
         "For a refund: the externalId of the event it refunds. It reverses the referral only if that event qualified it.",
     }),

@@ -1,3 +1,4 @@
+import type { z } from "@hono/zod-openapi";
 import { customAlphabet } from "nanoid";
 
 /** Uppercase letters and digits without look-alikes: no 0/O, no 1/I/L. */
@@ -59,8 +60,15 @@ export function isLookupableReferralCode(code: string): boolean {
   return LOOKUP_SHAPE.test(code);
 }
 
+/** A code a user may choose: this many characters of CODE_ALPHABET (the route's schema says so too). */
+export const VANITY_CODE_LENGTH = { min: 4, max: 16 } as const;
+
 export function isWellFormedReferralCode(code: string): boolean {
-  return code.length >= 4 && code.length <= 16 && [...code].every((c) => CODE_ALPHABET.includes(c));
+  return (
+    code.length >= VANITY_CODE_LENGTH.min &&
+    code.length <= VANITY_CODE_LENGTH.max &&
+    [...code].every((c) => CODE_ALPHABET.includes(c))
+  );
 }
 
 /** @example newCouponCode() // "K7QM-2XRP-9HTB-C4WD" */
@@ -80,4 +88,27 @@ const randomVerificationCode = customAlphabet("0123456789", 6);
 /** A 6-digit one-time code for SMS. @example newVerificationCode() // "048213" */
 export function newVerificationCode(): string {
   return randomVerificationCode();
+}
+
+const SAFE_ID = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]*$/u;
+
+/**
+ * An id that another system chose (an order id, a customer id, an event id, an
+ * idempotency key, a code someone typed): any script, but no control character (C0, DEL,
+ * C1) and none that hides itself or changes how the text around it reads (Unicode format
+ * characters: bidi marks, embeddings, overrides and isolates, zero-width spaces and
+ * joiners, the byte-order mark; line and paragraph separators; lone surrogates). With
+ * them, two ids that look the same differ, and a log line or an admin page that shows one
+ * reads in another order.
+ *
+ * @example idFromOutside(z.string().trim().min(1).max(128)) // refuses "ord\u202E42"
+ */
+export function idFromOutside<T extends z.ZodString>(schema: T): T {
+  return (
+    schema
+      .regex(SAFE_ID, "must not contain control, invisible or direction characters")
+      // The document's pattern without the `u` flag's suffix, which the generator would keep
+      // (JSON Schema validators read patterns as Unicode regular expressions).
+      .openapi({ pattern: SAFE_ID.source }) as T
+  );
 }

@@ -5,6 +5,7 @@ import { idempotencyKeys } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
+import { idFromOutside } from "../lib/ids";
 import { DAY_MS } from "../lib/time";
 
 /** Keys live at least this long (the IETF Idempotency-Key draft asks for 24 hours). */
@@ -14,7 +15,7 @@ const LOCK_MS = 30_000;
 
 /** The header every idempotent write requires. */
 export const IdempotencyHeaderSchema = z.object({
-  "idempotency-key": z.string().min(8).max(128).openapi({
+  "idempotency-key": idFromOutside(z.string().min(8).max(128)).openapi({
     description: "Unique per operation; a retry with the same key and body replays the result.",
   }),
 });

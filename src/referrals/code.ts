@@ -3,7 +3,12 @@ import { violatedConstraint } from "../db/client";
 import { users } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
-import { canonicalReferralCode, isWellFormedReferralCode, newReferralCode } from "../lib/ids";
+import {
+  canonicalReferralCode,
+  isWellFormedReferralCode,
+  newReferralCode,
+  VANITY_CODE_LENGTH,
+} from "../lib/ids";
 import { forgetLinkCodes } from "../links/service";
 import { findUserById, type UserRow } from "../users/store";
 
@@ -38,7 +43,9 @@ function invalidCode(message: string): ApiError {
 export function vanityCode(input: string): string {
   const code = canonicalReferralCode(input);
   if (!isWellFormedReferralCode(code)) {
-    throw invalidCode("must be 4–16 characters from 2–9 and A–Z without I, L and O");
+    throw invalidCode(
+      `must be ${VANITY_CODE_LENGTH.min}–${VANITY_CODE_LENGTH.max} characters from 2–9 and A–Z without I, L and O`,
+    );
   }
   if (RESERVED_CODES.has(code)) throw invalidCode(`${code} is reserved`);
   return code;

@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { clientIp, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { VANITY_CODE_LENGTH } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { CLICK_COUNTS_NOTE } from "../links/rules";
 import { ipSubject, type RateLimitRule, rateLimiterFor } from "../platform/rate-limit";
@@ -106,12 +107,22 @@ const chooseCode = createRoute({
   path: "/v1/me/referral-code",
   operationId: "setVanityReferralCode",
   tags,
-  summary: "Choose a vanity referral code (4–16 characters, no look-alikes)",
+  summary: `Choose a vanity referral code (${VANITY_CODE_LENGTH.min}–${VANITY_CODE_LENGTH.max} characters, no look-alikes)`,
   ...signedIn,
   request: {
     body: jsonBody(
       z
-        .object({ code: z.string().trim().min(1).max(32).openapi({ example: "AYESHA22" }) })
+        .object({
+          code: z
+            .string()
+            .trim()
+            .min(VANITY_CODE_LENGTH.min)
+            .max(VANITY_CODE_LENGTH.max)
+            .openapi({
+              example: "AYESHA22",
+              description: `${VANITY_CODE_LENGTH.min}–${VANITY_CODE_LENGTH.max} characters from 2–9 and A–Z without I, L and O; any case (stored in capitals).`,
+            }),
+        })
         .openapi("ChooseCodeRequest"),
     ),
   },

@@ -4,6 +4,7 @@ import { PhoneSchema, SignupSourceSchema } from "../auth/schemas";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { idFromOutside } from "../lib/ids";
 import { NameSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { UnlockListSchema, unlocksNow } from "../rewards/routes";
@@ -17,7 +18,9 @@ import { toUser, UserSchema } from "./schemas";
 
 const tags = ["Your back end"];
 const UserIdParam = z.object({ id: z.string().min(1).max(64) });
-const ExternalIdSchema = z.string().trim().min(1).max(128).openapi({ example: "cust_8812" });
+const ExternalIdSchema = idFromOutside(z.string().trim().min(1).max(128)).openapi({
+  example: "cust_8812",
+});
 
 const createUser = createRoute({
   method: "post",

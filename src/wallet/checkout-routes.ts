@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { idFromOutside } from "../lib/ids";
 import { toIso } from "../lib/time";
 import {
   IdempotencyHeaderSchema,
@@ -33,7 +34,7 @@ const spendRoute = createRoute({
   summary: "Pay for an order with the user's points (server key with scope wallet)",
   description:
     "A `redemption` entry that spends the earliest-expiring points first. One spend per " +
-    "`orderId`; never below zero, however many spends race.",
+    "`orderId` of the user (another user's order may have the same id); never below zero, however many spends race.",
   ...serverCall("wallet"),
   request: {
     params: UserIdParam,
@@ -42,7 +43,9 @@ const spendRoute = createRoute({
       z
         .object({
           points: z.number().int().min(1).max(100_000_000),
-          orderId: z.string().trim().min(1).max(128).openapi({ example: "order_5512" }),
+          orderId: idFromOutside(z.string().trim().min(1).max(128)).openapi({
+            example: "order_5512",
+          }),
           description: z.string().trim().min(1).max(200).optional(),
         })
         .openapi("SpendRequest"),

@@ -34,8 +34,8 @@ export interface SpendInput {
 
 /**
  * Pays for an order with points: a `redemption` entry that consumes the user's unexpired
- * points first-expiring-first, and the spend, in one D1 batch. The unique order id makes a
- * second spend of an order fail (`409 order_already_spent`); the lots' trigger makes a
+ * points first-expiring-first, and the spend, in one D1 batch. The unique (user, order id)
+ * makes a second spend of a user's order fail (`409 order_already_spent`); the lots' trigger makes a
  * spend beyond the spendable balance fail (`422 insufficient_points`), so parallel spends
  * never take the balance below zero. `complete`, from runIdempotently, joins the batch.
  *
@@ -73,7 +73,7 @@ export async function spendPoints(
     ]);
     return { spend, balance: balance[0]?.balance ?? 0 };
   } catch (error) {
-    if (violatedConstraint(error) === "point_spends.order_id") {
+    if (violatedConstraint(error) === "point_spends.user_id, point_spends.order_id") {
       throw new ApiError(
         "order_already_spent",
         `Order ${input.orderId} was paid with points already.`,

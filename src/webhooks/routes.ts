@@ -208,6 +208,8 @@ const retry = createRoute({
   operationId: "retryWebhookDelivery",
   tags,
   summary: "Send a delivery again now (failed or not)",
+  description:
+    "One attempt, after the response. `attempts` never passes the schedule's limit, and a delivery counts toward `consecutiveFailures` once, when its schedule runs out, however often it is retried.",
   ...signedInAdmin,
   request: { params: IdParam.extend({ deliveryId: z.string().min(1).max(64) }) },
   responses: {

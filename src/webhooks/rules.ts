@@ -4,7 +4,7 @@
  */
 import { fromBase64, hmacSha256Base64, toBase64 } from "../lib/crypto";
 import { toIso } from "../lib/time";
-import type { RetrySchedule } from "../platform/outbox";
+import { type RetrySchedule, retryDelayMs } from "../platform/outbox";
 
 export const webhookEventTypes = [
   "user.created",
@@ -60,8 +60,43 @@ export const WEBHOOK_RETRIES: RetrySchedule = {
 };
 
 /**
+ * The attempts a delivery counts after one more: never past the schedule's limit, so an
+ * admin's retry of a delivery that has used up its schedule is one extra attempt that leaves
+ * `attempts` at the limit.
+ */
+export function attemptsAfter(attemptsBefore: number): number {
+  return Math.min(attemptsBefore + 1, WEBHOOK_RETRIES.maxAttempts);
+}
+
+/**
+ * What a failed attempt makes of a delivery that had made `attemptsBefore`: its attempts,
+ * when it is tried next (null: `failed`, nothing more is sent), and whether it now counts
+ * toward its endpoint's consecutive failures. Only the attempt that uses up the schedule
+ * counts, and attempts never pass the limit, so a delivery counts once however often an
+ * admin retries it afterwards.
+ *
+ * @example failedAttempt(12, now) // { attempts: 13, nextAttemptAt: null, countsAsFailure: true }
+ * @example failedAttempt(13, now) // { attempts: 13, nextAttemptAt: null, countsAsFailure: false }
+ */
+export function failedAttempt(attemptsBefore: number, now: number) {
+  const attempts = attemptsAfter(attemptsBefore);
+  const delay = retryDelayMs(attempts, WEBHOOK_RETRIES);
+  return {
+    attempts,
+    nextAttemptAt: delay === null ? null : now + delay,
+    countsAsFailure: delay === null && attemptsBefore < WEBHOOK_RETRIES.maxAttempts,
+  };
+}
+
+const PRIVATE_ADDRESS = "must not point at a loopback, private, link-local or unspecified address";
+
+/**
  * Whether `url` may receive deliveries: https, or plain http to this machine while
- * developing and testing. Returns the reason when it may not.
+ * developing and testing; never with a user name or password (the admin list shows the
+ * URL). Outside development and test, not to this machine or a private network either
+ * (see isPrivateHost). Returns the reason when it may not.
+ *
+ * @example endpointUrlProblem("https://169.254.169.254/", "production") // "must not point at …"
  */
 export function endpointUrlProblem(url: string, environment: string): string | null {
   let parsed: URL;
@@ -70,13 +105,101 @@ export function endpointUrlProblem(url: string, environment: string): string | n
   } catch {
     return "must be an absolute URL";
   }
-  if (parsed.protocol === "https:") return null;
-  const local = parsed.hostname === "localhost" || parsed.hostname === "127.0.0.1";
   const developing = environment === "development" || environment === "test";
-  if (parsed.protocol === "http:" && local && developing) return null;
-  return developing
-    ? "must use https:// (or http://localhost, http://127.0.0.1)"
-    : "must use https://";
+  const local = parsed.hostname === "localhost" || parsed.hostname === "127.0.0.1";
+  if (!(parsed.protocol === "https:" || (parsed.protocol === "http:" && local && developing))) {
+    return developing
+      ? "must use https:// (or http://localhost, http://127.0.0.1)"
+      : "must use https://";
+  }
+  if (parsed.username || parsed.password) return "must not contain a user name or password";
+  if (!developing && isPrivateHost(parsed.hostname)) return PRIVATE_ADDRESS;
+  return null;
+}
+
+/**
+ * Whether a URL's host (as `new URL` gives it: IPv4 in dotted decimal whatever its
+ * spelling, IPv6 in brackets, names in lowercase) is this machine or a network not on the
+ * internet: `localhost` and `*.localhost`; IPv4 0/8, 10/8, 100.64/10, 127/8, 169.254/16,
+ * 172.16/12, 192.168/16; IPv6 `::`, `::1`, fc00::/7, fe80::/10, and any of the IPv4 ones
+ * inside IPv6 (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`).
+ * A name that resolves to such an address is not caught here: Workers cannot resolve names.
+ */
+export function isPrivateHost(hostname: string): boolean {
+  const name = hostname.replace(/\.$/, "");
+  if (name === "localhost" || name.endsWith(".localhost")) return true;
+  const ipv4 = ipv4Octets(name);
+  if (ipv4) return isPrivateIpv4(ipv4);
+  if (name.startsWith("[") && name.endsWith("]")) {
+    const groups = ipv6Groups(name.slice(1, -1));
+    return groups === null || isPrivateIpv6(groups);
+  }
+  return false;
+}
+
+function ipv4Octets(text: string): number[] | null {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!match) return null;
+  const octets = match.slice(1).map(Number);
+  return octets.every((octet) => octet <= 255) ? octets : null;
+}
+
+function isPrivateIpv4([a = 0, b = 0]: number[]): boolean {
+  return (
+    a === 0 || // "this network", 0.0.0.0 the unspecified address
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) || // shared address space (carrier-grade NAT)
+    (a === 169 && b === 254) || // link-local, where cloud metadata services answer
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168)
+  );
+}
+
+/** The eight 16-bit groups of an IPv6 address (with `::` and a dotted IPv4 tail); null if malformed. */
+function ipv6Groups(text: string): number[] | null {
+  let address = text.toLowerCase();
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
+  if (tail) {
+    const octets = ipv4Octets(tail);
+    if (!octets) return null;
+    const [a = 0, b = 0, c = 0, d = 0] = octets;
+    address = `${address.slice(0, -tail.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = address.split("::");
+  if (halves.length > 2) return null;
+  const parse = (half: string | undefined) => (half ? half.split(":") : []);
+  const head = parse(halves[0]);
+  const rest = parse(halves[1]);
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill("0"), ...rest];
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return null;
+  return groups.map((group) => Number.parseInt(group, 16));
+}
+
+function isPrivateIpv6(groups: number[]): boolean {
+  const [first = 0] = groups;
+  const embeddedIpv4 = [
+    (groups[6] ?? 0) >> 8,
+    (groups[6] ?? 0) & 0xff,
+    (groups[7] ?? 0) >> 8,
+    (groups[7] ?? 0) & 0xff,
+  ];
+  const startsWith = (prefix: number[]) => prefix.every((group, i) => groups[i] === group);
+  // IPv4 inside IPv6: compatible (which makes `::` and `::1` 0.0.0.0 and 0.0.0.1, both in
+  // 0/8), mapped, and NAT64.
+  if (
+    startsWith([0, 0, 0, 0, 0, 0]) ||
+    startsWith([0, 0, 0, 0, 0, 0xffff]) ||
+    startsWith([0x64, 0xff9b, 0, 0, 0, 0])
+  ) {
+    return isPrivateIpv4(embeddedIpv4);
+  }
+  return (
+    (first & 0xfe00) === 0xfc00 || // unique local fc00::/7
+    (first & 0xffc0) === 0xfe80 // link-local fe80::/10
+  );
 }
 
 /** `whsec_` + base64 of 32 random bytes: shown once, kept to sign every delivery. */

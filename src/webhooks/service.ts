@@ -5,17 +5,17 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { auditEntry } from "../platform/audit";
-import { retryDelayMs } from "../platform/outbox";
 import { takeEmittedEvents, webhookEventStatements } from "./outbox";
 import {
   attemptOutcome,
+  attemptsAfter,
   claimLockMs,
   DELIVERIES_PER_CLAIM,
   DELIVERY_TIMEOUT_MS,
   deliveryBody,
   endpointUrlProblem,
+  failedAttempt,
   newWebhookSecret,
-  WEBHOOK_RETRIES,
   webhookSignature,
 } from "./rules";
 import {
@@ -208,7 +208,6 @@ async function attempt(
   delivery: ClaimedDelivery,
   now: number,
 ): Promise<AttemptRecord> {
-  const attempts = delivery.attempts + 1;
   const body = deliveryBody({
     id: delivery.eventId,
     type: delivery.eventType,
@@ -244,17 +243,16 @@ async function attempt(
   const outcome = attemptOutcome(result);
   const { id, endpointId } = delivery;
   if (outcome.delivered) {
+    const attempts = attemptsAfter(delivery.attempts);
     return { delivered: true, id, endpointId, attempts, statusCode: outcome.statusCode };
   }
-  const delay = retryDelayMs(attempts, WEBHOOK_RETRIES);
   return {
     delivered: false,
     id,
     endpointId,
-    attempts,
     statusCode: outcome.statusCode,
     error: outcome.error,
-    nextAttemptAt: delay === null ? null : now + delay,
+    ...failedAttempt(delivery.attempts, now),
   };
 }
 

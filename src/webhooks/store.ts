@@ -201,12 +201,14 @@ export type AttemptRecord =
       error: string;
       /** Null when this was the last attempt: the delivery has failed for good. */
       nextAttemptAt: number | null;
+      /** This attempt used up the schedule: one more for the endpoint's run of failures. */
+      countsAsFailure: boolean;
     };
 
 /**
  * The writes that record an attempt: the delivery's new state, and the endpoint's run of
  * failures (reset by a delivery; counted, and past FAILURES_TO_DEACTIVATE deactivating the
- * endpoint, by a delivery that failed for good).
+ * endpoint, by the attempt that used up a delivery's schedule).
  */
 function attemptWrites(db: Database, attempt: AttemptRecord, now: number) {
   const stillPending = and(
@@ -245,7 +247,7 @@ function attemptWrites(db: Database, attempt: AttemptRecord, now: number) {
       lockedUntil: null,
     })
     .where(stillPending);
-  if (!gaveUp) return [update];
+  if (!attempt.countsAsFailure) return [update];
   return [
     update,
     db
