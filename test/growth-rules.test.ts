@@ -161,7 +161,7 @@ describe("stats rules", () => {
 
   it("computes a referrer's numbers from counters", () => {
     const stats = referrerStats(
-      { total: 6, qualified: 6, pointsEarned: 450 },
+      { total: 6, qualified: 6, pointsEarned: 450, places: 6 },
       [
         { source: "whatsapp", clicks: 10, signups: 4 },
         { source: "sms", clicks: 5, signups: 2 },
@@ -180,6 +180,19 @@ describe("stats rules", () => {
       nextMilestone: { referrals: 20, reward: "premium_1_month" },
     });
     expect(conversionRate(3, 0)).toBe(0);
+  });
+
+  it("a referrer's tier follows qualified places, not signups", () => {
+    const counters = { total: 12, qualified: 2, pointsEarned: 100 };
+    // Twelve signups, two qualified and one more qualified and since reversed: 3 places.
+    expect(referrerStats({ ...counters, places: 3 }, [], rules).tier).toEqual({
+      current: 2,
+      nextAt: 11,
+    });
+    expect(referrerStats({ ...counters, places: 2 }, [], rules).tier).toEqual({
+      current: 1,
+      nextAt: 4,
+    });
   });
 });
 

@@ -4,6 +4,8 @@ export interface ReferralCounters {
   total: number;
   qualified: number;
   pointsEarned: number;
+  /** Qualified places claimed (reversed referrals keep theirs): what the tier follows. */
+  places: number;
 }
 
 export interface SourceCounters {
@@ -36,7 +38,7 @@ export function referrerStats(
     bySource: Object.fromEntries(
       sources.map((row) => [row.source, { clicks: row.clicks, signups: row.signups }]),
     ),
-    tier: tierStanding(counters.total, rules.referrerTiers),
+    tier: tierStanding(counters.places, rules.referrerTiers),
     badge: badgeFor(counters.qualified, rules.badges),
     nextMilestone: nextMilestone(counters.qualified, rules.milestones),
   };

@@ -277,7 +277,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** People who signed up with my code, newest first */
+        /**
+         * People who signed up with my code, newest first
+         * @description Tier points follow the order in which referrals qualify: a pending or held referral takes no place in the tiers until it qualifies (the first three to qualify pay the first tier, whatever their signup order).
+         */
         get: operations["listMyReferrals"];
         put?: never;
         post?: never;
@@ -1246,9 +1249,9 @@ export interface components {
                 };
             };
             tier: {
-                /** @description 1-based tier the next referral pays in. */
+                /** @description 1-based tier the next referral to qualify pays in. */
                 current: number;
-                /** @description Referral count where the next tier starts. */
+                /** @description Qualified place where the next tier starts (referrals take places in the order they qualify; a reversed one keeps its place). */
                 nextAt: number | null;
             };
             /** @example Bronze */
@@ -1273,6 +1276,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             status: "pending" | "qualified" | "held" | "rejected";
+            /** @description The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies. */
             rewardPoints: number;
             /** @example whatsapp */
             source: string;
@@ -1375,6 +1379,7 @@ export interface components {
         };
         Wallet: {
             balance: number;
+            /** @description Points of my referrals (either side) still pending or held: the sum of what each shows until it qualifies. */
             pending: number;
             lifetimeEarned: number;
             lifetimeRedeemed: number;
