@@ -10,6 +10,7 @@ import { ipSubject, type RateLimitRule, rateLimiterFor } from "../platform/rate-
 import { toUser, UserSchema } from "../users/schemas";
 import { changeReferralCode } from "./code";
 import { describeReferralCode, myReferrals, myStats } from "./service";
+import { CONVERSION_RATE_NOTE } from "./stats";
 
 const tags = ["Referrals"];
 
@@ -56,7 +57,7 @@ const StatsSchema = z
     clicks: z.number().int(),
     signups: z.number().int(),
     qualified: z.number().int(),
-    conversionRate: z.number().openapi({ description: "Signups per click (0–1)." }),
+    conversionRate: z.number().min(0).max(1).openapi({ description: CONVERSION_RATE_NOTE }),
     pointsEarned: z.number().int(),
     bySource: z.record(
       z.string(),

@@ -1239,7 +1239,7 @@ export interface components {
             clicks: number;
             signups: number;
             qualified: number;
-            /** @description Signups per click (0–1). */
+            /** @description Qualified ÷ referred signups, a fraction in [0, 1] (0 when there are none); imported referrals count on both sides. */
             conversionRate: number;
             pointsEarned: number;
             bySource: {
@@ -1845,7 +1845,7 @@ export interface components {
             signups: number;
             referredSignups: number;
             qualified: number;
-            /** @description Referred signups per click (0–1). */
+            /** @description Qualified ÷ referred signups, a fraction in [0, 1] (0 when there are none); imported referrals count on both sides. Over the range: referrals qualified in it ÷ referred signups in it, at most 1. */
             conversionRate: number;
             bySource: {
                 [key: string]: {
