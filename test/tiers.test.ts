@@ -209,21 +209,25 @@ describe("tiers follow the order in which referrals qualify", () => {
   it("a referral left pending by the signup-order rule is paid by its qualification place", async () => {
     await withProgramChange({ qualification: "purchase" }, async () => {
       const referrer = await registerUser();
-      const referees: TestUser[] = [];
-      for (let i = 0; i < 4; i++) {
-        referees.push(await registerUser({ referralCode: referrer.referralCode }));
-      }
-      // As the signup-order rule wrote it: the 4th signup expects the 4th tier. Here it
-      // qualifies first, so it pays the first tier; pending drops by what it showed.
-      const old = await referralOf((referees[3] as TestUser).id);
-      expect(old.referrer_points).toBe(100);
-      await purchase(referees[3] as TestUser);
-      expect(await referralOf((referees[3] as TestUser).id)).toMatchObject({
+      const referee = await registerUser({ referralCode: referrer.referralCode });
+      // As the signup-order rule left it: its referrer's 11th signup (ten before it since
+      // rejected), showing and counting as pending the third tier's 150.
+      const { id } = await referralOf(referee.id);
+      await env.DB.batch([
+        env.DB.prepare("update referrals set referrer_points = 150 where id = ?").bind(id),
+        env.DB.prepare(
+          "update referral_stats set pending_points = pending_points + 100 where user_id = ?",
+        ).bind(referrer.id),
+      ]);
+      expect(await wallet(referrer)).toMatchObject({ balance: 0, pending: 150 });
+
+      await purchase(referee);
+      expect(await referralOf(referee.id)).toMatchObject({
         status: "qualified",
         qualified_ordinal: 1,
         referrer_points: 50,
       });
-      expect(await wallet(referrer)).toMatchObject({ balance: 50, pending: 150 });
+      expect(await wallet(referrer)).toMatchObject({ balance: 50, pending: 0 });
     });
   });
 
