@@ -48,7 +48,8 @@ describe("GET /v1/admin/analytics", () => {
       clicks: 4,
       referredSignups: 2,
       qualified: 2,
-      conversionRate: 0.5,
+      // Qualified ÷ referred signups (not per click).
+      conversionRate: 1,
       bySource: {
         whatsapp: { clicks: 3, signups: 1 },
         link: { clicks: 1, signups: 0 },

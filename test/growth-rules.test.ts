@@ -161,7 +161,7 @@ describe("stats rules", () => {
 
   it("computes a referrer's numbers from counters", () => {
     const stats = referrerStats(
-      { total: 6, qualified: 6, pointsEarned: 450 },
+      { total: 8, qualified: 6, pointsEarned: 450, places: 6 },
       [
         { source: "whatsapp", clicks: 10, signups: 4 },
         { source: "sms", clicks: 5, signups: 2 },
@@ -170,16 +170,40 @@ describe("stats rules", () => {
     );
     expect(stats).toEqual({
       clicks: 15,
-      signups: 6,
+      signups: 8,
       qualified: 6,
-      conversionRate: 0.4,
+      conversionRate: 0.75,
       pointsEarned: 450,
       bySource: { whatsapp: { clicks: 10, signups: 4 }, sms: { clicks: 5, signups: 2 } },
       tier: { current: 2, nextAt: 11 },
       badge: "Bronze",
       nextMilestone: { referrals: 20, reward: "premium_1_month" },
     });
+  });
+
+  it("a referrer's tier follows qualified places, not signups", () => {
+    const counters = { total: 12, qualified: 2, pointsEarned: 100 };
+    // Twelve signups, two qualified and one more qualified and since reversed: 3 places.
+    expect(referrerStats({ ...counters, places: 3 }, [], rules).tier).toEqual({
+      current: 2,
+      nextAt: 11,
+    });
+    expect(referrerStats({ ...counters, places: 2 }, [], rules).tier).toEqual({
+      current: 1,
+      nextAt: 4,
+    });
+  });
+
+  it("the conversion rate is qualified ÷ referred signups, a fraction in [0, 1]", () => {
+    expect(conversionRate(3, 4)).toBe(0.75);
+    expect(conversionRate(11, 11)).toBe(1);
+    expect(conversionRate(2, 3)).toBe(0.6667);
+    expect(conversionRate(0, 5)).toBe(0);
+    // None referred: 0, not a division by zero.
+    expect(conversionRate(0, 0)).toBe(0);
     expect(conversionRate(3, 0)).toBe(0);
+    // Over a range, referrals that signed up before it may qualify in it: at most 1.
+    expect(conversionRate(7, 1)).toBe(1);
   });
 });
 
@@ -187,7 +211,7 @@ describe("analytics rules", () => {
   it("fills the daily series with zeros and totals by source", () => {
     const days = [
       { day: "2026-11-02", clicks: 4, signups: 3, referredSignups: 2, qualified: 2 },
-      { day: "2026-11-04", clicks: 6, signups: 1, referredSignups: 1, qualified: 1 },
+      { day: "2026-11-04", clicks: 6, signups: 1, referredSignups: 1, qualified: 0 },
     ];
     const sources = [
       { day: "2026-11-02", source: "sms", clicks: 4, signups: 2 },
@@ -204,8 +228,8 @@ describe("analytics rules", () => {
       clicks: 10,
       signups: 4,
       referredSignups: 3,
-      qualified: 3,
-      conversionRate: 0.3,
+      qualified: 2,
+      conversionRate: 0.6667,
       bySource: { sms: { clicks: 5, signups: 2 }, link: { clicks: 5, signups: 1 } },
     });
     expect(result.daily).toHaveLength(5);

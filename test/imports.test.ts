@@ -12,6 +12,7 @@ import {
   tableCounts,
   uniquePhone,
   walletBalance,
+  withProgramChange,
 } from "./harness";
 
 const IMPORT = "/v1/admin/imports?defaultCountry=PK";
@@ -361,5 +362,49 @@ describe("POST /v1/admin/imports", () => {
   it("refuses more than 1,000 documents a request", async () => {
     const docs = Array.from({ length: 1001 }, () => ({}));
     expectError(await importDocs(docs), 400, "validation_error");
+  });
+});
+
+describe("the conversion rate of imported referrals", () => {
+  it("an imported referrer's rate is qualified ÷ referred signups, imported referrals on both sides", async () => {
+    await withProgramChange({ qualification: "purchase" }, async () => {
+      const referrer = legacyDoc({ referralCount: 3, password: legacyUsers[1]?.password });
+      await importDocs([referrer]);
+      await importDocs([legacyDoc({ referredBy: referrer._id })]);
+      const login = await logIn(referrer.phone, "bilal-old-pass");
+      expect(login.status).toBe(200);
+      const token = login.body.accessToken;
+      const code = (await callJson("GET", "/v1/me", undefined, { token })).body.referralCode;
+      await registerUser({ referralCode: code }); // pending: no purchase yet
+      const stats = await callJson("GET", "/v1/me/stats", undefined, { token });
+      // Three imported (qualified, one of them a referral row) and one waiting.
+      expect(stats.body).toMatchObject({
+        signups: 4,
+        qualified: 3,
+        conversionRate: 0.75,
+        tier: { current: 2, nextAt: 11 },
+      });
+    });
+  });
+
+  it("admin analytics count imported referrals as referred signups and as qualified", async () => {
+    const day = "2011-07-13";
+    const createdAt = { $date: `${day}T10:00:00Z` };
+    const referrer = legacyDoc({ createdAt });
+    await importDocs([referrer]);
+    await importDocs([
+      legacyDoc({ referredBy: referrer._id, createdAt }),
+      legacyDoc({ referredBy: referrer._id, createdAt }),
+    ]);
+    const { body } = await callJson("GET", `/v1/admin/analytics?from=${day}&to=${day}`, undefined, {
+      token: admin.accessToken,
+    });
+    expect(body).toMatchObject({
+      clicks: 0,
+      signups: 3,
+      referredSignups: 2,
+      qualified: 2,
+      conversionRate: 1,
+    });
   });
 });

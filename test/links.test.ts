@@ -157,7 +157,8 @@ describe("attribution, end to end", () => {
     await registerUser({ referralCode: referrer.referralCode });
     const stats = await callJson("GET", "/v1/me/stats", undefined, { token: referrer.accessToken });
     expect(stats.body.bySource).toEqual({ direct: { clicks: 0, signups: 1 } });
-    expect(stats.body.conversionRate).toBe(0);
+    // Qualified ÷ referred signups: clicks play no part.
+    expect(stats.body.conversionRate).toBe(1);
   });
 });
 

@@ -57,7 +57,7 @@ describe("reward tiers", () => {
     const now = Date.UTC(2026, 0, 1);
     expect(
       planReferralSignup(
-        { total: 3, lastQualifiedOrdinal: 3, campaigns: noCampaigns, signals: clean },
+        { total: 3, lastQualifiedOrdinal: 3, waiting: 0, campaigns: noCampaigns, signals: clean },
         { version: 1, rules: defaultRules },
         now,
       ),
@@ -68,14 +68,46 @@ describe("reward tiers", () => {
       referrerPoints: 100,
       refereePoints: 20,
       pointsExpireAt: now + 365 * DAY_MS,
-      qualification: { qualifiedOrdinal: 4, milestones: [], campaigns: [] },
+      qualification: { qualifiedOrdinal: 4, referrerPoints: 100, milestones: [], campaigns: [] },
     });
+  });
+
+  it("pays a signup that qualifies by its qualified place, not its signup ordinal", () => {
+    // Five signups before it, three of them still waiting: it is the 6th signup but only
+    // the 3rd referral to qualify, so it pays the first tier.
+    const plan = planReferralSignup(
+      { total: 5, lastQualifiedOrdinal: 2, waiting: 3, campaigns: noCampaigns, signals: clean },
+      { version: 1, rules: defaultRules },
+      0,
+    );
+    expect(plan).toMatchObject({
+      ordinal: 6,
+      referrerPoints: 50,
+      qualification: { qualifiedOrdinal: 3, referrerPoints: 50 },
+    });
+  });
+
+  it("shows a waiting signup what it pays if the referrals waiting ahead of it qualify first", () => {
+    const program = { version: 1, rules: { ...defaultRules, qualification: "purchase" } };
+    const waitingBehind = (waiting: number) =>
+      planReferralSignup(
+        {
+          total: 1 + waiting,
+          lastQualifiedOrdinal: 1,
+          waiting,
+          campaigns: noCampaigns,
+          signals: clean,
+        },
+        program,
+        0,
+      ).referrerPoints;
+    expect([0, 1, 2, 3, 9].map(waitingBehind)).toEqual([50, 50, 100, 100, 150]);
   });
 
   it("waits for the qualifying event when the program says so", () => {
     const program = { version: 1, rules: { ...defaultRules, qualification: "purchase" } };
     const plan = planReferralSignup(
-      { total: 0, lastQualifiedOrdinal: 0, campaigns: noCampaigns, signals: clean },
+      { total: 0, lastQualifiedOrdinal: 0, waiting: 0, campaigns: noCampaigns, signals: clean },
       program,
       0,
     );
@@ -94,7 +126,7 @@ describe("reward tiers", () => {
     ).toEqual([{ referrals: 5, unlock: "free_theme", bonusPoints: 0 }]);
     expect(
       planQualification({ lastQualifiedOrdinal: 5, campaigns: noCampaigns }, defaultRules, 0),
-    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [] });
+    ).toEqual({ qualifiedOrdinal: 6, referrerPoints: 100, milestones: [], campaigns: [] });
     expect(milestonesReached(0, 25, defaultRules.milestones).map((m) => m.unlock)).toEqual([
       "free_theme",
       "premium_1_month",
@@ -102,11 +134,16 @@ describe("reward tiers", () => {
   });
 
   it("takes the position after the highest claimed, not after the live count", () => {
-    // Five positions claimed, one of them since reversed: the next one is the sixth, and
-    // the milestone at five (paid to the fifth) is not reached again.
+    // Five positions claimed, one of them since reversed: the next one is the sixth, paid
+    // the sixth place's tier, and the milestone at five (paid to the fifth) is not reached
+    // again.
     expect(
       planQualification({ lastQualifiedOrdinal: 5, campaigns: noCampaigns }, defaultRules, 0),
-    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [] });
+    ).toEqual({ qualifiedOrdinal: 6, referrerPoints: 100, milestones: [], campaigns: [] });
+    expect(
+      planQualification({ lastQualifiedOrdinal: 2, campaigns: noCampaigns }, defaultRules, 0)
+        .referrerPoints,
+    ).toBe(50);
   });
 });
 
@@ -137,6 +174,7 @@ describe("fraud decisions", () => {
       {
         total: 0,
         lastQualifiedOrdinal: 0,
+        waiting: 0,
         campaigns: noCampaigns,
         signals: { ...clean, sameIp: true },
       },

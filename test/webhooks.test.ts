@@ -43,6 +43,7 @@ import {
   type TestUser,
   uniqueIp,
   uniquePhone,
+  withProgramChange,
 } from "./harness";
 
 const RECEIVER = "https://receiver.test";
@@ -724,6 +725,28 @@ describe("events from real flows", () => {
         }),
       },
     ]);
+  });
+
+  it("a referral qualified by a purchase announces the points of its qualified place", async () => {
+    await withProgramChange({ qualification: "purchase" }, async () => {
+      const referrer = await registerUser();
+      const referees: TestUser[] = [];
+      for (let i = 0; i < 4; i++) {
+        referees.push(await registerUser({ referralCode: referrer.referralCode }));
+      }
+      await subscribe(["referral.qualified"]);
+      const rx = receiver();
+      // The 4th signup buys first: the 1st place, paid 50 (it showed 100 while it waited).
+      const last = referees[3] as TestUser;
+      const bought = await settled("POST", "/v1/events", {
+        headers: { Authorization: `Bearer ${env.EVENTS_API_KEY}` },
+        body: { type: "purchase", userId: last.id, externalId: `order-${last.id}` },
+      });
+      expect(bought.body.qualified).toHaveLength(1);
+      expect(rx.calls.map((call) => call.json.data.referral)).toEqual([
+        expect.objectContaining({ refereeId: last.id, status: "qualified", referrerPoints: 50 }),
+      ]);
+    });
   });
 
   it("the hourly job purges events past their retention once nothing is left to send", async () => {

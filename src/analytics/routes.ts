@@ -5,6 +5,7 @@ import { signedInAdmin } from "../http/auth";
 import { jsonResponse } from "../http/openapi";
 import { DAY_MS, dayOf } from "../lib/time";
 import { CLICK_COUNTS_NOTE } from "../links/rules";
+import { CONVERSION_RATE_NOTE } from "../referrals/stats";
 import { programAnalytics } from "./rules";
 import { dailySourceStatsBetween, dailyStatsBetween, topReferrersBetween } from "./store";
 
@@ -19,7 +20,13 @@ const AnalyticsSchema = z
     signups: z.number().int(),
     referredSignups: z.number().int(),
     qualified: z.number().int(),
-    conversionRate: z.number().openapi({ description: "Referred signups per click (0–1)." }),
+    conversionRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .openapi({
+        description: `${CONVERSION_RATE_NOTE} Over the range: referrals qualified in it ÷ referred signups in it, at most 1.`,
+      }),
     bySource: z.record(
       z.string(),
       z.object({ clicks: z.number().int(), signups: z.number().int() }),

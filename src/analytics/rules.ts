@@ -49,16 +49,16 @@ export function programAnalytics(
       signups: entry.signups + row.signups,
     };
   }
-  const clicks = total("clicks");
   const referredSignups = total("referredSignups");
+  const qualified = total("qualified");
   return {
     from: range.from,
     to: range.to,
-    clicks,
+    clicks: total("clicks"),
     signups: total("signups"),
     referredSignups,
-    qualified: total("qualified"),
-    conversionRate: conversionRate(referredSignups, clicks),
+    qualified,
+    conversionRate: conversionRate(qualified, referredSignups),
     bySource,
     daily: dailySeries(range.from, range.to, days),
   };

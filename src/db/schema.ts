@@ -139,7 +139,7 @@ export const referrals = sqliteTable(
     refereeId: text("referee_id")
       .notNull()
       .references(() => users.id),
-    /** 1 for the referrer's first referral, 2 for the second… Decides the reward tier. */
+    /** 1 for the referrer's first referral, 2 for the second…: signup order. */
     ordinal: integer("ordinal").notNull(),
     code: text("code").notNull(),
     status: text("status", { enum: referralStatuses }).notNull(),
@@ -147,10 +147,14 @@ export const referrals = sqliteTable(
     programVersion: integer("program_version")
       .notNull()
       .references(() => programs.version),
+    /**
+     * Once qualified, what the referrer was paid: its qualified place's tier. While it
+     * waits, what it pays if the referrals waiting ahead of it qualify first (pending).
+     */
     referrerPoints: integer("referrer_points").notNull(),
     refereePoints: integer("referee_points").notNull(),
     inviteId: text("invite_id"),
-    /** 1 for the referrer's first qualified referral…: decides milestones and campaigns. */
+    /** 1 for the referrer's first qualified referral…: decides the tier and milestones. */
     qualifiedOrdinal: integer("qualified_ordinal"),
     /** Why a referral is held for review (JSON array), or why it was rejected. */
     reasons: text("reasons", { mode: "json" }).$type<string[]>(),

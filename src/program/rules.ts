@@ -3,7 +3,7 @@ import { type Campaign, type CampaignContext, campaignsCompleted } from "../camp
 import { DAY_MS } from "../lib/time";
 
 const TierSchema = z.object({
-  /** The referral ordinal (1-based) from which this tier's points apply. */
+  /** The qualified place (1-based, in the order referrals qualify) where this tier starts. */
   fromReferral: z.number().int().min(1),
   points: z.number().int().min(0).max(1_000_000),
 });
@@ -42,7 +42,10 @@ function ascendingBy<T>(key: (item: T) => number) {
 export const ProgramRulesSchema = z.object({
   /** Points for a new user who signs up with a valid code (`signup_bonus`). */
   refereeBonus: z.number().int().min(0).max(1_000_000),
-  /** Points for the referrer by the referral's ordinal; the first tier starts at 1. */
+  /**
+   * Points for the referrer by the referral's qualified place (1 for the first referral to
+   * qualify, whatever its signup order); the first tier starts at 1.
+   */
   referrerTiers: z
     .array(TierSchema)
     .min(1)
@@ -126,29 +129,31 @@ export function acceptsEventType(rules: ProgramRules, type: string): boolean {
   return type === REFUND_EVENT || type === qualifiesBy || rules.eventTypes.includes(type);
 }
 
-/** Index of the tier that pays for referral number `ordinal`. */
-function tierIndexFor(ordinal: number, tiers: readonly Tier[]): number {
-  return tiers.findLastIndex((tier) => tier.fromReferral <= ordinal);
+/** Index of the tier that pays for the referral that qualifies in place `place`. */
+function tierIndexFor(place: number, tiers: readonly Tier[]): number {
+  return tiers.findLastIndex((tier) => tier.fromReferral <= place);
 }
 
 /**
- * Points the referrer earns for their `ordinal`-th referral.
+ * Points the referrer earns for the referral that qualifies in place `place` (the 4th
+ * referral to qualify is place 4).
  *
  * @example referrerPointsFor(4, defaultTiers) // 100
  */
-export function referrerPointsFor(ordinal: number, tiers: readonly Tier[]): number {
-  return tiers[tierIndexFor(ordinal, tiers)]?.points ?? 0;
+export function referrerPointsFor(place: number, tiers: readonly Tier[]): number {
+  return tiers[tierIndexFor(place, tiers)]?.points ?? 0;
 }
 
 /**
- * Where a referrer with `referrals` referrals stands: the tier the next referral pays in
- * (1-based) and the referral count at which the following tier starts (null at the top).
+ * Where a referrer whose referrals have claimed `places` qualified places stands: the
+ * tier the next referral to qualify pays in (1-based) and the place at which the
+ * following tier starts (null at the top).
  */
 export function tierStanding(
-  referrals: number,
+  places: number,
   tiers: readonly Tier[],
 ): { current: number; nextAt: number | null } {
-  const index = tierIndexFor(referrals + 1, tiers);
+  const index = tierIndexFor(places + 1, tiers);
   return { current: index + 1, nextAt: tiers[index + 1]?.fromReferral ?? null };
 }
 
@@ -192,6 +197,8 @@ export function holdReasons(signals: FraudSignals, rules: ProgramRules): HoldRea
 export interface QualificationPlan {
   /** 1 for the referrer's first qualified referral: unique per referrer. */
   qualifiedOrdinal: number;
+  /** The referrer's points: the tier of the qualified place, not of the signup order. */
+  referrerPoints: number;
   /** Milestones the referrer reaches with this referral. */
   milestones: Milestone[];
   /** Campaigns this referral completes for the referrer. */
@@ -201,8 +208,9 @@ export interface QualificationPlan {
 /**
  * What qualifying one more referral of a referrer brings, from what they have claimed as
  * read. The next qualified position follows the highest one ever claimed: a reversed
- * referral keeps its position, so positions are never reused and the milestone at a
- * position is reached (and paid) once, by the referral that claims it.
+ * referral keeps its position, so positions are never reused, the tier of a position is
+ * paid once, and the milestone at a position is reached (and paid) once, by the referral
+ * that claims it.
  */
 export function planQualification(
   referrer: { lastQualifiedOrdinal: number; campaigns: CampaignContext },
@@ -212,6 +220,7 @@ export function planQualification(
   const claimed = referrer.lastQualifiedOrdinal;
   return {
     qualifiedOrdinal: claimed + 1,
+    referrerPoints: referrerPointsFor(claimed + 1, rules.referrerTiers),
     milestones: milestonesReached(claimed, claimed + 1, rules.milestones),
     campaigns: campaignsCompleted(referrer.campaigns, now),
   };
@@ -239,6 +248,11 @@ export interface ReferralSignupPlan {
   ordinal: number;
   status: "qualified" | "pending" | "held";
   reasons: HoldReason[];
+  /**
+   * Paid now when it qualifies at signup; for a waiting referral, what it pays if the
+   * referrals waiting ahead of it qualify first (shown, and counted as pending, until it
+   * qualifies and its place decides).
+   */
   referrerPoints: number;
   refereePoints: number;
   pointsExpireAt: number | null;
@@ -260,13 +274,16 @@ export function milestonesReached(
 /**
  * What a signup with a referrer's code does: claim the referrer's next ordinal (which the
  * database accepts only if nobody claimed it first — so the counts decided on were
- * current), fix both sides' points by tier, and either qualify at once, wait for the
- * qualifying event, or hold for review.
+ * current), and either qualify at once (claiming the next qualified place, whose tier
+ * pays), wait for the qualifying event, or hold for review — taking no tier place until
+ * it qualifies.
  */
 export function planReferralSignup(
   referrer: {
     total: number;
     lastQualifiedOrdinal: number;
+    /** The referrer's referrals still pending or held. */
+    waiting: number;
     campaigns: CampaignContext;
     signals: FraudSignals;
   },
@@ -282,14 +299,21 @@ export function planReferralSignup(
       : program.rules.qualification === "signup" && !program.rules.requireVerifiedPhone
         ? "qualified"
         : "pending";
+  const qualification =
+    status === "qualified" ? planQualification(referrer, program.rules, now) : null;
   return {
     ordinal,
     status,
     reasons,
-    referrerPoints: referrerPointsFor(ordinal, program.rules.referrerTiers),
+    referrerPoints:
+      qualification?.referrerPoints ??
+      referrerPointsFor(
+        referrer.lastQualifiedOrdinal + referrer.waiting + 1,
+        program.rules.referrerTiers,
+      ),
     refereePoints: program.rules.refereeBonus,
     pointsExpireAt: pointsExpireAt(now, program.rules),
-    qualification: status === "qualified" ? planQualification(referrer, program.rules, now) : null,
+    qualification,
   };
 }
 

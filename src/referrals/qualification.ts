@@ -35,7 +35,7 @@ import { campaignCompletedEvent, referralEvents, unlockGrantedEvent } from "../w
 import {
   creditsOfReferral,
   findReferral,
-  lastQualifiedOrdinalOf,
+  qualifiedPlacesOf,
   qualifiedSince,
   type ReferralRecord,
 } from "./store";
@@ -45,6 +45,8 @@ export interface ReferrerSnapshot {
   total: number;
   /** The highest qualified position claimed so far, reversed referrals included. */
   lastQualifiedOrdinal: number;
+  /** Referrals still pending or held: they hold no qualified place yet. */
+  waiting: number;
   campaigns: CampaignContext;
   rewardedToday: number;
   rewardedThisMonth: number;
@@ -59,7 +61,7 @@ export async function referrerSnapshot(
   const dayStart = now - (now % DAY_MS);
   const [counts, lastQualifiedOrdinal, campaigns, rewardedToday, month] = await Promise.all([
     referralCountsOf(db, referrerId),
-    lastQualifiedOrdinalOf(db, referrerId),
+    qualifiedPlacesOf(db, referrerId),
     campaignContext(db, referrerId, now),
     rules.caps.perDay === null ? 0 : qualifiedSince(db, referrerId, dayStart, rules.caps.perDay),
     rules.caps.perMonth === null
@@ -68,9 +70,8 @@ export async function referrerSnapshot(
   ]);
   return {
     total: counts?.total ?? 0,
-    // Never below the qualified count: an imported referrer's count reserves positions
-    // 1…n that its old referrals (imported or not) hold (src/data/import-store.ts).
-    lastQualifiedOrdinal: Math.max(lastQualifiedOrdinal, counts?.qualified ?? 0),
+    lastQualifiedOrdinal,
+    waiting: counts?.waiting ?? 0,
     campaigns,
     rewardedToday,
     rewardedThisMonth: month?.referrals ?? 0,
@@ -97,13 +98,13 @@ export interface QualifiedReferral {
   refereeId: string;
   ordinal: number;
   referrerCode: string;
-  referrerPoints: number;
   refereePoints: number;
   rules: ProgramRules;
 }
 
 /**
- * What qualifying a referral writes: both sides' ledger credits, the leaderboards, the
+ * What qualifying a referral writes: both sides' ledger credits (the referrer's by the
+ * tier of the place the plan claims), the leaderboards, the
  * unlocks and bonuses of milestones it reaches, and the campaigns it completes (the funnel
  * counters follow by trigger).
  */
@@ -124,7 +125,7 @@ export function qualificationWrites(
     {
       userId: referrerId,
       type: "referral_reward" as const,
-      points: referral.referrerPoints,
+      points: plan.referrerPoints,
       description: `Referral #${referral.ordinal} joined with your code`,
     },
     ...plan.milestones.map((milestone) => ({
@@ -195,7 +196,8 @@ export function isTransitionRefused(error: unknown): boolean {
 
 /**
  * Qualifies a pending or held referral now (its qualifying event came, or an admin approved
- * it). Returns false when it was not waiting any more — a replayed event or a parallel
+ * it): it claims the referrer's next qualified place and is paid that place's tier, in
+ * place of the points it showed while it waited. Returns false when it was not waiting any more — a replayed event or a parallel
  * approval: the status trigger refuses a second qualification, so nothing is paid twice.
  */
 export async function qualifyReferral(
@@ -225,11 +227,17 @@ export async function qualifyReferral(
             qualifiedAt: now,
             qualifiedOrdinal: plan.qualifiedOrdinal,
             qualifiedByEvent: byEvent,
+            referrerPoints: plan.referrerPoints,
           })
           .where(eq(referrals.id, referral.id)),
         ...qualificationWrites(db, toQualified(referral, rules), plan, now),
         ...also,
-        ...referralEvents(db, ["referral.qualified"], { ...referral, status: "qualified" }, now),
+        ...referralEvents(
+          db,
+          ["referral.qualified"],
+          { ...referral, status: "qualified", referrerPoints: plan.referrerPoints },
+          now,
+        ),
       ]);
       return true;
     } catch (error) {
@@ -248,7 +256,6 @@ function toQualified(referral: ReferralRecord, rules: ProgramRules): QualifiedRe
     refereeId: referral.refereeId,
     ordinal: referral.ordinal,
     referrerCode: referral.code,
-    referrerPoints: referral.referrerPoints,
     refereePoints: referral.refereePoints,
     rules,
   };

@@ -11,6 +11,7 @@ import { ipSubject, type RateLimitRule, rateLimiterFor } from "../platform/rate-
 import { toUser, UserSchema } from "../users/schemas";
 import { changeReferralCode } from "./code";
 import { describeReferralCode, myReferrals, myStats } from "./service";
+import { CONVERSION_RATE_NOTE } from "./stats";
 
 const tags = ["Referrals"];
 
@@ -19,7 +20,10 @@ const ReferralSchema = z
     id: z.string(),
     name: z.string().openapi({ example: "Ayesha K.", description: "First name and initial." }),
     status: z.enum(["pending", "qualified", "held", "rejected"]),
-    rewardPoints: z.number().int(),
+    rewardPoints: z.number().int().openapi({
+      description:
+        "The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies.",
+    }),
     source: z.string().openapi({ example: "whatsapp" }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
@@ -54,19 +58,21 @@ const StatsSchema = z
     clicks: z.number().int(),
     signups: z.number().int(),
     qualified: z.number().int(),
-    conversionRate: z.number().openapi({ description: "Signups per click (0–1)." }),
+    conversionRate: z.number().min(0).max(1).openapi({ description: CONVERSION_RATE_NOTE }),
     pointsEarned: z.number().int(),
     bySource: z.record(
       z.string(),
       z.object({ clicks: z.number().int(), signups: z.number().int() }),
     ),
     tier: z.object({
-      current: z.number().int().openapi({ description: "1-based tier the next referral pays in." }),
-      nextAt: z
+      current: z
         .number()
         .int()
-        .nullable()
-        .openapi({ description: "Referral count where the next tier starts." }),
+        .openapi({ description: "1-based tier the next referral to qualify pays in." }),
+      nextAt: z.number().int().nullable().openapi({
+        description:
+          "Qualified place where the next tier starts (referrals take places in the order they qualify; a reversed one keeps its place).",
+      }),
     }),
     badge: z.string().nullable().openapi({ example: "Bronze" }),
     nextMilestone: z
@@ -138,6 +144,8 @@ const listMyReferrals = createRoute({
   operationId: "listMyReferrals",
   tags,
   summary: "People who signed up with my code, newest first",
+  description:
+    "Tier points follow the order in which referrals qualify: a pending or held referral takes no place in the tiers until it qualifies (the first three to qualify pay the first tier, whatever their signup order).",
   ...signedIn,
   request: { query: PageQuerySchema },
   responses: {

@@ -16,7 +16,7 @@ import {
   referrerSnapshot,
 } from "./qualification";
 import { referrerStats } from "./stats";
-import { findReferralStats, insertReferral, listReferralsOf } from "./store";
+import { findReferralStats, insertReferral, listReferralsOf, qualifiedPlacesOf } from "./store";
 
 /** A referral code's owner as a signup sees them, with the program in force. */
 export interface ReferralCodeOwner {
@@ -123,7 +123,6 @@ export function signupWrites(
             refereeId,
             ordinal: plan.ordinal,
             referrerCode: referrer.referralCode,
-            referrerPoints: plan.referrerPoints,
             refereePoints: plan.refereePoints,
             rules: referrer.program.rules,
           },
@@ -163,13 +162,14 @@ export async function myReferrals(
 }
 
 export async function myStats(db: Database, userId: string) {
-  const [counters, sources, program] = await Promise.all([
+  const [counters, places, sources, program] = await Promise.all([
     findReferralStats(db, userId),
+    qualifiedPlacesOf(db, userId),
     sourceStatsOf(db, userId),
     currentProgram(db),
   ]);
   return referrerStats(
-    counters ?? { total: 0, qualified: 0, pointsEarned: 0 },
+    { ...(counters ?? { total: 0, qualified: 0, pointsEarned: 0 }), places },
     sources,
     program.rules,
   );

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, max, sql } from "drizzle-orm";
+import { and, desc, eq, gt, gte, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { ledgerEntries, referralStats, referrals, users } from "../db/schema";
 import type { Database } from "../env";
@@ -81,16 +81,22 @@ export async function qualifiedSince(db: Database, referrerId: string, since: nu
 }
 
 /**
- * The highest qualified position a referrer ever claimed (0 before the first), reversed
- * referrals included: the next qualification claims the one after it.
+ * The qualified places a referrer's referrals have claimed (0 before the first): the
+ * highest qualified position ever claimed, reversed referrals included, and never below
+ * the qualified count — an imported referrer's count reserves positions 1…n that its old
+ * referrals (imported or not) hold (src/data/import-store.ts). The next referral to
+ * qualify claims the place after it, and is paid that place's tier.
  */
-export async function lastQualifiedOrdinalOf(db: Database, referrerId: string) {
+export async function qualifiedPlacesOf(db: Database, referrerId: string) {
   const row = await db
-    .select({ last: max(referrals.qualifiedOrdinal) })
-    .from(referrals)
-    .where(eq(referrals.referrerId, referrerId))
+    .select({
+      places: sql<number>`max(${referralStats.qualified}, coalesce((select max(${referrals.qualifiedOrdinal})
+        from ${referrals} where ${referrals.referrerId} = ${referrerId}), 0))`,
+    })
+    .from(referralStats)
+    .where(eq(referralStats.userId, referrerId))
     .get();
-  return row?.last ?? 0;
+  return row?.places ?? 0;
 }
 
 /**

@@ -122,7 +122,10 @@ export function markPhoneVerified(
 
 export async function referralCountsOf(db: Database, userId: string) {
   return db
-    .select({ total: referralStats.total, qualified: referralStats.qualified })
+    .select({
+      total: referralStats.total,
+      waiting: sql<number>`${referralStats.pending} + ${referralStats.held}`,
+    })
     .from(referralStats)
     .where(eq(referralStats.userId, userId))
     .get();

@@ -14,7 +14,10 @@ const tags = ["Wallet"];
 const WalletSchema = z
   .object({
     balance: z.number().int(),
-    pending: z.number().int(),
+    pending: z.number().int().openapi({
+      description:
+        "Points of my referrals (either side) still pending or held: the sum of what each shows until it qualifies.",
+    }),
     lifetimeEarned: z.number().int(),
     lifetimeRedeemed: z.number().int(),
     expiring: z.array(

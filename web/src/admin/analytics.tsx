@@ -4,7 +4,7 @@ import "uplot/dist/uPlot.min.css";
 import { api, errorText, type Schemas } from "../shared/api";
 import { downloadCsv, toCsv } from "../shared/csv";
 import { t } from "../shared/messages";
-import { Card, Field, formatNumber, Notice, Table, useApi } from "../shared/ui";
+import { Card, Field, formatNumber, formatPercent, Notice, Table, useApi } from "../shared/ui";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -108,7 +108,7 @@ export function AnalyticsPage() {
               ))}
               <div class="stat">
                 <span class="muted">{t("conversionRate")}</span>
-                <strong>{(data.conversionRate * 100).toFixed(1)}%</strong>
+                <strong>{formatPercent(data.conversionRate)}</strong>
               </div>
             </div>
             <DailyChart daily={data.daily} />

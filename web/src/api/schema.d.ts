@@ -286,7 +286,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** People who signed up with my code, newest first */
+        /**
+         * People who signed up with my code, newest first
+         * @description Tier points follow the order in which referrals qualify: a pending or held referral takes no place in the tiers until it qualifies (the first three to qualify pay the first tier, whatever their signup order).
+         */
         get: operations["listMyReferrals"];
         put?: never;
         post?: never;
@@ -1254,7 +1257,7 @@ export interface components {
             clicks: number;
             signups: number;
             qualified: number;
-            /** @description Signups per click (0–1). */
+            /** @description Qualified ÷ referred signups, a fraction in [0, 1] (0 when there are none); imported referrals count on both sides. */
             conversionRate: number;
             pointsEarned: number;
             bySource: {
@@ -1264,9 +1267,9 @@ export interface components {
                 };
             };
             tier: {
-                /** @description 1-based tier the next referral pays in. */
+                /** @description 1-based tier the next referral to qualify pays in. */
                 current: number;
-                /** @description Referral count where the next tier starts. */
+                /** @description Qualified place where the next tier starts (referrals take places in the order they qualify; a reversed one keeps its place). */
                 nextAt: number | null;
             };
             /** @example Bronze */
@@ -1291,6 +1294,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             status: "pending" | "qualified" | "held" | "rejected";
+            /** @description The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies. */
             rewardPoints: number;
             /** @example whatsapp */
             source: string;
@@ -1393,6 +1397,7 @@ export interface components {
         };
         Wallet: {
             balance: number;
+            /** @description Points of my referrals (either side) still pending or held: the sum of what each shows until it qualifies. */
             pending: number;
             lifetimeEarned: number;
             lifetimeRedeemed: number;
@@ -1901,7 +1906,7 @@ export interface components {
             signups: number;
             referredSignups: number;
             qualified: number;
-            /** @description Referred signups per click (0–1). */
+            /** @description Qualified ÷ referred signups, a fraction in [0, 1] (0 when there are none); imported referrals count on both sides. Over the range: referrals qualified in it ÷ referred signups in it, at most 1. */
             conversionRate: number;
             bySource: {
                 [key: string]: {

@@ -234,6 +234,10 @@ export const formatDate = (iso: string) =>
 
 export const formatNumber = (value: number) => value.toLocaleString();
 
+/** A fraction in [0, 1] as a percentage in the reader's locale: 0.7 → "70%". */
+export const formatPercent = (fraction: number) =>
+  fraction.toLocaleString(undefined, { style: "percent", maximumFractionDigits: 1 });
+
 export const formatDateTime = (iso: string) =>
   new Date(iso).toLocaleString(undefined, {
     year: "numeric",
