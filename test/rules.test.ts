@@ -68,7 +68,7 @@ describe("reward tiers", () => {
       referrerPoints: 100,
       refereePoints: 20,
       pointsExpireAt: now + 365 * DAY_MS,
-      qualification: { qualifiedOrdinal: 4, milestones: [], campaigns: [] },
+      qualification: { qualifiedOrdinal: 4, milestones: [], campaigns: [], payReferrer: true },
     });
   });
 
@@ -94,11 +94,21 @@ describe("reward tiers", () => {
     ).toEqual([{ referrals: 5, unlock: "free_theme", bonusPoints: 0 }]);
     expect(
       planQualification({ lastQualifiedOrdinal: 5, campaigns: noCampaigns }, defaultRules, 0),
-    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [] });
+    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [], payReferrer: true });
     expect(milestonesReached(0, 25, defaultRules.milestones).map((m) => m.unlock)).toEqual([
       "free_theme",
       "premium_1_month",
     ]);
+  });
+
+  it("counts an erased referrer's position but pays them nothing: no reward, milestone or bonus", () => {
+    expect(
+      planQualification(
+        { lastQualifiedOrdinal: 4, campaigns: noCampaigns, erased: true },
+        defaultRules,
+        0,
+      ),
+    ).toEqual({ qualifiedOrdinal: 5, milestones: [], campaigns: [], payReferrer: false });
   });
 
   it("takes the position after the highest claimed, not after the live count", () => {
@@ -106,7 +116,7 @@ describe("reward tiers", () => {
     // the milestone at five (paid to the fifth) is not reached again.
     expect(
       planQualification({ lastQualifiedOrdinal: 5, campaigns: noCampaigns }, defaultRules, 0),
-    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [] });
+    ).toEqual({ qualifiedOrdinal: 6, milestones: [], campaigns: [], payReferrer: true });
   });
 });
 

@@ -196,24 +196,35 @@ export interface QualificationPlan {
   milestones: Milestone[];
   /** Campaigns this referral completes for the referrer. */
   campaigns: Campaign[];
+  /**
+   * Whether the referrer is paid: not when they were erased (nothing new is written for
+   * them), while their referee still qualifies and is paid.
+   */
+  payReferrer: boolean;
 }
 
 /**
  * What qualifying one more referral of a referrer brings, from what they have claimed as
  * read. The next qualified position follows the highest one ever claimed: a reversed
  * referral keeps its position, so positions are never reused and the milestone at a
- * position is reached (and paid) once, by the referral that claims it.
+ * position is reached (and paid) once, by the referral that claims it. An erased referrer
+ * still has the position counted (their referee's referral is real) but gets nothing:
+ * no reward, milestone or campaign bonus.
  */
 export function planQualification(
-  referrer: { lastQualifiedOrdinal: number; campaigns: CampaignContext },
+  referrer: { lastQualifiedOrdinal: number; campaigns: CampaignContext; erased?: boolean },
   rules: ProgramRules,
   now: number,
 ): QualificationPlan {
   const claimed = referrer.lastQualifiedOrdinal;
+  if (referrer.erased) {
+    return { qualifiedOrdinal: claimed + 1, milestones: [], campaigns: [], payReferrer: false };
+  }
   return {
     qualifiedOrdinal: claimed + 1,
     milestones: milestonesReached(claimed, claimed + 1, rules.milestones),
     campaigns: campaignsCompleted(referrer.campaigns, now),
+    payReferrer: true,
   };
 }
 

@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { CampaignContext } from "../campaigns/rules";
 import { awardCampaign, campaignContext, withdrawCampaignAwards } from "../campaigns/store";
-import { violatedConstraint } from "../db/client";
+import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import { referrals } from "../db/schema";
 import type { Database } from "../env";
 import {
@@ -29,7 +29,7 @@ import {
 } from "../program/rules";
 import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
-import { referralCountsOf } from "../users/store";
+import { erasedAmong, referralCountsOf } from "../users/store";
 import { appendLedgerEntry, findWallet, isOverdraft } from "../wallet/store";
 import { campaignCompletedEvent, referralEvents, unlockGrantedEvent } from "../webhooks/events";
 import {
@@ -124,7 +124,7 @@ export function qualificationWrites(
     {
       userId: referrerId,
       type: "referral_reward" as const,
-      points: referral.referrerPoints,
+      points: plan.payReferrer ? referral.referrerPoints : 0,
       description: `Referral #${referral.ordinal} joined with your code`,
     },
     ...plan.milestones.map((milestone) => ({
@@ -196,7 +196,11 @@ export function isTransitionRefused(error: unknown): boolean {
 /**
  * Qualifies a pending or held referral now (its qualifying event came, or an admin approved
  * it). Returns false when it was not waiting any more — a replayed event or a parallel
- * approval: the status trigger refuses a second qualification, so nothing is paid twice.
+ * approval: the status trigger refuses a second qualification, so nothing is paid twice —
+ * or when its referee was erased (nothing new is written for them). An erased referrer's
+ * referee still qualifies and is paid; the referrer gets nothing (see planQualification).
+ * An erasure that commits after the read refuses the batch (migration 0022), which is then
+ * planned again from a fresh read.
  */
 export async function qualifyReferral(
   db: Database,
@@ -213,9 +217,17 @@ export async function qualifyReferral(
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
-    const { rules } = await programVersion(db, referral.programVersion);
+    const [{ rules }, erased] = await Promise.all([
+      programVersion(db, referral.programVersion),
+      erasedAmong(db, [referral.referrerId, referral.refereeId]),
+    ]);
+    if (erased.has(referral.refereeId)) return false;
     const snapshot = await referrerSnapshot(db, referral.referrerId, rules, now);
-    const plan = planQualification(snapshot, rules, now);
+    const plan = planQualification(
+      { ...snapshot, erased: erased.has(referral.referrerId) },
+      rules,
+      now,
+    );
     try {
       await db.batch([
         db
@@ -235,6 +247,7 @@ export async function qualifyReferral(
     } catch (error) {
       if (isTransitionRefused(error)) return false;
       if (STALE_SNAPSHOT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) continue;
+      if (isErasedUserRefusal(error)) continue;
       throw error;
     }
   }
