@@ -525,6 +525,15 @@ describe("an erased user is gone", () => {
     expect(row).toEqual({ name: "Deleted user", role: "user" });
   });
 
+  it("a replay of an event recorded before the erasure answers 404 too", async () => {
+    const person = await registerUser({ name: "Nadia Riaz" });
+    const event = { type: "purchase", userId: person.id, externalId: `evt-replay-${person.id}` };
+    const events = { token: env.EVENTS_API_KEY ?? "" };
+    expect((await callJson("POST", "/v1/events", event, events)).status).toBe(202);
+    expect((await eraseMe(person)).status).toBe(204);
+    expectError(await callJson("POST", "/v1/events", event, events), 404, "not_found");
+  });
+
   it("a request of the person already past its auth check when the erasure commits writes nothing", async () => {
     const person = await registerUser({ name: "Ghazala Iqbal" });
     await credit(person, 500);
