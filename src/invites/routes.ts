@@ -62,7 +62,13 @@ const create = createRoute({
       z.object({ invite: InviteSchema }).openapi("InviteAccepted"),
       "Queued for delivery",
     ),
-    ...errorResponses("unauthorized", "self_referral", "invite_already_sent", "rate_limited"),
+    ...errorResponses(
+      "unauthorized",
+      "not_found",
+      "self_referral",
+      "invite_already_sent",
+      "rate_limited",
+    ),
   },
 });
 
