@@ -706,6 +706,48 @@ describe("an erased user is gone", () => {
     ]);
   });
 
+  it("an approval of a held referral whose referee was erased pays the referrer only", async () => {
+    const admin = await adminUser();
+    const device = { "X-Device-Id": `device-${crypto.randomUUID()}` };
+    const signUp = async (name: string, referralCode?: string) => {
+      const response = await callJson(
+        "POST",
+        "/v1/auth/register",
+        { name, phone: uniquePhone(), password: "correct horse battery", referralCode },
+        { headers: device },
+      );
+      expect(response.status).toBe(201);
+      return { id: response.body.user.id as string, token: response.body.accessToken as string };
+    };
+    const referrer = await signUp("Omar Farooq");
+    const referee = await signUp(
+      "Parveen Akhtar",
+      (await callJson("GET", "/v1/me", undefined, { token: referrer.token })).body.referralCode,
+    );
+    const referral = await env.DB.prepare("select id, status from referrals where referee_id = ?")
+      .bind(referee.id)
+      .first<{ id: string; status: string }>();
+    expect(referral?.status).toBe("held");
+    expect(
+      (
+        await call("DELETE", `/v1/admin/users/${referee.id}`, undefined, {
+          token: admin.accessToken,
+        })
+      ).status,
+    ).toBe(204);
+    const before = await rowsOf(referee.id);
+    const approved = await callJson(
+      "POST",
+      `/v1/admin/referrals/${referral?.id}/approve`,
+      undefined,
+      { token: admin.accessToken },
+    );
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body.referral.status).toBe("qualified");
+    expect(await walletBalance(referrer.token)).toBe(50);
+    expect(await rowsOf(referee.id)).toEqual(before);
+  });
+
   it("a refund still takes an erased referrer's reward back", async () => {
     const admin = await adminUser();
     const referrer = await registerUser({ name: "Kamran Ali" });

@@ -196,9 +196,9 @@ export function isTransitionRefused(error: unknown): boolean {
 /**
  * Qualifies a pending or held referral now (its qualifying event came, or an admin approved
  * it). Returns false when it was not waiting any more — a replayed event or a parallel
- * approval: the status trigger refuses a second qualification, so nothing is paid twice —
- * or when its referee was erased (nothing new is written for them). An erased referrer's
- * referee still qualifies and is paid; the referrer gets nothing (see planQualification).
+ * approval: the status trigger refuses a second qualification, so nothing is paid twice.
+ * Of a referral with an erased side, the other side still qualifies and is paid; the
+ * erased one gets nothing (see planQualification and toQualified).
  * An erasure that commits after the read refuses the batch (migration 0022), which is then
  * planned again from a fresh read.
  */
@@ -221,7 +221,6 @@ export async function qualifyReferral(
       programVersion(db, referral.programVersion),
       erasedAmong(db, [referral.referrerId, referral.refereeId]),
     ]);
-    if (erased.has(referral.refereeId)) return false;
     const snapshot = await referrerSnapshot(db, referral.referrerId, rules, now);
     const plan = planQualification(
       { ...snapshot, erased: erased.has(referral.referrerId) },
@@ -239,7 +238,12 @@ export async function qualifyReferral(
             qualifiedByEvent: byEvent,
           })
           .where(eq(referrals.id, referral.id)),
-        ...qualificationWrites(db, toQualified(referral, rules), plan, now),
+        ...qualificationWrites(
+          db,
+          toQualified(referral, rules, { refereeErased: erased.has(referral.refereeId) }),
+          plan,
+          now,
+        ),
         ...also,
         ...referralEvents(db, ["referral.qualified"], { ...referral, status: "qualified" }, now),
       ]);
@@ -254,7 +258,12 @@ export async function qualifyReferral(
   throw new Error(`Referral ${referralId} could not be qualified: too much contention`);
 }
 
-function toQualified(referral: ReferralRecord, rules: ProgramRules): QualifiedReferral {
+/** An erased referee is not paid (nothing new is written for them); their referrer is. */
+function toQualified(
+  referral: ReferralRecord,
+  rules: ProgramRules,
+  { refereeErased }: { refereeErased: boolean },
+): QualifiedReferral {
   return {
     referralId: referral.id,
     referrerId: referral.referrerId,
@@ -262,7 +271,7 @@ function toQualified(referral: ReferralRecord, rules: ProgramRules): QualifiedRe
     ordinal: referral.ordinal,
     referrerCode: referral.code,
     referrerPoints: referral.referrerPoints,
-    refereePoints: referral.refereePoints,
+    refereePoints: refereeErased ? 0 : referral.refereePoints,
     rules,
   };
 }
