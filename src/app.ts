@@ -8,7 +8,7 @@ import { matchedRoutes } from "hono/route";
 import { secureHeaders } from "hono/secure-headers";
 import type { ZodError } from "zod";
 import { ConfigError, loadConfig } from "./config";
-import { createDb, meteredD1 } from "./db/client";
+import { createDb, isErasedUserRefusal, meteredD1 } from "./db/client";
 import type { AppEnv } from "./env";
 import { ApiError, type ErrorCode, errorBody, errorResponseDocument } from "./errors";
 import { REPLAYED_HEADER } from "./platform/idempotency";
@@ -101,6 +101,11 @@ function errorResponse(c: Context<AppEnv>, error: Error) {
     const code: ErrorCode = error.status === 401 ? "unauthorized" : "validation_error";
     const message = error.status === 400 ? "The request body is not valid JSON." : error.message;
     return c.json(errorBody(code, message, requestId), code === "unauthorized" ? 401 : 400);
+  }
+  if (isErasedUserRefusal(error)) {
+    // The user was erased while this request was under way: it wrote nothing, and for it
+    // the user is gone as for any later one.
+    return c.json(errorBody("not_found", "No such user exists.", requestId), 404);
   }
   if (error instanceof ConfigError) {
     console.error(`[${requestId}] ${error.message}`);

@@ -219,6 +219,23 @@ describe("POST /v1/admin/imports", () => {
     expect(board).toEqual({ referrals: 4 });
   });
 
+  it("imports a person whose referrer was erased since, without linking them to the erased user", async () => {
+    const referrer = legacyDoc({ referralCount: 1 });
+    expect((await importDocs([referrer])).body.created).toBe(1);
+    const erasedId = (await userByPhone(referrer.phone))?.id;
+    const erased = await callJson("DELETE", `/v1/admin/users/${erasedId}`, undefined, {
+      token: admin.accessToken,
+    });
+    expect(erased.status).toBe(204);
+    const referee = legacyDoc({ referredBy: referrer._id });
+    const imported = await importDocs([referee]);
+    expect(imported.body).toMatchObject({ created: 1, referralsLinked: 0, failed: [] });
+    const links = await env.DB.prepare("select count(*) as n from referrals where referrer_id = ?")
+      .bind(erasedId)
+      .first();
+    expect(links).toEqual({ n: 0 });
+  });
+
   it("refuses an old code that is another code in another case, and imports the rest", async () => {
     const taken = legacyDoc({ referralCode: "AB3_X-9z" }); // Ayesha holds Ab3_x-9Z
     const fine = legacyDoc();

@@ -133,6 +133,16 @@ describe("reward tiers", () => {
     ]);
   });
 
+  it("counts an erased referrer's position but pays them nothing: no reward, milestone or bonus", () => {
+    expect(
+      planQualification(
+        { lastQualifiedOrdinal: 4, campaigns: noCampaigns, erased: true },
+        defaultRules,
+        0,
+      ),
+    ).toEqual({ qualifiedOrdinal: 5, referrerPoints: 0, milestones: [], campaigns: [] });
+  });
+
   it("takes the position after the highest claimed, not after the live count", () => {
     // Five positions claimed, one of them since reversed: the next one is the sixth, paid
     // the sixth place's tier, and the milestone at five (paid to the fifth) is not reached

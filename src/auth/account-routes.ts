@@ -36,7 +36,10 @@ const updateMe = createRoute({
   summary: "Change my name",
   ...signedIn,
   request: { body: jsonBody(UpdateMeBodySchema) },
-  responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses("unauthorized") },
+  responses: {
+    200: jsonResponse(UserSchema, "The user"),
+    ...errorResponses("unauthorized", "not_found"),
+  },
 });
 
 const sendVerification = createRoute({
@@ -49,7 +52,7 @@ const sendVerification = createRoute({
   ...signedIn,
   responses: {
     202: { description: "A code is on its way" },
-    ...errorResponses("unauthorized", "rate_limited"),
+    ...errorResponses("unauthorized", "not_found", "rate_limited"),
   },
 });
 
@@ -63,7 +66,7 @@ const checkVerification = createRoute({
   request: { body: jsonBody(VerificationCheckBodySchema) },
   responses: {
     200: jsonResponse(UserSchema, "The user, with phoneVerified: true"),
-    ...errorResponses("unauthorized", "invalid_verification_code", "rate_limited"),
+    ...errorResponses("unauthorized", "not_found", "invalid_verification_code", "rate_limited"),
   },
 });
 
@@ -78,7 +81,13 @@ const passwordChange = createRoute({
   request: { body: jsonBody(ChangePasswordBodySchema) },
   responses: {
     204: { description: "Changed; this session stays signed in" },
-    ...errorResponses("unauthorized", "forbidden", "invalid_credentials", "rate_limited"),
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "invalid_credentials",
+      "rate_limited",
+    ),
   },
 });
 

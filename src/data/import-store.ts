@@ -1,5 +1,5 @@
 /** The reads and writes of an import (src/data/imports.ts). */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { leaderboardEntries, referralCodes, referralStats, referrals, users } from "../db/schema";
 import type { Database } from "../env";
@@ -40,13 +40,17 @@ export async function takenCodes(db: Database, codes: readonly string[]) {
   return new Set(rows.map((row) => row.normalized));
 }
 
-/** Users imported by an earlier request, by their old `_id`: referrers of this request's users. */
+/**
+ * Users imported by an earlier request, by their old `_id`: referrers of this request's
+ * users. Not an erased one: nothing new is written for them, so their old referees come
+ * in without the link.
+ */
 export async function importedUsersByLegacyId(db: Database, legacyIds: readonly string[]) {
   const rows = await inChunks(legacyIds, (chunk) =>
     db
       .select({ id: users.id, legacyId: users.legacyId })
       .from(users)
-      .where(inArray(users.legacyId, chunk))
+      .where(and(inArray(users.legacyId, chunk), isNull(users.erasedAt)))
       .all(),
   );
   const codes = await inChunks(

@@ -78,7 +78,11 @@ export async function recordEvent(
 ): Promise<EventOutcome> {
   const requestHash = await requestFingerprint(input);
   const earlier = await storedOutcome(db, input, requestHash);
-  if (earlier) return earlier;
+  if (earlier) {
+    // A replay names its user too: one erased since is gone for it as well.
+    await subjectOf(db, config, input);
+    return earlier;
+  }
   const { rules: current } = await currentProgram(db);
   if (!acceptsEventType(current, input.type)) {
     throw new ApiError(

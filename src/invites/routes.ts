@@ -64,6 +64,7 @@ const create = createRoute({
     ),
     ...errorResponses(
       "unauthorized",
+      "not_found",
       "self_referral",
       "unsupported_phone",
       "invite_already_sent",

@@ -210,14 +210,18 @@ export interface QualificationPlan {
  * read. The next qualified position follows the highest one ever claimed: a reversed
  * referral keeps its position, so positions are never reused, the tier of a position is
  * paid once, and the milestone at a position is reached (and paid) once, by the referral
- * that claims it.
+ * that claims it. An erased referrer still has the position counted (their referee's
+ * referral is real) but gets nothing: no reward, milestone or campaign bonus.
  */
 export function planQualification(
-  referrer: { lastQualifiedOrdinal: number; campaigns: CampaignContext },
+  referrer: { lastQualifiedOrdinal: number; campaigns: CampaignContext; erased?: boolean },
   rules: ProgramRules,
   now: number,
 ): QualificationPlan {
   const claimed = referrer.lastQualifiedOrdinal;
+  if (referrer.erased) {
+    return { qualifiedOrdinal: claimed + 1, referrerPoints: 0, milestones: [], campaigns: [] };
+  }
   return {
     qualifiedOrdinal: claimed + 1,
     referrerPoints: referrerPointsFor(claimed + 1, rules.referrerTiers),

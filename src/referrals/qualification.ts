@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { CampaignContext } from "../campaigns/rules";
 import { awardCampaign, campaignContext, withdrawCampaignAwards } from "../campaigns/store";
-import { violatedConstraint } from "../db/client";
+import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import { referrals } from "../db/schema";
 import type { Database } from "../env";
 import {
@@ -29,7 +29,7 @@ import {
 } from "../program/rules";
 import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
-import { referralCountsOf } from "../users/store";
+import { erasedAmong, referralCountsOf } from "../users/store";
 import { appendLedgerEntry, findWallet, isOverdraft } from "../wallet/store";
 import { campaignCompletedEvent, referralEvents, unlockGrantedEvent } from "../webhooks/events";
 import {
@@ -199,6 +199,10 @@ export function isTransitionRefused(error: unknown): boolean {
  * it): it claims the referrer's next qualified place and is paid that place's tier, in
  * place of the points it showed while it waited. Returns false when it was not waiting any more — a replayed event or a parallel
  * approval: the status trigger refuses a second qualification, so nothing is paid twice.
+ * Of a referral with an erased side, the other side still qualifies and is paid; the
+ * erased one gets nothing (see planQualification and toQualified).
+ * An erasure that commits after the read refuses the batch (migration 0022), which is then
+ * planned again from a fresh read.
  */
 export async function qualifyReferral(
   db: Database,
@@ -215,9 +219,16 @@ export async function qualifyReferral(
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
-    const { rules } = await programVersion(db, referral.programVersion);
+    const [{ rules }, erased] = await Promise.all([
+      programVersion(db, referral.programVersion),
+      erasedAmong(db, [referral.referrerId, referral.refereeId]),
+    ]);
     const snapshot = await referrerSnapshot(db, referral.referrerId, rules, now);
-    const plan = planQualification(snapshot, rules, now);
+    const plan = planQualification(
+      { ...snapshot, erased: erased.has(referral.referrerId) },
+      rules,
+      now,
+    );
     try {
       await db.batch([
         db
@@ -230,7 +241,12 @@ export async function qualifyReferral(
             referrerPoints: plan.referrerPoints,
           })
           .where(eq(referrals.id, referral.id)),
-        ...qualificationWrites(db, toQualified(referral, rules), plan, now),
+        ...qualificationWrites(
+          db,
+          toQualified(referral, rules, { refereeErased: erased.has(referral.refereeId) }),
+          plan,
+          now,
+        ),
         ...also,
         ...referralEvents(
           db,
@@ -243,20 +259,26 @@ export async function qualifyReferral(
     } catch (error) {
       if (isTransitionRefused(error)) return false;
       if (STALE_SNAPSHOT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) continue;
+      if (isErasedUserRefusal(error)) continue;
       throw error;
     }
   }
   throw new Error(`Referral ${referralId} could not be qualified: too much contention`);
 }
 
-function toQualified(referral: ReferralRecord, rules: ProgramRules): QualifiedReferral {
+/** An erased referee is not paid (nothing new is written for them); their referrer is. */
+function toQualified(
+  referral: ReferralRecord,
+  rules: ProgramRules,
+  { refereeErased }: { refereeErased: boolean },
+): QualifiedReferral {
   return {
     referralId: referral.id,
     referrerId: referral.referrerId,
     refereeId: referral.refereeId,
     ordinal: referral.ordinal,
     referrerCode: referral.code,
-    refereePoints: referral.refereePoints,
+    refereePoints: refereeErased ? 0 : referral.refereePoints,
     rules,
   };
 }

@@ -104,7 +104,7 @@ const newCode = createRoute({
   ...signedIn,
   responses: {
     200: jsonResponse(UserSchema, "Me, with the new code"),
-    ...errorResponses("unauthorized"),
+    ...errorResponses("unauthorized", "not_found"),
   },
 });
 
@@ -134,7 +134,7 @@ const chooseCode = createRoute({
   },
   responses: {
     200: jsonResponse(UserSchema, "Me, with the chosen code"),
-    ...errorResponses("unauthorized", "referral_code_taken"),
+    ...errorResponses("unauthorized", "not_found", "referral_code_taken"),
   },
 });
 

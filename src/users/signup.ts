@@ -1,6 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Config } from "../config";
-import { violatedConstraint } from "../db/client";
+import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { UNKNOWN_IP } from "../http/auth";
@@ -116,9 +116,12 @@ export async function signUp(
     } catch (error) {
       const constraint = violatedConstraint(error);
       // A random code that someone holds or once held draws another.
+      // So does a referrer erased since their code was read: the next look-up finds the code
+      // retired (a typed code is then a 422, a cookie's is dropped).
       const lostARace =
         TAKEN_CODE_CONSTRAINTS.has(constraint ?? "") ||
-        STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "");
+        STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "") ||
+        isErasedUserRefusal(error);
       if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
         // A little jitter spreads a burst of signups on one code over successive rounds.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));

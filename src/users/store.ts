@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { referralCodes, referralStats, users } from "../db/schema";
 import type { Database } from "../env";
@@ -30,15 +30,23 @@ export type UserRow = {
   phoneVerifiedAt: number | null;
 };
 
+/**
+ * The look-ups of a user by id, phone or external id find only people who are still there:
+ * an erased user is gone for every caller (its row stays, anonymized, for the books).
+ */
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
-  return db.select(userColumns).from(users).where(eq(users.id, id)).get();
+  return db
+    .select(userColumns)
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.erasedAt)))
+    .get();
 }
 
 export async function findUserByPhone(db: Database, phone: string) {
   return db
     .select({ ...userColumns, passwordHash: users.passwordHash })
     .from(users)
-    .where(eq(users.phone, phone))
+    .where(and(eq(users.phone, phone), isNull(users.erasedAt)))
     .get();
 }
 
@@ -46,7 +54,21 @@ export async function findUserByExternalId(
   db: Database,
   externalId: string,
 ): Promise<UserRow | undefined> {
-  return db.select(userColumns).from(users).where(eq(users.externalId, externalId)).get();
+  return db
+    .select(userColumns)
+    .from(users)
+    .where(and(eq(users.externalId, externalId), isNull(users.erasedAt)))
+    .get();
+}
+
+/** Which of these users are erased. */
+export async function erasedAmong(db: Database, ids: string[]): Promise<Set<string>> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(inArray(users.id, ids), isNotNull(users.erasedAt)))
+    .all();
+  return new Set(rows.map((row) => row.id));
 }
 
 /**

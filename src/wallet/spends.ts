@@ -92,7 +92,12 @@ export async function refundSpend(
   input: { userId: string; spendId: string },
   now: number = Date.now(),
 ): Promise<{ balance: number }> {
-  const spend = await findPointSpend(db, input.userId, input.spendId);
+  // An erased user's points do not come back: they are gone like the rest of them.
+  const [user, spend] = await Promise.all([
+    findUserById(db, input.userId),
+    findPointSpend(db, input.userId, input.spendId),
+  ]);
+  if (!user) throw new ApiError("not_found", `No user ${input.userId} exists.`);
   if (!spend) throw new ApiError("not_found", `No spend ${input.spendId} exists for this user.`);
   const statements = await returnDebitStatements(db, {
     debitEntryId: spend.ledgerEntryId,
