@@ -3,7 +3,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, errorText, type Schemas } from "../shared/api";
 import { downloadCsv, toCsv } from "../shared/csv";
-import { t } from "../shared/messages";
+import { t, term } from "../shared/messages";
 import { Card, Field, formatNumber, Notice, Table, useApi } from "../shared/ui";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
@@ -119,7 +119,7 @@ export function AnalyticsPage() {
               rows={Object.entries(data.bySource)}
               row={([source, counts]) => (
                 <tr key={source}>
-                  <td>{source}</td>
+                  <td>{term("source", source)}</td>
                   <td>{counts.clicks}</td>
                   <td>{counts.signups}</td>
                 </tr>
