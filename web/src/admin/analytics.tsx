@@ -3,8 +3,8 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, errorText, type Schemas } from "../shared/api";
 import { downloadCsv, toCsv } from "../shared/csv";
-import { t, term } from "../shared/messages";
-import { Card, Field, formatNumber, Notice, Table, useApi } from "../shared/ui";
+import { currentLocale, formatPercent, intlTag, t, term } from "../shared/messages";
+import { Card, Field, formatDate, formatNumber, Notice, Table, useApi } from "../shared/ui";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -26,6 +26,11 @@ function DailyChart({ daily }: { daily: Schemas["ProgramAnalytics"]["daily"] }) 
           { label: t("qualified"), stroke: "#16a34a", width: 2 },
         ],
         axes: [{}, {}],
+        // The axis dates in the page's language, not uPlot's English month names.
+        fmtDate: () => {
+          const format = new Intl.DateTimeFormat(intlTag(), { month: "short", day: "numeric" });
+          return (date: Date) => format.format(date);
+        },
       },
       [
         daily.map((row) => Date.parse(`${row.date}T00:00:00Z`) / 1000),
@@ -36,7 +41,7 @@ function DailyChart({ daily }: { daily: Schemas["ProgramAnalytics"]["daily"] }) 
       target,
     );
     return () => chart.destroy();
-  }, [daily]);
+  }, [daily, currentLocale()]);
   return <div class="chart" ref={element} role="img" aria-label={t("dailyChart")} />;
 }
 
@@ -91,7 +96,7 @@ export function AnalyticsPage() {
       {error ? <Notice kind="error">{errorText(error)}</Notice> : null}
       {data && (
         <>
-          <Card title={`${data.from} – ${data.to}`}>
+          <Card title={`${formatDate(data.from)} – ${formatDate(data.to)}`}>
             <div class="stats">
               {(
                 [
@@ -108,7 +113,7 @@ export function AnalyticsPage() {
               ))}
               <div class="stat">
                 <span class="muted">{t("conversionRate")}</span>
-                <strong>{(data.conversionRate * 100).toFixed(1)}%</strong>
+                <strong>{formatPercent(data.conversionRate)}</strong>
               </div>
             </div>
             <DailyChart daily={data.daily} />
@@ -120,8 +125,8 @@ export function AnalyticsPage() {
               row={([source, counts]) => (
                 <tr key={source}>
                   <td>{term("source", source)}</td>
-                  <td>{counts.clicks}</td>
-                  <td>{counts.signups}</td>
+                  <td>{formatNumber(counts.clicks)}</td>
+                  <td>{formatNumber(counts.signups)}</td>
                 </tr>
               )}
             />
@@ -133,7 +138,7 @@ export function AnalyticsPage() {
               row={(row) => (
                 <tr key={row.userId}>
                   <td>{row.name}</td>
-                  <td>{row.referrals}</td>
+                  <td>{formatNumber(row.referrals)}</td>
                   <td>
                     <a href={`#users/${encodeURIComponent(row.userId)}`}>{row.userId}</a>
                   </td>

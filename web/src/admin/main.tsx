@@ -69,7 +69,10 @@ function Console({ user }: { user: Schemas["User"] }) {
 function Admin() {
   const [user, setUser] = useState<Schemas["User"] | null>(null);
   const [checking, setChecking] = useState(true);
-  const [, setLocale] = useState(pageLocale);
+  const [locale, setLocale] = useState(pageLocale);
+  useEffect(() => {
+    document.title = t("adminTitle");
+  }, [locale]);
   const loadUser = async () => {
     setChecking(true);
     const { data } = loadSession()

@@ -45,7 +45,10 @@ function chooseSession(): { embedded: boolean } {
 function Portal({ embedded }: { embedded: boolean }) {
   const [user, setUser] = useState<Schemas["User"] | null>(null);
   const [checking, setChecking] = useState(true);
-  const [, setLocale] = useState(pageLocale);
+  const [locale, setLocale] = useState(pageLocale);
+  useEffect(() => {
+    document.title = t("portalTitle");
+  }, [locale]);
   const [mode, setMode] = useState<"signup" | "login" | "reset">(
     new URLSearchParams(location.search).has("ref") ? "signup" : "login",
   );

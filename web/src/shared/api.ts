@@ -5,7 +5,7 @@
  */
 import createClient, { type Middleware } from "openapi-fetch";
 import type { ApiError, Paths, Schemas } from "./api-types";
-import { t, tMaybe } from "./messages";
+import { currentLocale, t, tMaybe } from "./messages";
 import { accessToken, clearSession, deviceId, loadSession, saveTokens } from "./session";
 
 export type { ApiError, Schemas };
@@ -80,17 +80,25 @@ export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-/** The API's error in words for people: the catalog's text for its code, else its message. */
+/**
+ * The API's error in words for people: the catalogue's text for its code, else the API's own
+ * message where the page is in English (the API speaks English), else a general one.
+ */
 export function errorText(error: unknown): string {
   const inner = (error as { error?: Partial<ApiError> } | null)?.error;
   if (!inner?.code) return t("error_unknown");
-  return tMaybe(`error_${inner.code}`) ?? inner.message ?? t("error_unknown");
+  const own = currentLocale() === "en" ? inner.message : undefined;
+  return tMaybe(`error_${inner.code}`) ?? own ?? t("error_unknown");
 }
 
-/** Validation errors by field path (`rules.refereeBonus`), to show next to their inputs. */
+/**
+ * Validation errors by field path (`rules.refereeBonus`), to show next to their inputs: the
+ * API's words in English, "Please check this field." in another language.
+ */
 export function fieldErrors(error: unknown): Record<string, string> {
   const fields: Record<string, string> = {};
   const details = (error as { error?: Partial<ApiError> } | null)?.error?.details ?? [];
-  for (const detail of details) fields[detail.path] ??= detail.message;
+  const english = currentLocale() === "en";
+  for (const detail of details) fields[detail.path] ??= english ? detail.message : t("checkField");
   return fields;
 }

@@ -57,9 +57,15 @@ export function term(group: "term" | "reason" | "source", key: string, labels?: 
   return labels?.[current.locale] ?? tMaybe(termKey(group, key)) ?? labels?.en ?? humanize(key);
 }
 
-const tag = () => INTL_TAGS[current.locale];
+/** The BCP 47 tag this page formats with (`ur-PK`, `hi-IN`). */
+export const intlTag = () => INTL_TAGS[current.locale];
+const tag = intlTag;
 
 export const formatNumber = (value: number) => new Intl.NumberFormat(tag()).format(value);
+
+/** 0.125 → "12.5%" in the page's language. */
+export const formatPercent = (ratio: number) =>
+  new Intl.NumberFormat(tag(), { style: "percent", maximumFractionDigits: 1 }).format(ratio);
 
 export const formatDate = (iso: string) =>
   new Date(iso).toLocaleDateString(tag(), { year: "numeric", month: "short", day: "numeric" });

@@ -29,6 +29,8 @@ export const en = {
   retry: "Try again",
   signedOutElsewhere: "You were signed out. Please log in again.",
   embedSignedOut: "Your rewards could not be opened here. Please reload the page.",
+  checkField: "Please check this field.",
+  portalTitle: "Your rewards",
   language: "Language",
   // Portal
   forgotPassword: "Forgot password?",
@@ -227,7 +229,10 @@ export const en = {
   newestUsers: "Newest users",
   loadMore: "Load more",
   userBalance: "Balance",
-  referralsOfUser: "{total} referrals, {qualified} rewarded",
+  referralsOfUser: {
+    one: "{count} referral, {qualified} rewarded",
+    other: "{count} referrals, {qualified} rewarded",
+  },
   erasedBadge: "Erased",
   eraseTitle: "Erase",
   eraseUser: "Erase user",

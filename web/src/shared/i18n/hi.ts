@@ -27,6 +27,8 @@ export const hi: Catalogue = {
   retry: "फिर से कोशिश करें",
   signedOutElsewhere: "आप लॉग आउट हो गए हैं। कृपया फिर से लॉग इन करें।",
   embedSignedOut: "आपके इनाम यहाँ नहीं खुल सके। कृपया पेज फिर से लोड करें।",
+  checkField: "कृपया यह खाना जाँचें।",
+  portalTitle: "आपके इनाम",
   language: "भाषा",
   // Portal
   forgotPassword: "पासवर्ड भूल गए?",
@@ -227,7 +229,10 @@ export const hi: Catalogue = {
   newestUsers: "नए उपयोगकर्ता",
   loadMore: "और दिखाएँ",
   userBalance: "बैलेंस",
-  referralsOfUser: "{total} रेफ़रल, {qualified} पर इनाम",
+  referralsOfUser: {
+    one: "{count} रेफ़रल, {qualified} पर इनाम",
+    other: "{count} रेफ़रल, {qualified} पर इनाम",
+  },
   erasedBadge: "मिटाया गया",
   eraseTitle: "मिटाएँ",
   eraseUser: "उपयोगकर्ता मिटाएँ",

@@ -27,6 +27,8 @@ export const ur: Catalogue = {
   retry: "دوبارہ کوشش کریں",
   signedOutElsewhere: "آپ لاگ آؤٹ ہو گئے ہیں۔ براہِ کرم دوبارہ لاگ اِن کریں۔",
   embedSignedOut: "آپ کے انعامات یہاں نہیں کھل سکے۔ براہِ کرم صفحہ دوبارہ لوڈ کریں۔",
+  checkField: "براہِ کرم یہ خانہ چیک کریں۔",
+  portalTitle: "آپ کے انعامات",
   language: "زبان",
   // Portal
   forgotPassword: "پاس ورڈ بھول گئے؟",
@@ -227,7 +229,10 @@ export const ur: Catalogue = {
   newestUsers: "نئے صارفین",
   loadMore: "مزید دکھائیں",
   userBalance: "بیلنس",
-  referralsOfUser: "{total} ریفرلز، {qualified} پر انعام",
+  referralsOfUser: {
+    one: "{count} ریفرل، {qualified} پر انعام",
+    other: "{count} ریفرلز، {qualified} پر انعام",
+  },
   erasedBadge: "مٹا دیا گیا",
   eraseTitle: "مٹائیں",
   eraseUser: "صارف کو مٹائیں",
