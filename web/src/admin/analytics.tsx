@@ -20,7 +20,7 @@ function DailyChart({ daily }: { daily: Schemas["ProgramAnalytics"]["daily"] }) 
         width: Math.max(280, target.clientWidth),
         height: 260,
         series: [
-          {},
+          { label: t("date") },
           { label: t("clicks"), stroke: "#94a3b8", width: 2 },
           { label: t("signups"), stroke: brand, width: 2 },
           { label: t("qualified"), stroke: "#16a34a", width: 2 },
