@@ -19,6 +19,12 @@ export default defineConfig({
     target: "es2022",
     rollupOptions: {
       input: { portal: `${web}/portal.html`, admin: `${web}/admin.html` },
+      // A language's words are a chunk of their own, fetched only by a page shown in it
+      // (scripts/web-size.mjs finds them by name); what both pages share is "shared".
+      output: {
+        chunkFileNames: (chunk) =>
+          /^(ur|hi)$/.test(chunk.name) ? "assets/[name]-[hash].js" : "assets/shared-[hash].js",
+      },
     },
   },
 });

@@ -14,7 +14,7 @@ import { createServer } from "node:http";
 import autocannon from "autocannon";
 import bcrypt from "bcryptjs";
 import { openLocalD1, Seeder } from "./bench-seed.mjs";
-import { pageFirstLoad, printFirstLoad } from "./web-size.mjs";
+import { LANGUAGES, pageFirstLoad, printFirstLoad } from "./web-size.mjs";
 
 const PORT = 8790;
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -414,7 +414,7 @@ async function main() {
     throw new Error("npm run web:build failed");
   }
   const portal = pageFirstLoad("portal");
-  printFirstLoad(portal);
+  for (const language of LANGUAGES) printFirstLoad(pageFirstLoad("portal", "dist/web", language));
   const passwordHash = bcrypt.hashSync(PASSWORD, 10);
   console.log("Seeding: 10,000 referrers for phase 1, 100,000 for phase 2 …");
   const small10k = await seedState(STATE_10K, 10_000, passwordHash);

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,8 @@ function run(command: string, args: string[], log: NodeJS.WritableStream): Promi
 
 export interface TestServer {
   url: string;
+  /** Everything the server logged so far (in development, every SMS it "sent"). */
+  log(): string;
   adminPhone: string;
   eventsApiKey: string;
   stop(): Promise<void>;
@@ -49,7 +51,10 @@ export async function startServer(options: { frameAncestors: string[] }): Promis
   const url = `http://127.0.0.1:${port}`;
   const state = mkdtempSync(join(tmpdir(), "edge-referrals-browser-"));
   mkdirSync(".test-results", { recursive: true });
-  const log = createWriteStream(".test-results/wrangler-browser.log");
+  // One log per server: a file's tests read the SMS codes their server printed.
+  const logPath = `.test-results/wrangler-browser-${port}.log`;
+  const log = createWriteStream(logPath);
+  const readLog = () => readFileSync(logPath, "utf8");
   const wrangler = "node_modules/.bin/wrangler";
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], log);
 
@@ -108,12 +113,12 @@ export async function startServer(options: { frameAncestors: string[] }): Promis
     if (child.exitCode !== null) break;
     try {
       const response = await fetch(`${url}/health`);
-      if (response.ok) return { url, adminPhone, eventsApiKey, stop };
+      if (response.ok) return { url, adminPhone, eventsApiKey, log: readLog, stop };
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await stop();
-  throw new Error("wrangler dev did not start; see .test-results/wrangler-browser.log");
+  throw new Error(`wrangler dev did not start; see ${logPath}`);
 }

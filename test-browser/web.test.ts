@@ -3,10 +3,8 @@
  * (wrangler dev with fresh local D1/KV). Screenshots land in .test-results/; with
  * UPDATE_SCREENSHOTS=1 they also replace the README's docs/portal.png and docs/admin.png.
  */
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createRequire } from "node:module";
-import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiUser,
@@ -18,16 +16,15 @@ import {
   uniquePhone,
 } from "./api";
 import { launchChromium } from "./chromium";
+import {
+  browserProfiles,
+  eventually,
+  expectAccessible,
+  expectNoHorizontalScroll,
+  logInThroughForm,
+  PHONE_VIEWPORT,
+} from "./pages";
 import { freePort, startServer, type TestServer } from "./server";
-
-/** expect.poll with time for a loaded machine (the default gives up after one second). */
-const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
-
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
-  "utf8",
-);
-const PHONE_VIEWPORT = { width: 360, height: 740 };
 
 let server: TestServer;
 let browser: Browser;
@@ -36,8 +33,8 @@ let embedder: Server;
 let embedderOrigin: string;
 /** The same shop's page on another site (localhost): Chromium refuses the frame any storage. */
 let otherSiteEmbedderOrigin: string;
-const contexts: BrowserContext[] = [];
-const problems: string[] = [];
+const profiles = browserProfiles(() => ({ server, browser }));
+const newContext = profiles.newContext;
 
 beforeAll(async () => {
   // A page on another origin that frames the portal, as a shop's site would.
@@ -65,58 +62,8 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  const seen = problems.splice(0);
-  expect(seen, "page errors, CSP violations or console errors").toEqual([]);
+  expect(await profiles.closeAll(), "page errors, CSP violations or console errors").toEqual([]);
 });
-
-/** A fresh browser profile whose pages report every error (an uncaught one, a CSP refusal). */
-async function newContext(options: { viewport?: { width: number; height: number } } = {}) {
-  const context = await browser.newContext({
-    baseURL: server.url,
-    viewport: options.viewport ?? { width: 1200, height: 900 },
-  });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-  context.on("page", watch);
-  contexts.push(context);
-  return context;
-}
-
-function watch(page: Page) {
-  page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
-  page.on("console", (message) => {
-    // The browser logs every 4xx it fetched; the tests provoke some (insufficient points).
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-      problems.push(`${page.url()}: ${message.text()}`);
-    }
-  });
-}
-
-/** Axe on a page, or on one frame of it (the embedded portal, not the shop around it). */
-async function expectAccessible(page: Page | Frame) {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: {
-          run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
-        };
-      }
-    ).axe.run();
-    return result.violations
-      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-      .map((violation) => `${violation.id} (${violation.impact}, ${violation.nodes.length} nodes)`);
-  });
-  expect(violations).toEqual([]);
-}
-
-async function expectNoHorizontalScroll(page: Page) {
-  const widths = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    viewport: window.innerWidth,
-  }));
-  expect(widths.scroll).toBeLessThanOrEqual(widths.viewport);
-}
 
 async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `.test-results/${name}.png`, fullPage: true });
@@ -346,17 +293,6 @@ describe("the participant portal", () => {
   });
 });
 
-async function logInThroughForm(
-  page: Page,
-  path: string,
-  user: { phone: string; password: string },
-) {
-  await page.goto(path);
-  await page.getByLabel("Phone").fill(user.phone);
-  await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Log in" }).click();
-}
-
 let admin: ApiUser | null = null;
 async function adminSession(): Promise<ApiUser> {
   admin ??= await registerViaApi(server.url, { name: "Admin User", phone: server.adminPhone });
@@ -385,7 +321,7 @@ describe("the admin console", () => {
     await page.getByRole("link", { name: "Review queue" }).click();
     await page.getByRole("heading", { name: "Review queue" }).waitFor();
     const row = page.getByRole("row").filter({ hasText: "Faisal Qureshi" });
-    await row.getByText("same_device").waitFor();
+    await row.getByText("Same device as the referrer").waitFor();
     await expectAccessible(page);
     await screenshot(page, "admin-review");
     await row.getByRole("button", { name: "Approve" }).click();

@@ -3,8 +3,8 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, errorText, type Schemas } from "../shared/api";
 import { downloadCsv, toCsv } from "../shared/csv";
-import { t } from "../shared/messages";
-import { Card, Field, formatNumber, formatPercent, Notice, Table, useApi } from "../shared/ui";
+import { currentLocale, formatPercent, intlTag, t, term } from "../shared/messages";
+import { Card, Field, formatDate, formatNumber, Notice, Table, useApi } from "../shared/ui";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -20,12 +20,17 @@ function DailyChart({ daily }: { daily: Schemas["ProgramAnalytics"]["daily"] }) 
         width: Math.max(280, target.clientWidth),
         height: 260,
         series: [
-          {},
+          { label: t("date") },
           { label: t("clicks"), stroke: "#94a3b8", width: 2 },
           { label: t("signups"), stroke: brand, width: 2 },
           { label: t("qualified"), stroke: "#16a34a", width: 2 },
         ],
         axes: [{}, {}],
+        // The axis dates in the page's language, not uPlot's English month names.
+        fmtDate: () => {
+          const format = new Intl.DateTimeFormat(intlTag(), { month: "short", day: "numeric" });
+          return (date: Date) => format.format(date);
+        },
       },
       [
         daily.map((row) => Date.parse(`${row.date}T00:00:00Z`) / 1000),
@@ -36,7 +41,7 @@ function DailyChart({ daily }: { daily: Schemas["ProgramAnalytics"]["daily"] }) 
       target,
     );
     return () => chart.destroy();
-  }, [daily]);
+  }, [daily, currentLocale()]);
   return <div class="chart" ref={element} role="img" aria-label={t("dailyChart")} />;
 }
 
@@ -91,7 +96,7 @@ export function AnalyticsPage() {
       {error ? <Notice kind="error">{errorText(error)}</Notice> : null}
       {data && (
         <>
-          <Card title={`${data.from} – ${data.to}`}>
+          <Card title={`${formatDate(data.from)} – ${formatDate(data.to)}`}>
             <div class="stats">
               {(
                 [
@@ -119,9 +124,9 @@ export function AnalyticsPage() {
               rows={Object.entries(data.bySource)}
               row={([source, counts]) => (
                 <tr key={source}>
-                  <td>{source}</td>
-                  <td>{counts.clicks}</td>
-                  <td>{counts.signups}</td>
+                  <td>{term("source", source)}</td>
+                  <td>{formatNumber(counts.clicks)}</td>
+                  <td>{formatNumber(counts.signups)}</td>
                 </tr>
               )}
             />
@@ -133,7 +138,7 @@ export function AnalyticsPage() {
               row={(row) => (
                 <tr key={row.userId}>
                   <td>{row.name}</td>
-                  <td>{row.referrals}</td>
+                  <td>{formatNumber(row.referrals)}</td>
                   <td>
                     <a href={`#users/${encodeURIComponent(row.userId)}`}>{row.userId}</a>
                   </td>

@@ -49,7 +49,7 @@ export function CatalogPage() {
                 <strong>{reward.name}</strong> <span class="badge">{t(`kind_${reward.kind}`)}</span>
                 <br />
                 <span class="muted">
-                  {reward.description} · {t("points", { points: reward.cost })}
+                  {reward.description} · {t("points", { count: reward.cost })}
                 </span>
               </span>
               <button type="button" class="secondary" onClick={() => toggle(reward)}>

@@ -2,9 +2,10 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, logOut, type Schemas } from "../shared/api";
 import { LogInForm } from "../shared/auth-forms";
-import { type MessageKey, t } from "../shared/messages";
+import { pageLocale } from "../shared/language";
+import { applyLocale, type MessageKey, t } from "../shared/messages";
 import { keepSessionInStorage, loadSession, onSignInOrOut } from "../shared/session";
-import { Notice } from "../shared/ui";
+import { LanguageChoice, Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { AnalyticsPage } from "./analytics";
 import { ApiKeysPage } from "./apikeys";
@@ -68,6 +69,10 @@ function Console({ user }: { user: Schemas["User"] }) {
 function Admin() {
   const [user, setUser] = useState<Schemas["User"] | null>(null);
   const [checking, setChecking] = useState(true);
+  const [locale, setLocale] = useState(pageLocale);
+  useEffect(() => {
+    document.title = t("adminTitle");
+  }, [locale]);
   const loadUser = async () => {
     setChecking(true);
     const { data } = loadSession()
@@ -87,11 +92,14 @@ function Admin() {
           <img src="/assets/logo.svg" alt={t("logoAlt")} />
           {t("adminTitle")}
         </span>
-        {user && (
-          <button type="button" class="link" onClick={() => logOut().then(() => setUser(null))}>
-            {t("logOut")}
-          </button>
-        )}
+        <span class="row">
+          <LanguageChoice onChosen={setLocale} />
+          {user && (
+            <button type="button" class="link" onClick={() => logOut().then(() => setUser(null))}>
+              {t("logOut")}
+            </button>
+          )}
+        </span>
       </header>
       <main class="wide">
         {checking && !user ? (
@@ -111,5 +119,6 @@ function Admin() {
 // The console's own key: a token the portal took never signs in here. The console reads no
 // token from its fragment (that is its page's address) and can never be framed.
 keepSessionInStorage("console");
+await applyLocale(pageLocale());
 const root = document.getElementById("app");
 if (root) render(<Admin />, root);

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, errorText, type Schemas } from "../shared/api";
 import { downloadCsv, toCsv } from "../shared/csv";
-import { t } from "../shared/messages";
+import { t, term } from "../shared/messages";
 import { formatDate, Notice, Table, useApi } from "../shared/ui";
 
 type Item = Schemas["ReviewItem"];
@@ -41,8 +41,8 @@ function ReviewRow({ item, onDecided }: { item: Item; onDecided: (text: string) 
         </a>
       </td>
       <td>{item.referee.name}</td>
-      <td>{item.reasons.join(", ")}</td>
-      <td>{item.source}</td>
+      <td>{item.reasons.map((reason) => term("reason", reason)).join(", ")}</td>
+      <td>{term("source", item.source)}</td>
       <td>{formatDate(item.createdAt)}</td>
       <td>
         <div class="row">

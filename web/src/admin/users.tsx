@@ -212,7 +212,7 @@ function UserDetails({ user }: { user: AdminUser }) {
         <dt>{t("referrals")}</dt>
         <dd>
           {t("referralsOfUser", {
-            total: user.referrals.total,
+            count: user.referrals.total,
             qualified: user.referrals.qualified,
           })}
         </dd>

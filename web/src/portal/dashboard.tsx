@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { api, errorText, idempotencyKey, logOut, type Schemas } from "../shared/api";
-import { type MessageKey, t } from "../shared/messages";
+import { type MessageKey, t, term } from "../shared/messages";
 import { Card, CopyButton, formatDate, formatNumber, Notice, useApi } from "../shared/ui";
+import { AccountCard, VerifyPhoneCard } from "./account";
 import { InviteCard, ShareCard } from "./share";
 
 function PointsCard({ wallet }: { wallet: Schemas["Wallet"] | null }) {
@@ -21,7 +22,7 @@ function PointsCard({ wallet }: { wallet: Schemas["Wallet"] | null }) {
       </div>
       {soonest && (
         <p class="muted">
-          {t("expiring", { points: soonest.points, date: formatDate(soonest.expiresAt) })}
+          {t("expiring", { count: soonest.points, date: formatDate(soonest.expiresAt) })}
         </p>
       )}
     </Card>
@@ -43,8 +44,8 @@ function ProgressCard({ stats }: { stats: Schemas["ReferrerStats"] | null }) {
         <>
           <p>
             {t("nextMilestone", {
-              remaining: Math.max(0, milestone.referrals - count),
-              reward: milestone.reward,
+              count: Math.max(0, milestone.referrals - count),
+              reward: term("term", milestone.reward),
             })}
           </p>
           <div
@@ -59,7 +60,7 @@ function ProgressCard({ stats }: { stats: Schemas["ReferrerStats"] | null }) {
           </div>
         </>
       )}
-      <p>{stats.badge ? t("badge", { badge: stats.badge }) : t("noBadge")}</p>
+      <p>{stats.badge ? t("badge", { badge: term("term", stats.badge) }) : t("noBadge")}</p>
     </Card>
   );
 }
@@ -132,7 +133,7 @@ function RewardsCard({ onRedeemed }: { onRedeemed: () => void }) {
             <span>
               <strong>{reward.name}</strong>
               <br />
-              <span class="muted">{t("points", { points: formatNumber(reward.cost) })}</span>
+              <span class="muted">{t("points", { count: reward.cost })}</span>
             </span>
             <button
               type="button"
@@ -157,7 +158,7 @@ function UnlocksCard({ round }: { round: number }) {
       <ul class="plain">
         {data?.data.map((unlock) => (
           <li key={unlock.unlock}>
-            <span>{unlock.unlock}</span>
+            <span>{term("term", unlock.unlock)}</span>
             <span class="muted">{formatDate(unlock.grantedAt)}</span>
           </li>
         ))}
@@ -195,7 +196,7 @@ function LeaderboardCard() {
         {data?.data.map((row) => (
           <li key={row.rank}>
             <span>
-              #{row.rank} {row.name}
+              #{formatNumber(row.rank)} {row.name}
             </span>
             <span>{t("referralsCount", { count: row.referrals })}</span>
           </li>
@@ -206,13 +207,22 @@ function LeaderboardCard() {
   );
 }
 
-/** Without `onSignedOut` (an embedded portal) there is no log-out button. */
+/**
+ * `embedded`: inside a shop's frame, whose page signs its customer in and out: no log-out, no
+ * password screens, no deletion (it needs the password).
+ */
 export function Dashboard({
   user,
+  embedded,
   onSignedOut,
+  onUserChanged,
+  onDeleted,
 }: {
   user: Schemas["User"];
-  onSignedOut: (() => void) | undefined;
+  embedded: boolean;
+  onSignedOut: () => void;
+  onUserChanged: (user: Schemas["User"]) => void;
+  onDeleted: () => void;
 }) {
   const [round, setRound] = useState(0);
   const wallet = useApi(() => api.GET("/v1/me/wallet"), [round]);
@@ -221,12 +231,13 @@ export function Dashboard({
     <>
       <div class="row spread">
         <h1>{t("hello", { name: user.name })}</h1>
-        {onSignedOut && (
+        {!embedded && (
           <button type="button" class="link" onClick={() => logOut().then(onSignedOut)}>
             {t("logOut")}
           </button>
         )}
       </div>
+      <VerifyPhoneCard user={user} onVerified={onUserChanged} />
       <PointsCard wallet={wallet.data} />
       <ShareCard link={user.referralLink} />
       <ProgressCard stats={stats.data} />
@@ -235,6 +246,12 @@ export function Dashboard({
       <ReferralsCard />
       <InviteCard />
       <LeaderboardCard />
+      <AccountCard
+        user={user}
+        embedded={embedded}
+        onUserChanged={onUserChanged}
+        onDeleted={onDeleted}
+      />
     </>
   );
 }

@@ -1,7 +1,8 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../shared/api";
-import { t } from "../shared/messages";
+import { pageLocale } from "../shared/language";
+import { applyLocale, t } from "../shared/messages";
 import {
   clearSession,
   keepSessionInMemory,
@@ -10,10 +11,12 @@ import {
   onSignInOrOut,
 } from "../shared/session";
 import { sessionSource } from "../shared/session-rules";
-import { Notice } from "../shared/ui";
+import { LanguageChoice, Notice } from "../shared/ui";
 import "../shared/styles.css";
 import { LogInForm, SignUpForm } from "../shared/auth-forms";
+import { ResetPasswordForm } from "./account";
 import { Dashboard } from "./dashboard";
+import { reportHeightToParent } from "./frame-height";
 
 /**
  * An embedding site signs its user in with `/portal#token=<embed token>` in its iframe. The
@@ -42,10 +45,14 @@ function chooseSession(): { embedded: boolean } {
 function Portal({ embedded }: { embedded: boolean }) {
   const [user, setUser] = useState<Schemas["User"] | null>(null);
   const [checking, setChecking] = useState(true);
-  const [mode, setMode] = useState<"signup" | "login">(
+  const [locale, setLocale] = useState(pageLocale);
+  useEffect(() => {
+    document.title = t("portalTitle");
+  }, [locale]);
+  const [mode, setMode] = useState<"signup" | "login" | "reset">(
     new URLSearchParams(location.search).has("ref") ? "signup" : "login",
   );
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
 
   const loadUser = async () => {
     setChecking(true);
@@ -57,9 +64,9 @@ function Portal({ embedded }: { embedded: boolean }) {
     try {
       const { data } = await api.GET("/v1/me");
       setUser(data ?? null);
-      if (!data) setNotice(t("signedOutElsewhere"));
+      if (!data) setNotice({ kind: "error", text: t("signedOutElsewhere") });
     } catch {
-      setNotice(t("error_network"));
+      setNotice({ kind: "error", text: t("error_network") });
     } finally {
       setChecking(false);
     }
@@ -69,7 +76,7 @@ function Portal({ embedded }: { embedded: boolean }) {
     loadUser();
     // Signed in or out in another tab, or a token the API refused here: follow it.
     return onSignInOrOut((signedIn) => {
-      if (!signedIn) setNotice(t("signedOutElsewhere"));
+      if (!signedIn) setNotice({ kind: "error", text: t("signedOutElsewhere") });
       loadUser();
     });
   }, []);
@@ -86,6 +93,7 @@ function Portal({ embedded }: { embedded: boolean }) {
           <img src="/assets/logo.svg" alt={t("logoAlt")} />
           {t("appName")}
         </span>
+        <LanguageChoice onChosen={setLocale} />
       </header>
       <main>
         {checking && !user ? (
@@ -93,23 +101,39 @@ function Portal({ embedded }: { embedded: boolean }) {
         ) : user ? (
           <Dashboard
             user={user}
-            onSignedOut={
-              embedded
-                ? undefined
-                : () => {
-                    clearSession();
-                    setNotice(null);
-                    setUser(null);
-                  }
-            }
+            embedded={embedded}
+            onUserChanged={setUser}
+            onSignedOut={() => {
+              clearSession();
+              setNotice(null);
+              setUser(null);
+            }}
+            onDeleted={() => {
+              setUser(null);
+              setMode("login");
+              setNotice({ kind: "ok", text: t("accountDeleted") });
+            }}
           />
         ) : embedded ? (
           // No forms here: the shop's page signs in again with a new token when reloaded.
           <Notice kind="error">{t("embedSignedOut")}</Notice>
         ) : (
           <>
-            {notice && <Notice kind="error">{notice}</Notice>}
-            {mode === "signup" ? <SignUpForm onDone={signedIn} /> : <LogInForm onDone={signedIn} />}
+            {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
+            {mode === "signup" ? (
+              <SignUpForm onDone={signedIn} />
+            ) : mode === "reset" ? (
+              <ResetPasswordForm onDone={signedIn} />
+            ) : (
+              <LogInForm onDone={signedIn} />
+            )}
+            {mode === "login" && (
+              <p>
+                <button type="button" class="link" onClick={() => setMode("reset")}>
+                  {t("forgotPassword")}
+                </button>
+              </p>
+            )}
             <p>
               {mode === "signup" ? t("haveAccount") : t("noAccount")}{" "}
               <button
@@ -120,6 +144,13 @@ function Portal({ embedded }: { embedded: boolean }) {
                 {mode === "signup" ? t("logIn") : t("createAccount")}
               </button>
             </p>
+            {mode === "reset" && (
+              <p>
+                <button type="button" class="link" onClick={() => setMode("login")}>
+                  {t("backToLogIn")}
+                </button>
+              </p>
+            )}
           </>
         )}
       </main>
@@ -127,5 +158,10 @@ function Portal({ embedded }: { embedded: boolean }) {
   );
 }
 
+// The page's words before its first drawing, so that nothing flashes in another language.
+await applyLocale(pageLocale());
+const session = chooseSession();
 const root = document.getElementById("app");
-if (root) render(<Portal {...chooseSession()} />, root);
+if (root) render(<Portal {...session} />, root);
+// The shop's page fits its iframe to the portal: see docs/web.md.
+if (session.embedded) reportHeightToParent();

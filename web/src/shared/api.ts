@@ -5,14 +5,20 @@
  */
 import createClient, { type Middleware } from "openapi-fetch";
 import type { ApiError, Paths, Schemas } from "./api-types";
-import { t, tMaybe } from "./messages";
+import { currentLocale, t, tMaybe } from "./messages";
 import { accessToken, clearSession, deviceId, loadSession, saveTokens } from "./session";
 
 export type { ApiError, Schemas };
 
 export const api = createClient<Paths>({ baseUrl: location.origin });
 
-const anonymous = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh"]);
+const anonymous = new Set([
+  "/v1/auth/register",
+  "/v1/auth/login",
+  "/v1/auth/refresh",
+  "/v1/auth/password/reset",
+  "/v1/auth/password/reset/confirm",
+]);
 
 async function refresh(refreshToken: string) {
   try {
@@ -54,6 +60,13 @@ export async function logIn(body: Schemas["LoginRequest"]) {
   return result;
 }
 
+/** A forgotten password replaced with the code the SMS brought: signs in like a log-in. */
+export async function resetPassword(body: Schemas["PasswordResetConfirmRequest"]) {
+  const result = await api.POST("/v1/auth/password/reset/confirm", { body });
+  if (result.data) saveTokens(result.data);
+  return result;
+}
+
 export async function logOut() {
   const session = loadSession();
   await api
@@ -67,17 +80,25 @@ export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-/** The API's error in words for people: the catalog's text for its code, else its message. */
+/**
+ * The API's error in words for people: the catalogue's text for its code, else the API's own
+ * message where the page is in English (the API speaks English), else a general one.
+ */
 export function errorText(error: unknown): string {
   const inner = (error as { error?: Partial<ApiError> } | null)?.error;
   if (!inner?.code) return t("error_unknown");
-  return tMaybe(`error_${inner.code}`) ?? inner.message ?? t("error_unknown");
+  const own = currentLocale() === "en" ? inner.message : undefined;
+  return tMaybe(`error_${inner.code}`) ?? own ?? t("error_unknown");
 }
 
-/** Validation errors by field path (`rules.refereeBonus`), to show next to their inputs. */
+/**
+ * Validation errors by field path (`rules.refereeBonus`), to show next to their inputs: the
+ * API's words in English, "Please check this field." in another language.
+ */
 export function fieldErrors(error: unknown): Record<string, string> {
   const fields: Record<string, string> = {};
   const details = (error as { error?: Partial<ApiError> } | null)?.error?.details ?? [];
-  for (const detail of details) fields[detail.path] ??= detail.message;
+  const english = currentLocale() === "en";
+  for (const detail of details) fields[detail.path] ??= english ? detail.message : t("checkField");
   return fields;
 }

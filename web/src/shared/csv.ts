@@ -1,3 +1,5 @@
+import { downloadFile } from "./download";
+
 /** One CSV cell: quoted when needed, and a leading = + - @ neutralized so spreadsheets don't run it. */
 function cell(value: unknown): string {
   let text = value === null || value === undefined ? "" : String(value);
@@ -15,10 +17,5 @@ export function toCsv<T>(rows: T[], columns: { [name: string]: (row: T) => unkno
 
 /** Saves `csv` as a file in the browser's downloads. */
 export function downloadCsv(filename: string, csv: string): void {
-  const url = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadFile(filename, csv, "text/csv;charset=utf-8");
 }

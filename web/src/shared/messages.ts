@@ -1,274 +1,80 @@
 /**
- * Every piece of UI text, in one catalog: a translation is a copy of this file.
- * `{name}` placeholders are filled by `t()`; the values are rendered as text, never HTML.
+ * The words of this page in its language: `t()` reads the chosen catalogue (i18n/en.ts, ur.ts,
+ * hi.ts). English ships with the page; another language's catalogue is fetched only when a
+ * page chooses it, before anything is drawn.
  */
-export const messages = {
-  // Shared
-  appName: "Rewards",
-  logoAlt: "Logo",
-  loading: "Loading…",
-  name: "Name",
-  phone: "Phone",
-  password: "Password",
-  referralCode: "Referral code",
-  createAccount: "Create account",
-  logIn: "Log in",
-  logOut: "Log out",
-  signUpTitle: "Join and earn rewards",
-  logInTitle: "Welcome back",
-  haveAccount: "Already have an account?",
-  noAccount: "New here?",
-  invitedBy: "Invited by {name}",
-  copy: "Copy",
-  copied: "Copied",
-  save: "Save",
-  cancel: "Cancel",
-  points: "{points} points",
-  none: "Nothing yet.",
-  retry: "Try again",
-  signedOutElsewhere: "You were signed out. Please log in again.",
-  embedSignedOut: "Your rewards could not be opened here. Please reload the page.",
-  // Portal
-  hello: "Hi, {name}",
-  pointsTitle: "Your points",
-  balance: "Available",
-  pending: "Pending",
-  expiring: "{points} points expire on {date}",
-  progressTitle: "Your progress",
-  tier: "Tier {tier}",
-  nextTierAt: "Next tier at {count} referrals",
-  topTier: "You are in the top tier",
-  nextMilestone: "{remaining} more referrals to unlock {reward}",
-  badge: "Badge: {badge}",
-  noBadge: "No badge yet",
-  referralsCount: "{count} referrals",
-  shareTitle: "Share your link",
-  myLink: "Your link",
-  copyLink: "Copy link",
-  linkCopied: "Link copied",
-  shareMessage: "Join me and get rewards: {link}",
-  shareSubject: "An invitation for you",
-  shareVia: "Share via",
-  whatsapp: "WhatsApp",
-  sms: "SMS",
-  email: "Email",
-  x: "X",
-  shareNative: "More…",
-  qrAlt: "QR code of your link",
-  inviteTitle: "Send an invite",
-  inviteChannel: "Send by",
-  inviteTo: "Phone or email",
-  inviteSend: "Send invite",
-  inviteSent: "Invite to {to} is on its way.",
-  referralsTitle: "My referrals",
-  referralsSummary: "{total} total · {qualified} rewarded · {pending} pending",
-  status_pending: "Pending",
-  status_qualified: "Rewarded",
-  status_held: "In review",
-  status_rejected: "Not eligible",
-  rewardsTitle: "Rewards",
-  redeem: "Redeem",
-  redeemOf: "Redeem {name}",
-  redeemed: "Redeemed {name}.",
-  couponCode: "Your coupon code",
-  copyCode: "Copy code",
-  unlocksTitle: "My unlocks",
-  leaderboardTitle: "Leaderboard",
-  period_week: "This week",
-  period_month: "This month",
-  period_all: "All time",
-  leaderboardMe: "You are #{rank} with {count} referrals",
-  rank: "Rank",
-  referrals: "Referrals",
-  embeddedSignIn: "Signing you in…",
-  // Admin
-  adminTitle: "Admin console",
-  notAdmin: "This account is not an admin.",
-  analyticsTitle: "Analytics",
-  reviewTitle: "Review queue",
-  programTitle: "Program",
-  campaignsTitle: "Campaigns",
-  catalogTitle: "Catalog",
-  usersTitle: "Users",
-  from: "From",
-  to: "To",
-  apply: "Apply",
-  clicks: "Clicks",
-  signups: "Signups",
-  referredSignups: "Referred signups",
-  qualified: "Qualified",
-  conversionRate: "Conversion rate",
-  bySource: "By source",
-  source: "Source",
-  topReferrers: "Top referrers",
-  dailyChart: "Daily clicks, signups and qualified referrals",
-  date: "Date",
-  downloadCsv: "Download CSV",
-  reasons: "Reasons",
-  referrer: "Referrer",
-  referee: "Referee",
-  rewardPoints: "Reward points",
-  created: "Created",
-  approve: "Approve",
-  reject: "Reject",
-  rejectReason: "Reason",
-  rejectReasonFor: "Reason for rejecting {name}",
-  approvedOne: "Approved the referral of {name}.",
-  rejectedOne: "Rejected the referral of {name}.",
-  queueEmpty: "No referrals are waiting for review.",
-  version: "Version {version}, published {date}",
-  refereeBonus: "Bonus for the new user",
-  referrerTiers: "Referrer tiers",
-  fromReferral: "From referral",
-  qualification: "Qualification (signup or an event type)",
-  holdDays: "Hold days",
-  capsPerDay: "Cap per day",
-  capsPerMonth: "Cap per month",
-  pointsExpiryDays: "Points expire after (days)",
-  codeExpiryDays: "Codes expire after (days)",
-  milestones: "Milestones",
-  unlock: "Unlock",
-  bonusPoints: "Bonus points",
-  badges: "Badges",
-  addRow: "Add",
-  removeRow: "Remove",
-  publish: "Publish new version",
-  published: "Published version {version}.",
-  fixErrors: "Please fix the highlighted fields.",
-  versions: "Versions",
-  versionOf: "Version {version}",
-  inForce: "In force",
-  showVersion: "Show version {version}",
-  restoreVersion: "Restore version {version}",
-  restored: "Restored version {version} as version {published}.",
-  campaignName: "Campaign name",
-  startsAt: "Starts",
-  endsAt: "Ends",
-  goalReferrals: "Goal (referrals)",
-  windowDays: "Window (days)",
-  active: "Active",
-  create: "Create",
-  deactivate: "Deactivate",
-  activate: "Activate",
-  rewardName: "Reward name",
-  description: "Description",
-  cost: "Cost",
-  kind: "Kind",
-  kind_coupon: "Coupon",
-  kind_unlock: "Unlock",
-  userId: "User id",
-  adjustTitle: "Adjust points",
-  adjustPoints: "Points (negative to deduct)",
-  adjustReason: "Reason",
-  adjust: "Adjust",
-  adjusted: "Adjusted: new balance {balance}.",
-  roleTitle: "Change role",
-  role: "Role",
-  role_user: "User",
-  role_admin: "Admin",
-  changeRole: "Change role",
-  roleChanged: "Role changed to {role}.",
-  findUserTitle: "Find a user",
-  findUser: "Find",
-  noUserWithPhone: "No user has this phone number.",
-  newestUsers: "Newest users",
-  loadMore: "Load more",
-  userBalance: "Balance",
-  referralsOfUser: "{total} referrals, {qualified} rewarded",
-  erasedBadge: "Erased",
-  eraseTitle: "Erase",
-  eraseUser: "Erase user",
-  eraseConfirm:
-    "Erase {name}? Their name, phone and password go at once; their points and referrals stay in the books, anonymized. This cannot be undone.",
-  eraseYes: "Yes, erase {name}",
-  erasedOne: "Erased {name}.",
-  auditTitle: "Audit log",
-  auditOfUser: "Audit log of this user",
-  filters: "Filters",
-  any: "Any",
-  targetType: "Target type",
-  targetId: "Target id",
-  actorId: "Admin id",
-  action: "Action",
-  when: "When",
-  actor: "Admin",
-  target: "Target",
-  details: "Details",
-  secretOnce: "Copy it now: it is not shown again.",
-  secretSaved: "I have saved it",
-  copySecret: "Copy secret",
-  webhooksTitle: "Webhooks",
-  endpoints: "Endpoints",
-  addEndpoint: "Add endpoint",
-  endpointUrl: "Endpoint URL",
-  events: "Events",
-  allEvents: "All events",
-  inactive: "Inactive",
-  failures: "{count} failed in a row",
-  sendTest: "Send test",
-  testQueued: "Test event queued.",
-  deliveries: "Deliveries",
-  deliveriesOf: "Deliveries to {url}",
-  refresh: "Refresh",
-  event: "Event",
-  deliveryStatus: "Status",
-  attempts: "Attempts",
-  lastResponse: "Last response",
-  retryDelivery: "Retry",
-  retryQueued: "Queued for another attempt.",
-  delivery_pending: "Pending",
-  delivery_delivered: "Delivered",
-  delivery_failed: "Failed",
-  rotateSecret: "Rotate secret",
-  rotateConfirm:
-    "A new signing secret replaces this one at once: deliveries fail to verify until your receiver has it.",
-  rotateYes: "Yes, rotate the secret",
-  deleteEndpoint: "Delete",
-  deleteEndpointConfirm: "Delete the endpoint {url}? Nothing more is sent to it.",
-  deleteYes: "Yes, delete it",
-  signingSecretFor: "Signing secret of {url}",
-  apiKeysTitle: "API keys",
-  createKey: "Create key",
-  keyName: "Key name",
-  keyPrefix: "Starts with",
-  scopes: "Scopes",
-  lastUsed: "Last used",
-  neverUsed: "Never",
-  keyStatus: "Status",
-  revokeKey: "Revoke {name}",
-  revokeConfirm: "Revoke {name}? Back ends using it are refused from their next request.",
-  revokeYes: "Yes, revoke {name}",
-  revokedOn: "Revoked {date}",
-  keySecretFor: "Secret of the key {name}",
-  // Errors by API code; anything else shows the API's own message.
-  error_validation_error: "Please check the form.",
-  error_unauthorized: "Please log in again.",
-  error_invalid_credentials: "Wrong phone or password.",
-  error_forbidden: "You are not allowed to do that.",
-  error_not_found: "Not found.",
-  error_phone_taken: "This phone is already registered. Log in instead.",
-  error_invalid_referral_code: "This referral code does not exist.",
-  error_referral_code_expired: "This referral code has expired.",
-  error_self_referral: "You cannot use your own code or invite yourself.",
-  error_unsupported_phone:
-    "We cannot send text messages to this number (premium-rate, shared-cost or satellite). Please use a mobile number.",
-  error_insufficient_points: "You don't have enough points for this reward yet.",
-  error_rate_limited: "Too many attempts. Please wait a moment and try again.",
-  error_invite_already_sent: "You invited this person recently.",
-  error_network: "Could not reach the server. Check your connection.",
-  error_unknown: "Something went wrong. Please try again.",
-} as const;
+import { en } from "./i18n/en";
+import {
+  type Catalogue,
+  direction,
+  humanize,
+  INTL_TAGS,
+  type Locale,
+  type MessageKey,
+  render,
+  termKey,
+} from "./i18n/locale";
 
-export type MessageKey = keyof typeof messages;
+export type { Locale, MessageKey };
 
-/** The message for `key`, with `{placeholders}` filled in. */
+const loaders: Record<Locale, () => Promise<Catalogue>> = {
+  en: async () => en,
+  ur: () => import("./i18n/ur").then((module) => module.ur),
+  hi: () => import("./i18n/hi").then((module) => module.hi),
+};
+
+let current: { locale: Locale; catalogue: Catalogue } = { locale: "en", catalogue: en };
+
+export const currentLocale = (): Locale => current.locale;
+
+/** Loads `locale`'s words and makes them this page's, with `<html lang dir>` to match. */
+export async function applyLocale(locale: Locale): Promise<void> {
+  const catalogue = await loaders[locale]();
+  current = { locale, catalogue };
+  document.documentElement.lang = locale;
+  document.documentElement.dir = direction(locale);
+}
+
+/** The message for `key` in this page's language, its plural form chosen by `values.count`. */
 export function t(key: MessageKey, values: Record<string, string | number> = {}): string {
-  return messages[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in values ? String(values[name]) : whole,
-  );
+  return render(current.catalogue[key] ?? en[key], current.locale, values);
 }
 
-/** A key built at run time (a status, a period, an error code), if the catalog has it. */
-export function tMaybe(key: string): string | null {
-  return key in messages ? messages[key as MessageKey] : null;
+/** A key built at run time (a status, a period, an error code), if the catalogue has it. */
+export function tMaybe(key: string, values: Record<string, string | number> = {}): string | null {
+  return key in current.catalogue ? t(key as MessageKey, values) : null;
 }
+
+/** Labels a program may carry for a name it keys (`labels: { en?, ur?, hi? }`). */
+export type Labels = Partial<Record<Locale, string>> | null | undefined;
+
+/**
+ * A name the program keys, in words: the program's own label in this language when it has
+ * one, else the catalogue's, else the key made readable. People never see `free_theme`.
+ * @example term("term", "free_theme") // "Free theme", "مفت تھیم", "मुफ़्त थीम"
+ */
+export function term(group: "term" | "reason" | "source", key: string, labels?: Labels): string {
+  return labels?.[current.locale] ?? tMaybe(termKey(group, key)) ?? labels?.en ?? humanize(key);
+}
+
+/** The BCP 47 tag this page formats with (`ur-PK`, `hi-IN`). */
+export const intlTag = () => INTL_TAGS[current.locale];
+const tag = intlTag;
+
+export const formatNumber = (value: number) => new Intl.NumberFormat(tag()).format(value);
+
+/** 0.125 → "12.5%" in the page's language. */
+export const formatPercent = (ratio: number) =>
+  new Intl.NumberFormat(tag(), { style: "percent", maximumFractionDigits: 1 }).format(ratio);
+
+export const formatDate = (iso: string) =>
+  new Date(iso).toLocaleDateString(tag(), { year: "numeric", month: "short", day: "numeric" });
+
+export const formatDateTime = (iso: string) =>
+  new Date(iso).toLocaleString(tag(), {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });

@@ -44,11 +44,24 @@ function memoryStore(initial: Session | null): SessionStore {
   };
 }
 
+/**
+ * A store that was readable may still refuse a write (quota full, site data cleared and
+ * blocked meanwhile): the session then lives on in memory for this page.
+ */
 function localStore(key: string): SessionStore {
+  const fallback = memoryStore(null);
+  let refused = false;
   return {
-    read: () => storedSession(localStorage.getItem(key)),
-    write: (session) =>
-      session ? localStorage.setItem(key, JSON.stringify(session)) : localStorage.removeItem(key),
+    read: () => (refused ? fallback.read() : storedSession(localStorage.getItem(key))),
+    write: (session) => {
+      try {
+        if (session) localStorage.setItem(key, JSON.stringify(session));
+        else localStorage.removeItem(key);
+      } catch {
+        refused = true;
+      }
+      fallback.write(session);
+    },
     key,
   };
 }

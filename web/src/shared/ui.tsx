@@ -1,7 +1,9 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
 import { errorText } from "./api";
-import { t } from "./messages";
+import { LOCALE_NAMES, LOCALES, type Locale } from "./i18n/locale";
+import { chooseLanguage } from "./language";
+import { currentLocale, t } from "./messages";
 
 interface InputProps {
   type?: "text" | "tel" | "email" | "password" | "number" | "date" | "datetime-local";
@@ -13,6 +15,7 @@ interface InputProps {
   min?: number;
   step?: number | "any";
   name?: string;
+  inputMode?: "numeric" | "tel" | "email";
 }
 
 /** A labelled input with its error underneath (announced with the input). */
@@ -91,10 +94,12 @@ export function Notice({ kind, children }: { kind: "error" | "ok"; children: Com
   );
 }
 
+/** A titled section, named by its title (a region a screen reader can jump to). */
 export function Card({ title, children }: { title: string; children: ComponentChildren }) {
+  const id = useId();
   return (
-    <section class="card">
-      <h2>{title}</h2>
+    <section class="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
       {children}
     </section>
   );
@@ -229,20 +234,31 @@ export function LoadMore({
   );
 }
 
-export const formatDate = (iso: string) =>
-  new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+export { formatDate, formatDateTime, formatNumber } from "./messages";
 
-export const formatNumber = (value: number) => value.toLocaleString();
-
-/** A fraction in [0, 1] as a percentage in the reader's locale: 0.7 → "70%". */
-export const formatPercent = (fraction: number) =>
-  fraction.toLocaleString(undefined, { style: "percent", maximumFractionDigits: 1 });
-
-export const formatDateTime = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, {
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
+/** The language choice: each language by its own name; `onChosen` once its words are loaded. */
+export function LanguageChoice({ onChosen }: { onChosen: (locale: Locale) => void }) {
+  const id = useId();
+  return (
+    <span class="language">
+      <label for={id} class="sr-live">
+        {t("language")}
+      </label>
+      <select
+        id={id}
+        value={currentLocale()}
+        onChange={async (event) => {
+          const locale = event.currentTarget.value as Locale;
+          await chooseLanguage(locale);
+          onChosen(locale);
+        }}
+      >
+        {LOCALES.map((locale) => (
+          <option key={locale} value={locale} lang={locale}>
+            {LOCALE_NAMES[locale]}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}

@@ -1,0 +1,370 @@
+/**
+ * What a participant does for their own account, without asking anyone: a forgotten password
+ * (a code by SMS), verifying their phone, their name, their password, their data, deleting
+ * the account. Inside a shop's frame the shop owns sign-in: no password screens there.
+ */
+import { useState } from "preact/hooks";
+import { api, errorText, fieldErrors, resetPassword, type Schemas } from "../shared/api";
+import { downloadFile } from "../shared/download";
+import { t } from "../shared/messages";
+import { clearSession } from "../shared/session";
+import { Card, Field, Notice } from "../shared/ui";
+
+type Outcome = { kind: "ok" | "error"; text: string } | null;
+
+/**
+ * A form's submit: runs `call`, shows the API's error in words (and by field), or `done`'s
+ * own outcome. One busy flag per form: a double tap sends one request.
+ */
+function useSubmit() {
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const submit = async <T,>(
+    call: () => Promise<{ data?: T; error?: unknown; response: Response }>,
+    done: (data: T | undefined) => Outcome,
+  ) => {
+    setBusy(true);
+    setOutcome(null);
+    try {
+      const { data, error, response } = await call();
+      if (!response.ok) {
+        setErrors(fieldErrors(error));
+        setOutcome({ kind: "error", text: errorText(error) });
+      } else {
+        setErrors({});
+        setOutcome(done(data));
+      }
+    } catch {
+      setOutcome({ kind: "error", text: t("error_network") });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, outcome, errors, submit };
+}
+
+const codeInput = { autocomplete: "one-time-code", inputMode: "numeric" } as const;
+
+/** Forgot password: phone → a code by SMS → a new password → signed in. */
+export function ResetPasswordForm({ onDone }: { onDone: () => void }) {
+  const [step, setStep] = useState<"phone" | "code">("phone");
+  const [form, setForm] = useState({ phone: "", code: "", newPassword: "" });
+  const { busy, outcome, errors, submit } = useSubmit();
+  const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
+
+  const sendCode = (event: Event) => {
+    event.preventDefault();
+    submit(
+      () => api.POST("/v1/auth/password/reset", { body: { phone: form.phone } }),
+      () => {
+        setStep("code");
+        return { kind: "ok", text: t("codeSentTo", { phone: form.phone }) };
+      },
+    );
+  };
+  const confirm = (event: Event) => {
+    event.preventDefault();
+    submit(
+      () => resetPassword(form),
+      () => {
+        onDone();
+        return null;
+      },
+    );
+  };
+
+  return (
+    <Card title={t("resetTitle")}>
+      {step === "phone" ? (
+        <form onSubmit={sendCode} noValidate>
+          <p class="muted">{t("resetIntro")}</p>
+          <Field
+            label={t("phone")}
+            type="tel"
+            autocomplete="tel"
+            required
+            value={form.phone}
+            error={errors.phone}
+            onValue={set("phone")}
+          />
+          {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+          <button type="submit" disabled={busy}>
+            {t("sendCode")}
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={confirm} noValidate>
+          {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+          <Field
+            label={t("code")}
+            {...codeInput}
+            required
+            value={form.code}
+            error={errors.code}
+            onValue={set("code")}
+          />
+          <Field
+            label={t("newPassword")}
+            type="password"
+            autocomplete="new-password"
+            required
+            minLength={8}
+            value={form.newPassword}
+            error={errors.newPassword}
+            onValue={set("newPassword")}
+          />
+          <div class="row">
+            <button type="submit" disabled={busy}>
+              {t("setPasswordAndLogIn")}
+            </button>
+            <button type="button" class="link" onClick={() => setStep("phone")}>
+              {t("sendAgain")}
+            </button>
+          </div>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * Asks a participant whose phone is not verified to verify it (the program may hold their
+ * friends' referrals until they do, and a participant cannot see whether it does: ask always).
+ */
+export function VerifyPhoneCard({
+  user,
+  onVerified,
+}: {
+  user: Schemas["User"];
+  onVerified: (user: Schemas["User"]) => void;
+}) {
+  const [sent, setSent] = useState(false);
+  const [verified, setVerified] = useState(false);
+  const [code, setCode] = useState("");
+  const { busy, outcome, errors, submit } = useSubmit();
+  if (!user.phone || (user.phoneVerified && !verified)) return null;
+
+  const send = () =>
+    submit(
+      () => api.POST("/v1/auth/phone/verification"),
+      () => {
+        setSent(true);
+        return { kind: "ok", text: t("codeSentTo", { phone: user.phone ?? "" }) };
+      },
+    );
+  const check = (event: Event) => {
+    event.preventDefault();
+    submit(
+      () => api.POST("/v1/auth/phone/verification/check", { body: { code } }),
+      (updated) => {
+        setVerified(true);
+        if (updated) onVerified(updated);
+        return { kind: "ok", text: t("phoneVerified") };
+      },
+    );
+  };
+
+  return (
+    <Card title={t("verifyTitle")}>
+      {!verified && <p>{t("verifyIntro", { phone: user.phone })}</p>}
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+      {!verified && sent && (
+        <form onSubmit={check} noValidate>
+          <Field
+            label={t("code")}
+            {...codeInput}
+            required
+            value={code}
+            error={errors.code}
+            onValue={setCode}
+          />
+          <button type="submit" disabled={busy || !code}>
+            {t("verify")}
+          </button>
+        </form>
+      )}
+      {!verified && (
+        <button type="button" class={sent ? "link" : undefined} disabled={busy} onClick={send}>
+          {sent ? t("sendAgain") : t("sendCode")}
+        </button>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * Name, password, data and deletion. `embedded`: the shop signs its customer in, so there is
+ * no password here to change or to confirm a deletion with.
+ */
+export function AccountCard({
+  user,
+  embedded,
+  onUserChanged,
+  onDeleted,
+}: {
+  user: Schemas["User"];
+  embedded: boolean;
+  onUserChanged: (user: Schemas["User"]) => void;
+  onDeleted: () => void;
+}) {
+  return (
+    <Card title={t("accountTitle")}>
+      <NameForm user={user} onUserChanged={onUserChanged} />
+      {!embedded && <PasswordForm />}
+      <DownloadData />
+      {!embedded && <DeleteAccount onDeleted={onDeleted} />}
+    </Card>
+  );
+}
+
+function NameForm({
+  user,
+  onUserChanged,
+}: {
+  user: Schemas["User"];
+  onUserChanged: (user: Schemas["User"]) => void;
+}) {
+  const [name, setName] = useState(user.name);
+  const { busy, outcome, errors, submit } = useSubmit();
+  const save = (event: Event) => {
+    event.preventDefault();
+    submit(
+      () => api.PATCH("/v1/me", { body: { name } }),
+      (updated) => {
+        if (updated) onUserChanged(updated);
+        return { kind: "ok", text: t("nameSaved") };
+      },
+    );
+  };
+  return (
+    <form onSubmit={save} noValidate>
+      <Field
+        label={t("name")}
+        autocomplete="name"
+        required
+        value={name}
+        error={errors.name}
+        onValue={setName}
+      />
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+      <button type="submit" class="secondary" disabled={busy || !name.trim()}>
+        {t("saveName")}
+      </button>
+    </form>
+  );
+}
+
+function PasswordForm() {
+  const blank = { currentPassword: "", newPassword: "" };
+  const [form, setForm] = useState(blank);
+  const { busy, outcome, errors, submit } = useSubmit();
+  const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
+  const change = (event: Event) => {
+    event.preventDefault();
+    submit(
+      () => api.POST("/v1/auth/password", { body: form }),
+      () => {
+        setForm(blank);
+        return { kind: "ok", text: t("passwordChanged") };
+      },
+    );
+  };
+  return (
+    <form onSubmit={change} noValidate>
+      <h3>{t("changePassword")}</h3>
+      <Field
+        label={t("currentPassword")}
+        type="password"
+        autocomplete="current-password"
+        required
+        value={form.currentPassword}
+        error={errors.currentPassword}
+        onValue={set("currentPassword")}
+      />
+      <Field
+        label={t("newPassword")}
+        type="password"
+        autocomplete="new-password"
+        required
+        minLength={8}
+        value={form.newPassword}
+        error={errors.newPassword}
+        onValue={set("newPassword")}
+      />
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+      <button type="submit" class="secondary" disabled={busy}>
+        {t("changePassword")}
+      </button>
+    </form>
+  );
+}
+
+function DownloadData() {
+  const { busy, outcome, submit } = useSubmit();
+  const download = () =>
+    submit(
+      () => api.GET("/v1/me/export"),
+      (data) => {
+        const day = new Date().toISOString().slice(0, 10);
+        downloadFile(`my-data-${day}.json`, JSON.stringify(data, null, 2), "application/json");
+        return null;
+      },
+    );
+  return (
+    <p>
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+      <button type="button" class="secondary" disabled={busy} onClick={download}>
+        {t("downloadData")}
+      </button>
+    </p>
+  );
+}
+
+/** Asks first, with the password: nothing else confirms that the person at the screen is the owner. */
+function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const [password, setPassword] = useState("");
+  const { busy, outcome, errors, submit } = useSubmit();
+  if (!asking) {
+    return (
+      <button type="button" class="secondary" onClick={() => setAsking(true)}>
+        {t("deleteAccount")}
+      </button>
+    );
+  }
+  const erase = (event: Event) => {
+    event.preventDefault();
+    submit(
+      () => api.DELETE("/v1/me", { body: { password } }),
+      () => {
+        clearSession();
+        onDeleted();
+        return null;
+      },
+    );
+  };
+  return (
+    <form class="confirm" onSubmit={erase} noValidate>
+      <p>{t("deleteConfirm")}</p>
+      <Field
+        label={t("password")}
+        type="password"
+        autocomplete="current-password"
+        required
+        value={password}
+        error={errors.password}
+        onValue={setPassword}
+      />
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+      <div class="row">
+        <button type="submit" disabled={busy || !password}>
+          {t("deleteAccountYes")}
+        </button>
+        <button type="button" class="secondary" onClick={() => setAsking(false)}>
+          {t("cancel")}
+        </button>
+      </div>
+    </form>
+  );
+}
