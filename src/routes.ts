@@ -11,6 +11,7 @@ import { registerEventRoutes } from "./events/routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
+import { registerMessageAdminRoutes } from "./messages/routes";
 import { registerOpsRoutes } from "./ops/routes";
 import { registerProgramRoutes } from "./program/routes";
 import { registerReferralAdminRoutes } from "./referrals/admin-routes";
@@ -63,6 +64,7 @@ export function buildApp() {
   registerAnalyticsRoutes(app);
   registerWebhookRoutes(app);
   registerApiKeyRoutes(app);
+  registerMessageAdminRoutes(app);
   registerAuditRoutes(app);
   // The portal, the admin console and the API reference (static pages, clients of the API)
   registerWebRoutes(app);

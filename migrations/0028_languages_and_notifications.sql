@@ -1,0 +1,19 @@
+-- Hand-written: columns added in place (no table rebuild, so no trigger is dropped) for
+-- languages and notifications (issue 16): each user's language and notification choice,
+-- the admins' own message texts, and the invite outbox carrying notifications as well.
+ALTER TABLE `users` ADD `locale` text DEFAULT 'en' NOT NULL CHECK (`locale` in ('en', 'ur', 'hi'));--> statement-breakpoint
+ALTER TABLE `users` ADD `notifications` integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+CREATE TABLE `message_texts` (
+	`kind` text NOT NULL,
+	`locale` text NOT NULL,
+	`text` text NOT NULL,
+	`updated_at` integer NOT NULL,
+	`updated_by` text,
+	PRIMARY KEY(`kind`, `locale`),
+	CONSTRAINT "message_texts_locale_check" CHECK("message_texts"."locale" in ('en', 'ur', 'hi'))
+);--> statement-breakpoint
+ALTER TABLE `invites` ADD `purpose` text DEFAULT 'invite' NOT NULL;--> statement-breakpoint
+ALTER TABLE `invites` ADD `locale` text;--> statement-breakpoint
+ALTER TABLE `invites` ADD `params` text;--> statement-breakpoint
+ALTER TABLE `invites` ADD `once_key` text;--> statement-breakpoint
+CREATE UNIQUE INDEX `invites_once_unique` ON `invites` (`user_id`,`once_key`);
