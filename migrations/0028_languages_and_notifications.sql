@@ -1,6 +1,7 @@
 -- Hand-written: columns added in place (no table rebuild, so no trigger is dropped) for
 -- languages and notifications (issue 16): each user's language and notification choice,
--- the admins' own message texts, and the invite outbox carrying notifications as well.
+-- the admins' own message texts, the invite outbox carrying notifications as well, and
+-- where a bounded scheduled job (the points-expiring notices) stopped.
 ALTER TABLE `users` ADD `locale` text DEFAULT 'en' NOT NULL CHECK (`locale` in ('en', 'ur', 'hi'));--> statement-breakpoint
 ALTER TABLE `users` ADD `notifications` integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 CREATE TABLE `message_texts` (
@@ -16,4 +17,8 @@ ALTER TABLE `invites` ADD `purpose` text DEFAULT 'invite' NOT NULL;--> statement
 ALTER TABLE `invites` ADD `locale` text;--> statement-breakpoint
 ALTER TABLE `invites` ADD `params` text;--> statement-breakpoint
 ALTER TABLE `invites` ADD `once_key` text;--> statement-breakpoint
-CREATE UNIQUE INDEX `invites_once_unique` ON `invites` (`user_id`,`once_key`);
+CREATE UNIQUE INDEX `invites_once_unique` ON `invites` (`user_id`,`once_key`);--> statement-breakpoint
+CREATE TABLE `job_cursors` (
+	`name` text PRIMARY KEY NOT NULL,
+	`position` text NOT NULL
+);

@@ -2,6 +2,7 @@ import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import type { AuthContext, Database } from "../env";
 import { ApiError } from "../errors";
+import type { Locale } from "../i18n/locales";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { normalizePhone } from "../lib/phone";
@@ -113,6 +114,7 @@ export interface RegisterInput {
   referral?: ReferralClaim | undefined;
   ip: string;
   deviceId?: string | undefined;
+  locale: Locale | null;
 }
 
 /**
@@ -152,6 +154,7 @@ export async function registerUser(
         referral: input.referral,
         ip: input.ip,
         deviceId: input.deviceId,
+        locale: input.locale,
         firstLookup,
         alsoWrite: async ({ id, now }) => {
           session = await openSession(db, config, id, now);

@@ -489,6 +489,12 @@ export const messageTexts = sqliteTable(
   ],
 );
 
+/** Where a scheduled job that works through a range in bounded runs stopped last time. */
+export const jobCursors = sqliteTable("job_cursors", {
+  name: text("name").primaryKey(),
+  position: text("position").notNull(),
+});
+
 /** SMS messages handed to a provider per UTC day, against `SMS_DAILY_BUDGET`. */
 export const smsUsage = sqliteTable(
   "sms_usage",

@@ -13,7 +13,7 @@ export const messagePlaceholders = {
   invite_email_subject: ["name"],
   invite_email_body: ["name", "link"],
   friend_joined: ["name"],
-  referral_rewarded: ["name", "points"],
+  referral_rewarded: ["points"],
   milestone_reached: ["reward"],
   points_expiring: ["points", "date"],
   share_text: ["name", "link"],
@@ -117,4 +117,19 @@ export function labelFor(key: string, labels: Labels | undefined, locale: Locale
   if (labels?.en) return labels.en;
   const words = key.replace(/_+/g, " ").trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * A message as sent: the admin's text for the kind in this language if there is one, else
+ * the catalogue's, with its placeholders filled.
+ *
+ * @example renderMessage("verification_code", "en", { code: "048213" }) // "048213 is your code…"
+ */
+export function renderMessage(
+  kind: MessageKind,
+  locale: Locale,
+  values: Partial<Record<Placeholder, string>>,
+  customTexts: Partial<Record<string, string>> = {},
+): string {
+  return fillPlaceholders(customTexts[kind] ?? defaultText(kind, locale), values);
 }

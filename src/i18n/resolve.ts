@@ -51,3 +51,14 @@ export function resolveLocale(sources: {
   if (isLocale(sources.defaultLocale)) return sources.defaultLocale;
   return "en";
 }
+
+/**
+ * What a request asks for, before any stored or program default: its body's `locale`, else
+ * the best of its `Accept-Language`; null when neither names a language we speak.
+ */
+export function requestedLocale(
+  explicit: Locale | undefined,
+  acceptLanguage: string | null | undefined,
+): Locale | null {
+  return explicit ?? acceptedLocales(acceptLanguage)[0] ?? null;
+}

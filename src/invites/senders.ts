@@ -7,7 +7,12 @@ export interface InviteMessage {
   channel: "email" | "sms";
   to: string;
   text: string;
+  /** The invite's link; empty for a notification. */
   link: string;
+  /** "invite", or the kind of a notification to the user themself. */
+  purpose?: string;
+  /** An email's subject, in the invite's language. */
+  subject?: string;
 }
 
 /** A one-time code by SMS: phone verification or password reset. */
@@ -34,8 +39,9 @@ export type MessageSender = InviteSender & CodeSender;
 export function logSender(): MessageSender {
   return {
     async send(message) {
+      const purpose = !message.purpose || message.purpose === "invite" ? "invite" : message.purpose;
       console.log(
-        `[invite ${message.inviteId}] ${message.channel} to ${message.to}: ${message.text}`,
+        `[${purpose} ${message.inviteId}] ${message.channel} to ${message.to}: ${message.text}`,
       );
     },
     async sendCode(message) {
@@ -87,7 +93,12 @@ export function webhookSender(
     await expectAccepted(response, "The invite webhook");
   };
   return {
-    send: (message) => post({ type: "invite", ...message }),
+    // A notification to the user themself is told from an invite by `type` and `purpose`.
+    send: (message) =>
+      post({
+        type: !message.purpose || message.purpose === "invite" ? "invite" : "notification",
+        ...message,
+      }),
     // Always an SMS: the receiver tells it from an invite by `type`.
     sendCode: (message) => post({ type: "verification_code", channel: "sms", ...message }),
   };
@@ -131,7 +142,7 @@ export function providerSender(
         body: JSON.stringify({
           from: options.resend.from,
           to: [message.to],
-          subject: "You're invited",
+          subject: message.subject ?? "You're invited",
           text: message.text,
         }),
       });

@@ -53,9 +53,7 @@ const put = createRoute({
   request: {
     params: PathSchema,
     body: jsonBody(
-      z
-        .object({ text: z.string().max(4 * MESSAGE_MAX_LENGTH) })
-        .openapi("RewordMessageRequest"),
+      z.object({ text: z.string().max(4 * MESSAGE_MAX_LENGTH) }).openapi("RewordMessageRequest"),
     ),
   },
   responses: {

@@ -1,12 +1,7 @@
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { type Locale, locales } from "../i18n/locales";
-import {
-  defaultText,
-  type MessageKind,
-  messageKinds,
-  templateProblems,
-} from "../i18n/messages";
+import { defaultText, type MessageKind, messageKinds, templateProblems } from "../i18n/messages";
 import { deleteCustomText, listCustomTexts, putCustomText } from "./store";
 
 /** Every kind in every locale, with the text in force and whether an admin reworded it. */

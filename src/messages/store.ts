@@ -28,7 +28,9 @@ export async function customTextOf(db: Database, kind: MessageKind, locale: Loca
  * JSON object `{ kind: text }`, so reading them costs no round trip of its own.
  */
 export function customTextsJson(locale: ReturnType<typeof sql>) {
-  return sql<string | null>`(select json_group_object(${messageTexts.kind}, ${messageTexts.text}) from ${messageTexts} where ${messageTexts.locale} = ${locale})`;
+  return sql<
+    string | null
+  >`(select json_group_object(${messageTexts.kind}, ${messageTexts.text}) from ${messageTexts} where ${messageTexts.locale} = ${locale})`;
 }
 
 /** Stores an admin's text with its audit row, in one batch. */

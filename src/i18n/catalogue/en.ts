@@ -11,7 +11,7 @@ export const en: Catalogue = {
     invite_email_subject: "{name} invited you to join",
     invite_email_body: "{name} invited you to join. Sign up here: {link}",
     friend_joined: "Good news: {name} just signed up with your code.",
-    referral_rewarded: "You earned {points} because {name} joined with your code.",
+    referral_rewarded: "You earned {points}: a friend you invited has joined. Thank you!",
     milestone_reached: "Congratulations! You reached a milestone: {reward}.",
     points_expiring: "{points} in your wallet expire on {date}. Use them before then.",
     share_text: "Join me and get a welcome bonus: {link}",

@@ -11,10 +11,9 @@ export const hi: Catalogue = {
     invite_email_subject: "{name} ने आपको न्योता भेजा है",
     invite_email_body: "{name} ने आपको जुड़ने का न्योता भेजा है। यहाँ साइन अप करें: {link}",
     friend_joined: "खुशखबरी! {name} ने अभी आपके कोड से साइन अप किया है।",
-    referral_rewarded: "आपको {points} मिले हैं, क्योंकि {name} आपके कोड से जुड़े।",
+    referral_rewarded: "आपको {points} मिले हैं: आपका बुलाया हुआ दोस्त जुड़ गया है। धन्यवाद!",
     milestone_reached: "बधाई हो! आपने एक पड़ाव पार कर लिया: {reward}।",
-    points_expiring:
-      "आपके वॉलेट के {points} {date} को समाप्त हो जाएँगे। उससे पहले इनका इस्तेमाल कर लें।",
+    points_expiring: "आपके वॉलेट के {points} {date} को समाप्त हो जाएँगे। उससे पहले इनका इस्तेमाल कर लें।",
     share_text: "मेरे साथ जुड़ें और वेलकम बोनस पाएँ: {link}",
     link_preview_title: "{name} ने आपको न्योता भेजा है",
     link_preview_description: "इस लिंक से साइन अप करें और वेलकम बोनस पाएँ।",

@@ -11,7 +11,7 @@ export const ur: Catalogue = {
     invite_email_subject: "{name} نے آپ کو دعوت دی ہے",
     invite_email_body: "{name} نے آپ کو شامل ہونے کی دعوت دی ہے۔ یہاں سائن اپ کریں: {link}",
     friend_joined: "خوشخبری! {name} نے ابھی آپ کے کوڈ سے سائن اپ کیا ہے۔",
-    referral_rewarded: "آپ کو {points} ملے ہیں کیونکہ {name} آپ کے کوڈ سے شامل ہوئے۔",
+    referral_rewarded: "آپ کو {points} ملے ہیں: آپ کا بلایا ہوا دوست شامل ہو گیا ہے۔ شکریہ!",
     milestone_reached: "مبارک ہو! آپ نے ایک سنگِ میل پار کر لیا: {reward}۔",
     points_expiring:
       "آپ کے والیٹ کے {points} {date} کو ختم ہو جائیں گے۔ اس سے پہلے انہیں استعمال کر لیں۔",
