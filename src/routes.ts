@@ -11,7 +11,8 @@ import { registerEventRoutes } from "./events/routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
-import { registerMessageAdminRoutes } from "./messages/routes";
+import { registerMessageAdminRoutes } from "./messages/admin-routes";
+import { registerMessageRoutes } from "./messages/routes";
 import { registerOpsRoutes } from "./ops/routes";
 import { registerProgramRoutes } from "./program/routes";
 import { registerReferralAdminRoutes } from "./referrals/admin-routes";
@@ -44,6 +45,7 @@ export function buildApp() {
   registerLinkRoutes(app);
   registerReferralRoutes(app);
   registerInviteRoutes(app);
+  registerMessageRoutes(app);
   registerLeaderboardRoutes(app);
   // Qualifying events (server to server)
   registerEventRoutes(app);

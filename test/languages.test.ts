@@ -284,3 +284,29 @@ describe("/v1/admin/messages", () => {
     );
   });
 });
+
+describe("GET /v1/me/share", () => {
+  it("gives the share text in the user's language, with their link, as admins worded it", async () => {
+    const user = await registerUser();
+    await callJson("PATCH", "/v1/me", { locale: "ur" }, { token: user.accessToken });
+    const share = await callJson("GET", "/v1/me/share", undefined, { token: user.accessToken });
+    const link = `https://api.test/r/${user.referralCode}`;
+    expect(share.body).toEqual({
+      locale: "ur",
+      text: `میرے ساتھ شامل ہوں اور خوش آمدید بونس پائیں: ${link}`,
+      link,
+    });
+    const admin = await adminUser();
+    await callJson(
+      "PUT",
+      "/v1/admin/messages/share_text/ur",
+      { text: "{name} کی طرف سے: {link}" },
+      { token: admin.accessToken },
+    );
+    const reworded = await callJson("GET", "/v1/me/share", undefined, { token: user.accessToken });
+    expect(reworded.body.text).toBe(`Ayesha K. کی طرف سے: ${link}`);
+    await callJson("DELETE", "/v1/admin/messages/share_text/ur", undefined, {
+      token: admin.accessToken,
+    });
+  });
+});

@@ -1,8 +1,34 @@
+import type { Config } from "../config";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { type Locale, locales } from "../i18n/locales";
-import { defaultText, type MessageKind, messageKinds, templateProblems } from "../i18n/messages";
-import { deleteCustomText, listCustomTexts, putCustomText } from "./store";
+import {
+  defaultText,
+  type MessageKind,
+  messageKinds,
+  renderMessage,
+  templateProblems,
+} from "../i18n/messages";
+import { maskName } from "../lib/names";
+import { findUserById } from "../users/store";
+import { customTextOf, deleteCustomText, listCustomTexts, putCustomText } from "./store";
+
+/** What the portal offers to share: `share_text` in the user's language, with their link. */
+export async function myShareText(db: Database, config: Config, userId: string) {
+  const user = await findUserById(db, userId);
+  if (!user)
+    throw new ApiError("unauthorized", "The account of this access token no longer exists.");
+  const custom = await customTextOf(db, "share_text", user.locale);
+  const link = `${config.publicBaseUrl}/r/${user.referralCode}`;
+  const values = { name: maskName(user.name), link };
+  const text = renderMessage(
+    "share_text",
+    user.locale,
+    values,
+    custom ? { share_text: custom } : {},
+  );
+  return { locale: user.locale, text, link };
+}
 
 /** Every kind in every locale, with the text in force and whether an admin reworded it. */
 export async function listMessageTexts(db: Database) {
