@@ -4,6 +4,11 @@
 -- where a bounded scheduled job (the points-expiring notices) stopped.
 ALTER TABLE `users` ADD `locale` text DEFAULT 'en' NOT NULL CHECK (`locale` in ('en', 'ur', 'hi'));--> statement-breakpoint
 ALTER TABLE `users` ADD `notifications` integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE `rewards` ADD `labels` text;--> statement-breakpoint
+-- The default catalog's names in every language (an admin's own rewards get theirs in the API).
+UPDATE `rewards` SET `labels` = '{"en":"10% discount","ur":"10% رعایت","hi":"10% छूट"}' WHERE `id` = 'rwd_discount_10' AND `labels` IS NULL;--> statement-breakpoint
+UPDATE `rewards` SET `labels` = '{"en":"Free product","ur":"مفت پروڈکٹ","hi":"मुफ़्त प्रोडक्ट"}' WHERE `id` = 'rwd_free_product' AND `labels` IS NULL;--> statement-breakpoint
+UPDATE `rewards` SET `labels` = '{"en":"Lifetime premium","ur":"تاحیات پریمیم","hi":"आजीवन प्रीमियम"}' WHERE `id` = 'rwd_lifetime_premium' AND `labels` IS NULL;--> statement-breakpoint
 CREATE TABLE `message_texts` (
 	`kind` text NOT NULL,
 	`locale` text NOT NULL,

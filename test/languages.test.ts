@@ -310,3 +310,55 @@ describe("GET /v1/me/share", () => {
     });
   });
 });
+
+describe("labels", () => {
+  it("rewards carry a name per language; a label in a language we do not speak is refused", async () => {
+    const admin = await adminUser();
+    const id = `rwd_label_${crypto.randomUUID().slice(0, 8)}`;
+    const create = (labels: object) =>
+      callJson(
+        "POST",
+        "/v1/admin/rewards",
+        { id, name: "Free shipping", description: "", cost: 50, kind: "coupon", labels },
+        { token: admin.accessToken },
+      );
+    expectError(await create({ en: "Free shipping", fr: "Livraison" }), 400, "validation_error");
+    const created = await create({ ur: "مفت ترسیل", hi: "मुफ़्त डिलीवरी" });
+    expect(created.status).toBe(201);
+    const catalog = await callJson("GET", "/v1/rewards");
+    expect(catalog.body.data.find((reward: Json) => reward.id === id)?.labels).toEqual({
+      ur: "مفت ترسیل",
+      hi: "मुफ़्त डिलीवरी",
+    });
+  });
+
+  it("program milestones and badges take labels, validated like every rule", async () => {
+    const admin = await adminUser();
+    const current = await callJson("GET", "/v1/admin/program", undefined, {
+      token: admin.accessToken,
+    });
+    const refused = await callJson(
+      "PUT",
+      "/v1/admin/program",
+      {
+        rules: {
+          ...current.body.rules,
+          badges: [{ name: "Bronze", referrals: 5, labels: { de: "Bronze" } }],
+        },
+      },
+      { token: admin.accessToken },
+    );
+    expectError(refused, 400, "validation_error");
+    const badLocale = await callJson(
+      "PUT",
+      "/v1/admin/program",
+      { rules: { ...current.body.rules, defaultLocale: "fr" } },
+      { token: admin.accessToken },
+    );
+    expectError(badLocale, 400, "validation_error");
+    const after = await callJson("GET", "/v1/admin/program", undefined, {
+      token: admin.accessToken,
+    });
+    expect(after.body.version).toBe(current.body.version);
+  });
+});

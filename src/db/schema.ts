@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 import { locales } from "../i18n/locales";
+import type { Labels } from "../i18n/schemas";
 
 /** Epoch milliseconds; converted to ISO-8601 at the HTTP edge. */
 const millis = (name: string) => integer(name, { mode: "number" });
@@ -274,6 +275,8 @@ export const rewards = sqliteTable(
     kind: text("kind", { enum: rewardKinds }).notNull(),
     /** How long an `unlock` reward's entitlement lasts; null: for good. */
     durationDays: integer("duration_days"),
+    /** The reward's name per language (`{ en?, ur?, hi? }`); null: `name` in every language. */
+    labels: text("labels", { mode: "json" }).$type<Labels>(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     createdAt: millis("created_at").notNull(),
   },

@@ -1509,6 +1509,12 @@ export interface components {
             kind: "coupon" | "unlock";
             /** @description How long an unlock lasts, in days; null: for good (and for coupons). */
             durationDays: number | null;
+            /** @description The reward's name per language; show `name` where a language has none. */
+            labels: {
+                en?: string;
+                ur?: string;
+                hi?: string;
+            } | null;
         };
         RedemptionResult: {
             redemption: components["schemas"]["Redemption"];
@@ -1928,6 +1934,11 @@ export interface components {
             /** @enum {string} */
             kind: "coupon" | "unlock";
             durationDays?: number | null;
+            labels?: {
+                en?: string;
+                ur?: string;
+                hi?: string;
+            } | null;
             /** @default true */
             active: boolean;
             /** @description Defaults to rwd_ + a random suffix. */
@@ -1940,6 +1951,11 @@ export interface components {
             /** @enum {string} */
             kind?: "coupon" | "unlock";
             durationDays?: number | null;
+            labels?: {
+                en?: string;
+                ur?: string;
+                hi?: string;
+            } | null;
             active?: boolean;
         };
         AdminUserPage: {
