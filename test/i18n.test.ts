@@ -111,6 +111,10 @@ describe("templates", () => {
       "Join at evil.com now",
       "Join at EVIL.COM",
       "Write to me@evil.com",
+      // Full-width and ideographic dots: IDNA maps them to ".", and phones link them.
+      "Join at ＥＶＩＬ．ＣＯＭ",
+      "Join at evil。com",
+      "Join at evil｡com",
     ]) {
       expect(templateProblems("share_text", text), text).toEqual([
         "must not contain a web address other than {link}",

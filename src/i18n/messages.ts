@@ -80,8 +80,13 @@ export function templateProblems(kind: MessageKind, text: string): string[] {
       }`,
     );
   }
-  const withoutPlaceholders = text.replace(PLACEHOLDER, " ");
-  if (withoutPlaceholders.split(/\s+/).some(looksLikeLink)) {
+  // Read as a browser or phone would: full-width letters and the ideographic and full-width
+  // dots that IDNA maps to "." (`ＥＶＩＬ．ＣＯＭ`, `evil。com`) are a link too.
+  const asLinkified = text
+    .replace(PLACEHOLDER, " ")
+    .normalize("NFKC")
+    .replace(/[\u3002\uFF61]/g, ".");
+  if (asLinkified.split(/\s+/).some(looksLikeLink)) {
     problems.push("must not contain a web address other than {link}");
   }
   return problems;
