@@ -86,6 +86,10 @@ describe("formatting", () => {
 
   it("shows a label, never a snake_case key", () => {
     expect(labelFor("free_theme", undefined, "ur")).toBe("مفت تھیم");
+    // The default program's badges, by name.
+    expect(labelFor("Bronze", undefined, "ur")).toBe("کانسی کا بیج");
+    expect(labelFor("Gold", undefined, "hi")).toBe("स्वर्ण बैज");
+    expect(labelFor("Silver", undefined, "en")).toBe("Silver badge");
     expect(labelFor("gold_member", undefined, "en")).toBe("Gold member");
     expect(labelFor("gold_member", { en: "Gold", hi: "स्वर्ण" }, "hi")).toBe("स्वर्ण");
     expect(labelFor("gold_member", { en: "Gold" }, "ur")).toBe("Gold");

@@ -33,7 +33,7 @@ export interface Catalogue {
   messages: Record<MessageKind, string>;
   /** By `Intl.PluralRules` category; `{count}` is the formatted number. */
   points: Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
-  /** Names of the default program's unlocks, so nobody reads `free_theme`. */
+  /** Names of the default program's unlocks and badges, so nobody reads `free_theme`. */
   labels: Record<string, string>;
 }
 

@@ -39,10 +39,12 @@ export type MessageSender = InviteSender & CodeSender;
 export function logSender(): MessageSender {
   return {
     async send(message) {
-      const purpose = !message.purpose || message.purpose === "invite" ? "invite" : message.purpose;
-      console.log(
-        `[${purpose} ${message.inviteId}] ${message.channel} to ${message.to}: ${message.text}`,
-      );
+      // A notification as `[friend_joined] sms to …`, like a code; an invite with its id.
+      const tag =
+        !message.purpose || message.purpose === "invite"
+          ? `invite ${message.inviteId}`
+          : message.purpose;
+      console.log(`[${tag}] ${message.channel} to ${message.to}: ${message.text}`);
     },
     async sendCode(message) {
       console.log(`[${message.purpose}] sms to ${message.to}: ${message.text}`);

@@ -22,5 +22,8 @@ export const en: Catalogue = {
   labels: {
     free_theme: "Free theme",
     premium_1_month: "One month of Premium",
+    Bronze: "Bronze badge",
+    Silver: "Silver badge",
+    Gold: "Gold badge",
   },
 };

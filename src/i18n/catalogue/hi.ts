@@ -22,5 +22,8 @@ export const hi: Catalogue = {
   labels: {
     free_theme: "मुफ़्त थीम",
     premium_1_month: "एक महीने का प्रीमियम",
+    Bronze: "कांस्य बैज",
+    Silver: "रजत बैज",
+    Gold: "स्वर्ण बैज",
   },
 };

@@ -23,5 +23,8 @@ export const ur: Catalogue = {
   labels: {
     free_theme: "مفت تھیم",
     premium_1_month: "ایک مہینے کا پریمیم",
+    Bronze: "کانسی کا بیج",
+    Silver: "چاندی کا بیج",
+    Gold: "سونے کا بیج",
   },
 };
