@@ -13,6 +13,7 @@ import { DAY_MS } from "../src/lib/time";
 import {
   callJson,
   interceptInviteWebhook,
+  parallelSignups,
   registerUser,
   type TestUser,
   uniquePhone,
@@ -97,6 +98,20 @@ describe("notifications", () => {
         ]);
       },
     );
+  });
+
+  it("of parallel signups on one code are queued once per signup, whatever the retries", async () => {
+    const referrer = await registerUser();
+    const signups = await parallelSignups(referrer.referralCode, 10);
+    expect(signups.every((signup) => signup.status === 201)).toBe(true);
+    const kinds = (await queuedFor(referrer.id)).map((row) => row.purpose);
+    const count = (kind: string) => kinds.filter((purpose) => purpose === kind).length;
+    // 10 joined and paid; the 5th brings the free_theme milestone and the Bronze badge.
+    expect([
+      count("friend_joined"),
+      count("referral_rewarded"),
+      count("milestone_reached"),
+    ]).toEqual([10, 10, 2]);
   });
 
   it("are not queued for a user who turned them off", async () => {
