@@ -64,6 +64,11 @@ const configSchema = z.object({
    * day: a ceiling on what a hijacked account or toll fraud can cost.
    */
   smsDailyBudget: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+  /**
+   * The percentage of that budget invites and notifications may use; verification and reset
+   * codes always have the rest, so a busy day never keeps a person from signing in.
+   */
+  smsNotificationShare: z.coerce.number().int().min(0).max(100).default(80),
   adminPhones: csv,
   defaultPhoneCountry: z
     .string()
@@ -120,6 +125,7 @@ export function loadConfig(env: Bindings): Config {
     ipHashSalt: env.IP_HASH_SALT,
     leaderboardCacheSeconds: env.LEADERBOARD_CACHE_SECONDS,
     smsDailyBudget: env.SMS_DAILY_BUDGET,
+    smsNotificationShare: env.SMS_NOTIFICATION_SHARE,
     inviteDelivery: {
       sender: env.INVITE_SENDER || "log",
       url: env.INVITE_WEBHOOK_URL,

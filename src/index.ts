@@ -4,6 +4,7 @@ import type { Bindings } from "./env";
 import { senderFromConfig } from "./invites/senders";
 import { retryDueInvites } from "./invites/service";
 import { expirePoints } from "./jobs/expiry";
+import { queueExpiryNotices } from "./jobs/expiry-notices";
 import { runHousekeeping } from "./jobs/housekeeping";
 import { HOURLY_CRON } from "./jobs/schedule";
 import { settleReferrals } from "./jobs/settlement";
@@ -24,11 +25,16 @@ export default {
     const now = controller.scheduledTime;
     const job =
       controller.cron === HOURLY_CRON
-        ? Promise.all([runHousekeeping(db, now), expirePoints(db, now), settleReferrals(db, now)])
-            .then(async ([purged, expiryEntries, settledReferrals]) => {
+        ? Promise.all([
+            runHousekeeping(db, now),
+            expirePoints(db, now),
+            settleReferrals(db, now),
+            queueExpiryNotices(db, now),
+          ])
+            .then(async ([purged, expiryEntries, settledReferrals, expiryNotices]) => {
               // Events of the expiry (points.expired) go out now rather than at the next retry pass.
               const webhooks = await hourlyWebhookWork({ db }, now);
-              return { purged, expiryEntries, settledReferrals, webhooks };
+              return { purged, expiryEntries, settledReferrals, expiryNotices, webhooks };
             })
             .then((outcome) => logJob("hourly", outcome))
         : Promise.all([

@@ -11,6 +11,8 @@ import { registerEventRoutes } from "./events/routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
+import { registerMessageAdminRoutes } from "./messages/admin-routes";
+import { registerMessageRoutes } from "./messages/routes";
 import { registerOpsRoutes } from "./ops/routes";
 import { registerProgramRoutes } from "./program/routes";
 import { registerReferralAdminRoutes } from "./referrals/admin-routes";
@@ -43,6 +45,7 @@ export function buildApp() {
   registerLinkRoutes(app);
   registerReferralRoutes(app);
   registerInviteRoutes(app);
+  registerMessageRoutes(app);
   registerLeaderboardRoutes(app);
   // Qualifying events (server to server)
   registerEventRoutes(app);
@@ -63,6 +66,7 @@ export function buildApp() {
   registerAnalyticsRoutes(app);
   registerWebhookRoutes(app);
   registerApiKeyRoutes(app);
+  registerMessageAdminRoutes(app);
   registerAuditRoutes(app);
   // The portal, the admin console and the API reference (static pages, clients of the API)
   registerWebRoutes(app);

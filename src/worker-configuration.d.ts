@@ -17,6 +17,7 @@ interface __BaseEnv_WranglerBindings {
 	DEFAULT_PHONE_COUNTRY: string;
 	LEADERBOARD_CACHE_SECONDS: string;
 	SMS_DAILY_BUDGET: string;
+	SMS_NOTIFICATION_SHARE: string;
 	INVITE_SENDER: string;
 	INVITE_WEBHOOK_URL: string;
 	TWILIO_ACCOUNT_SID: string;
@@ -35,7 +36,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "PUBLIC_BASE_URL" | "SIGNUP_URL" | "CORS_ORIGINS" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_DAYS" | "BCRYPT_COST" | "ADMIN_PHONES" | "DEFAULT_PHONE_COUNTRY" | "LEADERBOARD_CACHE_SECONDS" | "SMS_DAILY_BUDGET" | "INVITE_SENDER" | "INVITE_WEBHOOK_URL" | "TWILIO_ACCOUNT_SID" | "TWILIO_FROM" | "EMAIL_FROM" | "PORTAL_FRAME_ANCESTORS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "PUBLIC_BASE_URL" | "SIGNUP_URL" | "CORS_ORIGINS" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_TOKEN_TTL_DAYS" | "BCRYPT_COST" | "ADMIN_PHONES" | "DEFAULT_PHONE_COUNTRY" | "LEADERBOARD_CACHE_SECONDS" | "SMS_DAILY_BUDGET" | "SMS_NOTIFICATION_SHARE" | "INVITE_SENDER" | "INVITE_WEBHOOK_URL" | "TWILIO_ACCOUNT_SID" | "TWILIO_FROM" | "EMAIL_FROM" | "PORTAL_FRAME_ANCESTORS">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -53,6 +53,8 @@ describe("admin: finding users", () => {
           referralLink: `https://api.test/r/${person.referralCode}`,
           referredBy: null,
           phoneVerified: false,
+          locale: "en",
+          notifications: true,
           createdAt: expect.stringMatching(A_SECOND),
           erased: false,
           balance,

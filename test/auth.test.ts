@@ -38,6 +38,8 @@ describe("register — happy", () => {
       referralLink: `https://api.test/r/${user.referralCode}`,
       referredBy: null,
       phoneVerified: false,
+      locale: "en",
+      notifications: true,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(accessToken.split(".")).toHaveLength(3);

@@ -109,11 +109,16 @@ describe("DELETE /v1/me", () => {
       (await env.DB.prepare("select * from ledger_entries where user_id = ?").bind(person.id).all())
         .results,
     ).toEqual(ledgerRows.results);
-    // Invite recipients are gone.
-    const recipients = await env.DB.prepare("select recipient from invites where user_id = ?")
+    // Invite recipients are gone, and so is their own phone on their notifications.
+    const recipients = await env.DB.prepare(
+      "select purpose, recipient from invites where user_id = ? order by purpose",
+    )
       .bind(person.id)
-      .all();
-    expect(recipients.results).toEqual([{ recipient: "erased" }]);
+      .all<{ purpose: string; recipient: string }>();
+    expect(recipients.results.filter((row) => row.purpose === "invite")).toEqual([
+      { purpose: "invite", recipient: "erased" },
+    ]);
+    expect(recipients.results.every((row) => row.recipient === "erased")).toBe(true);
   });
 
   it("revokes every session and retires the code", async () => {

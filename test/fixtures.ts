@@ -24,4 +24,11 @@ export const defaultRules: ProgramRules = {
     { name: "Silver", referrals: 20 },
     { name: "Gold", referrals: 50 },
   ],
+  defaultLocale: "en",
+  notifications: {
+    friendJoined: true,
+    referralRewarded: true,
+    milestoneReached: true,
+    pointsExpiring: true,
+  },
 };

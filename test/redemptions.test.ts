@@ -28,6 +28,7 @@ describe("GET /v1/rewards", () => {
         cost: 100,
         kind: "coupon",
         durationDays: null,
+        labels: { en: "10% discount", ur: "10% رعایت", hi: "10% छूट" },
       },
       {
         id: "rwd_free_product",
@@ -36,6 +37,7 @@ describe("GET /v1/rewards", () => {
         cost: 300,
         kind: "coupon",
         durationDays: null,
+        labels: { en: "Free product", ur: "مفت پروڈکٹ", hi: "मुफ़्त प्रोडक्ट" },
       },
       {
         id: "rwd_lifetime_premium",
@@ -44,6 +46,7 @@ describe("GET /v1/rewards", () => {
         cost: 1000,
         kind: "unlock",
         durationDays: null,
+        labels: { en: "Lifetime premium", ur: "تاحیات پریمیم", hi: "आजीवन प्रीमियम" },
       },
     ]);
   });

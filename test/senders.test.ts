@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DELIVERY_LOCK_MS, SEND_TIMEOUT_MS } from "../src/invites/rules";
 import {
   logSender,
@@ -107,6 +107,18 @@ describe("invite senders", () => {
 
   it("the log sender accepts everything", async () => {
     await expect(logSender().send(message)).resolves.toBeUndefined();
+  });
+
+  it("the log sender writes a notification as one line with its purpose, recipient and text", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    await logSender().send({
+      ...message,
+      link: "",
+      purpose: "friend_joined",
+      text: "Sana M. joined",
+    });
+    expect(log).toHaveBeenCalledWith("[friend_joined] sms to +923001234567: Sana M. joined");
+    log.mockRestore();
   });
 });
 

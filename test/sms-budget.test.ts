@@ -13,8 +13,15 @@ import { BASE, interceptInviteWebhook, registerUser, type TestUser, uniquePhone 
 
 afterEach(() => vi.restoreAllMocks());
 
-/** The Worker with a daily SMS budget of `budget` (its own config: keyed by the env object). */
-const withBudget = (budget: number) => ({ ...env, SMS_DAILY_BUDGET: String(budget) });
+/**
+ * The Worker with a daily SMS budget of `budget` (its own config: keyed by the env object),
+ * of which invites and notifications may use `share` percent.
+ */
+const withBudget = (budget: number, share = 100) => ({
+  ...env,
+  SMS_DAILY_BUDGET: String(budget),
+  SMS_NOTIFICATION_SHARE: String(share),
+});
 
 async function inviteWith(workerEnv: Cloudflare.Env, user: TestUser, body: object) {
   const ctx = createExecutionContext();

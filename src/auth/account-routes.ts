@@ -11,9 +11,9 @@ import {
   type AccountDeps,
   changePassword,
   confirmPasswordReset,
-  renameUser,
   requestPasswordReset,
   requestPhoneVerification,
+  updatePreferences,
   verifyPhone,
 } from "./account";
 import { authDeps } from "./routes";
@@ -33,7 +33,7 @@ const updateMe = createRoute({
   path: "/v1/me",
   operationId: "updateMe",
   tags,
-  summary: "Change my name",
+  summary: "Change my name, language or notifications",
   ...signedIn,
   request: { body: jsonBody(UpdateMeBodySchema) },
   responses: {
@@ -130,7 +130,7 @@ function accountDeps(c: Context<AppEnv>): AccountDeps {
 
 export function registerAccountRoutes(app: App) {
   app.openapi(updateMe, async (c) => {
-    const user = await renameUser(authDeps(c), c.var.auth.userId, c.req.valid("json").name);
+    const user = await updatePreferences(authDeps(c), c.var.auth.userId, c.req.valid("json"));
     return c.json(toUser(user, c.var.config), 200);
   });
 

@@ -5,13 +5,14 @@
 
 import type { AuthContext } from "../env";
 import { ApiError } from "../errors";
+import type { Locale } from "../i18n/locales";
 import type { CodeSender } from "../invites/senders";
 import { qualifyOnVerifiedPhone } from "../referrals/verified-phone";
 import {
   findUserByPhone,
   markPhoneVerified,
   setPasswordHash,
-  setUserName,
+  setUserPreferences,
   type UserRow,
 } from "../users/store";
 import {
@@ -40,8 +41,19 @@ export interface AccountDeps extends AuthDeps {
   defer: (work: Promise<unknown>) => void;
 }
 
-export async function renameUser(deps: AuthDeps, userId: string, name: string): Promise<UserRow> {
-  await setUserName(deps.db, userId, name).run();
+/** The person's own settings: name, language, notifications; an empty change changes nothing. */
+export async function updatePreferences(
+  deps: AuthDeps,
+  userId: string,
+  change: {
+    name?: string | undefined;
+    locale?: Locale | undefined;
+    notifications?: boolean | undefined;
+  },
+): Promise<UserRow> {
+  if (Object.values(change).some((value) => value !== undefined)) {
+    await setUserPreferences(deps.db, userId, change).run();
+  }
   return currentUser(deps.db, userId);
 }
 
@@ -140,7 +152,11 @@ export async function requestPasswordReset(
     findUserByPhone(deps.db, phone)
       .then((user) =>
         user?.phone
-          ? issueCode(deps, { id: user.id, phone: user.phone }, "password_reset")
+          ? issueCode(
+              deps,
+              { id: user.id, phone: user.phone, locale: user.locale },
+              "password_reset",
+            )
           : undefined,
       )
       .catch((error) => console.error("[password_reset] no code was issued", error)),

@@ -6,6 +6,7 @@ import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
 import { clientIp, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { requestedLocale } from "../i18n/resolve";
 import { rateLimiterFor } from "../platform/rate-limit";
 import { attributionCookies, referralClaim } from "../referrals/attribution";
 import { toUser, UserSchema } from "../users/schemas";
@@ -120,6 +121,7 @@ export function registerAuthRoutes(app: App) {
       referral,
       ip: clientIp(c.req.header("CF-Connecting-IP")),
       deviceId: c.req.valid("header")["x-device-id"],
+      locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
     });
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
   });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { LocaleSchema } from "../i18n/schemas";
 import { NameSchema } from "../lib/names";
 import { SOURCE_PATTERN } from "../referrals/attribution";
 import { UserSchema } from "../users/schemas";
@@ -53,6 +54,10 @@ export const RegisterBodySchema = z
       description: "Falls back to the `ref` cookie of an invite link.",
     }),
     source: SignupSourceSchema.optional(),
+    locale: LocaleSchema.optional().openapi({
+      description:
+        "The user's language; absent: Accept-Language, else the program's defaultLocale.",
+    }),
   })
   .openapi("RegisterRequest");
 
@@ -60,7 +65,16 @@ export const LoginBodySchema = z
   .object({ phone: PhoneSchema, password: PresentedPasswordSchema })
   .openapi("LoginRequest");
 
-export const UpdateMeBodySchema = z.object({ name: NameSchema }).openapi("UpdateMeRequest");
+export const UpdateMeBodySchema = z
+  .object({
+    name: NameSchema.optional(),
+    locale: LocaleSchema.optional(),
+    notifications: z
+      .boolean()
+      .optional()
+      .openapi({ description: "false: no notification SMS (codes still come)." }),
+  })
+  .openapi("UpdateMeRequest");
 
 export const ChangePasswordBodySchema = z
   .object({ currentPassword: PresentedPasswordSchema, newPassword: PasswordSchema })

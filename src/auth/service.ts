@@ -2,12 +2,14 @@ import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import type { AuthContext, Database } from "../env";
 import { ApiError } from "../errors";
+import type { Locale } from "../i18n/locales";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { checkNewPhone, lookupPhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 import { type RequestMetrics, timed } from "../platform/metrics";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
+import { currentProgram } from "../program/store";
 import type { ReferralClaim } from "../referrals/attribution";
 import { attributionFor, signUp } from "../users/signup";
 import {
@@ -135,6 +137,7 @@ export interface RegisterInput {
   referral?: ReferralClaim | undefined;
   ip: string;
   deviceId?: string | undefined;
+  locale: Locale | null;
 }
 
 /**
@@ -157,10 +160,17 @@ export async function registerUser(
   // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
   const firstLookup = attributionFor(db, input.referral, Date.now());
   firstLookup.catch(() => {});
+  // And the program's default language, when the request named none we speak.
+  const defaultLocale =
+    input.locale === null
+      ? currentProgram(db).then((program) => program.rules.defaultLocale)
+      : null;
+  defaultLocale?.catch(() => {});
   const passwordHash = await timed(deps.metrics, "hash", () =>
     hashPassword(input.password, config.bcryptCost),
   );
   const role = roleFor({ phone, role: "user", phoneVerifiedAt: null }, config);
+  const locale = input.locale ?? (await defaultLocale);
   let session: Awaited<ReturnType<typeof openSession>> | undefined;
   let user: UserRow;
   try {
@@ -174,6 +184,7 @@ export async function registerUser(
         referral: input.referral,
         ip: input.ip,
         deviceId: input.deviceId,
+        locale,
         firstLookup,
         alsoWrite: async ({ id, now }) => {
           session = await openSession(db, config, id, now);

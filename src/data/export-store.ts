@@ -1,5 +1,5 @@
 /** The reads of a personal-data export (src/data/export.ts): every table that holds the person. */
-import { asc, eq, max } from "drizzle-orm";
+import { and, asc, eq, max } from "drizzle-orm";
 import {
   invites,
   ledgerEntries,
@@ -106,7 +106,8 @@ export async function personalData(db: Database, userId: string) {
           joinedAt: invites.joinedAt,
         })
         .from(invites)
-        .where(eq(invites.userId, userId))
+        // Invites the person sent; the notifications sent to them are not "invited".
+        .where(and(eq(invites.userId, userId), eq(invites.purpose, "invite")))
         .orderBy(asc(invites.createdAt))
         .all(),
       db

@@ -14,6 +14,8 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { locales } from "../i18n/locales";
+import type { Labels } from "../i18n/schemas";
 
 /** Epoch milliseconds; converted to ISO-8601 at the HTTP edge. */
 const millis = (name: string) => integer(name, { mode: "number" });
@@ -46,6 +48,10 @@ export const users = sqliteTable(
     legacyId: text("legacy_id"),
     /** When the person was erased (src/data/erase.ts): the row stays for the books, anonymized. */
     erasedAt: millis("erased_at"),
+    /** The language every message to the person is in (src/i18n). */
+    locale: text("locale", { enum: locales }).notNull().default("en"),
+    /** Whether the person gets notification SMS (a friend joined, points earned or expiring). */
+    notifications: integer("notifications", { mode: "boolean" }).notNull().default(true),
   },
   (t) => [
     uniqueIndex("users_phone_unique").on(t.phone),
@@ -273,6 +279,8 @@ export const rewards = sqliteTable(
     kind: text("kind", { enum: rewardKinds }).notNull(),
     /** How long an `unlock` reward's entitlement lasts; null: for good. */
     durationDays: integer("duration_days"),
+    /** The reward's name per language (`{ en?, ur?, hi? }`); null: `name` in every language. */
+    labels: text("labels", { mode: "json" }).$type<Labels>(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     createdAt: millis("created_at").notNull(),
   },
@@ -423,6 +431,14 @@ export const leaderboardHistogram = sqliteTable(
 
 export const inviteChannels = ["email", "sms"] as const;
 export const inviteStatuses = ["queued", "sent", "failed", "joined"] as const;
+/** What an outbox row carries: a person's invite, or a notification SMS to the user themself. */
+export const outboxPurposes = [
+  "invite",
+  "friend_joined",
+  "referral_rewarded",
+  "milestone_reached",
+  "points_expiring",
+] as const;
 
 /** The invite outbox: delivery is retried from here until sent or out of attempts. */
 export const invites = sqliteTable(
@@ -445,8 +461,17 @@ export const invites = sqliteTable(
     sentAt: millis("sent_at"),
     clickedAt: millis("clicked_at"),
     joinedAt: millis("joined_at"),
+    /** "invite", or a notification kind: then `user_id` is its recipient and `recipient` their phone. */
+    purpose: text("purpose", { enum: outboxPurposes }).notNull().default("invite"),
+    /** An invite's language (its own or its sender's); null: the recipient user's at sending. */
+    locale: text("locale", { enum: locales }),
+    /** A notification's values (points, name, reward, date), filled into its text when sent. */
+    params: text("params", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Makes a notification once-only per user (e.g. `expiry:2026-12-12`); null: no such limit. */
+    onceKey: text("once_key"),
   },
   (t) => [
+    uniqueIndex("invites_once_unique").on(t.userId, t.onceKey),
     index("invites_user_idx").on(t.userId, t.createdAt),
     index("invites_recipient_idx").on(t.userId, t.recipient, t.createdAt),
     index("invites_due_idx").on(t.status, t.nextAttemptAt),
@@ -454,6 +479,28 @@ export const invites = sqliteTable(
     check("invites_status_check", sql`${t.status} in ('queued', 'sent', 'failed', 'joined')`),
   ],
 );
+
+/** Texts an admin reworded (`/v1/admin/messages`); a kind and locale without a row uses the default. */
+export const messageTexts = sqliteTable(
+  "message_texts",
+  {
+    kind: text("kind").notNull(),
+    locale: text("locale", { enum: locales }).notNull(),
+    text: text("text").notNull(),
+    updatedAt: millis("updated_at").notNull(),
+    updatedBy: text("updated_by"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.locale] }),
+    check("message_texts_locale_check", sql`${t.locale} in ('en', 'ur', 'hi')`),
+  ],
+);
+
+/** Where a scheduled job that works through a range in bounded runs stopped last time. */
+export const jobCursors = sqliteTable("job_cursors", {
+  name: text("name").primaryKey(),
+  position: text("position").notNull(),
+});
 
 /** SMS messages handed to a provider per UTC day, against `SMS_DAILY_BUDGET`. */
 export const smsUsage = sqliteTable(

@@ -8,6 +8,7 @@ import { errorResponses } from "../errors";
 import { signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { LocaleSchema } from "../i18n/schemas";
 import { shownTextSchema } from "../lib/names";
 import { INVITE_NOTE_MAX_LENGTH } from "./rules";
 import { senderFromConfig } from "./senders";
@@ -46,6 +47,9 @@ const CreateInviteSchema = z
     channel: z.enum(inviteChannels),
     to: z.string().trim().min(3).max(254).openapi({ example: "+923001234567" }),
     message: InviteNoteSchema.optional(),
+    locale: LocaleSchema.optional().openapi({
+      description: "The invite's language; absent: the sender's.",
+    }),
   })
   .openapi("CreateInviteRequest");
 

@@ -1,4 +1,3 @@
-import { maskName } from "../lib/names";
 import { DAY_MS } from "../lib/time";
 import { retryDelayMs as outboxRetryDelayMs, type RetrySchedule } from "../platform/outbox";
 
@@ -51,11 +50,10 @@ export function inviteLink(publicBaseUrl: string, code: string, channel: string,
 }
 
 /**
- * The invite as sent. The inviter's name is masked like everywhere else it is shown to
- * someone else; the note was checked for links when the invite was made.
+ * The invite as sent: its text (the inviter's name masked like everywhere else it is shown
+ * to someone else) and, quoted after it, the inviter's note, checked for links when the
+ * invite was made.
  */
-export function inviteText(invite: { inviterName: string; link: string; message: string | null }) {
-  const intro = `${maskName(invite.inviterName)} invited you to join.`;
-  const note = invite.message ? ` "${invite.message}"` : "";
-  return `${intro}${note} Sign up here: ${invite.link}`;
+export function inviteText(text: string, note: string | null) {
+  return note ? `${text} "${note}"` : text;
 }

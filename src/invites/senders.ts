@@ -8,7 +8,12 @@ export interface InviteMessage {
   channel: "email" | "sms";
   to: string;
   text: string;
+  /** The invite's link; empty for a notification. */
   link: string;
+  /** "invite", or the kind of a notification to the user themself. */
+  purpose?: string;
+  /** An email's subject, in the invite's language. */
+  subject?: string;
 }
 
 /** A one-time code by SMS: phone verification or password reset. */
@@ -35,9 +40,12 @@ export type MessageSender = InviteSender & CodeSender;
 export function logSender(): MessageSender {
   return {
     async send(message) {
-      console.log(
-        `[invite ${message.inviteId}] ${message.channel} to ${message.to}: ${message.text}`,
-      );
+      // A notification as `[friend_joined] sms to …`, like a code; an invite with its id.
+      const tag =
+        !message.purpose || message.purpose === "invite"
+          ? `invite ${message.inviteId}`
+          : message.purpose;
+      console.log(`[${tag}] ${message.channel} to ${message.to}: ${message.text}`);
     },
     async sendCode(message) {
       console.log(`[${message.purpose}] sms to ${message.to}: ${message.text}`);
@@ -88,7 +96,12 @@ export function webhookSender(
     await expectAccepted(response, "The invite webhook");
   };
   return {
-    send: (message) => post({ type: "invite", ...message }),
+    // A notification to the user themself is told from an invite by `type` and `purpose`.
+    send: (message) =>
+      post({
+        type: !message.purpose || message.purpose === "invite" ? "invite" : "notification",
+        ...message,
+      }),
     // Always an SMS: the receiver tells it from an invite by `type`.
     sendCode: (message) => post({ type: "verification_code", channel: "sms", ...message }),
   };
@@ -132,7 +145,7 @@ export function providerSender(
         body: JSON.stringify({
           from: options.resend.from,
           to: [message.to],
-          subject: "You're invited",
+          subject: message.subject ?? "You're invited",
           text: message.text,
         }),
       });

@@ -4,10 +4,14 @@ import type { Config } from "../config";
 import type { inviteStatuses } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import type { Locale } from "../i18n/locales";
+import { renderMessage } from "../i18n/messages";
 import { newId } from "../lib/ids";
+import { maskName } from "../lib/names";
 import { smsRefusal } from "../lib/phone";
 import { DAY_MS, toIso } from "../lib/time";
 import { findUserById } from "../users/store";
+import { type NotificationParams, notificationValues } from "./notifications";
 import {
   DELIVERY_LOCK_MS,
   INVITES_PER_DAY,
@@ -16,8 +20,8 @@ import {
   maskRecipient,
   retryDelayMs,
 } from "./rules";
-import type { InviteSender } from "./senders";
-import { nextSmsBudgetAt, takeSmsFromDailyBudget } from "./sms-budget";
+import type { InviteMessage, InviteSender } from "./senders";
+import { bulkSmsBudget, nextSmsBudgetAt, takeSmsFromDailyBudget } from "./sms-budget";
 import {
   claimInviteForDelivery,
   dueInviteIds,
@@ -79,7 +83,14 @@ export function toInviteView(
  */
 export async function createInvite(
   deps: InviteDeps,
-  input: { userId: string; channel: "email" | "sms"; to: string; message?: string | undefined },
+  input: {
+    userId: string;
+    channel: "email" | "sms";
+    to: string;
+    message?: string | undefined;
+    /** The invite's language; absent: its sender's. */
+    locale?: Locale | undefined;
+  },
 ) {
   const { db, config } = deps;
   const recipient = canonicalRecipient(input.channel, input.to, config);
@@ -96,6 +107,7 @@ export async function createInvite(
     channel: input.channel,
     recipient,
     message: input.message ?? null,
+    locale: input.locale ?? inviter.locale,
     createdAt: now,
   };
   if (!(await insertInviteWithinLimits(db, invite))) {
@@ -113,6 +125,30 @@ export async function createInvite(
     inviter.referralCode,
     config,
   );
+}
+
+/** What leaves for one claimed row: an invite in its language, or a notification in its user's. */
+function outgoingMessage(
+  row: NonNullable<Awaited<ReturnType<typeof claimInviteForDelivery>>>,
+  config: Config,
+): InviteMessage {
+  const { locale, customTexts } = row;
+  const base = { inviteId: row.id, channel: row.channel, to: row.recipient, purpose: row.purpose };
+  if (row.purpose !== "invite") {
+    const values = notificationValues((row.params ?? {}) as NotificationParams, locale);
+    return { ...base, link: "", text: renderMessage(row.purpose, locale, values, customTexts) };
+  }
+  const link = inviteLink(config.publicBaseUrl, row.inviterCode, row.channel, row.id);
+  const values = { name: maskName(row.inviterName), link };
+  const kind = row.channel === "sms" ? "invite_sms" : "invite_email_body";
+  return {
+    ...base,
+    link,
+    text: inviteText(renderMessage(kind, locale, values, customTexts), row.message),
+    ...(row.channel === "email"
+      ? { subject: renderMessage("invite_email_subject", locale, values, customTexts) }
+      : {}),
+  };
 }
 
 /**
@@ -135,7 +171,18 @@ export async function deliverInvite(deps: InviteDeps, inviteId: string, now: num
     });
     return "failed" as const;
   }
-  if (invite.channel === "sms" && !(await takeSmsFromDailyBudget(db, config.smsDailyBudget, now))) {
+  if (!invite.wanted) {
+    // Turned off, erased or switched off since it was queued: never sent.
+    await recordDeliveryFailure(db, invite.id, {
+      attempts: invite.attempts,
+      nextAttemptAt: null,
+      error:
+        "Not sent: the user turned notifications off or was erased, or the program switched this kind off.",
+    });
+    return "withheld" as const;
+  }
+  // Invites and notifications stop at their share of the day's SMS: codes keep the rest.
+  if (invite.channel === "sms" && !(await takeSmsFromDailyBudget(db, bulkSmsBudget(config), now))) {
     await recordDeliveryFailure(db, invite.id, {
       attempts: invite.attempts,
       nextAttemptAt: nextSmsBudgetAt(now),
@@ -144,15 +191,8 @@ export async function deliverInvite(deps: InviteDeps, inviteId: string, now: num
     return "deferred" as const;
   }
   const attempts = invite.attempts + 1;
-  const link = inviteLink(config.publicBaseUrl, invite.inviterCode, invite.channel, invite.id);
   try {
-    await sender.send({
-      inviteId: invite.id,
-      channel: invite.channel,
-      to: invite.recipient,
-      link,
-      text: inviteText({ inviterName: invite.inviterName, link, message: invite.message }),
-    });
+    await sender.send(outgoingMessage(invite, config));
     await recordDelivered(db, invite.id, attempts, now);
     return "sent" as const;
   } catch (error) {
@@ -168,7 +208,7 @@ export async function deliverInvite(deps: InviteDeps, inviteId: string, now: num
 
 /** The scheduled retry pass: due invites, oldest first, bounded per run. */
 export async function retryDueInvites(deps: InviteDeps, now: number, limit = 50) {
-  const outcomes = { sent: 0, retrying: 0, failed: 0, skipped: 0, deferred: 0 };
+  const outcomes = { sent: 0, retrying: 0, failed: 0, skipped: 0, deferred: 0, withheld: 0 };
   for (const id of await dueInviteIds(deps.db, now, limit)) {
     outcomes[await deliverInvite(deps, id, now)] += 1;
   }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { Config } from "../config";
 import { smsUsage } from "../db/schema";
 import type { Database } from "../env";
 import { DAY_MS, dayOf } from "../lib/time";
@@ -29,6 +30,15 @@ export async function takeSmsFromDailyBudget(
     .returning({ sent: smsUsage.sent })
     .get();
   return taken !== undefined;
+}
+
+/**
+ * How many of the day's SMS invites and notifications may take: their share
+ * (`SMS_NOTIFICATION_SHARE`, percent), so that verification and reset codes always find
+ * the rest of the budget left, however busy the day.
+ */
+export function bulkSmsBudget(config: Config): number {
+  return Math.floor((config.smsDailyBudget * config.smsNotificationShare) / 100);
 }
 
 /** When the budget is full again: the start of the next UTC day. */

@@ -2,8 +2,11 @@ import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { invites, users } from "../db/schema";
 import type { Database } from "../env";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "../i18n/locales";
 import { DAY_MS } from "../lib/time";
+import { customTextsJson } from "../messages/store";
 import { claimable } from "../platform/outbox";
+import { stillWanted } from "./notifications";
 import { FIRST_RETRY_AFTER_MS, INVITES_PER_DAY, SAME_RECIPIENT_WINDOW_MS } from "./rules";
 
 export interface NewInvite {
@@ -12,8 +15,12 @@ export interface NewInvite {
   channel: "email" | "sms";
   recipient: string;
   message: string | null;
+  locale: Locale;
   createdAt: number;
 }
+
+/** Invites proper: the outbox also carries the user's own notifications. */
+const isInvite = eq(invites.purpose, "invite");
 
 /**
  * Inserts the invite only if the user is under the daily limit and has not invited this
@@ -22,13 +29,13 @@ export interface NewInvite {
  */
 export async function insertInviteWithinLimits(db: Database, invite: NewInvite): Promise<boolean> {
   const result = await db.run(sql`
-    insert into ${invites} (id, user_id, channel, recipient, message, status, attempts, next_attempt_at, created_at)
+    insert into ${invites} (id, user_id, channel, recipient, message, status, attempts, next_attempt_at, created_at, locale)
     select ${invite.id}, ${invite.userId}, ${invite.channel}, ${invite.recipient}, ${invite.message}, 'queued', 0,
-           ${invite.createdAt + FIRST_RETRY_AFTER_MS}, ${invite.createdAt}
+           ${invite.createdAt + FIRST_RETRY_AFTER_MS}, ${invite.createdAt}, ${invite.locale}
     where (select count(*) from ${invites}
-            where ${invites.userId} = ${invite.userId} and ${invites.createdAt} > ${invite.createdAt - DAY_MS}) < ${INVITES_PER_DAY}
+            where ${invites.userId} = ${invite.userId} and ${isInvite} and ${invites.createdAt} > ${invite.createdAt - DAY_MS}) < ${INVITES_PER_DAY}
       and not exists (select 1 from ${invites}
-            where ${invites.userId} = ${invite.userId} and ${invites.recipient} = ${invite.recipient}
+            where ${invites.userId} = ${invite.userId} and ${invites.recipient} = ${invite.recipient} and ${isInvite}
               and ${invites.createdAt} > ${invite.createdAt - SAME_RECIPIENT_WINDOW_MS})`);
   return result.meta.changes === 1;
 }
@@ -48,6 +55,7 @@ export async function inviteLimitState(
         and(
           eq(invites.userId, userId),
           eq(invites.recipient, recipient),
+          isInvite,
           gt(invites.createdAt, now - SAME_RECIPIENT_WINDOW_MS),
         ),
       )
@@ -56,7 +64,7 @@ export async function inviteLimitState(
     db
       .select({ createdAt: invites.createdAt })
       .from(invites)
-      .where(and(eq(invites.userId, userId), gt(invites.createdAt, now - DAY_MS)))
+      .where(and(eq(invites.userId, userId), isInvite, gt(invites.createdAt, now - DAY_MS)))
       .orderBy(desc(invites.createdAt))
       .limit(INVITES_PER_DAY)
       .all(),
@@ -87,11 +95,14 @@ export async function listInvitesOf(
   return db
     .select(inviteColumns)
     .from(invites)
-    .where(and(eq(invites.userId, userId), before(invites.id, page.beforeId)))
+    .where(and(eq(invites.userId, userId), isInvite, before(invites.id, page.beforeId)))
     .orderBy(desc(invites.id))
     .limit(page.limit + 1)
     .all();
 }
+
+/** An invite's own language, else (a notification) its user's language now. */
+const recipientLocale = sql<string>`coalesce(${invites.locale}, (select ${users.locale} from ${users} where ${users.id} = ${invites.userId}))`;
 
 /**
  * Takes an invite for one delivery attempt, if it is still queued and nobody else holds it:
@@ -109,11 +120,25 @@ export async function claimInviteForDelivery(
     .where(and(eq(invites.id, id), claimable(invites, "queued", now)))
     .returning({
       ...inviteColumns,
+      purpose: invites.purpose,
+      params: invites.params,
+      locale: recipientLocale,
+      // The admins' texts in that language ride along: no read of their own per message.
+      customTexts: customTextsJson(recipientLocale),
+      wanted: stillWanted(),
       inviterName: sql<string>`(select ${users.name} from ${users} where ${users.id} = ${invites.userId})`,
       inviterCode: sql<string>`(select ${users.referralCode} from ${users} where ${users.id} = ${invites.userId})`,
     })
     .get();
-  return claimed ?? null;
+  if (!claimed) return null;
+  return {
+    ...claimed,
+    locale: isLocale(claimed.locale) ? claimed.locale : DEFAULT_LOCALE,
+    customTexts: claimed.customTexts
+      ? (JSON.parse(claimed.customTexts) as Record<string, string>)
+      : {},
+    wanted: Boolean(claimed.wanted),
+  };
 }
 
 export async function recordDelivered(db: Database, id: string, attempts: number, now: number) {

@@ -12,6 +12,7 @@ export const auditTargetTypes = [
   "webhook",
   "api_key",
   "redemption",
+  "message",
 ] as const;
 
 export interface AuditEntry {

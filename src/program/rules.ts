@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { type Campaign, type CampaignContext, campaignsCompleted } from "../campaigns/rules";
+import { locales } from "../i18n/locales";
+import { LabelsSchema } from "../i18n/schemas";
 import { DAY_MS } from "../lib/time";
 
 const TierSchema = z.object({
@@ -16,12 +18,26 @@ const MilestoneSchema = z.object({
   bonusPoints: z.number().int().min(0).max(1_000_000).default(0),
   /** How long the unlock lasts (e.g. 30 for a month of premium); absent: for good. */
   durationDays: z.number().int().min(1).max(3650).optional(),
+  /** What people read for the unlock, per language; absent: the catalogue's or the key in words. */
+  labels: LabelsSchema.optional(),
 });
 
 const BadgeSchema = z.object({
   name: z.string().min(1).max(40),
   referrals: z.number().int().min(1),
+  /** The badge's name per language; absent: `name`. */
+  labels: LabelsSchema.optional(),
 });
+
+/** Which notification SMS the program sends (each person can still turn all of them off). */
+const NotificationSwitchesSchema = z
+  .object({
+    friendJoined: z.boolean().default(true),
+    referralRewarded: z.boolean().default(true),
+    milestoneReached: z.boolean().default(true),
+    pointsExpiring: z.boolean().default(true),
+  })
+  .strict();
 
 /** The event type that reverses a referral; always accepted. */
 export const REFUND_EVENT = "refund";
@@ -106,12 +122,21 @@ export const ProgramRulesSchema = z.object({
       "badges must be in increasing order of referrals",
     )
     .default([]),
+  /** The language of a person whose request named none and whose browser asks for none we speak. */
+  defaultLocale: z.enum(locales).default("en"),
+  notifications: NotificationSwitchesSchema.default({
+    friendJoined: true,
+    referralRewarded: true,
+    milestoneReached: true,
+    pointsExpiring: true,
+  }),
 });
 
 export type ProgramRules = z.infer<typeof ProgramRulesSchema>;
 export type Tier = z.infer<typeof TierSchema>;
 export type Milestone = z.infer<typeof MilestoneSchema>;
 export type Badge = z.infer<typeof BadgeSchema>;
+export type NotificationSwitches = z.infer<typeof NotificationSwitchesSchema>;
 
 export interface Program {
   version: number;
@@ -328,6 +353,11 @@ export function planReferralSignup(
  */
 export function badgeFor(referrals: number, badges: readonly Badge[]): string | null {
   return badges.findLast((badge) => badge.referrals <= referrals)?.name ?? null;
+}
+
+/** Badges earned when qualified referrals go from `before` to `after`. */
+export function badgesReached(before: number, after: number, badges: readonly Badge[]): Badge[] {
+  return badges.filter((badge) => badge.referrals > before && badge.referrals <= after);
 }
 
 /** The first milestone not yet reached with `referrals` qualified referrals, or null. */

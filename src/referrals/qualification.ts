@@ -32,6 +32,7 @@ import { grantUnlock } from "../rewards/unlocks";
 import { erasedAmong, referralCountsOf } from "../users/store";
 import { appendLedgerEntry, findWallet, isOverdraft } from "../wallet/store";
 import { campaignCompletedEvent, referralEvents, unlockGrantedEvent } from "../webhooks/events";
+import { qualificationNotices } from "./notifications";
 import {
   creditsOfReferral,
   findReferral,
@@ -167,6 +168,7 @@ export function qualificationWrites(
         at: now,
       }),
     ),
+    ...qualificationNotices(db, referral, plan, now),
     ...plan.campaigns.flatMap((campaign) =>
       campaignCompletedEvent(db, {
         userId: referrerId,

@@ -9,6 +9,7 @@ import { currentProgram } from "../program/store";
 import { findReferrerByCode } from "../users/store";
 import { referralEvents } from "../webhooks/events";
 import { referralStatusEvent } from "../webhooks/rules";
+import { friendJoinedNotice } from "./notifications";
 import {
   fraudSignals,
   qualificationWrites,
@@ -74,6 +75,7 @@ export function signupWrites(
   db: Database,
   signup: {
     refereeId: string;
+    refereeName: string;
     referee: { ipHash: string | null; deviceHash: string | null };
     now: number;
     attribution: SignupAttribution | null;
@@ -104,6 +106,12 @@ export function signupWrites(
       qualifiedAt: plan.qualification ? now : null,
     }),
     ...(inviteId ? [markInviteJoined(db, { inviteId, referrerId: referrer.id, now })] : []),
+    ...friendJoinedNotice(db, {
+      referrerId: referrer.id,
+      refereeName: signup.refereeName,
+      rules: referrer.program.rules,
+      now,
+    }),
     ...referralEvents(db, ["referral.created", referralStatusEvent(plan.status)], {
       id: referralId,
       referrerId: referrer.id,

@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { rewards } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import type { Labels } from "../i18n/schemas";
 import { auditEntry } from "../platform/audit";
 
 export interface RewardFields {
@@ -10,6 +11,7 @@ export interface RewardFields {
   cost: number;
   kind: "coupon" | "unlock";
   durationDays?: number | null;
+  labels?: Labels | null;
   active: boolean;
 }
 
@@ -20,6 +22,7 @@ const adminColumns = {
   cost: rewards.cost,
   kind: rewards.kind,
   durationDays: rewards.durationDays,
+  labels: rewards.labels,
   active: rewards.active,
   createdAt: rewards.createdAt,
 };

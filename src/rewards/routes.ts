@@ -7,6 +7,7 @@ import { ApiError, errorResponses } from "../errors";
 import { signedIn, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { LabelsSchema } from "../i18n/schemas";
 import { newRewardSuffix } from "../lib/ids";
 import { toIso } from "../lib/time";
 import {
@@ -31,6 +32,9 @@ const RewardSchema = z
     kind: z.enum(rewardKinds),
     durationDays: z.number().int().nullable().openapi({
       description: "How long an unlock lasts, in days; null: for good (and for coupons).",
+    }),
+    labels: LabelsSchema.nullable().openapi({
+      description: "The reward's name per language; show `name` where a language has none.",
     }),
   })
   .openapi("Reward");
@@ -211,6 +215,7 @@ const RewardFieldsSchema = z.object({
   cost: z.number().int().min(1).max(10_000_000),
   kind: z.enum(rewardKinds),
   durationDays: z.number().int().min(1).max(3650).nullable().optional(),
+  labels: LabelsSchema.nullable().optional(),
   active: z.boolean(),
 });
 

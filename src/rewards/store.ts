@@ -11,6 +11,7 @@ const rewardColumns = {
   cost: rewards.cost,
   kind: rewards.kind,
   durationDays: rewards.durationDays,
+  labels: rewards.labels,
 };
 
 export async function listActiveRewards(db: Database) {

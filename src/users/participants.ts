@@ -7,6 +7,7 @@ import { violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { clientIp } from "../http/auth";
+import type { Locale } from "../i18n/locales";
 import { newId } from "../lib/ids";
 import { referralClaim } from "../referrals/attribution";
 import { signUp } from "./signup";
@@ -20,6 +21,7 @@ export interface ParticipantInput {
   source?: string | undefined;
   deviceId?: string | undefined;
   ip?: string | undefined;
+  locale: Locale | null;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function createParticipant(
       referral: referralClaim(input.referralCode, {}, input.source),
       ip: clientIp(input.ip),
       deviceId: input.deviceId,
+      locale: input.locale,
     });
     return { user, created: true };
   } catch (error) {

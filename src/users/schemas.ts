@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "../config";
+import { LocaleSchema } from "../i18n/schemas";
 import { toIso } from "../lib/time";
 import type { AdminUserRow, UserRow } from "./store";
 
@@ -22,6 +23,10 @@ export const UserSchema = z
       example: "cust_8812",
       description: "The shop's own id; only on participants created with POST /v1/users.",
     }),
+    locale: LocaleSchema.openapi({ description: "The language of every message to the user." }),
+    notifications: z
+      .boolean()
+      .openapi({ description: "Whether the user gets notification SMS (codes always come)." }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("User");
@@ -39,6 +44,8 @@ export function toUser(row: UserRow, config: Config): User {
     referredBy: row.referredByCode,
     phoneVerified: row.phoneVerifiedAt !== null,
     ...(row.externalId === null ? {} : { externalId: row.externalId }),
+    locale: row.locale,
+    notifications: row.notifications,
     createdAt: toIso(row.createdAt),
   };
 }

@@ -4,6 +4,8 @@ import { PhoneSchema, SignupSourceSchema } from "../auth/schemas";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { requestedLocale } from "../i18n/resolve";
+import { LocaleSchema } from "../i18n/schemas";
 import { idFromOutside } from "../lib/ids";
 import { NameSchema } from "../lib/names";
 import { toIso } from "../lib/time";
@@ -41,6 +43,10 @@ const createUser = createRoute({
           deviceId: z.string().min(1).max(200).optional(),
           ip: z.string().min(2).max(64).optional().openapi({
             description: "The participant's address as your back end saw it (fraud checks).",
+          }),
+          locale: LocaleSchema.optional().openapi({
+            description:
+              "The participant's language; absent: the request's Accept-Language, else the program's defaultLocale.",
           }),
         })
         .openapi("CreateParticipantRequest"),
@@ -140,7 +146,11 @@ const createEmbedToken = createRoute({
 export function registerUserServerRoutes(app: App) {
   app.openapi(createUser, async (c) => {
     const deps = { db: c.var.db, config: c.var.config };
-    const { user, created } = await createParticipant(deps, c.req.valid("json"));
+    const body = c.req.valid("json");
+    const { user, created } = await createParticipant(deps, {
+      ...body,
+      locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
+    });
     return c.json(toUser(user, c.var.config), created ? 201 : 200);
   });
 

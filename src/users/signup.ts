@@ -4,8 +4,10 @@ import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { UNKNOWN_IP } from "../http/auth";
+import type { Locale } from "../i18n/locales";
 import { hmacSha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
+import { currentProgram } from "../program/store";
 import type { ReferralClaim } from "../referrals/attribution";
 import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
 import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
@@ -43,6 +45,8 @@ export interface SignupInput {
   referral: ReferralClaim | undefined;
   ip: string;
   deviceId: string | undefined;
+  /** The language asked for (body, else Accept-Language); null: the program's default. */
+  locale: Locale | null;
   /** The first look-up of the code, when the caller started it early (during hashing). */
   firstLookup?: Promise<SignupAttribution | null>;
   /** More writes of the caller for the same batch (e.g. the first session), per attempt. */
@@ -80,6 +84,11 @@ export async function signUp(
       ? input.firstLookup
       : attributionFor(db, input.referral, now));
     const referrer = attribution?.referrer;
+    // Asked for, else the program's default (known already when there is a referrer).
+    const locale =
+      input.locale ??
+      referrer?.program.rules.defaultLocale ??
+      (await currentProgram(db)).rules.defaultLocale;
     const newUser = {
       id: userId,
       name: input.name,
@@ -93,6 +102,7 @@ export async function signUp(
       signupDeviceHash: fingerprint.deviceHash,
       externalId: input.externalId,
       createdAt: now,
+      locale,
     };
     const user: UserRow = {
       id: userId,
@@ -105,13 +115,21 @@ export async function signUp(
       externalId: newUser.externalId,
       createdAt: now,
       phoneVerifiedAt: null,
+      locale,
+      notifications: true,
     };
     try {
       await db.batch([
         insertUser(db, newUser),
         ...(await (input.alsoWrite?.({ id: userId, now }) ?? [])),
         ...webhookEventStatements(db, { type: "user.created", data: toUser(user, config), now }),
-        ...signupWrites(db, { refereeId: userId, referee: fingerprint, now, attribution }),
+        ...signupWrites(db, {
+          refereeId: userId,
+          refereeName: input.name,
+          referee: fingerprint,
+          now,
+          attribution,
+        }),
       ]);
     } catch (error) {
       const constraint = violatedConstraint(error);

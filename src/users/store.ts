@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzl
 import { before } from "../db/client";
 import { referralCodes, referralStats, users } from "../db/schema";
 import type { Database } from "../env";
+import type { Locale } from "../i18n/locales";
 import { spendableBalance } from "../wallet/store";
 
 const userColumns = {
@@ -15,6 +16,8 @@ const userColumns = {
   externalId: users.externalId,
   createdAt: users.createdAt,
   phoneVerifiedAt: users.phoneVerifiedAt,
+  locale: users.locale,
+  notifications: users.notifications,
 };
 
 export type UserRow = {
@@ -28,6 +31,8 @@ export type UserRow = {
   externalId: string | null;
   createdAt: number;
   phoneVerifiedAt: number | null;
+  locale: Locale;
+  notifications: boolean;
 };
 
 /**
@@ -108,6 +113,7 @@ export interface NewUser {
   signupDeviceHash: string | null;
   externalId: string | null;
   createdAt: number;
+  locale: Locale;
 }
 
 /** The user; a trigger opens their wallet and referral counters in the same statement. */
@@ -115,12 +121,24 @@ export function insertUser(db: Database, user: NewUser) {
   return db.insert(users).values({ ...user, referralCodeCreatedAt: user.createdAt });
 }
 
-export function setUserRole(db: Database, id: string, role: "user" | "admin") {
-  return db.update(users).set({ role }).where(eq(users.id, id));
+/** A person's own settings: their language and whether they get notification SMS. */
+export function setUserPreferences(
+  db: Database,
+  id: string,
+  change: {
+    name?: string | undefined;
+    locale?: Locale | undefined;
+    notifications?: boolean | undefined;
+  },
+) {
+  return db
+    .update(users)
+    .set({ name: change.name, locale: change.locale, notifications: change.notifications })
+    .where(eq(users.id, id));
 }
 
-export function setUserName(db: Database, id: string, name: string) {
-  return db.update(users).set({ name }).where(eq(users.id, id));
+export function setUserRole(db: Database, id: string, role: "user" | "admin") {
+  return db.update(users).set({ role }).where(eq(users.id, id));
 }
 
 export function setPasswordHash(db: Database, id: string, passwordHash: string) {

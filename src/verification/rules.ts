@@ -1,4 +1,5 @@
 import type { verificationPurposes } from "../db/schema";
+import type { MessageKind } from "../i18n/messages";
 
 export type VerificationPurpose = (typeof verificationPurposes)[number];
 
@@ -6,8 +7,11 @@ export type VerificationPurpose = (typeof verificationPurposes)[number];
 export const CODE_TTL_MS = 10 * 60_000;
 export const CODE_ATTEMPTS = 5;
 
-/** The SMS that carries a code: what it is for, so that a phished code looks suspicious. */
-export function codeText(purpose: VerificationPurpose, code: string): string {
-  const what = purpose === "password_reset" ? "reset your password" : "verify your phone";
-  return `${code} is your code to ${what}. It expires in 10 minutes. Never share it.`;
-}
+/**
+ * The message that carries a code of each purpose (src/i18n): it says what the code is for,
+ * so that a phished code looks suspicious.
+ */
+export const codeMessageKind = {
+  phone_verification: "verification_code",
+  password_reset: "password_reset_code",
+} as const satisfies Record<VerificationPurpose, MessageKind>;

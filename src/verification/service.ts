@@ -1,13 +1,16 @@
 import type { Config } from "../config";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
-import type { CodeMessage, CodeSender } from "../invites/senders";
+import type { Locale } from "../i18n/locales";
+import { renderMessage } from "../i18n/messages";
+import type { CodeSender } from "../invites/senders";
 import { takeSmsFromDailyBudget } from "../invites/sms-budget";
 import { hmacSha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { newVerificationCode } from "../lib/ids";
 import { smsRefusal } from "../lib/phone";
+import { customTextOf } from "../messages/store";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
-import { CODE_ATTEMPTS, CODE_TTL_MS, codeText, type VerificationPurpose } from "./rules";
+import { CODE_ATTEMPTS, CODE_TTL_MS, codeMessageKind, type VerificationPurpose } from "./rules";
 import { putCode, spendAttempt, useCode } from "./store";
 
 /**
@@ -69,7 +72,7 @@ function hashCode(config: Config, userId: string, purpose: VerificationPurpose, 
  */
 export async function issueCode(
   deps: CodeDeps,
-  user: { id: string; phone: string },
+  user: { id: string; phone: string; locale: Locale },
   purpose: VerificationPurpose,
   now: number = Date.now(),
 ): Promise<void> {
@@ -83,15 +86,22 @@ export async function issueCode(
     now,
   }).run();
   deps.defer(
-    sendCodeWithinBudget(deps, { purpose, to: user.phone, text: codeText(purpose, code) }, now),
+    sendCodeWithinBudget(deps, { purpose, to: user.phone, code, locale: user.locale }, now),
   );
 }
 
 /**
- * Codes count against the API's daily SMS budget like invites do. Over it, the code is not
- * sent (a late code is useless, so it is not queued): the user may ask again tomorrow.
+ * Codes count against the API's daily SMS budget like invites do, but may use all of it
+ * (invites and notifications stop at their share). Over it, the code is not sent (a late
+ * code is useless, so it is not queued): the user may ask again tomorrow. The admin's
+ * wording is read here, after the response, alongside the budget.
  */
-async function sendCodeWithinBudget(deps: CodeDeps, message: CodeMessage, now: number) {
+async function sendCodeWithinBudget(
+  deps: CodeDeps,
+  message: { purpose: VerificationPurpose; to: string; code: string; locale: Locale },
+  now: number,
+) {
+  const kind = codeMessageKind[message.purpose];
   // A phone stored before such phones were refused at signup: no SMS, and no budget used.
   const refusal = smsRefusal(message.to);
   if (refusal) {
@@ -99,11 +109,17 @@ async function sendCodeWithinBudget(deps: CodeDeps, message: CodeMessage, now: n
     return;
   }
   try {
-    if (!(await takeSmsFromDailyBudget(deps.db, deps.config.smsDailyBudget, now))) {
+    const [withinBudget, customText] = await Promise.all([
+      takeSmsFromDailyBudget(deps.db, deps.config.smsDailyBudget, now),
+      customTextOf(deps.db, kind, message.locale),
+    ]);
+    if (!withinBudget) {
       console.error(`[${message.purpose}] the daily SMS budget is spent; the code was not sent`);
       return;
     }
-    await deps.sender.sendCode(message);
+    const custom = customText === null ? {} : { [kind]: customText };
+    const text = renderMessage(kind, message.locale, { code: message.code }, custom);
+    await deps.sender.sendCode({ purpose: message.purpose, to: message.to, text });
   } catch (error) {
     console.error(`[${message.purpose}] the code SMS was not accepted`, error);
   }

@@ -106,7 +106,7 @@ export interface paths {
         delete: operations["eraseMe"];
         options?: never;
         head?: never;
-        /** Change my name */
+        /** Change my name, language or notifications */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -328,6 +328,23 @@ export interface paths {
         put?: never;
         /** Invite someone by email or SMS */
         post: operations["sendInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The text to share my link with (WhatsApp, SMS), in my language */
+        get: operations["getMyShareText"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1002,6 +1019,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every message text (SMS, email, share and preview texts) in every language */
+        get: operations["listMessageTexts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/messages/{kind}/{locale}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Reword one text in one language (placeholders checked, no address but {link}) */
+        put: operations["rewordMessage"];
+        post?: never;
+        /** Restore the default text of one kind in one language */
+        delete: operations["restoreDefaultMessage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit-log": {
         parameters: {
             query?: never;
@@ -1067,6 +1119,14 @@ export interface components {
              * @example cust_8812
              */
             externalId?: string;
+            /**
+             * @description The language of every message to the user.
+             * @example ur
+             * @enum {string}
+             */
+            locale: "en" | "ur" | "hi";
+            /** @description Whether the user gets notification SMS (codes always come). */
+            notifications: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1099,6 +1159,12 @@ export interface components {
              * @example whatsapp
              */
             source?: string;
+            /**
+             * @description The user's language; absent: Accept-Language, else the program's defaultLocale.
+             * @example ur
+             * @enum {string}
+             */
+            locale?: "en" | "ur" | "hi";
         };
         LoginRequest: {
             /**
@@ -1119,7 +1185,15 @@ export interface components {
              * @description Normalized (no control or invisible characters); needs a letter, no web addresses. Shown to others as first name and initial (“Ayesha K.”).
              * @example Ayesha Khan
              */
-            name: string;
+            name?: string;
+            /**
+             * @description en, ur (right to left) or hi.
+             * @example ur
+             * @enum {string}
+             */
+            locale?: "en" | "ur" | "hi";
+            /** @description false: no notification SMS (codes still come). */
+            notifications?: boolean;
         };
         VerificationCheckRequest: {
             /** @example 048213 */
@@ -1354,10 +1428,31 @@ export interface components {
              * @example Join me, the first order is 10% off!
              */
             message?: string;
+            /**
+             * @description The invite's language; absent: the sender's.
+             * @example ur
+             * @enum {string}
+             */
+            locale?: "en" | "ur" | "hi";
         };
         InvitePage: {
             data: components["schemas"]["Invite"][];
             nextCursor: string | null;
+        };
+        ShareText: {
+            /**
+             * @description en, ur (right to left) or hi.
+             * @example ur
+             * @enum {string}
+             */
+            locale: "en" | "ur" | "hi";
+            /**
+             * @description The `share_text` message (as admins worded it), with my link filled in.
+             * @example Join me and get a welcome bonus: https://api.example.com/r/K7QM2XRP
+             */
+            text: string;
+            /** @example https://api.example.com/r/K7QM2XRP */
+            link: string;
         };
         Leaderboard: {
             /** @enum {string} */
@@ -1437,6 +1532,12 @@ export interface components {
             kind: "coupon" | "unlock";
             /** @description How long an unlock lasts, in days; null: for good (and for coupons). */
             durationDays: number | null;
+            /** @description The reward's name per language; show `name` where a language has none. */
+            labels: {
+                en?: string;
+                ur?: string;
+                hi?: string;
+            } | null;
         };
         RedemptionResult: {
             redemption: components["schemas"]["Redemption"];
@@ -1534,6 +1635,12 @@ export interface components {
             deviceId?: string;
             /** @description The participant's address as your back end saw it (fraud checks). */
             ip?: string;
+            /**
+             * @description The participant's language; absent: the request's Accept-Language, else the program's defaultLocale.
+             * @example ur
+             * @enum {string}
+             */
+            locale?: "en" | "ur" | "hi";
         };
         UserList: {
             data: components["schemas"]["User"][];
@@ -1608,12 +1715,45 @@ export interface components {
                     /** @default 0 */
                     bonusPoints: number;
                     durationDays?: number;
+                    labels?: {
+                        en?: string;
+                        ur?: string;
+                        hi?: string;
+                    };
                 }[];
                 /** @default [] */
                 badges: {
                     name: string;
                     referrals: number;
+                    labels?: {
+                        en?: string;
+                        ur?: string;
+                        hi?: string;
+                    };
                 }[];
+                /**
+                 * @default en
+                 * @enum {string}
+                 */
+                defaultLocale: "en" | "ur" | "hi";
+                /**
+                 * @default {
+                 *       "friendJoined": true,
+                 *       "referralRewarded": true,
+                 *       "milestoneReached": true,
+                 *       "pointsExpiring": true
+                 *     }
+                 */
+                notifications: {
+                    /** @default true */
+                    friendJoined: boolean;
+                    /** @default true */
+                    referralRewarded: boolean;
+                    /** @default true */
+                    milestoneReached: boolean;
+                    /** @default true */
+                    pointsExpiring: boolean;
+                };
             };
             /** Format: date-time */
             createdAt: string;
@@ -1656,12 +1796,45 @@ export interface components {
                     /** @default 0 */
                     bonusPoints: number;
                     durationDays?: number;
+                    labels?: {
+                        en?: string;
+                        ur?: string;
+                        hi?: string;
+                    };
                 }[];
                 /** @default [] */
                 badges: {
                     name: string;
                     referrals: number;
+                    labels?: {
+                        en?: string;
+                        ur?: string;
+                        hi?: string;
+                    };
                 }[];
+                /**
+                 * @default en
+                 * @enum {string}
+                 */
+                defaultLocale: "en" | "ur" | "hi";
+                /**
+                 * @default {
+                 *       "friendJoined": true,
+                 *       "referralRewarded": true,
+                 *       "milestoneReached": true,
+                 *       "pointsExpiring": true
+                 *     }
+                 */
+                notifications: {
+                    /** @default true */
+                    friendJoined: boolean;
+                    /** @default true */
+                    referralRewarded: boolean;
+                    /** @default true */
+                    milestoneReached: boolean;
+                    /** @default true */
+                    pointsExpiring: boolean;
+                };
             };
         };
         ProgramVersionPage: {
@@ -1784,6 +1957,11 @@ export interface components {
             /** @enum {string} */
             kind: "coupon" | "unlock";
             durationDays?: number | null;
+            labels?: {
+                en?: string;
+                ur?: string;
+                hi?: string;
+            } | null;
             /** @default true */
             active: boolean;
             /** @description Defaults to rwd_ + a random suffix. */
@@ -1796,6 +1974,11 @@ export interface components {
             /** @enum {string} */
             kind?: "coupon" | "unlock";
             durationDays?: number | null;
+            labels?: {
+                en?: string;
+                ur?: string;
+                hi?: string;
+            } | null;
             active?: boolean;
         };
         AdminUserPage: {
@@ -2035,6 +2218,29 @@ export interface components {
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
+        };
+        MessageTextList: {
+            data: components["schemas"]["MessageText"][];
+        };
+        MessageText: {
+            /**
+             * @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name}
+             * @example invite_sms
+             * @enum {string}
+             */
+            kind: "verification_code" | "password_reset_code" | "invite_sms" | "invite_email_subject" | "invite_email_body" | "friend_joined" | "referral_rewarded" | "milestone_reached" | "points_expiring" | "share_text" | "link_preview_title" | "link_preview_description";
+            /**
+             * @description en, ur (right to left) or hi.
+             * @example ur
+             * @enum {string}
+             */
+            locale: "en" | "ur" | "hi";
+            text: string;
+            /** @description Reworded by an admin (false: the default). */
+            custom: boolean;
+        };
+        RewordMessageRequest: {
+            text: string;
         };
         AuditLogPage: {
             data: components["schemas"]["AuditEntry"][];
@@ -3821,6 +4027,68 @@ export interface operations {
                     "X-Request-Id": components["headers"]["RequestId"];
                     /** @description Seconds until the limit lets this request through again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyShareText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share text */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareText"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8017,13 +8285,251 @@ export interface operations {
             };
         };
     };
+    listMessageTexts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each kind in each locale */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageTextList"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rewordMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name} */
+                kind: "verification_code" | "password_reset_code" | "invite_sms" | "invite_email_subject" | "invite_email_body" | "friend_joined" | "referral_rewarded" | "milestone_reached" | "points_expiring" | "share_text" | "link_preview_title" | "link_preview_description";
+                /** @description en, ur (right to left) or hi. */
+                locale: "en" | "ur" | "hi";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RewordMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The text now in force */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageText"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    restoreDefaultMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name} */
+                kind: "verification_code" | "password_reset_code" | "invite_sms" | "invite_email_subject" | "invite_email_body" | "friend_joined" | "referral_rewarded" | "milestone_reached" | "points_expiring" | "share_text" | "link_preview_title" | "link_preview_description";
+                /** @description en, ur (right to left) or hi. */
+                locale: "en" | "ur" | "hi";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The default is in force */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listAuditLog: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
-                targetType?: "program" | "reward" | "user" | "campaign" | "referral" | "webhook" | "api_key" | "redemption";
+                targetType?: "program" | "reward" | "user" | "campaign" | "referral" | "webhook" | "api_key" | "redemption" | "message";
                 /** @description With or without targetType. */
                 targetId?: string;
                 /** @description The admin who acted. */
