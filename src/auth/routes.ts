@@ -4,7 +4,7 @@ import { getCookie } from "hono/cookie";
 import type { App } from "../app";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
-import { clientIp, signedIn } from "../http/auth";
+import { clientIp, requestCountry, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { rateLimiterFor } from "../platform/rate-limit";
 import { attributionCookies, referralClaim } from "../referrals/attribution";
@@ -37,6 +37,7 @@ const register = createRoute({
       "invalid_referral_code",
       "referral_code_expired",
       "unsupported_phone",
+      "blocked",
       "rate_limited",
     ),
   },
@@ -120,6 +121,7 @@ export function registerAuthRoutes(app: App) {
       referral,
       ip: clientIp(c.req.header("CF-Connecting-IP")),
       deviceId: c.req.valid("header")["x-device-id"],
+      requestCountry: requestCountry(c.req.raw),
     });
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
   });

@@ -135,6 +135,8 @@ export interface RegisterInput {
   referral?: ReferralClaim | undefined;
   ip: string;
   deviceId?: string | undefined;
+  /** The request's country (`request.cf.country`), when the edge gives one. */
+  requestCountry?: string | undefined;
 }
 
 /**
@@ -174,6 +176,7 @@ export async function registerUser(
         referral: input.referral,
         ip: input.ip,
         deviceId: input.deviceId,
+        requestCountry: input.requestCountry,
         firstLookup,
         alsoWrite: async ({ id, now }) => {
           session = await openSession(db, config, id, now);

@@ -12,6 +12,7 @@ export const auditTargetTypes = [
   "webhook",
   "api_key",
   "redemption",
+  "blocklist_entry",
 ] as const;
 
 export interface AuditEntry {

@@ -12,6 +12,7 @@ import { referralStatusEvent } from "../webhooks/rules";
 import {
   fraudSignals,
   qualificationWrites,
+  type RefereeFacts,
   type ReferrerSnapshot,
   referrerSnapshot,
 } from "./qualification";
@@ -74,7 +75,7 @@ export function signupWrites(
   db: Database,
   signup: {
     refereeId: string;
-    referee: { ipHash: string | null; deviceHash: string | null };
+    referee: RefereeFacts;
     now: number;
     attribution: SignupAttribution | null;
   },
@@ -100,6 +101,7 @@ export function signupWrites(
       inviteId,
       qualifiedOrdinal: plan.qualification?.qualifiedOrdinal ?? null,
       reasons: plan.reasons.length > 0 ? plan.reasons : null,
+      reasonDetails: plan.holds.length > 0 ? plan.holds : null,
       createdAt: now,
       qualifiedAt: plan.qualification ? now : null,
     }),
