@@ -183,6 +183,8 @@ export const en = {
   holdDays: "Hold days",
   capsPerDay: "Cap per day",
   capsPerMonth: "Cap per month",
+  budgetPerDay: "Points budget per day",
+  budgetPerMonth: "Points budget per month",
   pointsExpiryDays: "Points expire after (days)",
   codeExpiryDays: "Codes expire after (days)",
   milestones: "Milestones",

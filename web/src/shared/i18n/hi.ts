@@ -183,6 +183,8 @@ export const hi: Catalogue = {
   holdDays: "रोकने के दिन",
   capsPerDay: "रोज़ की सीमा",
   capsPerMonth: "महीने की सीमा",
+  budgetPerDay: "रोज़ का पॉइंट बजट",
+  budgetPerMonth: "महीने का पॉइंट बजट",
   pointsExpiryDays: "पॉइंट की अवधि (दिन)",
   codeExpiryDays: "कोड की अवधि (दिन)",
   milestones: "पड़ाव",

@@ -183,6 +183,8 @@ export const ur: Catalogue = {
   holdDays: "روکنے کے دن",
   capsPerDay: "روزانہ حد",
   capsPerMonth: "ماہانہ حد",
+  budgetPerDay: "روزانہ پوائنٹس بجٹ",
+  budgetPerMonth: "ماہانہ پوائنٹس بجٹ",
   pointsExpiryDays: "پوائنٹس کی میعاد (دن)",
   codeExpiryDays: "کوڈ کی میعاد (دن)",
   milestones: "سنگِ میل",
