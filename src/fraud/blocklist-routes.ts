@@ -4,10 +4,11 @@ import { blocklistActions, blocklistTypes } from "../db/schema";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { shownTextSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { addBlocklistEntry, removeBlocklistEntry } from "./blocklist";
-import { allBlocklistEntries, type BlocklistRow } from "./blocklist-store";
+import { type BlocklistRow, listBlocklistEntries } from "./blocklist-store";
 
 const tags = ["Administration"];
 
@@ -47,10 +48,11 @@ const list = createRoute({
   description:
     "Signups see a change within 30 seconds (each Worker instance keeps a copy that long).",
   ...signedInAdmin,
+  request: { query: PageQuerySchema },
   responses: {
     200: jsonResponse(
-      z.object({ data: z.array(BlocklistEntrySchema) }).openapi("BlocklistPage"),
-      "Every entry",
+      pageSchema(BlocklistEntrySchema).openapi("BlocklistPage"),
+      "A page of entries",
     ),
     ...errorResponses("unauthorized", "forbidden"),
   },
@@ -97,8 +99,14 @@ function toEntry(row: Omit<BlocklistRow, "createdAt"> & { createdAt: number }) {
 
 export function registerBlocklistRoutes(app: App) {
   app.openapi(list, async (c) => {
-    const rows = await allBlocklistEntries(c.var.db);
-    return c.json({ data: rows.map(toEntry) }, 200);
+    const { limit, cursor } = c.req.valid("query");
+    const beforeId = cursorPosition(cursor, "string");
+    const page = toPage(
+      await listBlocklistEntries(c.var.db, { limit, beforeId }),
+      limit,
+      (row) => row.id,
+    );
+    return c.json({ data: page.rows.map(toEntry), nextCursor: page.nextCursor }, 200);
   });
 
   app.openapi(create, async (c) => {

@@ -1,4 +1,5 @@
 import { desc, eq, sql } from "drizzle-orm";
+import { before } from "../db/client";
 import { blocklistEntries } from "../db/schema";
 import type { Database } from "../env";
 import type { BlocklistAction, BlocklistEntry, BlocklistType } from "./blocklist-rules";
@@ -32,12 +33,22 @@ export function insertBlocklistEntry(
   return db.insert(blocklistEntries).values(entry);
 }
 
-/** The whole list, newest first: what signups match (cached, src/fraud/blocklist.ts) and the console shows. */
+/** The whole list: what signups match (cached per isolate, src/fraud/blocklist.ts). */
 export async function allBlocklistEntries(db: Database): Promise<BlocklistRow[]> {
+  return db.select(columns).from(blocklistEntries).all();
+}
+
+/** A page of entries, newest first (ids sort by creation), `limit + 1` of them for `toPage`. */
+export async function listBlocklistEntries(
+  db: Database,
+  page: { limit: number; beforeId?: string | undefined },
+): Promise<BlocklistRow[]> {
   return db
     .select(columns)
     .from(blocklistEntries)
-    .orderBy(desc(blocklistEntries.createdAt), desc(blocklistEntries.id))
+    .where(before(blocklistEntries.id, page.beforeId))
+    .orderBy(desc(blocklistEntries.id))
+    .limit(page.limit + 1)
     .all();
 }
 

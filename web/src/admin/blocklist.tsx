@@ -116,7 +116,9 @@ function EntryRow({ entry, onRemoved }: { entry: Entry; onRemoved: () => void })
 }
 
 export function BlocklistPage() {
-  const { data, error, reload } = useApi(() => api.GET("/v1/admin/blocklist"));
+  const { data, error, reload } = useApi(() =>
+    api.GET("/v1/admin/blocklist", { params: { query: { limit: 100 } } }),
+  );
   const [added, setAdded] = useState<string | null>(null);
   return (
     <>

@@ -1869,6 +1869,7 @@ export interface components {
         };
         BlocklistPage: {
             data: components["schemas"]["BlocklistEntry"][];
+            nextCursor: string | null;
         };
         BlocklistEntry: {
             /** @example blk_01kb0h5v2c8x4mq7tz3rw9ydge */
@@ -6352,14 +6353,18 @@ export interface operations {
     };
     listBlocklist: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every entry */
+            /** @description A page of entries */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
