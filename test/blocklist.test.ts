@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   adminUser,
   callJson,
@@ -202,6 +202,27 @@ describe("the block list", () => {
       "blocklist.add",
       "blocklist.remove",
     ]);
+  });
+
+  it("an entry written by another Worker instance is matched here within 30 seconds", async () => {
+    // Read the list into this isolate's copy, then add an entry behind its back (as another
+    // isolate would): the copy is used until it is 30 s old, then read again.
+    expect((await register(uniquePhone())).status).toBe(201);
+    const admin = await adminUser();
+    const id = `blk_other_${crypto.randomUUID()}`;
+    await env.DB.prepare(
+      "insert into blocklist_entries (id, type, value, action, created_by, created_at) values (?, 'phone_prefix', '+92348', 'refuse', ?, ?)",
+    )
+      .bind(id, admin.id, Date.now())
+      .run();
+    try {
+      expect((await register("+923481234567")).status).toBe(201);
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 30_001 });
+      expectError(await register("+923481234568"), 403, "blocked");
+    } finally {
+      vi.useRealTimers();
+      await removeEntry(id);
+    }
   });
 
   it("lists the entries for admins only", async () => {
