@@ -16,7 +16,7 @@ import bcrypt from "bcryptjs";
 import { openLocalD1, Seeder } from "./bench-seed.mjs";
 import { LANGUAGES, pageFirstLoad, printFirstLoad } from "./web-size.mjs";
 
-const PORT = 8790;
+const PORT = Number(process.env.BENCH_PORT ?? 8790);
 const BASE = `http://127.0.0.1:${PORT}`;
 const STATE_10K = ".bench/state-10k";
 const STATE_100K = ".bench/state-100k";
@@ -350,6 +350,70 @@ async function withWebhookEndpoint(tokens, codes, codesUsed) {
 }
 
 /**
+ * Signup p50 with an empty block list and with 1,000 entries (phone prefixes, IPv4 and IPv6
+ * ranges, devices; none matching): signups match a per-isolate copy of the list, so the
+ * two should be within noise of each other, with the same D1 statements.
+ */
+async function benchBlocklist(adminToken, codes, firstCode) {
+  const n = Math.min(SAMPLES, 100);
+  const signup = (label, phonePrefix, offset) =>
+    series(
+      `POST /v1/auth/register (cost 10, ${label})`,
+      n,
+      (i) =>
+        timedRequest("/v1/auth/register", {
+          ...json({
+            name: "Bench User",
+            phone: `${phonePrefix}${String(1_000_000 + i).padStart(7, "0")}`,
+            password: PASSWORD,
+            referralCode: codes[firstCode + offset + i],
+          }),
+          headers: { "Content-Type": "application/json", "X-Device-Id": `bench-device-${i}` },
+        }),
+      201,
+    );
+  const empty = await signup("empty block list", "+92342", 0);
+  const admin = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
+  const entries = Array.from({ length: 1000 }, (_, i) => {
+    const kind = i % 4;
+    const value =
+      kind === 0
+        ? `+8869${String(i).padStart(4, "0")}`
+        : kind === 1
+          ? `198.${18 + (i >> 8)}.${i & 255}.0/24`
+          : kind === 2
+            ? `2001:db8:${i.toString(16)}::/48`
+            : `farm-device-${i}`;
+    return { type: ["phone_prefix", "ip", "ip", "device"][kind], value, action: "hold" };
+  });
+  for (const entry of entries) {
+    const added = await timedRequest("/v1/admin/blocklist", {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify(entry),
+    });
+    if (added.status !== 201) throw new Error(`block list: ${added.status} ${added.body}`);
+  }
+  const full = await signup("1,000 block list entries", "+92343", n);
+  console.log("\nBlock list: signup with 0 and with 1,000 entries\n");
+  console.log("| block list | n | p50 ms | p99 ms | D1 p50 | statements | rows read |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const [label, r] of [
+    ["empty", empty],
+    ["1,000 entries", full],
+  ]) {
+    console.log(
+      `| ${label} | ${r.n} | ${r.p50} | ${r.p99} | ${r.d1P50 ?? "–"} | ${r.statements} | ${r.rowsRead} |`,
+    );
+  }
+  console.log(
+    `Signup p50 ${empty.p50} → ${full.p50} ms (${r2(full.p50 - empty.p50)} ms) with 1,000 entries; ` +
+      `D1 statements ${empty.statements} → ${full.statements} (the list is read once per isolate per 30 s).`,
+  );
+  return { empty, full };
+}
+
+/**
  * `count` documents as the old backend's mongoexport writes them: every fourth one referred
  * by an earlier one, most with points, phones in mixed spellings.
  */
@@ -406,7 +470,27 @@ async function benchImport(token, documents) {
   };
 }
 
+/** `BENCH_ONLY=blocklist`: only the block list section, on a small fresh state. */
+async function blocklistOnly() {
+  rmSync(".bench", { recursive: true, force: true });
+  mkdirSync(".bench", { recursive: true });
+  if (spawnSync("npm", ["run", "web:build"], { stdio: "inherit" }).status !== 0) {
+    throw new Error("npm run web:build failed");
+  }
+  const passwordHash = bcrypt.hashSync(PASSWORD, 10);
+  const state = await seedState(STATE_10K, 400, passwordHash);
+  const worker = startWorker(STATE_10K);
+  try {
+    await worker.ready();
+    for (let i = 0; i < 50; i++) await timedRequest("/health");
+    await benchBlocklist(await login(ADMIN_PHONE), state.codes, 0);
+  } finally {
+    await worker.stop();
+  }
+}
+
 async function main() {
+  if (process.env.BENCH_ONLY === "blocklist") return blocklistOnly();
   rmSync(".bench", { recursive: true, force: true });
   mkdirSync(".bench", { recursive: true });
   // The portal's first load: a static measurement of the built bundles.
@@ -648,6 +732,8 @@ async function main() {
           `p99 ${l.p99} vs ${healthLoad.p99} ms (${r2(l.p99 / healthLoad.p99)}×).`,
       );
     }
+    // After the webhook runs (codes 0–299): 200 more referrers' codes.
+    const blocklist = await benchBlocklist(tokens.admin, small10k.codes, 300);
     const imported = await benchImport(
       await login(ADMIN_PHONE),
       legacyDocuments(10_000, passwordHash),
@@ -658,7 +744,14 @@ async function main() {
         `(user and its triggers, code alias, referral, ledger entry), p50 ${imported.requestP50} ms a request ` +
         `(max ${imported.requestMax}); ${imported.created} created, ${imported.failed} failed.`,
     );
-    results.phases.push({ referrers: 10_000, ...small10k.counts, rows, load, import: imported });
+    results.phases.push({
+      referrers: 10_000,
+      ...small10k.counts,
+      rows,
+      load,
+      blocklist,
+      import: imported,
+    });
   } finally {
     await worker.stop();
   }

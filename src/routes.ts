@@ -8,6 +8,7 @@ import { registerCampaignRoutes } from "./campaigns/routes";
 import { registerCouponRoutes } from "./coupons/routes";
 import { registerDataAdminRoutes, registerDataRoutes } from "./data/routes";
 import { registerEventRoutes } from "./events/routes";
+import { registerBlocklistRoutes } from "./fraud/blocklist-routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
 import { registerLinkRoutes } from "./links/routes";
@@ -60,6 +61,7 @@ export function buildApp() {
   registerProgramRoutes(app);
   registerCampaignRoutes(app);
   registerReferralAdminRoutes(app);
+  registerBlocklistRoutes(app);
   registerRewardAdminRoutes(app);
   registerUserAdminRoutes(app);
   registerDataAdminRoutes(app);

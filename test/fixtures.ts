@@ -13,6 +13,9 @@ export const defaultRules: ProgramRules = {
   requireVerifiedPhone: false,
   holdDays: 14,
   caps: { perDay: 25, perMonth: 200 },
+  budget: { pointsPerDay: null, pointsPerMonth: null },
+  holdPhoneTypes: [],
+  holdOnCountryMismatch: false,
   pointsExpiryDays: 365,
   codeExpiryDays: null,
   milestones: [

@@ -40,6 +40,8 @@ export interface CallOptions {
   token?: string;
   headers?: Record<string, string>;
   ip?: string;
+  /** The request's country, as Cloudflare's edge sets `request.cf.country`. */
+  country?: string;
 }
 
 export async function call(
@@ -59,6 +61,7 @@ export async function call(
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     redirect: "manual",
+    ...(options.country ? { cf: { country: options.country } } : {}),
   });
 }
 

@@ -112,6 +112,8 @@ describe("OpenAPI and docs", () => {
       "/v1/admin/api-keys",
       "/v1/admin/api-keys/{id}",
       "/v1/admin/audit-log",
+      "/v1/admin/blocklist",
+      "/v1/admin/blocklist/{id}",
       "/v1/admin/campaigns",
       "/v1/admin/campaigns/{id}",
       "/v1/admin/imports",

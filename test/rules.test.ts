@@ -65,6 +65,7 @@ describe("reward tiers", () => {
       ordinal: 4,
       status: "qualified",
       reasons: [],
+      holds: [],
       referrerPoints: 100,
       refereePoints: 20,
       pointsExpireAt: now + 365 * DAY_MS,

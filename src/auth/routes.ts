@@ -4,7 +4,7 @@ import { getCookie } from "hono/cookie";
 import type { App } from "../app";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
-import { clientIp, signedIn } from "../http/auth";
+import { clientIp, requestCountry, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { requestedLocale } from "../i18n/resolve";
 import { rateLimiterFor } from "../platform/rate-limit";
@@ -38,6 +38,7 @@ const register = createRoute({
       "invalid_referral_code",
       "referral_code_expired",
       "unsupported_phone",
+      "blocked",
       "rate_limited",
     ),
   },
@@ -122,6 +123,7 @@ export function registerAuthRoutes(app: App) {
       ip: clientIp(c.req.header("CF-Connecting-IP")),
       deviceId: c.req.valid("header")["x-device-id"],
       locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
+      requestCountry: requestCountry(c.req.raw),
     });
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
   });

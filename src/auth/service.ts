@@ -138,6 +138,8 @@ export interface RegisterInput {
   ip: string;
   deviceId?: string | undefined;
   locale: Locale | null;
+  /** The request's country (`request.cf.country`), when the edge gives one. */
+  requestCountry?: string | undefined;
 }
 
 /**
@@ -185,6 +187,7 @@ export async function registerUser(
         ip: input.ip,
         deviceId: input.deviceId,
         locale,
+        requestCountry: input.requestCountry,
         firstLookup,
         alsoWrite: async ({ id, now }) => {
           session = await openSession(db, config, id, now);

@@ -135,6 +135,12 @@ export const programs = sqliteTable("programs", {
 
 export const referralStatuses = ["pending", "qualified", "held", "rejected"] as const;
 
+/** One reason of a hold with what it matched (src/program/rules.ts, `Hold`). */
+export interface ReasonDetail {
+  code: string;
+  detail?: Record<string, string | number>;
+}
+
 export const referrals = sqliteTable(
   "referrals",
   {
@@ -164,6 +170,11 @@ export const referrals = sqliteTable(
     qualifiedOrdinal: integer("qualified_ordinal"),
     /** Why a referral is held for review (JSON array), or why it was rejected. */
     reasons: text("reasons", { mode: "json" }).$type<string[]>(),
+    /**
+     * What a hold matched, words-free, for its review: `[{ code, detail? }]` (e.g. the block
+     * list entry, the budget); null when the reasons need no more (migration 0026).
+     */
+    reasonDetails: text("reason_details", { mode: "json" }).$type<ReasonDetail[]>(),
     /** Points a refund could not take back because they were already spent. */
     uncollectedPoints: integer("uncollected_points").notNull().default(0),
     createdAt: millis("created_at").notNull(),
@@ -839,4 +850,54 @@ export const apiKeys = sqliteTable(
   },
   // Every server call finds its key by an equality read on the hash.
   (t) => [uniqueIndex("api_keys_secret_hash_unique").on(t.secretHash)],
+);
+
+export const blocklistTypes = ["phone_prefix", "country", "ip", "device"] as const;
+export const blocklistActions = ["refuse", "hold"] as const;
+
+/**
+ * The block list (src/fraud/): phone prefixes, countries, IP ranges and devices that are
+ * refused or held. Values are stored in one spelling (src/fraud/blocklist-rules.ts).
+ */
+export const blocklistEntries = sqliteTable(
+  "blocklist_entries",
+  {
+    id: text("id").primaryKey(),
+    type: text("type", { enum: blocklistTypes }).notNull(),
+    value: text("value").notNull(),
+    action: text("action", { enum: blocklistActions }).notNull(),
+    note: text("note"),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [
+    check(
+      "blocklist_entries_type_check",
+      sql`${t.type} in ('phone_prefix', 'country', 'ip', 'device')`,
+    ),
+    check("blocklist_entries_action_check", sql`${t.action} in ('refuse', 'hold')`),
+  ],
+);
+
+/**
+ * Referral points paid per UTC day (`d:2026-12-05`) and month (`m:2026-12`), against the
+ * program's `budget`: every payment adds its points in its own batch, and the CHECK fails
+ * a batch that would pass the budget, so parallel payments can never pay past it.
+ */
+export const pointsBudgetUsage = sqliteTable(
+  "points_budget_usage",
+  {
+    period: text("period").primaryKey(),
+    points: integer("points").notNull().default(0),
+    /** The budget the last payment was made under; null: none. */
+    budget: integer("budget"),
+  },
+  (t) => [
+    check(
+      "points_budget_usage_within_budget",
+      sql`${t.budget} is null or ${t.points} <= ${t.budget}`,
+    ),
+  ],
 );

@@ -163,3 +163,14 @@ export function clientIp(header: string | undefined): string {
 }
 
 export const UNKNOWN_IP = "unknown";
+
+/**
+ * The request's country as Cloudflare reports it (`request.cf.country`, ISO 3166 alpha-2;
+ * `T1` for Tor), or undefined when the edge gives none (local development, `XX`).
+ */
+export function requestCountry(request: Request): string | undefined {
+  const country = (request as { cf?: { country?: unknown } }).cf?.country;
+  return typeof country === "string" && /^[A-Z][A-Z0-9]$/.test(country) && country !== "XX"
+    ? country
+    : undefined;
+}

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { App } from "../app";
+import { DeviceHeaderSchema } from "../auth/schemas";
 import { currentUser } from "../auth/service";
 import { inviteChannels, inviteStatuses } from "../db/schema";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
-import { signedIn } from "../http/auth";
+import { clientIp, requestCountry, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { LocaleSchema } from "../i18n/schemas";
@@ -60,7 +61,7 @@ const create = createRoute({
   tags,
   summary: "Invite someone by email or SMS",
   ...signedIn,
-  request: { body: jsonBody(CreateInviteSchema) },
+  request: { body: jsonBody(CreateInviteSchema), headers: DeviceHeaderSchema },
   responses: {
     202: jsonResponse(
       z.object({ invite: InviteSchema }).openapi("InviteAccepted"),
@@ -71,6 +72,7 @@ const create = createRoute({
       "not_found",
       "self_referral",
       "unsupported_phone",
+      "blocked",
       "invite_already_sent",
       "rate_limited",
     ),
@@ -98,7 +100,15 @@ function inviteDeps(c: Context<AppEnv>): InviteDeps {
 export function registerInviteRoutes(app: App) {
   app.openapi(create, async (c) => {
     const deps = inviteDeps(c);
-    const invite = await createInvite(deps, { userId: c.var.auth.userId, ...c.req.valid("json") });
+    const invite = await createInvite(deps, {
+      userId: c.var.auth.userId,
+      ...c.req.valid("json"),
+      from: {
+        ip: clientIp(c.req.header("CF-Connecting-IP")),
+        deviceId: c.req.valid("header")["x-device-id"],
+        requestCountry: requestCountry(c.req.raw),
+      },
+    });
     c.executionCtx.waitUntil(deliverInvite(deps, invite.id));
     return c.json({ invite }, 202);
   });

@@ -4,6 +4,8 @@ import type { Config } from "../config";
 import type { inviteStatuses } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import { screenAgainstBlocklist } from "../fraud/blocklist";
+import { UNKNOWN_IP } from "../http/auth";
 import type { Locale } from "../i18n/locales";
 import { renderMessage } from "../i18n/messages";
 import { newId } from "../lib/ids";
@@ -77,9 +79,18 @@ export function toInviteView(
   };
 }
 
+/** The request of whoever sends an invite, as the block list sees it. */
+export interface InviterRequest {
+  ip: string;
+  deviceId?: string | undefined;
+  requestCountry?: string | undefined;
+}
+
 /**
  * Queues an invite in the outbox. Limits (20 a day, one per recipient per 7 days) are
  * enforced by the insert itself; the send happens after the response (`deliverInvite`).
+ * An SMS recipient, or the sender's address, device or country, on the block list with
+ * action `refuse` is a 403 blocked, and nothing is queued.
  */
 export async function createInvite(
   deps: InviteDeps,
@@ -90,10 +101,21 @@ export async function createInvite(
     message?: string | undefined;
     /** The invite's language; absent: its sender's. */
     locale?: Locale | undefined;
+    from?: InviterRequest;
   },
 ) {
   const { db, config } = deps;
   const recipient = canonicalRecipient(input.channel, input.to, config);
+  await screenAgainstBlocklist(
+    db,
+    {
+      phone: input.channel === "sms" ? recipient : null,
+      ip: input.from && input.from.ip !== UNKNOWN_IP ? input.from.ip : null,
+      deviceId: input.from?.deviceId ?? null,
+      requestCountry: input.from?.requestCountry ?? null,
+    },
+    Date.now(),
+  );
   const inviter = await findUserById(db, input.userId);
   if (!inviter)
     throw new ApiError("unauthorized", "The account of this access token no longer exists.");

@@ -92,3 +92,38 @@ export function checkNewPhone(input: string, defaultCountry?: string): NewPhoneC
     ? { status: "no_sms", phone: parsed.number, refusal }
     : { status: "ok", phone: parsed.number };
 }
+
+/** What fraud rules read of a phone: its region and its libphonenumber type (VOIP, MOBILE, …). */
+export interface PhoneFacts {
+  /** ISO 3166 alpha-2, or null for a non-geographic number (e.g. +882). */
+  country: string | null;
+  type: string | null;
+}
+
+/**
+ * The region and type of a phone in E.164, for fraud rules (block list countries,
+ * `holdPhoneTypes`, `holdOnCountryMismatch`).
+ *
+ * @example phoneFacts("+923001234567") // { country: "PK", type: "MOBILE" }
+ */
+export function phoneFacts(phone: string): PhoneFacts {
+  const parsed = parse(phone, undefined);
+  return { country: parsed?.country ?? null, type: parsed?.getType() ?? null };
+}
+
+/** Every libphonenumber number type, as `holdPhoneTypes` names them. */
+export const PHONE_TYPES = [
+  "FIXED_LINE",
+  "MOBILE",
+  "FIXED_LINE_OR_MOBILE",
+  "PREMIUM_RATE",
+  "TOLL_FREE",
+  "SHARED_COST",
+  "VOIP",
+  "PERSONAL_NUMBER",
+  "PAGER",
+  "UAN",
+  "VOICEMAIL",
+] as const satisfies readonly NonNullable<ReturnType<PhoneNumber["getType"]>>[];
+
+export { isSupportedCountry as isPhoneRegion } from "libphonenumber-js/max";

@@ -13,6 +13,7 @@ export const auditTargetTypes = [
   "api_key",
   "redemption",
   "message",
+  "blocklist_entry",
 ] as const;
 
 export interface AuditEntry {

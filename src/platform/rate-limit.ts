@@ -5,6 +5,7 @@ import { rateLimitCounters } from "../db/schema";
 import type { AppEnv, Bindings, Database } from "../env";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
+import { ipv6Groups } from "../lib/ip";
 
 /**
  * The one rate limiter. Counts are atomic, so parallel requests cannot slip past a limit:
@@ -231,26 +232,4 @@ export function ipSubject(address: string): string {
     return [g >> 8, g & 0xff, h >> 8, h & 0xff].join(".");
   }
   return `${[a, b, c, d].map((group) => (group ?? 0).toString(16)).join(":")}::/64`;
-}
-
-/** The eight 16-bit groups of an IPv6 address, or null when it is not one. */
-function ipv6Groups(text: string): number[] | null {
-  let hex = text;
-  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hex);
-  if (dotted) {
-    const bytes = dotted.slice(1).map(Number);
-    if (bytes.some((byte) => byte > 255)) return null;
-    const [p = 0, q = 0, r = 0, s = 0] = bytes;
-    hex = `${hex.slice(0, dotted.index)}${((p << 8) | q).toString(16)}:${((r << 8) | s).toString(16)}`;
-  }
-  const halves = hex.split("::");
-  if (halves.length > 2) return null;
-  const groupsOf = (part: string | undefined) => (part ? part.split(":") : []);
-  const head = groupsOf(halves[0]);
-  const tail = groupsOf(halves[1]);
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
-  if (!all.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return null;
-  return all.map((group) => Number.parseInt(group, 16));
 }

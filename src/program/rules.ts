@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type Campaign, type CampaignContext, campaignsCompleted } from "../campaigns/rules";
 import { locales } from "../i18n/locales";
 import { LabelsSchema } from "../i18n/schemas";
+import { PHONE_TYPES } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 
 const TierSchema = z.object({
@@ -102,6 +103,27 @@ export const ProgramRulesSchema = z.object({
       perMonth: z.number().int().min(1).nullable(),
     })
     .default({ perDay: null, perMonth: null }),
+  /**
+   * Referral points (both sides and bonuses) paid per UTC day and calendar month: a referral
+   * whose payment would pass one is held (`budget_exhausted`) until an admin approves it.
+   */
+  budget: z
+    .object({
+      pointsPerDay: z.number().int().min(1).max(1_000_000_000).nullable().default(null),
+      pointsPerMonth: z.number().int().min(1).max(1_000_000_000).nullable().default(null),
+    })
+    .default({ pointsPerDay: null, pointsPerMonth: null }),
+  /** A referee whose phone has one of these libphonenumber types is held (`phone_type`). */
+  holdPhoneTypes: z
+    .array(z.enum(PHONE_TYPES))
+    .max(PHONE_TYPES.length)
+    .refine((types) => new Set(types).size === types.length, "each type at most once")
+    .default([]),
+  /**
+   * A referee whose phone's country is not the request's country is held
+   * (`country_mismatch`); a request without a country holds nothing.
+   */
+  holdOnCountryMismatch: z.boolean().default(false),
   /** Earned points expire this many days after they were credited; null: never. */
   pointsExpiryDays: z.number().int().min(1).max(3650).nullable(),
   /** Referral codes stop working this many days after they were issued; null: never. */
@@ -199,24 +221,103 @@ export interface FraudSignals {
   /** The referrer's referrals rewarded in the last day and in this calendar month. */
   rewardedToday: number;
   rewardedThisMonth: number;
+  /** Block list entries with action `hold` that the referee matched. */
+  blocklisted?: readonly { entryId: string; type: string; value: string; on?: string }[];
+  /** The referee phone's libphonenumber type and country, and the request's country. */
+  phoneType?: string | null;
+  phoneCountry?: string | null;
+  requestCountry?: string | null;
 }
 
-export type HoldReason = "same_device" | "same_ip" | "daily_cap" | "monthly_cap";
+export type HoldReason =
+  | "same_device"
+  | "same_ip"
+  | "daily_cap"
+  | "monthly_cap"
+  | "blocklisted"
+  | "phone_type"
+  | "country_mismatch"
+  | "budget_exhausted";
+
+/**
+ * A reason to hold, with what it matched for the review queue (words-free: the console
+ * words it): the block list entry, the phone type, the two countries, the budget.
+ */
+export interface Hold {
+  code: HoldReason;
+  detail?: Record<string, string | number>;
+}
 
 /**
  * Why a new referral must wait for review, if it must: a referee on the referrer's own
- * device or network, or a referrer past the program's velocity caps.
+ * device or network, a referrer past the program's velocity caps, a referee held by the
+ * block list, by their phone's type or by a phone from another country than the request.
  */
-export function holdReasons(signals: FraudSignals, rules: ProgramRules): HoldReason[] {
-  const reasons: HoldReason[] = [];
-  if (signals.sameDevice) reasons.push("same_device");
-  if (signals.sameIp) reasons.push("same_ip");
+export function holdsOf(signals: FraudSignals, rules: ProgramRules): Hold[] {
+  const holds: Hold[] = [];
+  if (signals.sameDevice) holds.push({ code: "same_device" });
+  if (signals.sameIp) holds.push({ code: "same_ip" });
   if (rules.caps.perDay !== null && signals.rewardedToday >= rules.caps.perDay)
-    reasons.push("daily_cap");
+    holds.push({ code: "daily_cap", detail: { cap: rules.caps.perDay } });
   if (rules.caps.perMonth !== null && signals.rewardedThisMonth >= rules.caps.perMonth) {
-    reasons.push("monthly_cap");
+    holds.push({ code: "monthly_cap", detail: { cap: rules.caps.perMonth } });
   }
-  return reasons;
+  for (const match of signals.blocklisted ?? []) {
+    const { entryId, type, value, on } = match;
+    holds.push({ code: "blocklisted", detail: { entryId, type, value, ...(on ? { on } : {}) } });
+  }
+  const phoneType = signals.phoneType ?? null;
+  if (phoneType !== null && (rules.holdPhoneTypes as readonly string[]).includes(phoneType)) {
+    holds.push({ code: "phone_type", detail: { phoneType } });
+  }
+  const { phoneCountry, requestCountry } = signals;
+  if (rules.holdOnCountryMismatch && phoneCountry && requestCountry) {
+    if (phoneCountry !== requestCountry.toUpperCase()) {
+      holds.push({ code: "country_mismatch", detail: { phoneCountry, requestCountry } });
+    }
+  }
+  return holds;
+}
+
+/** The codes of `holdsOf`. */
+export function holdReasons(signals: FraudSignals, rules: ProgramRules): HoldReason[] {
+  return holdsOf(signals, rules).map((hold) => hold.code);
+}
+
+/** Points paid so far in the current UTC day and calendar month (all referrals). */
+export interface BudgetUsage {
+  day: number;
+  month: number;
+}
+
+/** Everything a qualification pays: both sides and the bonuses it brings. */
+export function pointsOfQualification(refereePoints: number, plan: QualificationPlan): number {
+  return (
+    refereePoints +
+    plan.referrerPoints +
+    plan.milestones.reduce((sum, milestone) => sum + milestone.bonusPoints, 0) +
+    plan.campaigns.reduce((sum, campaign) => sum + campaign.bonusPoints, 0)
+  );
+}
+
+/**
+ * The hold for a payment of `points` that would pass the program's daily or monthly
+ * budget, or null. The database enforces the same limit (points_budget_usage): this keeps
+ * the usual case from failing a batch.
+ *
+ * @example budgetHold({ ...rules, budget: { pointsPerDay: 100, pointsPerMonth: null } }, { day: 90, month: 90 }, 70)
+ * // { code: "budget_exhausted", detail: { period: "day", budget: 100, used: 90, points: 70 } }
+ */
+export function budgetHold(rules: ProgramRules, used: BudgetUsage, points: number): Hold | null {
+  for (const [period, budget, spent] of [
+    ["day", rules.budget.pointsPerDay, used.day],
+    ["month", rules.budget.pointsPerMonth, used.month],
+  ] as const) {
+    if (budget !== null && spent + points > budget) {
+      return { code: "budget_exhausted", detail: { period, budget, used: spent, points } };
+    }
+  }
+  return null;
 }
 
 export interface QualificationPlan {
@@ -277,6 +378,8 @@ export interface ReferralSignupPlan {
   ordinal: number;
   status: "qualified" | "pending" | "held";
   reasons: HoldReason[];
+  /** The holds with what they matched (for the review queue). */
+  holds: Hold[];
   /**
    * Paid now when it qualifies at signup; for a waiting referral, what it pays if the
    * referrals waiting ahead of it qualify first (shown, and counted as pending, until it
@@ -315,25 +418,38 @@ export function planReferralSignup(
     waiting: number;
     campaigns: CampaignContext;
     signals: FraudSignals;
+    /** Points paid today and this month; absent: no budget is checked. */
+    budgetUsed?: BudgetUsage;
   },
   program: Program,
   now: number,
 ): ReferralSignupPlan {
   const ordinal = referrer.total + 1;
-  const reasons = holdReasons(referrer.signals, program.rules);
+  const holds = holdsOf(referrer.signals, program.rules);
   // A new referee has not verified a phone yet: with that rule, nothing qualifies at signup.
-  const status =
-    reasons.length > 0
-      ? "held"
-      : program.rules.qualification === "signup" && !program.rules.requireVerifiedPhone
-        ? "qualified"
-        : "pending";
-  const qualification =
-    status === "qualified" ? planQualification(referrer, program.rules, now) : null;
+  const paysNow =
+    holds.length === 0 &&
+    program.rules.qualification === "signup" &&
+    !program.rules.requireVerifiedPhone;
+  let qualification = paysNow ? planQualification(referrer, program.rules, now) : null;
+  const overBudget =
+    qualification && referrer.budgetUsed
+      ? budgetHold(
+          program.rules,
+          referrer.budgetUsed,
+          pointsOfQualification(program.rules.refereeBonus, qualification),
+        )
+      : null;
+  if (overBudget) {
+    holds.push(overBudget);
+    qualification = null;
+  }
+  const status = holds.length > 0 ? "held" : qualification ? "qualified" : "pending";
   return {
     ordinal,
     status,
-    reasons,
+    reasons: holds.map((hold) => hold.code),
+    holds,
     referrerPoints:
       qualification?.referrerPoints ??
       referrerPointsFor(

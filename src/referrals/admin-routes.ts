@@ -16,6 +16,27 @@ const ReviewItemSchema = z
     id: z.string(),
     status: z.enum(referralStatuses),
     reasons: z.array(z.string()).openapi({ example: ["same_ip"] }),
+    reasonDetails: z
+      .array(
+        z.object({
+          code: z.string(),
+          detail: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+        }),
+      )
+      .openapi({
+        example: [
+          {
+            code: "blocklisted",
+            detail: { entryId: "blk_…", type: "ip", value: "203.0.113.0/24" },
+          },
+          {
+            code: "budget_exhausted",
+            detail: { period: "day", budget: 100, used: 90, points: 70 },
+          },
+        ],
+        description:
+          "Each reason with what it matched, words-free: blocklisted { entryId, type, value, on? (phone | request, for a country) }; budget_exhausted { period (day | month), budget, used, points }; phone_type { phoneType }; country_mismatch { phoneCountry, requestCountry }; daily_cap / monthly_cap { cap }. Referrals held before details were kept give their codes alone.",
+      }),
     source: z.string(),
     referrer: z.object({ id: z.string(), name: z.string() }),
     referee: z.object({ id: z.string(), name: z.string() }),
@@ -87,6 +108,7 @@ export function registerReferralAdminRoutes(app: App) {
           id: row.id,
           status: row.status,
           reasons: row.reasons ?? [],
+          reasonDetails: row.reasonDetails ?? (row.reasons ?? []).map((code) => ({ code })),
           source: row.source,
           referrer: { id: row.referrerId, name: row.referrerName },
           referee: { id: row.refereeId, name: row.refereeName },

@@ -14,16 +14,25 @@ import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import { referrals } from "../db/schema";
 import type { Database } from "../env";
 import {
+  BUDGET_CONSTRAINT,
+  budgetUsage,
+  countBudgetedPoints,
+  hasBudget,
+} from "../fraud/budget-store";
+import {
   countQualifiedReferral,
   leaderboardEntryOf,
   uncountQualifiedReferral,
 } from "../leaderboard/store";
 import { DAY_MS, monthOf } from "../lib/time";
 import {
+  type BudgetUsage,
+  budgetHold,
   type FraudSignals,
   type ProgramRules,
   planQualification,
   pointsExpireAt,
+  pointsOfQualification,
   type QualificationPlan,
   withinHoldPeriod,
 } from "../program/rules";
@@ -51,6 +60,8 @@ export interface ReferrerSnapshot {
   campaigns: CampaignContext;
   rewardedToday: number;
   rewardedThisMonth: number;
+  /** Referral points paid today and this month, read only when the program has a budget. */
+  budgetUsed?: BudgetUsage;
 }
 
 export async function referrerSnapshot(
@@ -60,15 +71,18 @@ export async function referrerSnapshot(
   now: number,
 ): Promise<ReferrerSnapshot> {
   const dayStart = now - (now % DAY_MS);
-  const [counts, lastQualifiedOrdinal, campaigns, rewardedToday, month] = await Promise.all([
-    referralCountsOf(db, referrerId),
-    qualifiedPlacesOf(db, referrerId),
-    campaignContext(db, referrerId, now),
-    rules.caps.perDay === null ? 0 : qualifiedSince(db, referrerId, dayStart, rules.caps.perDay),
-    rules.caps.perMonth === null
-      ? undefined
-      : leaderboardEntryOf(db, `m:${monthOf(now)}`, referrerId),
-  ]);
+  const [counts, lastQualifiedOrdinal, campaigns, rewardedToday, month, budgetUsed] =
+    await Promise.all([
+      referralCountsOf(db, referrerId),
+      qualifiedPlacesOf(db, referrerId),
+      campaignContext(db, referrerId, now),
+      rules.caps.perDay === null ? 0 : qualifiedSince(db, referrerId, dayStart, rules.caps.perDay),
+      rules.caps.perMonth === null
+        ? undefined
+        : leaderboardEntryOf(db, `m:${monthOf(now)}`, referrerId),
+      // Read beside the others: no round trip of its own.
+      hasBudget(rules) ? budgetUsage(db, now) : undefined,
+    ]);
   return {
     total: counts?.total ?? 0,
     lastQualifiedOrdinal,
@@ -76,18 +90,31 @@ export async function referrerSnapshot(
     campaigns,
     rewardedToday,
     rewardedThisMonth: month?.referrals ?? 0,
+    ...(budgetUsed ? { budgetUsed } : {}),
   };
 }
 
-/** Fraud signals of a new referral: same device or network as the referrer, and velocity. */
+/** What a signup tells of its referee: fingerprints, and what the block list and phone say. */
+export interface RefereeFacts
+  extends Pick<FraudSignals, "blocklisted" | "phoneType" | "phoneCountry" | "requestCountry"> {
+  ipHash: string | null;
+  deviceHash: string | null;
+}
+
+/**
+ * Fraud signals of a new referral: same device or network as the referrer, velocity, and
+ * the referee's block list matches, phone type and countries.
+ */
 export function fraudSignals(
   referrer: { signupIpHash: string | null; signupDeviceHash: string | null },
-  referee: { ipHash: string | null; deviceHash: string | null },
+  referee: RefereeFacts,
   snapshot: ReferrerSnapshot,
 ): FraudSignals {
+  const { ipHash, deviceHash, ...facts } = referee;
   return {
-    sameDevice: referee.deviceHash !== null && referee.deviceHash === referrer.signupDeviceHash,
-    sameIp: referee.ipHash !== null && referee.ipHash === referrer.signupIpHash,
+    ...facts,
+    sameDevice: deviceHash !== null && deviceHash === referrer.signupDeviceHash,
+    sameIp: ipHash !== null && ipHash === referrer.signupIpHash,
     rewardedToday: snapshot.rewardedToday,
     rewardedThisMonth: snapshot.rewardedThisMonth,
   };
@@ -101,13 +128,16 @@ export interface QualifiedReferral {
   referrerCode: string;
   refereePoints: number;
   rules: ProgramRules;
+  /** An admin approved it: it is paid past the points budget (using up what is left). */
+  approved?: boolean;
 }
 
 /**
  * What qualifying a referral writes: both sides' ledger credits (the referrer's by the
  * tier of the place the plan claims), the leaderboards, the
- * unlocks and bonuses of milestones it reaches, and the campaigns it completes (the funnel
- * counters follow by trigger).
+ * unlocks and bonuses of milestones it reaches, the campaigns it completes (the funnel
+ * counters follow by trigger), and the points budget's counters, which fail the batch
+ * past the budget.
  */
 export function qualificationWrites(
   db: Database,
@@ -147,6 +177,12 @@ export function qualificationWrites(
     ...credits.map((credit) =>
       appendLedgerEntry(db, { ...credit, referralId, createdAt: now, expiresAt }),
     ),
+    ...countBudgetedPoints(db, {
+      points: pointsOfQualification(referral.refereePoints, plan),
+      rules: referral.rules,
+      now,
+      approved: referral.approved ?? false,
+    }),
     countQualifiedReferral(db, referrerId, now),
     ...plan.campaigns.map((campaign) =>
       awardCampaign(db, { campaignId: campaign.id, userId: referrerId, referralId, at: now }),
@@ -185,6 +221,8 @@ export const STALE_SNAPSHOT_CONSTRAINTS = new Set([
   "referrals.referrer_id, referrals.ordinal",
   "referrals.referrer_id, referrals.qualified_ordinal",
   "campaign_awards.campaign_id, campaign_awards.user_id",
+  // A parallel payment used up the points budget: planned again, this one is held.
+  BUDGET_CONSTRAINT,
 ]);
 
 const MAX_ATTEMPTS = 20;
@@ -215,9 +253,11 @@ export async function qualifyReferral(
     also?: BatchItem<"sqlite">[];
     /** The `externalId` of the event that qualifies it, which alone can refund it. */
     byEvent?: string | null;
+    /** An admin's approval: paid past the points budget. */
+    approved?: boolean;
   } = {},
 ) {
-  const { now = Date.now(), also = [], byEvent = null } = options;
+  const { now = Date.now(), also = [], byEvent = null, approved = false } = options;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
@@ -231,7 +271,34 @@ export async function qualifyReferral(
       rules,
       now,
     );
+    const qualified = {
+      ...toQualified(referral, rules, { refereeErased: erased.has(referral.refereeId) }),
+      approved,
+    };
+    const overBudget =
+      !approved && snapshot.budgetUsed
+        ? budgetHold(
+            rules,
+            snapshot.budgetUsed,
+            pointsOfQualification(qualified.refereePoints, plan),
+          )
+        : null;
     try {
+      if (overBudget) {
+        await db.batch([
+          db
+            .update(referrals)
+            .set({
+              status: "held",
+              reasons: [overBudget.code],
+              reasonDetails: [overBudget],
+            })
+            .where(eq(referrals.id, referral.id)),
+          ...also,
+          ...referralEvents(db, ["referral.held"], { ...referral, status: "held" }, now),
+        ]);
+        return false;
+      }
       await db.batch([
         db
           .update(referrals)
@@ -243,12 +310,7 @@ export async function qualifyReferral(
             referrerPoints: plan.referrerPoints,
           })
           .where(eq(referrals.id, referral.id)),
-        ...qualificationWrites(
-          db,
-          toQualified(referral, rules, { refereeErased: erased.has(referral.refereeId) }),
-          plan,
-          now,
-        ),
+        ...qualificationWrites(db, qualified, plan, now),
         ...also,
         ...referralEvents(
           db,

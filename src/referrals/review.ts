@@ -28,6 +28,7 @@ export async function listReferralsByStatus(
       id: referrals.id,
       status: referrals.status,
       reasons: referrals.reasons,
+      reasonDetails: referrals.reasonDetails,
       source: referrals.source,
       referrerId: referrals.referrerId,
       referrerName: referrer.name,
@@ -79,7 +80,7 @@ export async function approveReferral(db: Database, actorId: string, id: string)
       : await firstEventOf(db, referral.refereeId, rules.qualification);
   const paysNow = await mayQualify(db, rules, referral.refereeId, byEvent !== null);
   if (paysNow) {
-    if (!(await qualifyReferral(db, id, { now, also: [audit], byEvent }))) {
+    if (!(await qualifyReferral(db, id, { now, also: [audit], byEvent, approved: true }))) {
       throw notHeld(id, "already decided");
     }
   } else {

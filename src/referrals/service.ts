@@ -13,6 +13,7 @@ import { friendJoinedNotice } from "./notifications";
 import {
   fraudSignals,
   qualificationWrites,
+  type RefereeFacts,
   type ReferrerSnapshot,
   referrerSnapshot,
 } from "./qualification";
@@ -76,7 +77,7 @@ export function signupWrites(
   signup: {
     refereeId: string;
     refereeName: string;
-    referee: { ipHash: string | null; deviceHash: string | null };
+    referee: RefereeFacts;
     now: number;
     attribution: SignupAttribution | null;
   },
@@ -102,6 +103,7 @@ export function signupWrites(
       inviteId,
       qualifiedOrdinal: plan.qualification?.qualifiedOrdinal ?? null,
       reasons: plan.reasons.length > 0 ? plan.reasons : null,
+      reasonDetails: plan.holds.length > 0 ? plan.holds : null,
       createdAt: now,
       qualifiedAt: plan.qualification ? now : null,
     }),

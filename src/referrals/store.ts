@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, gte, sql } from "drizzle-orm";
 import { before } from "../db/client";
-import { ledgerEntries, referralStats, referrals, users } from "../db/schema";
+import { ledgerEntries, type ReasonDetail, referralStats, referrals, users } from "../db/schema";
 import type { Database } from "../env";
 
 export interface NewReferral {
@@ -17,6 +17,8 @@ export interface NewReferral {
   inviteId: string | null;
   qualifiedOrdinal: number | null;
   reasons: string[] | null;
+  /** The holds with what they matched: `[{ code, detail? }]`, beside `reasons`. */
+  reasonDetails: ReasonDetail[] | null;
   createdAt: number;
   qualifiedAt: number | null;
 }

@@ -62,6 +62,7 @@ const createUser = createRoute({
       "invalid_referral_code",
       "referral_code_expired",
       "unsupported_phone",
+      "blocked",
     ),
   },
 });

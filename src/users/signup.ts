@@ -3,10 +3,12 @@ import type { Config } from "../config";
 import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import { screenAgainstBlocklist } from "../fraud/blocklist";
 import { UNKNOWN_IP } from "../http/auth";
 import type { Locale } from "../i18n/locales";
 import { hmacSha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
+import { phoneFacts } from "../lib/phone";
 import { currentProgram } from "../program/store";
 import type { ReferralClaim } from "../referrals/attribution";
 import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
@@ -47,6 +49,8 @@ export interface SignupInput {
   deviceId: string | undefined;
   /** The language asked for (body, else Accept-Language); null: the program's default. */
   locale: Locale | null;
+  /** The request's country (`request.cf.country`); null when unknown or not the person's. */
+  requestCountry?: string | null | undefined;
   /** The first look-up of the code, when the caller started it early (during hashing). */
   firstLookup?: Promise<SignupAttribution | null>;
   /** More writes of the caller for the same batch (e.g. the first session), per attempt. */
@@ -68,6 +72,20 @@ export async function signUp(
   input: SignupInput,
 ): Promise<UserRow> {
   const { db, config } = deps;
+  const phone = input.phone ? phoneFacts(input.phone) : { country: null, type: null };
+  const requestCountry = input.requestCountry ?? null;
+  // Refused here, before anything is written; entries that hold are kept for the referral.
+  const blocklisted = await screenAgainstBlocklist(
+    db,
+    {
+      phone: input.phone,
+      phoneCountry: phone.country,
+      requestCountry,
+      ip: input.ip === UNKNOWN_IP ? null : input.ip,
+      deviceId: input.deviceId ?? null,
+    },
+    Date.now(),
+  );
   // Only salted hashes are kept, and compared with the referrer's (fraud holds).
   const fingerprint = {
     ipHash:
@@ -126,7 +144,13 @@ export async function signUp(
         ...signupWrites(db, {
           refereeId: userId,
           refereeName: input.name,
-          referee: fingerprint,
+          referee: {
+            ...fingerprint,
+            blocklisted,
+            phoneType: phone.type,
+            phoneCountry: phone.country,
+            requestCountry,
+          },
           now,
           attribution,
         }),

@@ -3,6 +3,7 @@
  * subscribe, how a delivery is signed (Standard Webhooks) and how long failures are retried.
  */
 import { fromBase64, hmacSha256Base64, toBase64 } from "../lib/crypto";
+import { ipv4Octets, ipv6Groups } from "../lib/ip";
 import { toIso } from "../lib/time";
 import { type RetrySchedule, retryDelayMs } from "../platform/outbox";
 
@@ -137,13 +138,6 @@ export function isPrivateHost(hostname: string): boolean {
   return false;
 }
 
-function ipv4Octets(text: string): number[] | null {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!match) return null;
-  const octets = match.slice(1).map(Number);
-  return octets.every((octet) => octet <= 255) ? octets : null;
-}
-
 function isPrivateIpv4([a = 0, b = 0]: number[]): boolean {
   return (
     a === 0 || // "this network", 0.0.0.0 the unspecified address
@@ -154,28 +148,6 @@ function isPrivateIpv4([a = 0, b = 0]: number[]): boolean {
     (a === 172 && b >= 16 && b <= 31) ||
     (a === 192 && b === 168)
   );
-}
-
-/** The eight 16-bit groups of an IPv6 address (with `::` and a dotted IPv4 tail); null if malformed. */
-function ipv6Groups(text: string): number[] | null {
-  let address = text.toLowerCase();
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
-  if (tail) {
-    const octets = ipv4Octets(tail);
-    if (!octets) return null;
-    const [a = 0, b = 0, c = 0, d = 0] = octets;
-    address = `${address.slice(0, -tail.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = address.split("::");
-  if (halves.length > 2) return null;
-  const parse = (half: string | undefined) => (half ? half.split(":") : []);
-  const head = parse(halves[0]);
-  const rest = parse(halves[1]);
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill("0"), ...rest];
-  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return null;
-  return groups.map((group) => Number.parseInt(group, 16));
 }
 
 function isPrivateIpv6(groups: number[]): boolean {

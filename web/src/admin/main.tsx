@@ -10,6 +10,7 @@ import "../shared/styles.css";
 import { AnalyticsPage } from "./analytics";
 import { ApiKeysPage } from "./apikeys";
 import { AuditPage } from "./audit";
+import { BlocklistPage } from "./blocklist";
 import { CampaignsPage } from "./campaigns";
 import { CatalogPage } from "./catalog";
 import { ProgramPage } from "./program";
@@ -20,6 +21,7 @@ import { WebhooksPage } from "./webhooks";
 const pages = {
   analytics: "analyticsTitle",
   review: "reviewTitle",
+  blocklist: "blocklistTitle",
   program: "programTitle",
   campaigns: "campaignsTitle",
   catalog: "catalogTitle",
@@ -54,6 +56,7 @@ function Console({ user }: { user: Schemas["User"] }) {
       </nav>
       {current.page === "analytics" && <AnalyticsPage />}
       {current.page === "review" && <ReviewPage />}
+      {current.page === "blocklist" && <BlocklistPage />}
       {current.page === "program" && <ProgramPage />}
       {current.page === "campaigns" && <CampaignsPage />}
       {current.page === "catalog" && <CatalogPage />}

@@ -186,6 +186,10 @@ export function ProgramPage() {
             {field(["pointsExpiryDays"], t("pointsExpiryDays"), true)}
             {field(["codeExpiryDays"], t("codeExpiryDays"), true)}
           </div>
+          <div class="row">
+            {field(["budget", "pointsPerDay"], t("budgetPerDay"), true)}
+            {field(["budget", "pointsPerMonth"], t("budgetPerMonth"), true)}
+          </div>
         </Card>
         {(Object.keys(lists) as (keyof typeof lists)[]).map((list) => (
           <Card key={list} title={t(list)}>

@@ -752,6 +752,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/blocklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The block list, newest first
+         * @description Signups see a change within 30 seconds (each Worker instance keeps a copy that long).
+         */
+        get: operations["listBlocklist"];
+        put?: never;
+        /** Block a phone prefix, a country, an IP address or range, or a device */
+        post: operations["addBlocklistEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/blocklist/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a block list entry (signups see it within 30 seconds) */
+        delete: operations["removeBlocklistEntry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/rewards": {
         parameters: {
             query?: never;
@@ -1082,7 +1120,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "blocked" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -1706,6 +1744,22 @@ export interface components {
                     perDay: number | null;
                     perMonth: number | null;
                 };
+                /**
+                 * @default {
+                 *       "pointsPerDay": null,
+                 *       "pointsPerMonth": null
+                 *     }
+                 */
+                budget: {
+                    /** @default null */
+                    pointsPerDay: number | null;
+                    /** @default null */
+                    pointsPerMonth: number | null;
+                };
+                /** @default [] */
+                holdPhoneTypes: ("FIXED_LINE" | "MOBILE" | "FIXED_LINE_OR_MOBILE" | "PREMIUM_RATE" | "TOLL_FREE" | "SHARED_COST" | "VOIP" | "PERSONAL_NUMBER" | "PAGER" | "UAN" | "VOICEMAIL")[];
+                /** @default false */
+                holdOnCountryMismatch: boolean;
                 pointsExpiryDays: number | null;
                 codeExpiryDays: number | null;
                 /** @default [] */
@@ -1787,6 +1841,22 @@ export interface components {
                     perDay: number | null;
                     perMonth: number | null;
                 };
+                /**
+                 * @default {
+                 *       "pointsPerDay": null,
+                 *       "pointsPerMonth": null
+                 *     }
+                 */
+                budget: {
+                    /** @default null */
+                    pointsPerDay: number | null;
+                    /** @default null */
+                    pointsPerMonth: number | null;
+                };
+                /** @default [] */
+                holdPhoneTypes: ("FIXED_LINE" | "MOBILE" | "FIXED_LINE_OR_MOBILE" | "PREMIUM_RATE" | "TOLL_FREE" | "SHARED_COST" | "VOIP" | "PERSONAL_NUMBER" | "PAGER" | "UAN" | "VOICEMAIL")[];
+                /** @default false */
+                holdOnCountryMismatch: boolean;
                 pointsExpiryDays: number | null;
                 codeExpiryDays: number | null;
                 /** @default [] */
@@ -1915,6 +1985,34 @@ export interface components {
              *     ]
              */
             reasons: string[];
+            /**
+             * @description Each reason with what it matched, words-free: blocklisted { entryId, type, value, on? (phone | request, for a country) }; budget_exhausted { period (day | month), budget, used, points }; phone_type { phoneType }; country_mismatch { phoneCountry, requestCountry }; daily_cap / monthly_cap { cap }. Referrals held before details were kept give their codes alone.
+             * @example [
+             *       {
+             *         "code": "blocklisted",
+             *         "detail": {
+             *           "entryId": "blk_…",
+             *           "type": "ip",
+             *           "value": "203.0.113.0/24"
+             *         }
+             *       },
+             *       {
+             *         "code": "budget_exhausted",
+             *         "detail": {
+             *           "period": "day",
+             *           "budget": 100,
+             *           "used": 90,
+             *           "points": 70
+             *         }
+             *       }
+             *     ]
+             */
+            reasonDetails: {
+                code: string;
+                detail?: {
+                    [key: string]: string | number;
+                };
+            }[];
             source: string;
             referrer: {
                 id: string;
@@ -1941,6 +2039,39 @@ export interface components {
              * @example Goodwill for a late delivery
              */
             reason: string;
+        };
+        BlocklistPage: {
+            data: components["schemas"]["BlocklistEntry"][];
+            nextCursor: string | null;
+        };
+        BlocklistEntry: {
+            /** @example blk_01kb0h5v2c8x4mq7tz3rw9ydge */
+            id: string;
+            /** @enum {string} */
+            type: "phone_prefix" | "country" | "ip" | "device";
+            /** @example 203.0.113.0/24 */
+            value: string;
+            /** @enum {string} */
+            action: "refuse" | "hold";
+            note: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        CreateBlocklistEntryRequest: {
+            /** @enum {string} */
+            type: "phone_prefix" | "country" | "ip" | "device";
+            /**
+             * @description phone_prefix: an E.164 prefix (+92300); country: ISO 3166 alpha-2, matched against the phone's country and the request's; ip: an address or a CIDR range (IPv4 or IPv6); device: an X-Device-Id. Stored in one spelling; `+`, 0.0.0.0/0 and ::/0 are refused.
+             * @example +92300
+             */
+            value: string;
+            /**
+             * @description refuse: register, participant creation and invites that match answer 403 blocked; hold (the default): a referral whose referee matches is held with reason blocklisted. Carrier-grade NAT puts many people behind one address: refuse an IP only on purpose.
+             * @default hold
+             * @enum {string}
+             */
+            action: "refuse" | "hold";
+            note?: string;
         };
         AdminRewardList: {
             data: components["schemas"]["AdminReward"][];
@@ -2354,6 +2485,16 @@ export interface operations {
             };
             /** @description validation_error */
             400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description blocked */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -3940,7 +4081,10 @@ export interface operations {
     sendInvite: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A client device fingerprint; feeds fraud checks. */
+                "x-device-id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3973,6 +4117,16 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description blocked */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -5152,7 +5306,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description forbidden */
+            /** @description forbidden, blocked */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -6435,6 +6589,250 @@ export interface operations {
             };
             /** @description payload_too_large */
             413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listBlocklist: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlocklistPage"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addBlocklistEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBlocklistEntryRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry, audited */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlocklistEntry"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeBlocklistEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, audited */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -8529,7 +8927,7 @@ export interface operations {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
-                targetType?: "program" | "reward" | "user" | "campaign" | "referral" | "webhook" | "api_key" | "redemption" | "message";
+                targetType?: "program" | "reward" | "user" | "campaign" | "referral" | "webhook" | "api_key" | "redemption" | "message" | "blocklist_entry";
                 /** @description With or without targetType. */
                 targetId?: string;
                 /** @description The admin who acted. */
