@@ -28,6 +28,7 @@ describe("GET /v1/rewards", () => {
         cost: 100,
         kind: "coupon",
         durationDays: null,
+        discount: { type: "percent", percent: 10 },
       },
       {
         id: "rwd_free_product",
@@ -36,6 +37,7 @@ describe("GET /v1/rewards", () => {
         cost: 300,
         kind: "coupon",
         durationDays: null,
+        discount: { type: "product", sku: "free-product" },
       },
       {
         id: "rwd_lifetime_premium",
@@ -44,6 +46,7 @@ describe("GET /v1/rewards", () => {
         cost: 1000,
         kind: "unlock",
         durationDays: null,
+        discount: null,
       },
     ]);
   });
@@ -61,6 +64,7 @@ describe("POST /v1/me/redemptions — happy", () => {
         rewardName: "10% discount",
         cost: 100,
         couponCode: expect.stringMatching(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/),
+        discount: { type: "percent", percent: 10 },
         createdAt: expect.any(String),
       },
       balance: 50,

@@ -24,7 +24,8 @@ export type IdPrefix =
   | "evt"
   | "key"
   | "spd"
-  | "whk";
+  | "whk"
+  | "chk";
 
 /**
  * A prefixed id that sorts by creation time (48-bit millisecond clock, then 70 random bits).

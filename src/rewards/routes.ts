@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { violatedConstraint } from "../db/client";
-import { rewardKinds } from "../db/schema";
+import { type Discount, rewardKinds } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { signedIn, signedInAdmin } from "../http/auth";
@@ -16,6 +16,7 @@ import {
   requestFingerprint,
 } from "../platform/idempotency";
 import { createReward, listAllRewards, updateReward } from "./admin";
+import { DiscountSchema } from "./discount";
 import { redeemReward } from "./service";
 import { listActiveRewards, listRedemptionsOf } from "./store";
 import { listUnlocksOf } from "./unlocks";
@@ -32,6 +33,7 @@ const RewardSchema = z
     durationDays: z.number().int().nullable().openapi({
       description: "How long an unlock lasts, in days; null: for good (and for coupons).",
     }),
+    discount: DiscountSchema,
   })
   .openapi("Reward");
 
@@ -42,6 +44,9 @@ export const RedemptionSchema = z
     rewardName: z.string(),
     cost: z.number().int(),
     couponCode: z.string().nullable().openapi({ example: "K7QM-2XRP-9HTB-C4WD" }),
+    discount: DiscountSchema.openapi({
+      description: "What the coupon is worth, as the catalog said when it was issued.",
+    }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Redemption");
@@ -158,16 +163,17 @@ const listUnlocks = createRoute({
   },
 });
 
-function toRedemption(row: {
+export function toRedemption(row: {
   id: string;
   rewardId: string;
   rewardName: string;
   cost: number;
   couponCode: string | null;
+  discount: Discount | null;
   createdAt: number;
 }) {
-  const { id, rewardId, rewardName, cost, couponCode, createdAt } = row;
-  return { id, rewardId, rewardName, cost, couponCode, createdAt: toIso(createdAt) };
+  const { id, rewardId, rewardName, cost, couponCode, discount, createdAt } = row;
+  return { id, rewardId, rewardName, cost, couponCode, discount, createdAt: toIso(createdAt) };
 }
 
 export function registerRewardRoutes(app: App) {
@@ -211,6 +217,7 @@ const RewardFieldsSchema = z.object({
   cost: z.number().int().min(1).max(10_000_000),
   kind: z.enum(rewardKinds),
   durationDays: z.number().int().min(1).max(3650).nullable().optional(),
+  discount: DiscountSchema.optional(),
   active: z.boolean(),
 });
 

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import { before } from "../db/client";
-import { redemptions, rewards } from "../db/schema";
+import { type Discount, redemptions, rewards } from "../db/schema";
 import type { Database } from "../env";
 import { spendableBalance } from "../wallet/store";
 
@@ -11,6 +11,7 @@ const rewardColumns = {
   cost: rewards.cost,
   kind: rewards.kind,
   durationDays: rewards.durationDays,
+  discount: rewards.discount,
 };
 
 export async function listActiveRewards(db: Database) {
@@ -46,6 +47,7 @@ const redemptionColumns = {
   rewardName: rewards.name,
   cost: redemptions.cost,
   couponCode: redemptions.couponCode,
+  discount: redemptions.discount,
   balanceAfter: redemptions.balanceAfter,
   createdAt: redemptions.createdAt,
 };
@@ -56,6 +58,8 @@ export interface NewRedemption {
   rewardId: string;
   cost: number;
   couponCode: string | null;
+  /** What the coupon is worth, as the catalog said when it was issued (null: no coupon). */
+  discount: Discount | null;
   createdAt: number;
 }
 
