@@ -323,6 +323,30 @@ describe("POST /v1/coupons/{code}/release", () => {
   });
 });
 
+describe("an erased person's coupon", () => {
+  it("is not released: 404, and it stays as it was", async () => {
+    const user = await userWithLots([{ points: 100, expiresAt: null }]);
+    const { couponCode: code } = await redeem(user);
+    await useCoupon(code, "order-erased-1");
+    const erased = await callJson(
+      "DELETE",
+      "/v1/me",
+      { password: user.password },
+      {
+        token: user.accessToken,
+      },
+    );
+    expect(erased.status).toBe(204);
+    expectError(await releaseCoupon(code, { orderId: "order-erased-1" }), 404, "not_found");
+    const row = await env.DB.prepare(
+      "select coupon_status as status, coupon_order_id as orderId from redemptions where coupon_code = ?",
+    )
+      .bind(code)
+      .first();
+    expect(row).toEqual({ status: "used", orderId: "order-erased-1" });
+  });
+});
+
 describe("partial refunds of a points spend", () => {
   const refund = (userId: string, spendId: string, body?: unknown) =>
     callJson("POST", `/v1/users/${userId}/wallet/spend/${spendId}/refund`, body, {
@@ -374,6 +398,33 @@ describe("partial refunds of a points spend", () => {
       { points: 20, expiresAt: soon },
     ]);
     expect(await walletBalance(user.accessToken)).toBe(100);
+  });
+
+  it("a partial refund retried with its Idempotency-Key gives the points back once", async () => {
+    const user = await userWithLots([{ points: 100, expiresAt: null }]);
+    const spendId = await spent(user, 100);
+    const key = idempotencyKey();
+    const path = `/v1/users/${user.id}/wallet/spend/${spendId}/refund`;
+    const retries = await Promise.all(
+      Array.from({ length: 5 }, () => post(path, { points: 30 }, wallet.secret, key)),
+    );
+    const done = retries.filter((result) => result.status === 200);
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    for (const result of retries.filter((r) => r.status !== 200)) {
+      expectError(result, 409, "idempotency_in_progress");
+    }
+    for (const result of done) {
+      expect(result.body).toMatchObject({ refundedPoints: 30, remainingPoints: 70 });
+    }
+    const replay = await post(path, { points: 30 }, wallet.secret, key);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(replay.body).toEqual({ balance: 30, refundedPoints: 30, remainingPoints: 70 });
+    expectError(
+      await post(path, { points: 31 }, wallet.secret, key),
+      422,
+      "idempotency_key_reused",
+    );
+    expect(await walletBalance(user.accessToken)).toBe(30);
   });
 
   it("20 parallel partial refunds never give back more than was spent", async () => {

@@ -11,7 +11,7 @@ import {
   requestFingerprint,
 } from "../platform/idempotency";
 import { SpendSchema, toSpend } from "./schemas";
-import { refundSpend, spendPointsAtCheckout } from "./spends";
+import { refundSpendAtCheckout, spendPointsAtCheckout } from "./spends";
 
 const tags = ["Your back end"];
 const UserIdParam = z.object({ id: z.string().min(1).max(64) });
@@ -75,6 +75,9 @@ const refundRoute = createRoute({
   ...serverCall("wallet"),
   request: {
     params: UserIdParam.extend({ spendId: z.string().min(1).max(64) }),
+    // Optional, so that calls made before partial refunds keep working; a partial refund
+    // retried without one gives its points back again (within the spend).
+    headers: IdempotencyHeaderSchema.partial(),
     body: {
       ...jsonBody(
         z
@@ -89,20 +92,30 @@ const refundRoute = createRoute({
     },
   },
   responses: {
-    200: jsonResponse(
-      z
-        .object({
-          balance: z.number().int(),
-          refundedPoints: z.number().int().openapi({ description: "Given back by this refund." }),
-          remainingPoints: z
-            .number()
-            .int()
-            .openapi({ description: "What is left of the spend to refund." }),
-        })
-        .openapi("SpendRefund"),
-      "Refunded; the balance after",
+    200: {
+      ...jsonResponse(
+        z
+          .object({
+            balance: z.number().int(),
+            refundedPoints: z.number().int().openapi({ description: "Given back by this refund." }),
+            remainingPoints: z
+              .number()
+              .int()
+              .openapi({ description: "What is left of the spend to refund." }),
+          })
+          .openapi("SpendRefund"),
+        "Refunded; the balance after (a repeated Idempotency-Key replays)",
+      ),
+      headers: replayedResponseHeaders,
+    },
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "already_refunded",
+      "idempotency_key_reused",
+      "idempotency_in_progress",
     ),
-    ...errorResponses("unauthorized", "forbidden", "not_found", "already_refunded"),
   },
 });
 
@@ -124,6 +137,25 @@ export function registerCheckoutRoutes(app: App) {
   app.openapi(refundRoute, async (c) => {
     const { id, spendId } = c.req.valid("param");
     const points = c.req.valid("json")?.points;
-    return c.json(await refundSpend(c.var.db, { userId: id, spendId, points }, Date.now()), 200);
+    const key = c.req.valid("header")["idempotency-key"];
+    const { value, replayed } = await refundSpendAtCheckout(
+      c.var.db,
+      {
+        userId: id,
+        spendId,
+        points,
+        idempotency:
+          key === undefined
+            ? undefined
+            : {
+                apiKeyId: c.var.serverKey.id,
+                key,
+                requestHash: await requestFingerprint({ userId: id, spendId, points }),
+              },
+      },
+      Date.now(),
+    );
+    if (replayed) c.header(REPLAYED_HEADER, "true");
+    return c.json(value, 200);
   });
 }

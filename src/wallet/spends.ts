@@ -124,6 +124,7 @@ export async function refundSpend(
   db: Database,
   input: { userId: string; spendId: string; points?: number | undefined },
   now: number = Date.now(),
+  complete?: (resourceId: string) => BatchItem<"sqlite">,
 ): Promise<SpendRefund> {
   // An erased user's points do not come back: they are gone like the rest of them.
   const [user, spend] = await Promise.all([
@@ -148,6 +149,7 @@ export async function refundSpend(
         description: `Refund: order ${spend.orderId}`,
         createdAt: now,
       }),
+      ...(complete ? [complete(refundResourceId(spend.id, points))] : []),
       selectRefundableRest(db, spend.id),
       selectSpendableBalance(db, spend.userId, now),
     ]);
@@ -163,6 +165,46 @@ export async function refundSpend(
     if (errorText(error).includes("already_refunded:")) throw alreadyRefunded(spend.id, null);
     throw error;
   }
+}
+
+/** What an Idempotency-Key of a refund remembers: the spend and the points it gave back. */
+function refundResourceId(spendId: string, points: number): string {
+  return `${spendId}/${points}`;
+}
+
+/**
+ * A refund as the server API makes it: with an Idempotency-Key (optional), a retried
+ * request replays the first refund instead of giving more points back.
+ */
+export async function refundSpendAtCheckout(
+  db: Database,
+  input: {
+    userId: string;
+    spendId: string;
+    points?: number | undefined;
+    idempotency?: { apiKeyId: string; key: string; requestHash: string } | undefined;
+  },
+  now: number,
+): Promise<{ value: SpendRefund; replayed: boolean }> {
+  const { idempotency } = input;
+  if (!idempotency) return { value: await refundSpend(db, input, now), replayed: false };
+  const scope = { userId: idempotency.apiKeyId, scope: "spend_refund", key: idempotency.key };
+  return runIdempotently(db, scope, idempotency.requestHash, {
+    run: (complete) => refundSpend(db, input, now, complete),
+    replay: async (resourceId) => {
+      const [spendId = "", points = "0"] = resourceId.split("/");
+      const [spend, wallet] = await Promise.all([
+        findPointSpend(db, input.userId, spendId),
+        findWallet(db, input.userId, now),
+      ]);
+      if (!spend) throw new ApiError("not_found", `No spend ${spendId} exists for this user.`);
+      return {
+        balance: wallet?.balance ?? 0,
+        refundedPoints: Number(points),
+        remainingPoints: spend.points - spend.refundedPoints,
+      };
+    },
+  });
 }
 
 function alreadyRefunded(spendId: string, remaining: number | null): ApiError {

@@ -5551,7 +5551,10 @@ export interface operations {
     refundSpend: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Unique per operation; a retry with the same key and body replays the result. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
                 spendId: string;
@@ -5564,11 +5567,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Refunded; the balance after */
+            /** @description Refunded; the balance after (a repeated Idempotency-Key replays) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    /** @description `true` when this is the stored result of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5615,7 +5620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_refunded */
+            /** @description already_refunded, idempotency_in_progress */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -5627,6 +5632,16 @@ export interface operations {
             };
             /** @description payload_too_large */
             413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_key_reused */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
