@@ -11,7 +11,7 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";
 import { findUserById } from "../users/store";
-import { asSpendRefusal, type PointSpend, spendStatements } from "../wallet/spends";
+import { asSpendRefusal, type PointSpend, pointSpendOf, spendStatements } from "../wallet/spends";
 import { findPointSpend, findWallet, selectSpendableBalance } from "../wallet/store";
 import { findCheckout, insertCheckout } from "./store";
 
@@ -112,19 +112,10 @@ async function replayCheckout(db: Database, userId: string, checkoutId: string) 
     checkout.spendId === null ? undefined : findPointSpend(db, userId, checkout.spendId),
     findWallet(db, userId),
   ]);
-  const shownSpend = spend
-    ? {
-        id: spend.id,
-        userId,
-        points: spend.points,
-        orderId: spend.orderId,
-        createdAt: spend.createdAt,
-      }
-    : null;
   return {
     orderId: checkout.orderId,
     coupon: coupon ?? null,
-    spend: shownSpend,
+    spend: spend ? pointSpendOf(spend) : null,
     balance: wallet?.balance ?? 0,
   };
 }

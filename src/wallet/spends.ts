@@ -27,6 +27,12 @@ export interface PointSpend {
   createdAt: number;
 }
 
+/** A stored spend (findPointSpend) as the API shows it. */
+export function pointSpendOf(row: PointSpend): PointSpend {
+  const { id, userId, points, orderId, createdAt } = row;
+  return { id, userId, points, orderId, createdAt };
+}
+
 export interface SpendInput {
   userId: string;
   /** A positive whole number of points (the route validates it; a CHECK guards it too). */
@@ -70,11 +76,12 @@ export function spendStatements(db: Database, input: SpendInput, now: number) {
 /** A batch refused for its spend, as the API's error; other errors unchanged. */
 export function asSpendRefusal(error: unknown, orderId: string): unknown {
   const constraint = violatedConstraint(error);
-  if (
-    constraint === "point_spends.user_id, point_spends.order_id" ||
-    constraint === "checkouts.user_id, checkouts.order_id"
-  ) {
+  if (constraint === "point_spends.user_id, point_spends.order_id") {
     return new ApiError("order_already_spent", `Order ${orderId} was paid with points already.`);
+  }
+  // A checkout row (src/checkout/): the order was checked out already, with or without points.
+  if (constraint === "checkouts.user_id, checkouts.order_id") {
+    return new ApiError("order_already_spent", `Order ${orderId} was checked out already.`);
   }
   return asInsufficientPoints(error, "The balance is too low for this spend.");
 }
@@ -238,8 +245,7 @@ export async function spendPointsAtCheckout(db: Database, input: CheckoutSpendIn
       const spend = await findPointSpend(db, input.userId, spendId);
       if (!spend) throw new Error(`Idempotency key points at missing spend ${spendId}`);
       const wallet = await findWallet(db, input.userId);
-      const { ledgerEntryId: _, refundedPoints: __, ...shown } = spend;
-      return { spend: shown, balance: wallet?.balance ?? 0 };
+      return { spend: pointSpendOf(spend), balance: wallet?.balance ?? 0 };
     },
   });
 }
