@@ -247,6 +247,54 @@ async function scaleReads(label, tokens) {
 }
 
 /**
+ * The checkout call (scopes coupons and wallet): a coupon of its own and 10 points on an
+ * order of its own each time, in one batch. The coupons are redeemed first, unmeasured.
+ */
+async function benchCheckout(tokens) {
+  const admin = { Authorization: `Bearer ${tokens.admin}`, "Content-Type": "application/json" };
+  const created = await timedRequest("/v1/admin/api-keys", {
+    method: "POST",
+    headers: admin,
+    body: JSON.stringify({ name: "Bench checkout", scopes: ["coupons", "wallet"] }),
+  });
+  if (created.status !== 201) throw new Error(`api key: ${created.status} ${created.body}`);
+  const { secret } = JSON.parse(created.body);
+  const me = JSON.parse(
+    (await timedRequest("/v1/me", { headers: { Authorization: `Bearer ${tokens.big}` } })).body,
+  );
+  const n = Math.min(SAMPLES, 100);
+  const codes = [];
+  for (let i = 0; i < n; i++) {
+    const redeemed = await timedRequest("/v1/me/redemptions", {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${tokens.big}`,
+        "Content-Type": "application/json",
+        "Idempotency-Key": `bench-checkout-coupon-${i}`,
+      },
+      body: JSON.stringify({ rewardId: "rwd_discount_10" }),
+    });
+    if (redeemed.status !== 201) throw new Error(`redeem: ${redeemed.status} ${redeemed.body}`);
+    codes.push(JSON.parse(redeemed.body).redemption.couponCode);
+  }
+  return series(
+    "POST /v1/users/{id}/checkout (coupon and points)",
+    n,
+    (i) =>
+      timedRequest(`/v1/users/${me.id}/checkout`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${secret}`,
+          "Content-Type": "application/json",
+          "Idempotency-Key": `bench-checkout-${i}`,
+        },
+        body: JSON.stringify({ orderId: `bench-order-${i}`, couponCode: codes[i], points: 10 }),
+      }),
+    201,
+  );
+}
+
+/**
  * A fresh local D1 in `dir`: migrations, a referrer with 1,000 referrals (with their
  * ledger), one with 1, a board member with 2, and `referrers` more with 1–5 each.
  * Each phase gets its own directory, seeded before any workerd opens it.
@@ -615,6 +663,7 @@ async function main() {
         201,
       ),
     );
+    rows.push(await benchCheckout(tokens));
     rows.push(...(await withWebhookEndpoint(tokens, small10k.codes, signupPhones.length)));
     rows.push(
       await series(

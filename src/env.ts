@@ -35,6 +35,8 @@ export interface ServerKeyContext {
   /** The key's id; "events-api-key" for the EVENTS_API_KEY secret. */
   id: string;
   scopes: readonly string[];
+  /** The admin who created the key: the audit log's actor for what the key does; null for EVENTS_API_KEY. */
+  createdBy: string | null;
 }
 
 /** Per-request variables: resolved once in the app factory's middleware, read by routes. */

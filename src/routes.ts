@@ -5,6 +5,7 @@ import { registerAuditRoutes } from "./audit/routes";
 import { registerAccountRoutes } from "./auth/account-routes";
 import { registerAuthRoutes } from "./auth/routes";
 import { registerCampaignRoutes } from "./campaigns/routes";
+import { registerOrderCheckoutRoutes } from "./checkout/routes";
 import { registerCouponRoutes } from "./coupons/routes";
 import { registerDataAdminRoutes, registerDataRoutes } from "./data/routes";
 import { registerEventRoutes } from "./events/routes";
@@ -57,6 +58,7 @@ export function buildApp() {
   registerCouponRoutes(app);
   registerUserServerRoutes(app);
   registerCheckoutRoutes(app);
+  registerOrderCheckoutRoutes(app);
   // Administration
   registerProgramRoutes(app);
   registerCampaignRoutes(app);

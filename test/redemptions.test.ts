@@ -29,6 +29,7 @@ describe("GET /v1/rewards", () => {
         kind: "coupon",
         durationDays: null,
         labels: { en: "10% discount", ur: "10% رعایت", hi: "10% छूट" },
+        discount: { type: "percent", percent: 10 },
       },
       {
         id: "rwd_free_product",
@@ -38,6 +39,7 @@ describe("GET /v1/rewards", () => {
         kind: "coupon",
         durationDays: null,
         labels: { en: "Free product", ur: "مفت پروڈکٹ", hi: "मुफ़्त प्रोडक्ट" },
+        discount: { type: "product", sku: "free-product" },
       },
       {
         id: "rwd_lifetime_premium",
@@ -47,6 +49,7 @@ describe("GET /v1/rewards", () => {
         kind: "unlock",
         durationDays: null,
         labels: { en: "Lifetime premium", ur: "تاحیات پریمیم", hi: "आजीवन प्रीमियम" },
+        discount: null,
       },
     ]);
   });
@@ -64,6 +67,7 @@ describe("POST /v1/me/redemptions — happy", () => {
         rewardName: "10% discount",
         cost: 100,
         couponCode: expect.stringMatching(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/),
+        discount: { type: "percent", percent: 10 },
         createdAt: expect.any(String),
       },
       balance: 50,

@@ -119,11 +119,14 @@ describe("refundSpend", () => {
     });
     expect(await refundSpend(db, { userId: user.id, spendId: spend.id })).toEqual({
       balance: 190,
+      refundedPoints: 120,
+      remainingPoints: 0,
     });
+    // Latest-expiring first: a partial refund would give back these first.
     expect(await reversalsOf(user.id)).toEqual([
-      { points: 40, expiresAt: soon },
-      { points: 50, expiresAt: later },
       { points: 30, expiresAt: null },
+      { points: 50, expiresAt: later },
+      { points: 40, expiresAt: soon },
     ]);
   });
 
@@ -170,6 +173,25 @@ describe("refundSpend", () => {
       Date.now() + 2 * DAY,
     );
     expect(balance).toBe(0);
+  });
+});
+
+describe("partial refunds in the database", () => {
+  it("never add up to more than the spend, whoever writes them", async () => {
+    const user = await userWithLots([{ points: 50, expiresAt: null }]);
+    const { spend } = await spendPoints(db, {
+      userId: user.id,
+      points: 20,
+      orderId: `order-partial-db-${user.id}`,
+    });
+    const add = (points: number) =>
+      env.DB.prepare("update point_spends set refunded_points = refunded_points + ? where id = ?")
+        .bind(points, spend.id)
+        .run();
+    await add(15);
+    await expect(add(6)).rejects.toThrow(/already_refunded/);
+    await expect(add(-1)).rejects.toThrow(/already_refunded/);
+    await add(5);
   });
 });
 

@@ -331,7 +331,12 @@ describe("webhook rules", () => {
     const redemption = {
       id: "rdm_1",
       userId: "usr_1",
-      reward: { id: "rwd_discount_10", name: "10% discount", kind: "coupon" as const },
+      reward: {
+        id: "rwd_discount_10",
+        name: "10% discount",
+        kind: "coupon" as const,
+        discount: { type: "percent" as const, percent: 10 },
+      },
       cost: 100,
       couponCode: "K7QM-2XRP-9HTB-C4WD",
       createdAt: 0,
@@ -629,7 +634,12 @@ describe("events from real flows", () => {
       coupon: {
         code: redemption.couponCode,
         status: "issued",
-        reward: { id: "rwd_discount_10", name: "10% discount", kind: "coupon" },
+        reward: {
+          id: "rwd_discount_10",
+          name: "10% discount",
+          kind: "coupon",
+          discount: { type: "percent", percent: 10 },
+        },
         userId: user.id,
         redemptionId: redemption.id,
         issuedAt: redemption.createdAt,

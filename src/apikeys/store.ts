@@ -52,7 +52,12 @@ export async function findLiveApiKey(db: Database, id: string): Promise<ApiKeyRo
 /** An indexed equality read on the secret's hash: no secret is ever compared here. */
 export async function findLiveApiKeyByHash(db: Database, secretHash: string) {
   return db
-    .select({ id: apiKeys.id, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+    .select({
+      id: apiKeys.id,
+      scopes: apiKeys.scopes,
+      lastUsedAt: apiKeys.lastUsedAt,
+      createdBy: apiKeys.createdBy,
+    })
     .from(apiKeys)
     .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
     .get();

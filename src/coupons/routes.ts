@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
-import { couponStatuses, rewardKinds } from "../db/schema";
+import { couponStatuses } from "../db/schema";
 import { errorResponses } from "../errors";
 import { serverCall, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
@@ -15,22 +15,10 @@ import {
 } from "../platform/idempotency";
 import { RedemptionSchema } from "../rewards/routes";
 import { couponView } from "./rules";
-import { couponByCode, useCoupon, voidRedemption } from "./service";
+import { CouponSchema } from "./schemas";
+import { couponByCode, releaseCoupon, useCoupon, voidRedemption } from "./service";
 
 const tags = ["Coupons"];
-
-const CouponSchema = z
-  .object({
-    code: z.string().openapi({ example: "K7QM-2XRP-9HTB-C4WD" }),
-    status: z.enum(couponStatuses),
-    reward: z.object({ id: z.string(), name: z.string(), kind: z.enum(rewardKinds) }),
-    userId: z.string(),
-    redemptionId: z.string(),
-    issuedAt: z.string().openapi({ format: "date-time" }),
-    usedAt: z.string().nullable().openapi({ format: "date-time" }),
-    orderId: z.string().nullable(),
-  })
-  .openapi("Coupon");
 
 // Any text: a code that cannot be a coupon is a 404 like an unknown one, not a 400.
 const CodeParam = z.object({
@@ -87,6 +75,49 @@ const useCouponRoute = createRoute({
   },
 });
 
+const releaseRoute = createRoute({
+  method: "post",
+  path: "/v1/coupons/{code}/release",
+  operationId: "releaseCoupon",
+  tags,
+  summary: "Put a used coupon back: its order was refunded or cancelled (scope coupons)",
+  description:
+    "The coupon goes back to `issued`, without its order, and can be used again. With " +
+    "`orderId`, only if it was used on that order. A coupon that is not `used` (or was used " +
+    "on another order) is `409 coupon_not_used`; of racing releases one wins. Sends " +
+    "`coupon.released` and is written to the audit log (the actor is the key's creator).",
+  ...serverCall("coupons"),
+  request: {
+    params: CodeParam,
+    headers: IdempotencyHeaderSchema,
+    body: {
+      ...jsonBody(
+        z
+          .object({ orderId: idFromOutside(z.string().trim().min(1).max(128)).optional() })
+          .openapi("ReleaseCouponRequest"),
+      ),
+      required: false,
+    },
+  },
+  responses: {
+    200: {
+      ...jsonResponse(
+        CouponSchema,
+        "The coupon, issued again (a repeated Idempotency-Key replays)",
+      ),
+      headers: replayedResponseHeaders,
+    },
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "coupon_not_used",
+      "idempotency_key_reused",
+      "idempotency_in_progress",
+    ),
+  },
+});
+
 const voidRoute = createRoute({
   method: "post",
   path: "/v1/admin/redemptions/{id}/void",
@@ -118,6 +149,12 @@ const voidRoute = createRoute({
   },
 });
 
+/** Keys with scope coupons are always an admin's (only EVENTS_API_KEY has no creator). */
+function keyCreator(createdBy: string | null): string {
+  if (createdBy === null) throw new Error("A coupons call without a key created by an admin");
+  return createdBy;
+}
+
 export function registerCouponRoutes(app: App) {
   app.openapi(getCoupon, async (c) => {
     return c.json(couponView(await couponByCode(c.var.db, c.req.valid("param").code)), 200);
@@ -137,6 +174,26 @@ export function registerCouponRoutes(app: App) {
     return c.json(couponView(coupon), 200);
   });
 
+  app.openapi(releaseRoute, async (c) => {
+    const { code } = c.req.valid("param");
+    const orderId = c.req.valid("json")?.orderId ?? null;
+    const { id: apiKeyId, createdBy } = c.var.serverKey;
+    const { value: coupon, replayed } = await releaseCoupon(
+      c.var.db,
+      {
+        apiKeyId,
+        actorId: keyCreator(createdBy),
+        code,
+        orderId,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+        requestHash: await requestFingerprint({ code, orderId }),
+      },
+      Date.now(),
+    );
+    if (replayed) c.header(REPLAYED_HEADER, "true");
+    return c.json(couponView(coupon), 200);
+  });
+
   app.openapi(voidRoute, async (c) => {
     const { coupon, balance } = await voidRedemption(c.var.db, c.var.auth.userId, {
       redemptionId: c.req.valid("param").id,
@@ -148,6 +205,7 @@ export function registerCouponRoutes(app: App) {
       rewardName: coupon.rewardName,
       cost: coupon.cost,
       couponCode: coupon.code,
+      discount: coupon.discount,
       couponStatus: coupon.status,
       createdAt: toIso(coupon.issuedAt),
     };

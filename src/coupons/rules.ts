@@ -14,12 +14,17 @@ export function canonicalCouponCode(input: string): string | null {
   return COUPON_PATTERN.test(code) ? code : null;
 }
 
-/** A coupon as the API and its webhooks (`coupon.used`, `coupon.voided`) show it. */
+/** A coupon as the API and its webhooks (`coupon.used`, `.voided`, `.released`) show it. */
 export function couponView(row: CouponRow) {
   return {
     code: row.code ?? "",
     status: row.status ?? "issued",
-    reward: { id: row.rewardId, name: row.rewardName, kind: row.rewardKind },
+    reward: {
+      id: row.rewardId,
+      name: row.rewardName,
+      kind: row.rewardKind,
+      discount: row.discount,
+    },
     userId: row.userId,
     redemptionId: row.redemptionId,
     issuedAt: toIso(row.issuedAt),

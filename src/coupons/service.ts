@@ -1,3 +1,4 @@
+import { errorText } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { auditEntry } from "../platform/audit";
@@ -11,6 +12,7 @@ import {
   findCouponByCode,
   findCouponOfRedemption,
   findRedemptionDebit,
+  markCouponReleased,
   markCouponUsed,
   markCouponVoid,
 } from "./store";
@@ -28,13 +30,37 @@ export async function couponByCode(db: Database, input: string): Promise<CouponR
 }
 
 /** A batch the coupon transition trigger refused, as the API's 409; other errors unchanged. */
-function asCouponConflict(error: unknown): unknown {
-  const text = error instanceof Error ? `${error.message} ${String(error.cause)}` : String(error);
+export function asCouponConflict(error: unknown): unknown {
+  const text = errorText(error);
   if (text.includes("coupon_already_used")) {
     return new ApiError("coupon_already_used", "This coupon was already used.");
   }
   if (text.includes("coupon_void")) return new ApiError("coupon_void", "This coupon was voided.");
+  if (text.includes("coupon_not_used: used on another order")) {
+    return new ApiError("coupon_not_used", "This coupon was used on another order.");
+  }
+  if (text.includes("coupon_not_used")) {
+    return new ApiError("coupon_not_used", "This coupon is not used: there is nothing to release.");
+  }
   return error;
+}
+
+/**
+ * For a batch: the coupon used on `orderId` — its transition (put it first: a used or void
+ * coupon fails the batch with its own reason) and its `coupon.used` event — and the coupon
+ * as it is then.
+ */
+export function couponUse(db: Database, coupon: CouponRow, orderId: string | null, now: number) {
+  const used = { ...coupon, status: "used" as const, usedAt: now, orderId };
+  return {
+    used,
+    transition: markCouponUsed(db, coupon.code as string, { orderId, now }),
+    event: webhookEventStatements(db, {
+      type: "coupon.used",
+      data: { coupon: couponView(used) },
+      now,
+    }),
+  };
 }
 
 export interface UseCouponInput {
@@ -60,23 +86,65 @@ export async function useCoupon(db: Database, input: UseCouponInput) {
     },
     run: async (complete) => {
       const coupon = await couponByCode(db, input.code);
-      const code = coupon.code as string;
-      const now = Date.now();
-      const used = { ...coupon, status: "used" as const, usedAt: now, orderId: input.orderId };
+      const use = couponUse(db, coupon, input.orderId, Date.now());
+      try {
+        await db.batch([use.transition, complete(coupon.redemptionId), ...use.event]);
+      } catch (error) {
+        throw asCouponConflict(error);
+      }
+      return use.used;
+    },
+  });
+}
+
+export interface ReleaseCouponInput extends UseCouponInput {
+  /** The admin who created the calling key: the audit log's actor. */
+  actorId: string;
+}
+
+/**
+ * Puts a used coupon back to `issued` when its order was refunded or cancelled: the
+ * transition, the audit row and the `coupon.released` event in one batch. The transition
+ * trigger decides among racing releases (one commits, the others find it issued:
+ * `409 coupon_not_used`); a retry with the same Idempotency-Key replays.
+ */
+export async function releaseCoupon(db: Database, input: ReleaseCouponInput, now: number) {
+  const scope = { userId: input.apiKeyId, scope: "coupon_release", key: input.idempotencyKey };
+  return runIdempotently(db, scope, input.requestHash, {
+    replay: async (redemptionId) => {
+      const coupon = await findCouponOfRedemption(db, redemptionId);
+      if (!coupon) throw new Error(`Idempotency key points at missing coupon ${redemptionId}`);
+      return coupon;
+    },
+    run: async (complete) => {
+      const coupon = await couponByCode(db, input.code);
+      const released = { ...coupon, status: "issued" as const, usedAt: null, orderId: null };
       try {
         await db.batch([
-          markCouponUsed(db, code, { orderId: input.orderId, now }),
+          markCouponReleased(db, coupon.code as string, input.orderId),
           complete(coupon.redemptionId),
+          auditEntry(db, {
+            actorId: input.actorId,
+            action: "coupon.release",
+            targetType: "redemption",
+            targetId: coupon.redemptionId,
+            details: {
+              couponCode: coupon.code,
+              orderId: coupon.orderId,
+              apiKeyId: input.apiKeyId,
+            },
+            at: now,
+          }),
           ...webhookEventStatements(db, {
-            type: "coupon.used",
-            data: { coupon: couponView(used) },
+            type: "coupon.released",
+            data: { coupon: couponView(released) },
             now,
           }),
         ]);
       } catch (error) {
         throw asCouponConflict(error);
       }
-      return used;
+      return released;
     },
   });
 }

@@ -292,6 +292,8 @@ export const rewards = sqliteTable(
     durationDays: integer("duration_days"),
     /** The reward's name per language (`{ en?, ur?, hi? }`); null: `name` in every language. */
     labels: text("labels", { mode: "json" }).$type<Labels>(),
+    /** What a coupon of this reward is worth (src/rewards/discount.ts); null: not said. */
+    discount: text("discount", { mode: "json" }).$type<Discount>(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     createdAt: millis("created_at").notNull(),
   },
@@ -300,6 +302,12 @@ export const rewards = sqliteTable(
     check("rewards_kind_check", sql`${t.kind} in ('coupon', 'unlock')`),
   ],
 );
+
+/** What a coupon is worth at the shop's checkout (validated by src/rewards/discount.ts). */
+export type Discount =
+  | { type: "percent"; percent: number }
+  | { type: "amount"; amount: number; currency: string }
+  | { type: "product"; sku: string };
 
 export const couponStatuses = ["issued", "used", "void"] as const;
 export type CouponStatus = (typeof couponStatuses)[number];
@@ -317,14 +325,17 @@ export const redemptions = sqliteTable(
     cost: integer("cost").notNull(),
     couponCode: text("coupon_code"),
     /**
-     * issued → used (at checkout) or issued → void (by an admin), once: a trigger refuses
-     * every other change, so that of racing uses or voids exactly one wins.
+     * issued → used (at checkout), used → issued (released: its order was refunded) or
+     * issued → void (by an admin): a trigger refuses every other change, so that of racing
+     * uses, releases or voids exactly one wins.
      */
     couponStatus: text("coupon_status", { enum: couponStatuses }),
     couponUsedAt: millis("coupon_used_at"),
     couponOrderId: text("coupon_order_id"),
     voidedAt: millis("voided_at"),
     voidReason: text("void_reason"),
+    /** The reward's discount when the coupon was issued: what the coupon is worth. */
+    discount: text("discount", { mode: "json" }).$type<Discount>(),
     balanceAfter: integer("balance_after").notNull(),
     createdAt: millis("created_at").notNull(),
   },
@@ -815,8 +826,10 @@ export const pointSpends = sqliteTable(
     orderId: text("order_id").notNull(),
     points: integer("points").notNull(),
     description: text("description").notNull(),
-    /** The `redemption` ledger entry of the spend; its refund is a debit return of it. */
+    /** The `redemption` ledger entry of the spend: refunds give back what it consumed. */
     ledgerEntryId: text("ledger_entry_id").notNull(),
+    /** Points given back so far; a trigger keeps it within `points` (migration 0027). */
+    refundedPoints: integer("refunded_points").notNull().default(0),
     createdAt: millis("created_at").notNull(),
   },
   (t) => [
@@ -826,6 +839,25 @@ export const pointSpends = sqliteTable(
     index("point_spends_user_idx").on(t.userId, t.id),
     check("point_spends_points_check", sql`${t.points} > 0`),
   ],
+);
+
+/**
+ * One checkout of an order of a user (`POST /v1/users/{id}/checkout`): the coupon it used and
+ * the spend it made, written in the batch that does both. One per order of a user.
+ */
+export const checkouts = sqliteTable(
+  "checkouts",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    orderId: text("order_id").notNull(),
+    couponCode: text("coupon_code"),
+    spendId: text("spend_id"),
+    createdAt: millis("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("checkouts_user_order_unique").on(t.userId, t.orderId)],
 );
 
 export const apiKeyScopes = ["events", "coupons", "wallet", "users", "embed"] as const;

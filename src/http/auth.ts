@@ -100,20 +100,21 @@ export const signedInAdmin = {
 const LAST_USED_EVERY_MS = 60_000;
 
 /**
- * The one server-key middleware: `Authorization: Bearer rk_…` of a live key with `scope`.
- * Unknown or revoked → 401, missing scope → 403. The key is read from the primary on every
+ * The one server-key middleware: `Authorization: Bearer rk_…` of a live key with every one
+ * of `scopes`. Unknown or revoked → 401, a missing scope → 403. The key is read from the primary on every
  * call (no cache), so a revocation holds from the next request on. For scope `events`, the
  * EVENTS_API_KEY secret is accepted too (compared in constant time).
  */
-export function requireServerKey(scope: ApiKeyScope) {
+export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const presented = /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
     if (
-      scope === "events" &&
+      scopes.length === 1 &&
+      scopes[0] === "events" &&
       presented &&
       (await timingSafeEqualStrings(presented, c.var.config.eventsApiKey))
     ) {
-      c.set("serverKey", { id: EVENTS_API_KEY_ID, scopes: ["events"] });
+      c.set("serverKey", { id: EVENTS_API_KEY_ID, scopes: ["events"], createdBy: null });
       await next();
       return;
     }
@@ -123,14 +124,15 @@ export function requireServerKey(scope: ApiKeyScope) {
     if (!key) {
       throw new ApiError("unauthorized", "Send a server API key: Authorization: Bearer rk_….");
     }
-    if (!key.scopes.includes(scope)) {
-      throw new ApiError("forbidden", `This API key lacks the scope ${scope}.`);
+    const missing = scopes.filter((scope) => !key.scopes.includes(scope));
+    if (missing.length > 0) {
+      throw new ApiError("forbidden", `This API key lacks the scope ${missing.join(" and ")}.`);
     }
     const now = Date.now();
     if (key.lastUsedAt === null || key.lastUsedAt < now - LAST_USED_EVERY_MS) {
       c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now, LAST_USED_EVERY_MS));
     }
-    c.set("serverKey", { id: key.id, scopes: key.scopes });
+    c.set("serverKey", { id: key.id, scopes: key.scopes, createdBy: key.createdBy });
     await next();
   });
 }
@@ -139,12 +141,12 @@ export function requireServerKey(scope: ApiKeyScope) {
 export const EVENTS_API_KEY_ID = "events-api-key";
 
 /**
- * Spread into a `createRoute`: a server-to-server route that needs a key with `scope`.
+ * Spread into a `createRoute`: a server-to-server route that needs a key with `scopes`.
  *
  * @example createRoute({ method: "get", path: "/v1/coupons/{code}", ...serverCall("coupons"), … })
  */
-export function serverCall(scope: ApiKeyScope) {
-  const middleware = requireServerKey(scope);
+export function serverCall(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
+  const middleware = requireServerKey(...scopes);
   return {
     security: [{ serverKey: [] }],
     middleware: [middleware] as [typeof middleware],

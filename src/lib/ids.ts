@@ -25,7 +25,8 @@ export type IdPrefix =
   | "key"
   | "spd"
   | "whk"
-  | "blk";
+  | "blk"
+  | "chk";
 
 /**
  * A prefixed id that sorts by creation time (48-bit millisecond clock, then 70 random bits).

@@ -1,9 +1,23 @@
 import { asc, eq } from "drizzle-orm";
-import { rewards } from "../db/schema";
+import { type Discount, rewards } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import type { Labels } from "../i18n/schemas";
 import { auditEntry } from "../platform/audit";
+import { discountProblem } from "./discount";
+
+/** A discount on a reward that cannot have one: 400, with the field named. */
+function refuseMisplacedDiscount(
+  kind: RewardFields["kind"],
+  discount: Discount | null | undefined,
+) {
+  const problem = discountProblem(kind, discount);
+  if (problem) {
+    throw new ApiError("validation_error", `discount: ${problem}.`, {
+      details: [{ path: "discount", message: problem }],
+    });
+  }
+}
 
 export interface RewardFields {
   name: string;
@@ -12,6 +26,7 @@ export interface RewardFields {
   kind: "coupon" | "unlock";
   durationDays?: number | null;
   labels?: Labels | null;
+  discount?: Discount | null;
   active: boolean;
 }
 
@@ -23,6 +38,7 @@ const adminColumns = {
   kind: rewards.kind,
   durationDays: rewards.durationDays,
   labels: rewards.labels,
+  discount: rewards.discount,
   active: rewards.active,
   createdAt: rewards.createdAt,
 };
@@ -43,6 +59,7 @@ export async function createReward(
   actorId: string,
   fields: RewardFields & { id: string },
 ) {
+  refuseMisplacedDiscount(fields.kind, fields.discount);
   const now = Date.now();
   await db.batch([
     db.insert(rewards).values({ ...fields, createdAt: now }),
@@ -66,6 +83,10 @@ export async function updateReward(
   changes: Partial<RewardFields>,
 ) {
   const before = await rewardById(db, id);
+  refuseMisplacedDiscount(
+    changes.kind ?? before.kind,
+    changes.discount === undefined ? before.discount : changes.discount,
+  );
   const now = Date.now();
   await db.batch([
     db.update(rewards).set(changes).where(eq(rewards.id, id)),

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { violatedConstraint } from "../db/client";
-import { rewardKinds } from "../db/schema";
+import { type Discount, rewardKinds } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { signedIn, signedInAdmin } from "../http/auth";
@@ -17,6 +17,7 @@ import {
   requestFingerprint,
 } from "../platform/idempotency";
 import { createReward, listAllRewards, updateReward } from "./admin";
+import { DiscountSchema } from "./discount";
 import { redeemReward } from "./service";
 import { listActiveRewards, listRedemptionsOf } from "./store";
 import { listUnlocksOf } from "./unlocks";
@@ -36,6 +37,7 @@ const RewardSchema = z
     labels: LabelsSchema.nullable().openapi({
       description: "The reward's name per language; show `name` where a language has none.",
     }),
+    discount: DiscountSchema,
   })
   .openapi("Reward");
 
@@ -46,6 +48,9 @@ export const RedemptionSchema = z
     rewardName: z.string(),
     cost: z.number().int(),
     couponCode: z.string().nullable().openapi({ example: "K7QM-2XRP-9HTB-C4WD" }),
+    discount: DiscountSchema.openapi({
+      description: "What the coupon is worth, as the catalog said when it was issued.",
+    }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Redemption");
@@ -162,16 +167,17 @@ const listUnlocks = createRoute({
   },
 });
 
-function toRedemption(row: {
+export function toRedemption(row: {
   id: string;
   rewardId: string;
   rewardName: string;
   cost: number;
   couponCode: string | null;
+  discount: Discount | null;
   createdAt: number;
 }) {
-  const { id, rewardId, rewardName, cost, couponCode, createdAt } = row;
-  return { id, rewardId, rewardName, cost, couponCode, createdAt: toIso(createdAt) };
+  const { id, rewardId, rewardName, cost, couponCode, discount, createdAt } = row;
+  return { id, rewardId, rewardName, cost, couponCode, discount, createdAt: toIso(createdAt) };
 }
 
 export function registerRewardRoutes(app: App) {
@@ -216,6 +222,7 @@ const RewardFieldsSchema = z.object({
   kind: z.enum(rewardKinds),
   durationDays: z.number().int().min(1).max(3650).nullable().optional(),
   labels: LabelsSchema.nullable().optional(),
+  discount: DiscountSchema.optional(),
   active: z.boolean(),
 });
 

@@ -51,6 +51,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
       const now = Date.now();
       const redemptionId = newId("rdm", now);
       const couponCode = reward.kind === "coupon" ? newCouponCode() : null;
+      const discount = couponCode === null ? null : reward.discount;
       const unlock = {
         userId: input.userId,
         unlock: unlockOfReward(reward.id),
@@ -74,6 +75,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
             rewardId: reward.id,
             cost: reward.cost,
             couponCode,
+            discount,
             createdAt: now,
           }).returning({ balanceAfter: redemptions.balanceAfter }),
           complete(redemptionId),
@@ -82,7 +84,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
           ...rewardRedeemedEvent(db, {
             id: redemptionId,
             userId: input.userId,
-            reward: { id: reward.id, name: reward.name, kind: reward.kind },
+            reward: { id: reward.id, name: reward.name, kind: reward.kind, discount },
             cost: reward.cost,
             couponCode,
             createdAt: now,
@@ -95,6 +97,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
           rewardName: reward.name,
           cost: reward.cost,
           couponCode,
+          discount,
           balanceAfter: recorded?.balanceAfter ?? 0,
           createdAt: now,
         };

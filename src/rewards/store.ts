@@ -1,6 +1,6 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import { before } from "../db/client";
-import { redemptions, rewards } from "../db/schema";
+import { type Discount, redemptions, rewards } from "../db/schema";
 import type { Database } from "../env";
 import { spendableBalance } from "../wallet/store";
 
@@ -12,6 +12,7 @@ const rewardColumns = {
   kind: rewards.kind,
   durationDays: rewards.durationDays,
   labels: rewards.labels,
+  discount: rewards.discount,
 };
 
 export async function listActiveRewards(db: Database) {
@@ -47,6 +48,7 @@ const redemptionColumns = {
   rewardName: rewards.name,
   cost: redemptions.cost,
   couponCode: redemptions.couponCode,
+  discount: redemptions.discount,
   balanceAfter: redemptions.balanceAfter,
   createdAt: redemptions.createdAt,
 };
@@ -57,6 +59,8 @@ export interface NewRedemption {
   rewardId: string;
   cost: number;
   couponCode: string | null;
+  /** What the coupon is worth, as the catalog said when it was issued (null: no coupon). */
+  discount: Discount | null;
   createdAt: number;
 }
 

@@ -4,27 +4,17 @@ import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside } from "../lib/ids";
-import { toIso } from "../lib/time";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
   replayedResponseHeaders,
   requestFingerprint,
 } from "../platform/idempotency";
-import { type PointSpend, refundSpend, spendPointsAtCheckout } from "./spends";
+import { SpendSchema, toSpend } from "./schemas";
+import { refundSpendAtCheckout, spendPointsAtCheckout } from "./spends";
 
 const tags = ["Your back end"];
 const UserIdParam = z.object({ id: z.string().min(1).max(64) });
-
-const SpendSchema = z
-  .object({
-    id: z.string().openapi({ example: "spd_01m8c1c345vamqbqqn5j5hny" }),
-    userId: z.string(),
-    points: z.number().int(),
-    orderId: z.string(),
-    createdAt: z.string().openapi({ format: "date-time" }),
-  })
-  .openapi("PointSpend");
 
 const spendRoute = createRoute({
   method: "post",
@@ -77,20 +67,57 @@ const refundRoute = createRoute({
   operationId: "refundSpend",
   tags,
   summary: "Give a spend's points back, with their original expiry (server key, scope wallet)",
+  description:
+    "All that remains of the spend, or `points` of it: partial refunds add up to the spend at " +
+    "most, however many run at once. The points come back as `reversal` entries with the " +
+    "expiries they had, latest-expiring first (what stays spent is the soonest-expiring). " +
+    "A spend refunded whole, or a refund of more than remains, is `409 already_refunded`.",
   ...serverCall("wallet"),
-  request: { params: UserIdParam.extend({ spendId: z.string().min(1).max(64) }) },
+  request: {
+    params: UserIdParam.extend({ spendId: z.string().min(1).max(64) }),
+    // Optional, so that calls made before partial refunds keep working; a partial refund
+    // retried without one gives its points back again (within the spend).
+    headers: IdempotencyHeaderSchema.partial(),
+    body: {
+      ...jsonBody(
+        z
+          .object({
+            points: z.number().int().min(1).max(100_000_000).optional().openapi({
+              description: "How many points to give back; all that remains when left out.",
+            }),
+          })
+          .openapi("SpendRefundRequest"),
+      ),
+      required: false,
+    },
+  },
   responses: {
-    200: jsonResponse(
-      z.object({ balance: z.number().int() }).openapi("SpendRefund"),
-      "Refunded; the balance after",
+    200: {
+      ...jsonResponse(
+        z
+          .object({
+            balance: z.number().int(),
+            refundedPoints: z.number().int().openapi({ description: "Given back by this refund." }),
+            remainingPoints: z
+              .number()
+              .int()
+              .openapi({ description: "What is left of the spend to refund." }),
+          })
+          .openapi("SpendRefund"),
+        "Refunded; the balance after (a repeated Idempotency-Key replays)",
+      ),
+      headers: replayedResponseHeaders,
+    },
+    ...errorResponses(
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "already_refunded",
+      "idempotency_key_reused",
+      "idempotency_in_progress",
     ),
-    ...errorResponses("unauthorized", "forbidden", "not_found", "already_refunded"),
   },
 });
-
-function toSpend(spend: PointSpend) {
-  return { ...spend, createdAt: toIso(spend.createdAt) };
-}
 
 export function registerCheckoutRoutes(app: App) {
   app.openapi(spendRoute, async (c) => {
@@ -109,6 +136,26 @@ export function registerCheckoutRoutes(app: App) {
 
   app.openapi(refundRoute, async (c) => {
     const { id, spendId } = c.req.valid("param");
-    return c.json(await refundSpend(c.var.db, { userId: id, spendId }), 200);
+    const points = c.req.valid("json")?.points;
+    const key = c.req.valid("header")["idempotency-key"];
+    const { value, replayed } = await refundSpendAtCheckout(
+      c.var.db,
+      {
+        userId: id,
+        spendId,
+        points,
+        idempotency:
+          key === undefined
+            ? undefined
+            : {
+                apiKeyId: c.var.serverKey.id,
+                key,
+                requestHash: await requestFingerprint({ userId: id, spendId, points }),
+              },
+      },
+      Date.now(),
+    );
+    if (replayed) c.header(REPLAYED_HEADER, "true");
+    return c.json(value, 200);
   });
 }

@@ -1,17 +1,20 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import { violatedConstraint } from "../db/client";
+import { errorText, violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";
 import { findUserById } from "../users/store";
-import { returnDebitStatements } from "./returns";
+import { partialReturnStatements, takenByExpiry } from "./returns";
 import {
+  addRefundedPoints,
   appendLedgerEntry,
   asInsufficientPoints,
   findPointSpend,
   findWallet,
   insertPointSpend,
+  refundedPointsOf,
+  selectRefundableRest,
   selectSpendableBalance,
 } from "./store";
 
@@ -24,6 +27,12 @@ export interface PointSpend {
   createdAt: number;
 }
 
+/** A stored spend (findPointSpend) as the API shows it. */
+export function pointSpendOf(row: PointSpend): PointSpend {
+  const { id, userId, points, orderId, createdAt } = row;
+  return { id, userId, points, orderId, createdAt };
+}
+
 export interface SpendInput {
   userId: string;
   /** A positive whole number of points (the route validates it; a CHECK guards it too). */
@@ -33,20 +42,12 @@ export interface SpendInput {
 }
 
 /**
- * Pays for an order with points: a `redemption` entry that consumes the user's unexpired
- * points first-expiring-first, and the spend, in one D1 batch. The unique (user, order id)
- * makes a second spend of a user's order fail (`409 order_already_spent`); the lots' trigger makes a
- * spend beyond the spendable balance fail (`422 insufficient_points`), so parallel spends
- * never take the balance below zero. `complete`, from runIdempotently, joins the batch.
- *
- * @example const { spend, balance } = await spendPoints(db, { userId, points: 50, orderId: "ord_1" });
+ * For a batch: the spend of an order and its `redemption` entry, which consumes the user's
+ * unexpired points first-expiring-first. The unique (user, order id) makes a second spend of
+ * a user's order fail the batch, the lots' trigger a spend beyond the spendable balance (see
+ * asSpendRefusal); put the spend first so that a second spend is told so whatever the balance.
  */
-export async function spendPoints(
-  db: Database,
-  input: SpendInput,
-  options: { now?: number; complete?: (spendId: string) => BatchItem<"sqlite"> } = {},
-): Promise<{ spend: PointSpend; balance: number }> {
-  const now = options.now ?? Date.now();
+export function spendStatements(db: Database, input: SpendInput, now: number) {
   const spend: PointSpend = {
     id: newId("spd", now),
     userId: input.userId,
@@ -56,9 +57,9 @@ export async function spendPoints(
   };
   const debitEntryId = newId("txn", now);
   const description = input.description ?? `Order ${input.orderId}`;
-  try {
-    const [, , balance] = await db.batch([
-      // First, so that a second spend of an order is told so whatever the balance.
+  return {
+    spend,
+    statements: [
       insertPointSpend(db, { ...spend, description, ledgerEntryId: debitEntryId }),
       appendLedgerEntry(db, {
         id: debitEntryId,
@@ -68,30 +69,70 @@ export async function spendPoints(
         description,
         createdAt: now,
       }),
+    ] as const,
+  };
+}
+
+/** A batch refused for its spend, as the API's error; other errors unchanged. */
+export function asSpendRefusal(error: unknown, orderId: string): unknown {
+  const constraint = violatedConstraint(error);
+  if (constraint === "point_spends.user_id, point_spends.order_id") {
+    return new ApiError("order_already_spent", `Order ${orderId} was paid with points already.`);
+  }
+  // A checkout row (src/checkout/): the order was checked out already, with or without points.
+  if (constraint === "checkouts.user_id, checkouts.order_id") {
+    return new ApiError("order_already_spent", `Order ${orderId} was checked out already.`);
+  }
+  return asInsufficientPoints(error, "The balance is too low for this spend.");
+}
+
+/**
+ * Pays for an order with points: the spend (spendStatements) in one D1 batch, so parallel
+ * spends never take the balance below zero nor spend an order twice. `complete`, from
+ * runIdempotently, joins the batch.
+ *
+ * @example const { spend, balance } = await spendPoints(db, { userId, points: 50, orderId: "ord_1" });
+ */
+export async function spendPoints(
+  db: Database,
+  input: SpendInput,
+  options: { now?: number; complete?: (spendId: string) => BatchItem<"sqlite"> } = {},
+): Promise<{ spend: PointSpend; balance: number }> {
+  const now = options.now ?? Date.now();
+  const { spend, statements } = spendStatements(db, input, now);
+  try {
+    const [, , balance] = await db.batch([
+      ...statements,
       selectSpendableBalance(db, input.userId, now),
       ...(options.complete ? [options.complete(spend.id)] : []),
     ]);
     return { spend, balance: balance[0]?.balance ?? 0 };
   } catch (error) {
-    if (violatedConstraint(error) === "point_spends.user_id, point_spends.order_id") {
-      throw new ApiError(
-        "order_already_spent",
-        `Order ${input.orderId} was paid with points already.`,
-      );
-    }
-    throw asInsufficientPoints(error, "The balance is too low for this spend.");
+    throw asSpendRefusal(error, input.orderId);
   }
 }
 
+export interface SpendRefund {
+  balance: number;
+  /** The points this refund gave back. */
+  refundedPoints: number;
+  /** What is left of the spend to refund after it. */
+  remainingPoints: number;
+}
+
 /**
- * Gives a spend's points back, each with the expiry it had (see returnDebitStatements), in
- * one D1 batch. Once only: a second refund, even in parallel, is `409 already_refunded`.
+ * Gives points of a spend back — all that remains, or `points` of it — each with the expiry
+ * it had, latest-expiring first (partialReturnStatements), in one D1 batch. Refunds add up
+ * to the spend at most: the first statement adds to the spend's `refunded_points`, which a
+ * trigger keeps within the spend, so parallel refunds never give back more than was spent
+ * (`409 already_refunded`, as is a refund of a spend refunded whole).
  */
 export async function refundSpend(
   db: Database,
-  input: { userId: string; spendId: string },
+  input: { userId: string; spendId: string; points?: number | undefined },
   now: number = Date.now(),
-): Promise<{ balance: number }> {
+  complete?: (resourceId: string) => BatchItem<"sqlite">,
+): Promise<SpendRefund> {
   // An erased user's points do not come back: they are gone like the rest of them.
   const [user, spend] = await Promise.all([
     findUserById(db, input.userId),
@@ -99,23 +140,87 @@ export async function refundSpend(
   ]);
   if (!user) throw new ApiError("not_found", `No user ${input.userId} exists.`);
   if (!spend) throw new ApiError("not_found", `No spend ${input.spendId} exists for this user.`);
-  const statements = await returnDebitStatements(db, {
-    debitEntryId: spend.ledgerEntryId,
-    userId: spend.userId,
-    description: `Refund: order ${spend.orderId}`,
-    createdAt: now,
-  });
-  if (!statements) throw new Error(`Spend ${spend.id} has no recorded lot consumptions`);
+  const remaining = spend.points - spend.refundedPoints;
+  const points = input.points ?? remaining;
+  if (remaining === 0 || points > remaining) throw alreadyRefunded(spend.id, remaining);
+  const taken = await takenByExpiry(db, spend.ledgerEntryId, spend.userId);
+  if (taken.length === 0) throw new Error(`Spend ${spend.id} has no recorded lot consumptions`);
   try {
-    const results = await db.batch([...statements, selectSpendableBalance(db, spend.userId, now)]);
-    const balance = results.at(-1) as { balance: number }[];
-    return { balance: balance[0]?.balance ?? 0 };
+    const results = await db.batch([
+      addRefundedPoints(db, spend.id, points),
+      ...partialReturnStatements(db, {
+        userId: spend.userId,
+        taken,
+        points,
+        returnedSoFar: refundedPointsOf(spend.id),
+        description: `Refund: order ${spend.orderId}`,
+        createdAt: now,
+      }),
+      ...(complete ? [complete(refundResourceId(spend.id, points))] : []),
+      selectRefundableRest(db, spend.id),
+      selectSpendableBalance(db, spend.userId, now),
+    ]);
+    const [left] = results.at(-2) as { remaining: number }[];
+    const [balance] = results.at(-1) as { balance: number }[];
+    return {
+      balance: balance?.balance ?? 0,
+      refundedPoints: points,
+      remainingPoints: left?.remaining ?? 0,
+    };
   } catch (error) {
-    if (violatedConstraint(error) === "debit_returns.debit_entry_id") {
-      throw new ApiError("already_refunded", `Spend ${spend.id} was refunded already.`);
-    }
+    // Another refund took what remained meanwhile.
+    if (errorText(error).includes("already_refunded:")) throw alreadyRefunded(spend.id, null);
     throw error;
   }
+}
+
+/** What an Idempotency-Key of a refund remembers: the spend and the points it gave back. */
+function refundResourceId(spendId: string, points: number): string {
+  return `${spendId}/${points}`;
+}
+
+/**
+ * A refund as the server API makes it: with an Idempotency-Key (optional), a retried
+ * request replays the first refund instead of giving more points back.
+ */
+export async function refundSpendAtCheckout(
+  db: Database,
+  input: {
+    userId: string;
+    spendId: string;
+    points?: number | undefined;
+    idempotency?: { apiKeyId: string; key: string; requestHash: string } | undefined;
+  },
+  now: number,
+): Promise<{ value: SpendRefund; replayed: boolean }> {
+  const { idempotency } = input;
+  if (!idempotency) return { value: await refundSpend(db, input, now), replayed: false };
+  const scope = { userId: idempotency.apiKeyId, scope: "spend_refund", key: idempotency.key };
+  return runIdempotently(db, scope, idempotency.requestHash, {
+    run: (complete) => refundSpend(db, input, now, complete),
+    replay: async (resourceId) => {
+      const [spendId = "", points = "0"] = resourceId.split("/");
+      const [spend, wallet] = await Promise.all([
+        findPointSpend(db, input.userId, spendId),
+        findWallet(db, input.userId, now),
+      ]);
+      if (!spend) throw new ApiError("not_found", `No spend ${spendId} exists for this user.`);
+      return {
+        balance: wallet?.balance ?? 0,
+        refundedPoints: Number(points),
+        remainingPoints: spend.points - spend.refundedPoints,
+      };
+    },
+  });
+}
+
+function alreadyRefunded(spendId: string, remaining: number | null): ApiError {
+  return new ApiError(
+    "already_refunded",
+    remaining === null || remaining === 0
+      ? `Spend ${spendId} was refunded already, or not as much of it remains.`
+      : `Only ${remaining} points of spend ${spendId} remain to refund.`,
+  );
 }
 
 export interface CheckoutSpendInput extends SpendInput {
@@ -140,8 +245,7 @@ export async function spendPointsAtCheckout(db: Database, input: CheckoutSpendIn
       const spend = await findPointSpend(db, input.userId, spendId);
       if (!spend) throw new Error(`Idempotency key points at missing spend ${spendId}`);
       const wallet = await findWallet(db, input.userId);
-      const { ledgerEntryId: _, ...shown } = spend;
-      return { spend: shown, balance: wallet?.balance ?? 0 };
+      return { spend: pointSpendOf(spend), balance: wallet?.balance ?? 0 };
     },
   });
 }

@@ -1,4 +1,4 @@
-import { and, asc, type Column, desc, eq, gt, lte, sql } from "drizzle-orm";
+import { and, asc, type Column, desc, eq, gt, lte, type SQL, sql } from "drizzle-orm";
 import { before, errorText, violatedConstraint } from "../db/client";
 import {
   type LedgerEntryType,
@@ -82,6 +82,23 @@ export function appendLedgerEntry(db: Database, entry: NewLedgerEntry) {
   });
 }
 
+/**
+ * Like appendLedgerEntry, for an entry whose points are known only when the batch runs
+ * (`points` is SQL, evaluated then): written only when they are not zero.
+ */
+export function appendComputedLedgerEntry(
+  db: Database,
+  entry: Omit<NewLedgerEntry, "points" | "id"> & { points: SQL<number> },
+) {
+  const balance = sql`coalesce((select ${wallets.balance} from ${wallets} where ${wallets.userId} = ${entry.userId}), 0)`;
+  // Insert-selects list every column, in table order (seq is assigned by the database).
+  return db.insert(ledgerEntries).select(sql`
+    select null, ${newId("txn", entry.createdAt)}, ${entry.userId}, ${entry.type}, p, ${balance} + p,
+           ${entry.description}, ${entry.referralId ?? null}, ${entry.redemptionId ?? null},
+           ${entry.expiresAt ?? null}, ${entry.createdAt}
+      from (select ${entry.points} as p) where p <> 0`);
+}
+
 /** The wallet as users see it: `balance` is what they can spend at `now`. */
 export async function findWallet(db: Database, userId: string, now: number = Date.now()) {
   return db
@@ -151,6 +168,30 @@ export function insertPointSpend(db: Database, spend: typeof pointSpends.$inferI
   return db.insert(pointSpends).values(spend);
 }
 
+/**
+ * For a refund's batch, first: adds `points` to what a spend gave back; past the spend the
+ * trigger `point_spends_refund_within_spend` aborts the batch (`already_refunded:`).
+ */
+export function addRefundedPoints(db: Database, spendId: string, points: number) {
+  return db
+    .update(pointSpends)
+    .set({ refundedPoints: sql`${pointSpends.refundedPoints} + ${points}` })
+    .where(eq(pointSpends.id, spendId));
+}
+
+/** A spend's points given back so far, as SQL read when the batch runs. */
+export function refundedPointsOf(spendId: string) {
+  return sql<number>`(select ${pointSpends.refundedPoints} from ${pointSpends} where ${pointSpends.id} = ${spendId})`;
+}
+
+/** What remains of a spend to refund, as a query for the end of a refund's batch. */
+export function selectRefundableRest(db: Database, spendId: string) {
+  return db
+    .select({ remaining: sql<number>`${pointSpends.points} - ${pointSpends.refundedPoints}` })
+    .from(pointSpends)
+    .where(eq(pointSpends.id, spendId));
+}
+
 export async function findPointSpend(db: Database, userId: string, spendId: string) {
   return db
     .select({
@@ -159,6 +200,7 @@ export async function findPointSpend(db: Database, userId: string, spendId: stri
       points: pointSpends.points,
       orderId: pointSpends.orderId,
       ledgerEntryId: pointSpends.ledgerEntryId,
+      refundedPoints: pointSpends.refundedPoints,
       createdAt: pointSpends.createdAt,
     })
     .from(pointSpends)

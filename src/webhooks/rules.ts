@@ -2,6 +2,7 @@
  * Webhooks as pure rules: which events exist and what each carries, which URLs may
  * subscribe, how a delivery is signed (Standard Webhooks) and how long failures are retried.
  */
+import type { Discount } from "../db/schema";
 import { fromBase64, hmacSha256Base64, toBase64 } from "../lib/crypto";
 import { ipv4Octets, ipv6Groups } from "../lib/ip";
 import { toIso } from "../lib/time";
@@ -17,6 +18,7 @@ export const webhookEventTypes = [
   "reward.redeemed",
   "coupon.used",
   "coupon.voided",
+  "coupon.released",
   "unlock.granted",
   "campaign.completed",
   "points.expired",
@@ -277,7 +279,7 @@ export function referralStatusEvent(
 export function rewardRedeemedData(redemption: {
   id: string;
   userId: string;
-  reward: { id: string; name: string; kind: "coupon" | "unlock" };
+  reward: { id: string; name: string; kind: "coupon" | "unlock"; discount: Discount | null };
   cost: number;
   couponCode: string | null;
   createdAt: number;

@@ -19,6 +19,7 @@ const EVENT_TYPES = allValues<Exclude<EventType, "*">>()([
   "reward.redeemed",
   "coupon.used",
   "coupon.voided",
+  "coupon.released",
   "unlock.granted",
   "campaign.completed",
   "points.expired",

@@ -505,6 +505,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/coupons/{code}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a used coupon back: its order was refunded or cancelled (scope coupons)
+         * @description The coupon goes back to `issued`, without its order, and can be used again. With `orderId`, only if it was used on that order. A coupon that is not `used` (or was used on another order) is `409 coupon_not_used`; of racing releases one wins. Sends `coupon.released` and is written to the audit log (the actor is the key's creator).
+         */
+        post: operations["releaseCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/redemptions/{id}/void": {
         parameters: {
             query?: never;
@@ -623,8 +643,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give a spend's points back, with their original expiry (server key, scope wallet) */
+        /**
+         * Give a spend's points back, with their original expiry (server key, scope wallet)
+         * @description All that remains of the spend, or `points` of it: partial refunds add up to the spend at most, however many run at once. The points come back as `reversal` entries with the expiries they had, latest-expiring first (what stays spent is the soonest-expiring). A spend refunded whole, or a refund of more than remains, is `409 already_refunded`.
+         */
         post: operations["refundSpend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Use a coupon and spend points on one order, both or neither (scopes coupons and wallet)
+         * @description One D1 batch: the coupon is used on the order and the points spent on it, or nothing changes (a used or void coupon, too few points: the whole call is refused with that error and the coupon stays `issued`). One checkout per order of the user: of parallel calls for one order, one succeeds.
+         */
+        post: operations["checkoutOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1120,7 +1163,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "blocked" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "blocked" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "coupon_not_used" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -1576,7 +1619,27 @@ export interface components {
                 ur?: string;
                 hi?: string;
             } | null;
+            discount: components["schemas"]["Discount"];
         };
+        /** @description What the coupon is worth at checkout: a percentage off, an amount off, or a product; null when the catalog does not say. */
+        Discount: {
+            /** @enum {string} */
+            type: "percent";
+            /** @example 10 */
+            percent: number;
+        } | {
+            /** @enum {string} */
+            type: "amount";
+            /** @description In the currency's units (5.99 USD), to its minor unit. */
+            amount: number;
+            /** @example PKR */
+            currency: string;
+        } | {
+            /** @enum {string} */
+            type: "product";
+            /** @example free-product */
+            sku: string;
+        } | null;
         RedemptionResult: {
             redemption: components["schemas"]["Redemption"];
             balance: number;
@@ -1588,6 +1651,7 @@ export interface components {
             cost: number;
             /** @example K7QM-2XRP-9HTB-C4WD */
             couponCode: string | null;
+            discount: components["schemas"]["Discount"] & unknown;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1625,6 +1689,7 @@ export interface components {
                 name: string;
                 /** @enum {string} */
                 kind: "coupon" | "unlock";
+                discount: components["schemas"]["Discount"];
             };
             userId: string;
             redemptionId: string;
@@ -1635,6 +1700,9 @@ export interface components {
             orderId: string | null;
         };
         UseCouponRequest: {
+            orderId?: string;
+        };
+        ReleaseCouponRequest: {
             orderId?: string;
         };
         VoidedRedemption: {
@@ -1713,6 +1781,28 @@ export interface components {
         };
         SpendRefund: {
             balance: number;
+            /** @description Given back by this refund. */
+            refundedPoints: number;
+            /** @description What is left of the spend to refund. */
+            remainingPoints: number;
+        };
+        SpendRefundRequest: {
+            /** @description How many points to give back; all that remains when left out. */
+            points?: number;
+        };
+        CheckoutResult: {
+            orderId: string;
+            coupon: components["schemas"]["Coupon"] & (Record<string, never> | null);
+            spend: components["schemas"]["PointSpend"] & (Record<string, never> | null);
+            balance: number;
+        };
+        CheckoutRequest: {
+            /** @example order_5512 */
+            orderId: string;
+            /** @example K7QM-2XRP-9HTB-C4WD */
+            couponCode?: string;
+            points?: number;
+            description?: string;
         };
         Program: {
             version: number;
@@ -2093,6 +2183,7 @@ export interface components {
                 ur?: string;
                 hi?: string;
             } | null;
+            discount?: components["schemas"]["Discount"];
             /** @default true */
             active: boolean;
             /** @description Defaults to rwd_ + a random suffix. */
@@ -2110,6 +2201,7 @@ export interface components {
                 ur?: string;
                 hi?: string;
             } | null;
+            discount?: components["schemas"]["Discount"];
             active?: boolean;
         };
         AdminUserPage: {
@@ -2270,7 +2362,7 @@ export interface components {
              *       "reward.redeemed"
              *     ]
              */
-            events: ("user.created" | "referral.created" | "referral.qualified" | "referral.held" | "referral.rejected" | "referral.reversed" | "reward.redeemed" | "coupon.used" | "coupon.voided" | "unlock.granted" | "campaign.completed" | "points.expired" | "webhook.test" | "*")[];
+            events: ("user.created" | "referral.created" | "referral.qualified" | "referral.held" | "referral.rejected" | "referral.reversed" | "reward.redeemed" | "coupon.used" | "coupon.voided" | "coupon.released" | "unlock.granted" | "campaign.completed" | "points.expired" | "webhook.test" | "*")[];
             description?: string;
         };
         WebhookPage: {
@@ -2287,7 +2379,7 @@ export interface components {
              *       "reward.redeemed"
              *     ]
              */
-            events?: ("user.created" | "referral.created" | "referral.qualified" | "referral.held" | "referral.rejected" | "referral.reversed" | "reward.redeemed" | "coupon.used" | "coupon.voided" | "unlock.granted" | "campaign.completed" | "points.expired" | "webhook.test" | "*")[];
+            events?: ("user.created" | "referral.created" | "referral.qualified" | "referral.held" | "referral.rejected" | "referral.reversed" | "reward.redeemed" | "coupon.used" | "coupon.voided" | "coupon.released" | "unlock.granted" | "campaign.completed" | "points.expired" | "webhook.test" | "*")[];
             active?: boolean;
             description?: string;
         };
@@ -5067,6 +5159,129 @@ export interface operations {
             };
         };
     };
+    releaseCoupon: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per operation; a retry with the same key and body replays the result. */
+                "idempotency-key": string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReleaseCouponRequest"];
+            };
+        };
+        responses: {
+            /** @description The coupon, issued again (a repeated Idempotency-Key replays) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    /** @description `true` when this is the stored result of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description coupon_not_used, idempotency_in_progress */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_key_reused */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     voidRedemption: {
         parameters: {
             query?: never;
@@ -5758,20 +5973,29 @@ export interface operations {
     refundSpend: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Unique per operation; a retry with the same key and body replays the result. */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
                 spendId: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SpendRefundRequest"];
+            };
+        };
         responses: {
-            /** @description Refunded; the balance after */
+            /** @description Refunded; the balance after (a repeated Idempotency-Key replays) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    /** @description `true` when this is the stored result of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5818,8 +6042,151 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_refunded */
+            /** @description already_refunded, idempotency_in_progress */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_key_reused */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    checkoutOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per operation; a retry with the same key and body replays the result. */
+                "idempotency-key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description Checked out (a repeated Idempotency-Key replays the first answer) */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    /** @description `true` when this is the stored result of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutResult"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description coupon_already_used, coupon_void, order_already_spent, idempotency_in_progress */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description insufficient_points, idempotency_key_reused */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

@@ -1,0 +1,18 @@
+import { and, eq } from "drizzle-orm";
+import { checkouts } from "../db/schema";
+import type { Database } from "../env";
+
+export type NewCheckout = typeof checkouts.$inferInsert;
+
+/** For the checkout's batch: its row, whose unique (user, order id) allows one per order. */
+export function insertCheckout(db: Database, checkout: NewCheckout) {
+  return db.insert(checkouts).values(checkout);
+}
+
+export async function findCheckout(db: Database, userId: string, id: string) {
+  return db
+    .select()
+    .from(checkouts)
+    .where(and(eq(checkouts.id, id), eq(checkouts.userId, userId)))
+    .get();
+}
