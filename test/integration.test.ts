@@ -281,7 +281,12 @@ describe("coupons at checkout", () => {
     expect(checked.body).toEqual({
       code,
       status: "issued",
-      reward: { id: "rwd_discount_10", name: expect.any(String), kind: "coupon" },
+      reward: {
+        id: "rwd_discount_10",
+        name: expect.any(String),
+        kind: "coupon",
+        discount: { type: "percent", percent: 10 },
+      },
       userId: user.id,
       redemptionId,
       issuedAt: expect.any(String),
