@@ -24,4 +24,5 @@ export const defaultRules: ProgramRules = {
     { name: "Silver", referrals: 20 },
     { name: "Gold", referrals: 50 },
   ],
+  minimumAmount: null,
 };
