@@ -770,7 +770,7 @@ export const pointSpends = sqliteTable(
   ],
 );
 
-export const apiKeyScopes = ["events", "coupons", "wallet", "users", "embed"] as const;
+export const apiKeyScopes = ["events", "coupons", "wallet", "users", "embed", "imports"] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 /** Server API keys of the shop's back ends. Only a SHA-256 of the secret is stored. */

@@ -16,12 +16,15 @@ import { currentProgram, programVersion } from "../program/store";
 import { type QualifyingEvent, qualifyReferral, reverseReferral } from "../referrals/qualification";
 import { findReferralOfReferee, type ReferralRecord } from "../referrals/store";
 import { mayQualify } from "../referrals/verified-phone";
-import { findUserById, findUserByPhone } from "../users/store";
+import { findUserByExternalId, findUserById, findUserByPhone } from "../users/store";
 
 export interface EventInput {
   type: string;
   userId?: string | undefined;
   phone?: string | undefined;
+  /** The participant by the shop's own user id. */
+  userExternalId?: string | undefined;
+  /** The event's own id (sent as `eventId`, or `externalId` by its older name). */
   externalId: string;
   amount?: number | undefined;
   /** For a refund: the `externalId` of the event it refunds. */
@@ -54,9 +57,11 @@ async function subjectOf(db: Database, config: Config, input: EventInput) {
   const phone = input.phone ? lookupPhone(input.phone, config.defaultPhoneCountry) : null;
   const user = input.userId
     ? await findUserById(db, input.userId)
-    : phone
-      ? await findUserByPhone(db, phone)
-      : undefined;
+    : input.userExternalId
+      ? await findUserByExternalId(db, input.userExternalId)
+      : phone
+        ? await findUserByPhone(db, phone)
+        : undefined;
   if (!user) throw new ApiError("not_found", "No such user.");
   return user.id;
 }

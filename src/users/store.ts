@@ -119,6 +119,19 @@ export function setUserRole(db: Database, id: string, role: "user" | "admin") {
   return db.update(users).set({ role }).where(eq(users.id, id));
 }
 
+/** Sets what is given of a user's shop id and name; an erased user is not changed. */
+export function setShopFields(
+  db: Database,
+  id: string,
+  fields: { externalId?: string | undefined; name?: string | undefined },
+) {
+  return db
+    .update(users)
+    .set(fields)
+    .where(and(eq(users.id, id), isNull(users.erasedAt)))
+    .returning(userColumns);
+}
+
 export function setUserName(db: Database, id: string, name: string) {
   return db.update(users).set({ name }).where(eq(users.id, id));
 }

@@ -537,7 +537,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Give a participant your id (externalId) or a new name later */
+        patch: operations["updateParticipant"];
         trace?: never;
     };
     "/v1/users/{id}/unlocks": {
@@ -832,7 +833,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import users of the Express/MongoDB backend (mongoexport --jsonArray documents) */
+        /**
+         * Import users of the Express/MongoDB backend (mongoexport --jsonArray documents)
+         * @description An admin's access token, or a server key with scope imports.
+         */
         post: operations["importLegacyUsers"];
         delete?: never;
         options?: never;
@@ -1030,7 +1034,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "external_id_taken" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -1294,7 +1298,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             status: "pending" | "qualified" | "held" | "rejected";
-            /** @description The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies. */
+            /** @description The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies. Under a percentOfAmount tier a waiting referral shows 0: its amount is known only when its qualifying event comes. */
             rewardPoints: number;
             /** @example whatsapp */
             source: string;
@@ -1389,8 +1393,12 @@ export interface components {
             type: string;
             userId?: string;
             phone?: string;
+            /** @description The participant by your own user id (their externalId). */
+            userExternalId?: string;
             /** @description Your id of the event: a replay with the same body is ignored, a different body is refused. */
-            externalId: string;
+            eventId?: string;
+            /** @description The older name of eventId, still accepted: give one of the two. */
+            externalId?: string;
             amount?: number;
             /** @description For a refund: the externalId of the event it refunds. It reverses the referral only if that event qualified it. */
             refundOf?: string;
@@ -1538,6 +1546,15 @@ export interface components {
         UserList: {
             data: components["schemas"]["User"][];
         };
+        UpdateParticipantRequest: {
+            /** @example cust_8812 */
+            externalId?: string;
+            /**
+             * @description Normalized (no control or invisible characters); needs a letter, no web addresses. Shown to others as first name and initial (“Ayesha K.”).
+             * @example Ayesha Khan
+             */
+            name?: string;
+        };
         EmbedToken: {
             /** @description Send as Authorization: Bearer <token>. */
             token: string;
@@ -1575,7 +1592,9 @@ export interface components {
                 refereeBonus: number;
                 referrerTiers: {
                     fromReferral: number;
-                    points: number;
+                    points?: number;
+                    percentOfAmount?: number;
+                    maxPoints?: number;
                 }[];
                 /** @default signup */
                 qualification: string;
@@ -1614,6 +1633,8 @@ export interface components {
                     name: string;
                     referrals: number;
                 }[];
+                /** @default null */
+                minimumAmount: number | null;
             };
             /** Format: date-time */
             createdAt: string;
@@ -1623,7 +1644,9 @@ export interface components {
                 refereeBonus: number;
                 referrerTiers: {
                     fromReferral: number;
-                    points: number;
+                    points?: number;
+                    percentOfAmount?: number;
+                    maxPoints?: number;
                 }[];
                 /** @default signup */
                 qualification: string;
@@ -1662,6 +1685,8 @@ export interface components {
                     name: string;
                     referrals: number;
                 }[];
+                /** @default null */
+                minimumAmount: number | null;
             };
         };
         ProgramVersionPage: {
@@ -2016,7 +2041,7 @@ export interface components {
             id: string;
             /** @example Shop checkout */
             name: string;
-            scopes: ("events" | "coupons" | "wallet" | "users" | "embed")[];
+            scopes: ("events" | "coupons" | "wallet" | "users" | "embed" | "imports")[];
             /** @example rk_Zq3v9XbT */
             prefix: string;
             /** Format: date-time */
@@ -2031,7 +2056,7 @@ export interface components {
         };
         CreateApiKeyRequest: {
             name: string;
-            scopes: ("events" | "coupons" | "wallet" | "users" | "embed")[];
+            scopes: ("events" | "coupons" | "wallet" | "users" | "embed" | "imports")[];
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
@@ -5000,6 +5025,114 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateParticipantRequest"];
+            };
+        };
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description external_id_taken */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
