@@ -633,6 +633,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/program/simulations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay the last days' referrals through the rules in force and through a draft
+         * @description Nothing is written. Held referrals stay held, rejected ones pay nothing, refunded ones claim their place and keep nothing; campaigns are not program rules and are not replayed. At most the newest 50,000 referrals of the window are replayed.
+         */
+        post: operations["simulateProgram"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/program/versions": {
         parameters: {
             query?: never;
@@ -1688,6 +1708,74 @@ export interface components {
                 /** @default null */
                 minimumAmount: number | null;
             };
+        };
+        Simulation: {
+            days: number;
+            /** @description Referrals replayed */
+            referrals: number;
+            current: components["schemas"]["SimulationOutcome"];
+            draft: components["schemas"]["SimulationOutcome"];
+        };
+        SimulationOutcome: {
+            qualified: number;
+            held: number;
+            referrerPoints: number;
+            refereePoints: number;
+            /** @description Milestone bonuses */
+            bonusPoints: number;
+            totalPoints: number;
+        };
+        SimulationRequest: {
+            rules: {
+                refereeBonus: number;
+                referrerTiers: {
+                    fromReferral: number;
+                    points?: number;
+                    percentOfAmount?: number;
+                    maxPoints?: number;
+                }[];
+                /** @default signup */
+                qualification: string;
+                /**
+                 * @default [
+                 *       "purchase"
+                 *     ]
+                 */
+                eventTypes: string[];
+                /** @default false */
+                requireVerifiedPhone: boolean;
+                /** @default 14 */
+                holdDays: number;
+                /**
+                 * @default {
+                 *       "perDay": null,
+                 *       "perMonth": null
+                 *     }
+                 */
+                caps: {
+                    perDay: number | null;
+                    perMonth: number | null;
+                };
+                pointsExpiryDays: number | null;
+                codeExpiryDays: number | null;
+                /** @default [] */
+                milestones: {
+                    referrals: number;
+                    unlock: string;
+                    /** @default 0 */
+                    bonusPoints: number;
+                    durationDays?: number;
+                }[];
+                /** @default [] */
+                badges: {
+                    name: string;
+                    referrals: number;
+                }[];
+                /** @default null */
+                minimumAmount: number | null;
+            };
+            /** @default 30 */
+            days: number;
         };
         ProgramVersionPage: {
             data: components["schemas"]["Program"][];
@@ -5655,6 +5743,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Program"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulationRequest"];
+            };
+        };
+        responses: {
+            /** @description The outcome under each set of rules */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
                 };
             };
             /** @description validation_error */
