@@ -29,8 +29,9 @@ export async function referralsToReplay(
       status: referrals.status,
       qualifiedAt: referrals.qualifiedAt,
       refereeVerifiedAt: referee.phoneVerifiedAt,
-      refereeErasedAt: referee.erasedAt,
-      referrerErasedAt: referrer.erasedAt,
+      // Named apart: two columns of one name would collide in a row read as an object.
+      refereeErasedAt: sql<number | null>`${referee.erasedAt}`.as("referee_erased_at"),
+      referrerErasedAt: sql<number | null>`${referrer.erasedAt}`.as("referrer_erased_at"),
       placesBefore: sql<number>`coalesce((select max(p.qualified_ordinal) from referrals p
         where p.referrer_id = ${referrals.referrerId} and p.qualified_at < ${from}), 0)`,
       events: sql<string>`(select json_group_array(json_array(e.type, e.amount, e.created_at))
