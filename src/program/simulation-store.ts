@@ -32,8 +32,12 @@ export async function referralsToReplay(
       // Named apart: two columns of one name would collide in a row read as an object.
       refereeErasedAt: sql<number | null>`${referee.erasedAt}`.as("referee_erased_at"),
       referrerErasedAt: sql<number | null>`${referrer.erasedAt}`.as("referrer_erased_at"),
-      placesBefore: sql<number>`coalesce((select max(p.qualified_ordinal) from referrals p
-        where p.referrer_id = ${referrals.referrerId} and p.qualified_at < ${from}), 0)`,
+      // Places are claimed in time order, so the last one qualified before the window holds
+      // the highest: one index seek on (referrer_id, qualified_at), not a scan of the
+      // referrer's places for each of their referrals.
+      placesBefore: sql<number>`coalesce((select p.qualified_ordinal from referrals p
+        where p.referrer_id = ${referrals.referrerId} and p.qualified_at < ${from}
+        order by p.qualified_at desc, p.qualified_ordinal desc limit 1), 0)`,
       events: sql<string>`(select json_group_array(json_array(e.type, e.amount, e.created_at))
         from (select type, amount, created_at from events
               where user_id = ${referrals.refereeId}
