@@ -53,80 +53,81 @@ function ascendingBy<T>(key: (item: T) => number) {
  * The reward rules of a program version, stored as JSON in D1 (`programs.rules`) and
  * validated here on the way in and out.
  */
-export const ProgramRulesSchema = z
-  .object({
-    /** Points for a new user who signs up with a valid code (`signup_bonus`). */
-    refereeBonus: z.number().int().min(0).max(1_000_000),
-    /**
-     * Points for the referrer by the referral's qualified place (1 for the first referral to
-     * qualify, whatever its signup order); the first tier starts at 1.
-     */
-    referrerTiers: z
-      .array(TierSchema)
-      .min(1)
-      .max(20)
-      .refine((tiers) => tiers[0]?.fromReferral === 1, "the first tier must start at referral 1")
-      .refine(
-        ascendingBy((tier: Tier) => tier.fromReferral),
-        "tiers must be in increasing order of fromReferral",
-      ),
-    /**
-     * When a referral pays out: "signup" (at once) or the event type that qualifies it, such
-     * as "purchase" (both sides are paid on the referee's first such event).
-     */
-    qualification: EventTypeSchema.refine(
-      (value) => value !== REFUND_EVENT,
-      "refund cannot qualify a referral",
-    ).default("signup"),
-    /**
-     * The event types the product's back end may send besides `refund`; any other type is
-     * refused, so that a typo is an error rather than an event that silently does nothing.
-     * The qualification type is always accepted too (see `acceptsEventType`).
-     */
-    eventTypes: z
-      .array(EventTypeSchema.refine((value) => value !== REFUND_EVENT, "refund is always accepted"))
-      .max(20)
-      .default(["purchase"]),
-    /**
-     * A new referral stays pending until its referee has verified their phone by SMS code:
-     * made-up numbers earn the referrer nothing. Off by default.
-     */
-    requireVerifiedPhone: z.boolean().default(false),
-    /** A refund within this many days of qualification reverses the referral's rewards. */
-    holdDays: z.number().int().min(0).max(365).default(14),
-    /** Rewarded referrals per referrer beyond which new ones are held for review. */
-    caps: z
-      .object({
-        perDay: z.number().int().min(1).nullable(),
-        perMonth: z.number().int().min(1).nullable(),
-      })
-      .default({ perDay: null, perMonth: null }),
-    /** Earned points expire this many days after they were credited; null: never. */
-    pointsExpiryDays: z.number().int().min(1).max(3650).nullable(),
-    /** Referral codes stop working this many days after they were issued; null: never. */
-    codeExpiryDays: z.number().int().min(1).max(3650).nullable(),
-    milestones: z
-      .array(MilestoneSchema)
-      .max(50)
-      .refine(
-        ascendingBy((m: Milestone) => m.referrals),
-        "milestones must be in increasing order of referrals",
-      )
-      .default([]),
-    badges: z
-      .array(BadgeSchema)
-      .max(20)
-      .refine(
-        ascendingBy((b: Badge) => b.referrals),
-        "badges must be in increasing order of referrals",
-      )
-      .default([]),
-    /**
-     * With qualification by event: an event whose `amount` is below this (or has none)
-     * qualifies nothing; null: any amount.
-     */
-    minimumAmount: z.number().int().min(0).max(1_000_000_000).nullable().default(null),
-  })
+const ProgramRulesFields = z.object({
+  /** Points for a new user who signs up with a valid code (`signup_bonus`). */
+  refereeBonus: z.number().int().min(0).max(1_000_000),
+  /**
+   * Points for the referrer by the referral's qualified place (1 for the first referral to
+   * qualify, whatever its signup order); the first tier starts at 1.
+   */
+  referrerTiers: z
+    .array(TierSchema)
+    .min(1)
+    .max(20)
+    .refine((tiers) => tiers[0]?.fromReferral === 1, "the first tier must start at referral 1")
+    .refine(
+      ascendingBy((tier: Tier) => tier.fromReferral),
+      "tiers must be in increasing order of fromReferral",
+    ),
+  /**
+   * When a referral pays out: "signup" (at once) or the event type that qualifies it, such
+   * as "purchase" (both sides are paid on the referee's first such event).
+   */
+  qualification: EventTypeSchema.refine(
+    (value) => value !== REFUND_EVENT,
+    "refund cannot qualify a referral",
+  ).default("signup"),
+  /**
+   * The event types the product's back end may send besides `refund`; any other type is
+   * refused, so that a typo is an error rather than an event that silently does nothing.
+   * The qualification type is always accepted too (see `acceptsEventType`).
+   */
+  eventTypes: z
+    .array(EventTypeSchema.refine((value) => value !== REFUND_EVENT, "refund is always accepted"))
+    .max(20)
+    .default(["purchase"]),
+  /**
+   * A new referral stays pending until its referee has verified their phone by SMS code:
+   * made-up numbers earn the referrer nothing. Off by default.
+   */
+  requireVerifiedPhone: z.boolean().default(false),
+  /** A refund within this many days of qualification reverses the referral's rewards. */
+  holdDays: z.number().int().min(0).max(365).default(14),
+  /** Rewarded referrals per referrer beyond which new ones are held for review. */
+  caps: z
+    .object({
+      perDay: z.number().int().min(1).nullable(),
+      perMonth: z.number().int().min(1).nullable(),
+    })
+    .default({ perDay: null, perMonth: null }),
+  /** Earned points expire this many days after they were credited; null: never. */
+  pointsExpiryDays: z.number().int().min(1).max(3650).nullable(),
+  /** Referral codes stop working this many days after they were issued; null: never. */
+  codeExpiryDays: z.number().int().min(1).max(3650).nullable(),
+  milestones: z
+    .array(MilestoneSchema)
+    .max(50)
+    .refine(
+      ascendingBy((m: Milestone) => m.referrals),
+      "milestones must be in increasing order of referrals",
+    )
+    .default([]),
+  badges: z
+    .array(BadgeSchema)
+    .max(20)
+    .refine(
+      ascendingBy((b: Badge) => b.referrals),
+      "badges must be in increasing order of referrals",
+    )
+    .default([]),
+  /**
+   * With qualification by event: an event whose `amount` is below this (or has none)
+   * qualifies nothing; null: any amount.
+   */
+  minimumAmount: z.number().int().min(0).max(1_000_000_000).nullable().default(null),
+});
+
+export const ProgramRulesSchema = ProgramRulesFields
   // Amounts come with events: at signup there is none to take a percent of or to compare.
   .refine(
     (rules) =>
