@@ -8,6 +8,7 @@ import {
   expectError,
   registerUser,
   type TestUser,
+  uniquePhone,
   walletBalance,
   withProgramChange,
 } from "./harness";
@@ -92,6 +93,46 @@ describe("amount-based rules (through the API)", () => {
           token: referrer.accessToken,
         });
         expect(after.body.data[0]).toMatchObject({ status: "qualified", rewardPoints: 100 });
+      },
+    );
+  });
+
+  it("an approval pays the percent of the referee's first event that meets the minimum", async () => {
+    await withProgramChange(
+      { qualification: "purchase", minimumAmount: 1000, referrerTiers: percentTiers },
+      async () => {
+        const device = `amount-device-${crypto.randomUUID()}`;
+        const onDevice = (referralCode?: string) =>
+          callJson(
+            "POST",
+            "/v1/auth/register",
+            {
+              name: "Device Person",
+              phone: uniquePhone(),
+              password: "correct horse battery",
+              ...(referralCode ? { referralCode } : {}),
+            },
+            { headers: { "X-Device-Id": device } },
+          );
+        const referrer = (await onDevice()).body;
+        const referee = (await onDevice(referrer.user.referralCode)).body;
+        const held = await env.DB.prepare("select id, status from referrals where referee_id = ?")
+          .bind(referee.user.id)
+          .first<{ id: string; status: string }>();
+        expect(held?.status).toBe("held");
+        await purchase(referee.user, `a-small-${referee.user.id}`, 500);
+        await purchase(referee.user, `a-big-${referee.user.id}`, 3_000);
+        await purchase(referee.user, `a-later-${referee.user.id}`, 9_000);
+        const admin = await adminUser();
+        const approved = await callJson(
+          "POST",
+          `/v1/admin/referrals/${held?.id}/approve`,
+          undefined,
+          { token: admin.accessToken },
+        );
+        expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+        // 5% of 3,000 (the first order at the minimum; the 500 one is under it, the 9,000 later).
+        expect(await walletBalance(referrer.accessToken)).toBe(150);
       },
     );
   });
