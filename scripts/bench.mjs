@@ -7,6 +7,8 @@
 // one with 1: every route, and throughput of /r/{code} and /health under load.
 // Import — 10,000 documents of the old Express/MongoDB backend through POST /v1/admin/imports.
 // Phase 2 — grown to 100,000 referrers (300,000 referrals): leaderboard and stats again.
+// Simulation — POST /v1/admin/program/simulations over 10,000 referrals in its window
+// (`BENCH_ONLY=simulation npm run bench` runs only this one).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +22,7 @@ const PORT = Number(process.env.BENCH_PORT ?? 8790);
 const BASE = `http://127.0.0.1:${PORT}`;
 const STATE_10K = ".bench/state-10k";
 const STATE_100K = ".bench/state-100k";
+const STATE_SIMULATION = ".bench/state-simulation";
 const PASSWORD = "bench password 1";
 const ADMIN_PHONE = "+923009000004";
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
@@ -537,8 +540,54 @@ async function blocklistOnly() {
   }
 }
 
+/**
+ * The simulation over about 10,000 referrals created in its window (3,000 referrers with
+ * 1–5 each, beside the fixed referrers of seedState), with a draft that qualifies by a
+ * purchase, so that each referee's events are read too.
+ */
+async function benchSimulation(passwordHash) {
+  rmSync(STATE_SIMULATION, { recursive: true, force: true });
+  const seeded = await seedState(STATE_SIMULATION, 3_000, passwordHash);
+  const worker = startWorker(STATE_SIMULATION);
+  try {
+    await worker.ready();
+    const token = await login(seeded.admin.phone);
+    const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+    const current = JSON.parse(
+      (await timedRequest("/v1/admin/program", { headers: { Authorization: `Bearer ${token}` } }))
+        .body,
+    );
+    const draft = {
+      ...current.rules,
+      qualification: "purchase",
+      minimumAmount: 1000,
+      referrerTiers: [{ fromReferral: 1, percentOfAmount: 10, maxPoints: 500 }],
+    };
+    const row = await series(
+      `POST /v1/admin/program/simulations (${seeded.counts.referrals} referrals in 30 days)`,
+      Math.min(SAMPLES, 30),
+      () =>
+        timedRequest("/v1/admin/program/simulations", {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ rules: draft, days: 30 }),
+        }),
+      200,
+    );
+    printTable("Simulation of a draft over the window's referrals:", [row]);
+    return { ...seeded.counts, row };
+  } finally {
+    await worker.stop();
+  }
+}
+
 async function main() {
   if (process.env.BENCH_ONLY === "blocklist") return blocklistOnly();
+  if (process.env.BENCH_ONLY === "simulation") {
+    mkdirSync(".bench", { recursive: true });
+    await benchSimulation(bcrypt.hashSync(PASSWORD, 10));
+    return;
+  }
   rmSync(".bench", { recursive: true, force: true });
   mkdirSync(".bench", { recursive: true });
   // The portal's first load: a static measurement of the built bundles.
@@ -827,6 +876,7 @@ async function main() {
   } finally {
     await worker.stop();
   }
+  results.simulation = await benchSimulation(passwordHash);
   writeFileSync(
     ".bench/results.json",
     JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2),

@@ -1,4 +1,4 @@
-// `npm run import -- <file.json> [--url <base>] [--token <admin token>] [--country PK] [--dry-run]`
+// `npm run import -- <file.json> [--url <base>] [--key <rk_… key with scope imports> | --token <admin token>] [--country PK] [--dry-run]`
 //
 // Streams a `mongoexport --jsonArray` file (or mongoexport's default one-document-a-line
 // output) of any size to POST /v1/admin/imports in chunks of at most 1,000 documents and
@@ -23,11 +23,13 @@ function parseArgs(argv) {
     if (arg === "--dry-run") args.dryRun = true;
     else if (arg === "--url") args.url = argv[++i];
     else if (arg === "--token") args.token = argv[++i];
+    else if (arg === "--key") args.token = argv[++i];
     else if (arg === "--country") args.country = argv[++i];
     else rest.push(arg);
   }
   args.file = rest[0];
-  args.token ??= process.env.REFERRALS_ADMIN_TOKEN;
+  // A server key with scope imports does not expire in the middle of a long import.
+  args.token ??= process.env.REFERRALS_IMPORT_KEY ?? process.env.REFERRALS_ADMIN_TOKEN;
   return args;
 }
 
@@ -104,8 +106,8 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!args.file || !args.token) {
     console.error(
-      "usage: npm run import -- <file.json> [--url <base>] [--token <admin token>] [--country PK] [--dry-run]\n" +
-        "       (the token may come from REFERRALS_ADMIN_TOKEN instead)",
+      "usage: npm run import -- <file.json> [--url <base>] [--key <rk_… key with scope imports> | --token <admin token>] [--country PK] [--dry-run]\n" +
+        "       (the key may come from REFERRALS_IMPORT_KEY, the token from REFERRALS_ADMIN_TOKEN)",
     );
     process.exit(2);
   }

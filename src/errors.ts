@@ -25,6 +25,7 @@ export const errorStatus = {
   coupon_already_used: 409,
   coupon_void: 409,
   coupon_not_used: 409,
+  external_id_taken: 409,
   invalid_referral_code: 422,
   referral_code_expired: 422,
   unknown_event_type: 422,

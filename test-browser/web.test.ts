@@ -340,6 +340,28 @@ describe("the admin console", () => {
     await expectAccessible(page);
   });
 
+  it("simulates the draft over the last days' referrals beside the rules in force, before Publish", async () => {
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#program", await adminSession());
+    await page.getByRole("heading", { name: "Program", level: 1 }).waitFor();
+    await page.getByLabel("Bonus for the new user").fill("35");
+    await page.getByLabel("Referrals of the last (days)").fill("7");
+    await page.getByRole("button", { name: "Simulate" }).click();
+    const table = page.getByRole("table").filter({ hasText: "Rules in force" });
+    await table.waitFor();
+    await page.getByText(/referrals of the last 7 days, replayed/).waitFor();
+    await table.getByRole("row", { name: /New users' points/ }).waitFor();
+    await expectAccessible(page);
+    // Simulating published nothing.
+    const program = await apiCall<{ rules: { refereeBonus: number } }>(
+      server.url,
+      "GET",
+      "/v1/admin/program",
+      { token: (await adminSession()).accessToken },
+    );
+    expect(program.body.rules.refereeBonus).not.toBe(35);
+  });
+
   it("finds a user by phone, adjusts their points, and erases them after a confirmation", async () => {
     const member = await registerViaApi(server.url, { name: "Rabia Anwar" });
     const page = await (await newContext()).newPage();

@@ -34,4 +34,5 @@ export const defaultRules: ProgramRules = {
     milestoneReached: true,
     pointsExpiring: true,
   },
+  minimumAmount: null,
 };

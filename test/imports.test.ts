@@ -8,6 +8,7 @@ import {
   countRows,
   expectError,
   registerUser,
+  serverKey,
   type TestUser,
   tableCounts,
   uniquePhone,
@@ -423,5 +424,44 @@ describe("the conversion rate of imported referrals", () => {
       qualified: 2,
       conversionRate: 1,
     });
+  });
+});
+
+describe("imports by the shop's ids and server keys", () => {
+  beforeAll(async () => {
+    admin ??= await adminUser();
+  });
+
+  it("an imported person's old _id is their externalId: GET /v1/users?externalId= finds them", async () => {
+    const doc = legacyDoc();
+    const imported = await importDocs([doc]);
+    expect(imported.body.created).toBe(1);
+    const { secret } = await serverKey(["users"]);
+    const found = await callJson("GET", `/v1/users?externalId=${doc._id.$oid}`, undefined, {
+      headers: { Authorization: `Bearer ${secret}` },
+    });
+    expect(found.body.data).toHaveLength(1);
+    expect(found.body.data[0]).toMatchObject({ externalId: doc._id.$oid, name: doc.name });
+  });
+
+  it("a server key with scope imports may import; one without it is 403 and writes nothing", async () => {
+    const { secret } = await serverKey(["imports"]);
+    const doc = legacyDoc();
+    const response = await callJson("POST", IMPORT, [doc], {
+      headers: { Authorization: `Bearer ${secret}` },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.created).toBe(1);
+    const other = await serverKey(["users", "events"]);
+    const before = await tableCounts();
+    const refused = await callJson("POST", IMPORT, [legacyDoc()], {
+      headers: { Authorization: `Bearer ${other.secret}` },
+    });
+    expectError(refused, 403, "forbidden");
+    const unknown = await callJson("POST", IMPORT, [legacyDoc()], {
+      headers: { Authorization: "Bearer rk_not_a_real_key_at_all_000000000000" },
+    });
+    expectError(unknown, 401, "unauthorized");
+    expect(await tableCounts()).toEqual(before);
   });
 });

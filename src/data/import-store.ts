@@ -118,6 +118,8 @@ export function importWrites(db: Database, input: ImportWritesInput) {
       referredByCode: referrer?.code ?? null,
       createdAt: user.createdAt,
       legacyId: user.legacyId,
+      // The old _id is the shop's id of this person: GET /v1/users?externalId= finds them.
+      externalId: user.legacyId,
     }),
   ];
   if (user.legacyCode !== null) {

@@ -44,6 +44,7 @@ interface Candidate {
 function reasonOf(error: unknown): string {
   const constraint = violatedConstraint(error);
   if (constraint === "users.legacy_id") return "_id: already imported under another phone";
+  if (constraint === "users.external_id") return "_id: another participant has it as externalId";
   if (constraint === "referral_codes.normalized") return "referralCode: taken by another user";
   return `could not be written${constraint ? ` (${constraint})` : ""}`;
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { clientIp, signedIn, signedInAdmin, signedInOwner } from "../http/auth";
+import { adminOrServerCall, clientIp, signedIn, signedInAdmin, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { rateLimiterFor } from "../platform/rate-limit";
 import { eraseMe, eraseUserAsAdmin } from "./erase";
@@ -47,7 +47,8 @@ const importUsers = createRoute({
   operationId: "importLegacyUsers",
   tags: adminTags,
   summary: "Import users of the Express/MongoDB backend (mongoexport --jsonArray documents)",
-  ...signedInAdmin,
+  description: "An admin's access token, or a server key with scope imports.",
+  ...adminOrServerCall("imports"),
   request: {
     query: z.object({
       dryRun: z

@@ -860,7 +860,7 @@ export const checkouts = sqliteTable(
   (t) => [uniqueIndex("checkouts_user_order_unique").on(t.userId, t.orderId)],
 );
 
-export const apiKeyScopes = ["events", "coupons", "wallet", "users", "embed"] as const;
+export const apiKeyScopes = ["events", "coupons", "wallet", "users", "embed", "imports"] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 /** Server API keys of the shop's back ends. Only a SHA-256 of the secret is stored. */

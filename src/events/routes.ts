@@ -7,6 +7,11 @@ import { idFromOutside } from "../lib/ids";
 import { REFUND_EVENT } from "../program/rules";
 import { recordEvent } from "./service";
 
+const EventIdSchema = idFromOutside(z.string().min(1).max(128)).openapi({
+  description:
+    "Your id of the event: a replay with the same body is ignored, a different body is refused.",
+});
+
 const EventSchema = z
   .object({
     type: z
@@ -18,9 +23,12 @@ const EventSchema = z
       }),
     userId: z.string().min(1).max(64).optional(),
     phone: z.string().min(3).max(32).optional(),
-    externalId: idFromOutside(z.string().min(1).max(128)).openapi({
-      description:
-        "Your id of the event: a replay with the same body is ignored, a different body is refused.",
+    userExternalId: idFromOutside(z.string().trim().min(1).max(128)).optional().openapi({
+      description: "The participant by your own user id (their externalId).",
+    }),
+    eventId: EventIdSchema.optional(),
+    externalId: EventIdSchema.optional().openapi({
+      description: "The older name of eventId, still accepted: give one of the two.",
     }),
     amount: z.number().int().min(0).max(1_000_000_000).optional(),
     refundOf: idFromOutside(z.string().min(1).max(128)).optional().openapi({
@@ -28,9 +36,15 @@ const EventSchema = z
         "For a refund: the externalId of the event it refunds. It reverses the referral only if that event qualified it.",
     }),
   })
-  .refine((event) => (event.userId === undefined) !== (event.phone === undefined), {
-    message: "give exactly one of userId and phone",
-    path: ["userId"],
+  .refine(
+    (event) =>
+      [event.userId, event.phone, event.userExternalId].filter((id) => id !== undefined).length ===
+      1,
+    { message: "give exactly one of userId, phone and userExternalId", path: ["userId"] },
+  )
+  .refine((event) => (event.eventId === undefined) !== (event.externalId === undefined), {
+    message: "give exactly one of eventId and externalId",
+    path: ["eventId"],
   })
   .refine((event) => event.refundOf === undefined || event.type === REFUND_EVENT, {
     message: "only a refund names the event it refunds",
@@ -73,7 +87,10 @@ const postEvent = createRoute({
 
 export function registerEventRoutes(app: App) {
   app.openapi(postEvent, async (c) => {
-    const outcome = await recordEvent(c.var.db, c.var.config, c.req.valid("json"));
+    const { eventId, externalId, ...event } = c.req.valid("json");
+    // One name inside: a replay is the same event whichever of the two names it uses.
+    const input = { ...event, externalId: eventId ?? externalId ?? "" };
+    const outcome = await recordEvent(c.var.db, c.var.config, input);
     return c.json({ accepted: true as const, ...outcome }, 202);
   });
 }

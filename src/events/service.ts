@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, gte } from "drizzle-orm";
 import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import { events } from "../db/schema";
@@ -6,17 +6,25 @@ import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { lookupPhone } from "../lib/phone";
 import { requestFingerprint } from "../platform/idempotency";
-import { acceptsEventType, REFUND_EVENT } from "../program/rules";
+import {
+  acceptsEventType,
+  type ProgramRules,
+  qualifiesByEvent,
+  REFUND_EVENT,
+} from "../program/rules";
 import { currentProgram, programVersion } from "../program/store";
-import { qualifyReferral, reverseReferral } from "../referrals/qualification";
+import { type QualifyingEvent, qualifyReferral, reverseReferral } from "../referrals/qualification";
 import { findReferralOfReferee, type ReferralRecord } from "../referrals/store";
 import { mayQualify } from "../referrals/verified-phone";
-import { findUserById, findUserByPhone } from "../users/store";
+import { findUserByExternalId, findUserById, findUserByPhone } from "../users/store";
 
 export interface EventInput {
   type: string;
   userId?: string | undefined;
   phone?: string | undefined;
+  /** The participant by the shop's own user id. */
+  userExternalId?: string | undefined;
+  /** The event's own id (sent as `eventId`, or `externalId` by its older name). */
   externalId: string;
   amount?: number | undefined;
   /** For a refund: the `externalId` of the event it refunds. */
@@ -49,9 +57,11 @@ async function subjectOf(db: Database, config: Config, input: EventInput) {
   const phone = input.phone ? lookupPhone(input.phone, config.defaultPhoneCountry) : null;
   const user = input.userId
     ? await findUserById(db, input.userId)
-    : phone
-      ? await findUserByPhone(db, phone)
-      : undefined;
+    : input.userExternalId
+      ? await findUserByExternalId(db, input.userExternalId)
+      : phone
+        ? await findUserByPhone(db, phone)
+        : undefined;
   if (!user) throw new ApiError("not_found", "No such user.");
   return user.id;
 }
@@ -100,10 +110,11 @@ export async function recordEvent(
     }
   } else if (referral?.status === "pending") {
     const { rules } = await programVersion(db, referral.programVersion);
+    const event = { externalId: input.externalId, amount: input.amount ?? null };
     if (
-      rules.qualification === input.type &&
+      qualifiesByEvent(rules, { type: input.type, amount: event.amount }) &&
       (await mayQualify(db, rules, userId, true)) &&
-      (await qualifyReferral(db, referral.id, { now, byEvent: input.externalId }))
+      (await qualifyReferral(db, referral.id, { now, byEvent: event }))
     ) {
       outcome.qualified.push(referral.id);
     }
@@ -130,16 +141,28 @@ export async function recordEvent(
 }
 
 /**
- * The user's first event of this type, if they sent one: an approval in event mode pays
- * at once, as qualified by that event.
+ * The user's first event that qualifies under these rules (of the qualification type, at
+ * least `minimumAmount`), if they sent one: an approval in event mode pays at once, as
+ * qualified by that event.
  */
-export async function firstEventOf(db: Database, userId: string, type: string) {
+export async function firstEventOf(
+  db: Database,
+  userId: string,
+  rules: ProgramRules,
+): Promise<QualifyingEvent | null> {
+  if (rules.qualification === "signup") return null;
   const row = await db
-    .select({ externalId: events.externalId })
+    .select({ externalId: events.externalId, amount: events.amount })
     .from(events)
-    .where(and(eq(events.userId, userId), eq(events.type, type)))
+    .where(
+      and(
+        eq(events.userId, userId),
+        eq(events.type, rules.qualification),
+        rules.minimumAmount === null ? undefined : gte(events.amount, rules.minimumAmount),
+      ),
+    )
     .orderBy(asc(events.createdAt))
     .limit(1)
     .get();
-  return row?.externalId ?? null;
+  return row ?? null;
 }

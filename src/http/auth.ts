@@ -137,6 +137,24 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
   });
 }
 
+/**
+ * Spread into a `createRoute`: an admin's route that a shop's back end may call too, with
+ * a server key of `scope` (an `rk_…` bearer is checked as a key, anything else as an
+ * admin's access token) — so a long job such as an import needs no short-lived token.
+ */
+export function adminOrServerCall(scope: ApiKeyScope) {
+  const serverKey = requireServerKey(scope);
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
+    const presented = /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
+    if (presented.startsWith(API_KEY_PREFIX)) await serverKey(c, next);
+    else await requireUser(c, async () => void (await requireAdmin(c, next)));
+  });
+  return {
+    security: [{ bearerAuth: [] }, { serverKey: [] }] as Record<string, string[]>[],
+    middleware: [middleware] as [typeof middleware],
+  };
+}
+
 /** The id a call with the EVENTS_API_KEY secret is known by (idempotency, logs). */
 export const EVENTS_API_KEY_ID = "events-api-key";
 

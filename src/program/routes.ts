@@ -6,6 +6,7 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso } from "../lib/time";
 import { type ProgramRules, ProgramRulesSchema } from "./rules";
+import { simulateProgram } from "./simulate";
 import { currentProgram, listProgramVersions, publishProgram } from "./store";
 
 const tags = ["Administration"];
@@ -62,6 +63,52 @@ const listVersions = createRoute({
   },
 });
 
+const OutcomeSchema = z
+  .object({
+    qualified: z.number().int(),
+    held: z.number().int(),
+    referrerPoints: z.number().int(),
+    refereePoints: z.number().int(),
+    bonusPoints: z.number().int().openapi({ description: "Milestone bonuses" }),
+    totalPoints: z.number().int(),
+  })
+  .openapi("SimulationOutcome");
+
+const simulate = createRoute({
+  method: "post",
+  path: "/v1/admin/program/simulations",
+  operationId: "simulateProgram",
+  tags,
+  summary: "Replay the last days' referrals through the rules in force and through a draft",
+  description:
+    "Nothing is written. Held referrals stay held, rejected ones pay nothing, refunded ones claim their place and keep nothing; campaigns are not program rules and are not replayed. At most the newest 50,000 referrals of the window are replayed.",
+  ...signedInAdmin,
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          rules: ProgramRulesSchema,
+          days: z.number().int().min(1).max(365).default(30),
+        })
+        .openapi("SimulationRequest"),
+    ),
+  },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          days: z.number().int(),
+          referrals: z.number().int().openapi({ description: "Referrals replayed" }),
+          current: OutcomeSchema,
+          draft: OutcomeSchema,
+        })
+        .openapi("Simulation"),
+      "The outcome under each set of rules",
+    ),
+    ...errorResponses("unauthorized", "forbidden"),
+  },
+});
+
 const toProgramView = (program: { version: number; rules: ProgramRules; createdAt: number }) => ({
   ...program,
   createdAt: toIso(program.createdAt),
@@ -75,6 +122,11 @@ export function registerProgramRoutes(app: App) {
   app.openapi(putProgram, async (c) => {
     const program = await publishProgram(c.var.db, c.var.auth.userId, c.req.valid("json").rules);
     return c.json(toProgramView(program), 200);
+  });
+
+  app.openapi(simulate, async (c) => {
+    const { rules, days } = c.req.valid("json");
+    return c.json(await simulateProgram(c.var.db, rules, days, Date.now()), 200);
   });
 
   app.openapi(listVersions, async (c) => {

@@ -5,11 +5,25 @@ import { LabelsSchema } from "../i18n/schemas";
 import { PHONE_TYPES } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
 
-const TierSchema = z.object({
-  /** The qualified place (1-based, in the order referrals qualify) where this tier starts. */
-  fromReferral: z.number().int().min(1),
-  points: z.number().int().min(0).max(1_000_000),
-});
+const TierSchema = z
+  .object({
+    /** The qualified place (1-based, in the order referrals qualify) where this tier starts. */
+    fromReferral: z.number().int().min(1),
+    /** Fixed points for the referrer; or, instead, `percentOfAmount`. */
+    points: z.number().int().min(0).max(1_000_000).optional(),
+    /** Points as this percent of the qualifying event's amount, rounded down. */
+    percentOfAmount: z.number().gt(0).max(100).optional(),
+    /** With `percentOfAmount`: the most the tier pays; absent, no cap. */
+    maxPoints: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .refine((tier) => (tier.points === undefined) !== (tier.percentOfAmount === undefined), {
+    message: "give exactly one of points and percentOfAmount",
+    path: ["points"],
+  })
+  .refine((tier) => tier.maxPoints === undefined || tier.percentOfAmount !== undefined, {
+    message: "maxPoints caps a percentOfAmount tier only",
+    path: ["maxPoints"],
+  });
 
 const MilestoneSchema = z.object({
   /** Qualified referrals that reach this milestone. */
@@ -56,7 +70,7 @@ function ascendingBy<T>(key: (item: T) => number) {
  * The reward rules of a program version, stored as JSON in D1 (`programs.rules`) and
  * validated here on the way in and out.
  */
-export const ProgramRulesSchema = z.object({
+const ProgramRulesFields = z.object({
   /** Points for a new user who signs up with a valid code (`signup_bonus`). */
   refereeBonus: z.number().int().min(0).max(1_000_000),
   /**
@@ -152,7 +166,25 @@ export const ProgramRulesSchema = z.object({
     milestoneReached: true,
     pointsExpiring: true,
   }),
+  /**
+   * With qualification by event: an event whose `amount` is below this (or has none)
+   * qualifies nothing; null: any amount.
+   */
+  minimumAmount: z.number().int().min(0).max(1_000_000_000).nullable().default(null),
 });
+
+export const ProgramRulesSchema = ProgramRulesFields
+  // Amounts come with events: at signup there is none to take a percent of or to compare.
+  .refine(
+    (rules) =>
+      rules.qualification !== "signup" ||
+      rules.referrerTiers.every((tier) => tier.percentOfAmount === undefined),
+    { message: "percentOfAmount needs qualification by an event", path: ["referrerTiers"] },
+  )
+  .refine((rules) => rules.qualification !== "signup" || rules.minimumAmount === null, {
+    message: "minimumAmount needs qualification by an event",
+    path: ["minimumAmount"],
+  });
 
 export type ProgramRules = z.infer<typeof ProgramRulesSchema>;
 export type Tier = z.infer<typeof TierSchema>;
@@ -183,12 +215,35 @@ function tierIndexFor(place: number, tiers: readonly Tier[]): number {
 
 /**
  * Points the referrer earns for the referral that qualifies in place `place` (the 4th
- * referral to qualify is place 4).
+ * referral to qualify is place 4), by an event of `amount` when it qualifies by one. A
+ * `percentOfAmount` tier pays nothing without an amount: a waiting referral, whose event
+ * has not come, shows 0 for it.
  *
  * @example referrerPointsFor(4, defaultTiers) // 100
+ * @example referrerPointsFor(1, [{ fromReferral: 1, percentOfAmount: 5, maxPoints: 300 }], 10_000) // 300
  */
-export function referrerPointsFor(place: number, tiers: readonly Tier[]): number {
-  return tiers[tierIndexFor(place, tiers)]?.points ?? 0;
+export function referrerPointsFor(
+  place: number,
+  tiers: readonly Tier[],
+  amount: number | null = null,
+): number {
+  const tier = tiers[tierIndexFor(place, tiers)];
+  if (tier?.percentOfAmount === undefined) return tier?.points ?? 0;
+  if (amount === null) return 0;
+  const points = Math.floor((amount * tier.percentOfAmount) / 100);
+  return Math.min(points, tier.maxPoints ?? points);
+}
+
+/**
+ * Whether an event of `type` with `amount` is one that qualifies a referral under these
+ * rules: of the qualification type, and at least `minimumAmount` when there is one.
+ */
+export function qualifiesByEvent(
+  rules: ProgramRules,
+  event: { type: string; amount: number | null },
+): boolean {
+  if (rules.qualification === "signup" || event.type !== rules.qualification) return false;
+  return rules.minimumAmount === null || (event.amount ?? -1) >= rules.minimumAmount;
 }
 
 /**
@@ -343,6 +398,8 @@ export function planQualification(
   referrer: { lastQualifiedOrdinal: number; campaigns: CampaignContext; erased?: boolean },
   rules: ProgramRules,
   now: number,
+  /** The amount of the event that qualifies it (null at signup or on an event without one). */
+  amount: number | null = null,
 ): QualificationPlan {
   const claimed = referrer.lastQualifiedOrdinal;
   if (referrer.erased) {
@@ -350,7 +407,7 @@ export function planQualification(
   }
   return {
     qualifiedOrdinal: claimed + 1,
-    referrerPoints: referrerPointsFor(claimed + 1, rules.referrerTiers),
+    referrerPoints: referrerPointsFor(claimed + 1, rules.referrerTiers, amount),
     milestones: milestonesReached(claimed, claimed + 1, rules.milestones),
     campaigns: campaignsCompleted(referrer.campaigns, now),
   };

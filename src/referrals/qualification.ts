@@ -50,6 +50,12 @@ import {
   type ReferralRecord,
 } from "./store";
 
+/** The event that qualifies a referral: its id, and the amount a percent tier pays on. */
+export interface QualifyingEvent {
+  externalId: string;
+  amount: number | null;
+}
+
 /** A referrer's counts and context as of now: what qualification rules decide on. */
 export interface ReferrerSnapshot {
   total: number;
@@ -251,8 +257,8 @@ export async function qualifyReferral(
     now?: number;
     /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
     also?: BatchItem<"sqlite">[];
-    /** The `externalId` of the event that qualifies it, which alone can refund it. */
-    byEvent?: string | null;
+    /** The event that qualifies it (its `externalId` alone can refund it; its amount pays). */
+    byEvent?: QualifyingEvent | null;
     /** An admin's approval: paid past the points budget. */
     approved?: boolean;
   } = {},
@@ -270,6 +276,7 @@ export async function qualifyReferral(
       { ...snapshot, erased: erased.has(referral.referrerId) },
       rules,
       now,
+      byEvent?.amount ?? null,
     );
     const qualified = {
       ...toQualified(referral, rules, { refereeErased: erased.has(referral.refereeId) }),
@@ -306,7 +313,7 @@ export async function qualifyReferral(
             status: "qualified",
             qualifiedAt: now,
             qualifiedOrdinal: plan.qualifiedOrdinal,
-            qualifiedByEvent: byEvent,
+            qualifiedByEvent: byEvent?.externalId ?? null,
             referrerPoints: plan.referrerPoints,
           })
           .where(eq(referrals.id, referral.id)),

@@ -74,10 +74,7 @@ export async function approveReferral(db: Database, actorId: string, id: string)
     details: {},
     at: now,
   });
-  const byEvent =
-    rules.qualification === "signup"
-      ? null
-      : await firstEventOf(db, referral.refereeId, rules.qualification);
+  const byEvent = await firstEventOf(db, referral.refereeId, rules);
   const paysNow = await mayQualify(db, rules, referral.refereeId, byEvent !== null);
   if (paysNow) {
     if (!(await qualifyReferral(db, id, { now, also: [audit], byEvent, approved: true }))) {

@@ -22,7 +22,7 @@ const ReferralSchema = z
     status: z.enum(["pending", "qualified", "held", "rejected"]),
     rewardPoints: z.number().int().openapi({
       description:
-        "The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies.",
+        "The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies. Under a percentOfAmount tier a waiting referral shows 0: its amount is known only when its qualifying event comes.",
     }),
     source: z.string().openapi({ example: "whatsapp" }),
     createdAt: z.string().openapi({ format: "date-time" }),

@@ -40,10 +40,7 @@ export async function qualifyOnVerifiedPhone(
   if (referral?.status !== "pending") return false;
   const { rules } = await programVersion(db, referral.programVersion);
   if (!rules.requireVerifiedPhone) return false;
-  const byEvent =
-    rules.qualification === "signup"
-      ? null
-      : await firstEventOf(db, refereeId, rules.qualification);
+  const byEvent = await firstEventOf(db, refereeId, rules);
   if (!readyToQualify(rules, { qualifyingEventSeen: byEvent !== null, phoneVerified: true })) {
     return false;
   }

@@ -11,7 +11,13 @@ import type { Locale } from "../i18n/locales";
 import { newId } from "../lib/ids";
 import { referralClaim } from "../referrals/attribution";
 import { signUp } from "./signup";
-import { findUserByExternalId, findUserById, findUserByPhone, type UserRow } from "./store";
+import {
+  findUserByExternalId,
+  findUserById,
+  findUserByPhone,
+  setShopFields,
+  type UserRow,
+} from "./store";
 
 export interface ParticipantInput {
   externalId: string;
@@ -63,6 +69,33 @@ export async function participantById(db: Database, id: string): Promise<UserRow
   const user = await findUserById(db, id);
   if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
   return user;
+}
+
+/**
+ * Gives a participant (imported, registered or created) the shop's id and name later. The
+ * unique index decides between parallel requests for one id: the losers are
+ * `409 external_id_taken`. An erased user, also one erased while this runs, is 404.
+ */
+export async function updateParticipant(
+  db: Database,
+  id: string,
+  fields: {
+    externalId?: string | undefined;
+    name?: string | undefined;
+    locale?: Locale | undefined;
+  },
+): Promise<UserRow> {
+  try {
+    const [user] = await setShopFields(db, id, fields);
+    if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
+    return user;
+  } catch (error) {
+    if (violatedConstraint(error) !== "users.external_id") throw error;
+    throw new ApiError(
+      "external_id_taken",
+      `Another participant already has the externalId ${fields.externalId}.`,
+    );
+  }
 }
 
 /** Zero or one user with this phone or externalId. */

@@ -15,6 +15,7 @@ import {
   findParticipants,
   issueEmbedToken,
   participantById,
+  updateParticipant,
 } from "./participants";
 import { toUser, UserSchema } from "./schemas";
 
@@ -102,6 +103,35 @@ const getUser = createRoute({
   },
 });
 
+const patchUser = createRoute({
+  method: "patch",
+  path: "/v1/users/{id}",
+  operationId: "updateParticipant",
+  tags,
+  summary: "Give a participant your id (externalId), a new name or a language later",
+  ...serverCall("users"),
+  request: {
+    params: UserIdParam,
+    body: jsonBody(
+      z
+        .object({
+          externalId: ExternalIdSchema.optional(),
+          name: NameSchema.optional(),
+          locale: LocaleSchema.optional(),
+        })
+        .refine((body) => Object.values(body).some((value) => value !== undefined), {
+          message: "give at least one of externalId, name and locale",
+          path: ["externalId"],
+        })
+        .openapi("UpdateParticipantRequest"),
+    ),
+  },
+  responses: {
+    200: jsonResponse(UserSchema, "The user"),
+    ...errorResponses("unauthorized", "forbidden", "not_found", "external_id_taken"),
+  },
+});
+
 const getUnlocks = createRoute({
   method: "get",
   path: "/v1/users/{id}/unlocks",
@@ -165,6 +195,11 @@ export function registerUserServerRoutes(app: App) {
 
   app.openapi(getUser, async (c) => {
     const user = await participantById(c.var.db, c.req.valid("param").id);
+    return c.json(toUser(user, c.var.config), 200);
+  });
+
+  app.openapi(patchUser, async (c) => {
+    const user = await updateParticipant(c.var.db, c.req.valid("param").id, c.req.valid("json"));
     return c.json(toUser(user, c.var.config), 200);
   });
 

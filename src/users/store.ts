@@ -141,6 +141,23 @@ export function setUserRole(db: Database, id: string, role: "user" | "admin") {
   return db.update(users).set({ role }).where(eq(users.id, id));
 }
 
+/** Sets what is given of a user's shop id, name and language; an erased user is not changed. */
+export function setShopFields(
+  db: Database,
+  id: string,
+  fields: {
+    externalId?: string | undefined;
+    name?: string | undefined;
+    locale?: Locale | undefined;
+  },
+) {
+  return db
+    .update(users)
+    .set(fields)
+    .where(and(eq(users.id, id), isNull(users.erasedAt)))
+    .returning(userColumns);
+}
+
 export function setPasswordHash(db: Database, id: string, passwordHash: string) {
   return db.update(users).set({ passwordHash }).where(eq(users.id, id));
 }

@@ -7,7 +7,14 @@ import { allValues, ConfirmButton, SecretOnce } from "./controls";
 type ApiKey = Schemas["ApiKey"];
 type Scope = ApiKey["scopes"][number];
 
-const SCOPES = allValues<Scope>()(["events", "coupons", "wallet", "users", "embed"] as const);
+const SCOPES = allValues<Scope>()([
+  "events",
+  "coupons",
+  "wallet",
+  "users",
+  "embed",
+  "imports",
+] as const);
 
 function CreateKey({ onCreated }: { onCreated: (created: Schemas["CreatedApiKey"]) => void }) {
   const blank = { name: "", scopes: [] as Scope[] };

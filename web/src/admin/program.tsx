@@ -6,8 +6,10 @@ import {
   Field,
   formatDate,
   formatDateTime,
+  formatNumber,
   LoadMore,
   Notice,
+  Table,
   useApi,
   usePages,
 } from "../shared/ui";
@@ -40,7 +42,12 @@ function parseNumber(text: string, nullable: boolean): unknown {
 
 const lists = {
   referrerTiers: {
-    fields: { fromReferral: "fromReferral", points: "rewardPoints" },
+    fields: {
+      fromReferral: "fromReferral",
+      points: "rewardPoints",
+      percentOfAmount: "percentOfAmount",
+      maxPoints: "maxPoints",
+    },
     blank: { fromReferral: 1, points: 0 },
   },
   milestones: {
@@ -51,6 +58,74 @@ const lists = {
 } as const satisfies Record<string, { fields: Record<string, MessageKey>; blank: object }>;
 
 const textFields = new Set(["unlock", "name", "qualification"]);
+/** A tier pays points or a percent of the amount: the one left empty is left out. */
+const omittedWhenEmpty = new Set(["points", "percentOfAmount", "maxPoints"]);
+
+type Simulation = Schemas["Simulation"];
+const outcomeRows = [
+  "qualified",
+  "held",
+  "referrerPoints",
+  "refereePoints",
+  "bonusPoints",
+  "totalPoints",
+] as const satisfies readonly (keyof Simulation["current"])[];
+const outcomeLabels: Record<(typeof outcomeRows)[number], MessageKey> = {
+  qualified: "qualified",
+  held: "status_held",
+  referrerPoints: "referrerPoints",
+  refereePoints: "refereePoints",
+  bonusPoints: "bonusPoints",
+  totalPoints: "totalPoints",
+};
+
+/** The draft replayed over the last days' referrals next to the rules in force, before Publish. */
+function SimulationCard({ rules }: { rules: Rules }) {
+  const [days, setDays] = useState("30");
+  const [result, setResult] = useState<Simulation | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const simulate = async () => {
+    setError(null);
+    try {
+      const { data, error: failed } = await api.POST("/v1/admin/program/simulations", {
+        body: { rules, days: Number(days) },
+      });
+      setResult(data ?? null);
+      if (!data) setError(errorText(failed));
+    } catch {
+      setError(t("error_network"));
+    }
+  };
+  return (
+    <Card title={t("simulationTitle")}>
+      <div class="row">
+        <Field label={t("simulationDays")} type="number" value={days} onValue={setDays} />
+      </div>
+      <button type="button" class="secondary" onClick={simulate}>
+        {t("simulate")}
+      </button>
+      {error && <Notice kind="error">{error}</Notice>}
+      {result && (
+        <>
+          <p class="muted">
+            {t("simulationOf", { count: formatNumber(result.referrals), days: result.days })}
+          </p>
+          <Table
+            headings={[t("outcome"), t("rulesInForce"), t("thisDraft")]}
+            rows={outcomeRows}
+            row={(key) => (
+              <tr key={key}>
+                <th scope="row">{t(outcomeLabels[key])}</th>
+                <td>{formatNumber(result.current[key])}</td>
+                <td>{formatNumber(result.draft[key])}</td>
+              </tr>
+            )}
+          />
+        </>
+      )}
+    </Card>
+  );
+}
 
 type Version = Schemas["Program"];
 
@@ -143,7 +218,17 @@ export function ProgramPage() {
         value={value === null || value === undefined ? "" : String(value)}
         error={errors[key]}
         onValue={(text) =>
-          setRules(write(rules, path, isText ? text : parseNumber(text, nullable)))
+          setRules(
+            write(
+              rules,
+              path,
+              isText
+                ? text
+                : text.trim() === "" && omittedWhenEmpty.has(String(path[path.length - 1]))
+                  ? undefined
+                  : parseNumber(text, nullable),
+            ),
+          )
         }
       />
     );
@@ -185,6 +270,7 @@ export function ProgramPage() {
             {field(["caps", "perMonth"], t("capsPerMonth"), true)}
             {field(["pointsExpiryDays"], t("pointsExpiryDays"), true)}
             {field(["codeExpiryDays"], t("codeExpiryDays"), true)}
+            {field(["minimumAmount"], t("minimumAmount"), true)}
           </div>
           <div class="row">
             {field(["budget", "pointsPerDay"], t("budgetPerDay"), true)}
@@ -224,6 +310,7 @@ export function ProgramPage() {
             </button>
           </Card>
         ))}
+        <SimulationCard rules={rules} />
         {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
         <button type="submit">{t("publish")}</button>
       </form>

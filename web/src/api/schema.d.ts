@@ -574,7 +574,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Give a participant your id (externalId), a new name or a language later */
+        patch: operations["updateParticipant"];
         trace?: never;
     };
     "/v1/users/{id}/unlocks": {
@@ -686,6 +687,26 @@ export interface paths {
         /** Publish new reward rules (a new version; applies to referrals created afterwards) */
         put: operations["publishProgram"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/program/simulations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay the last days' referrals through the rules in force and through a draft
+         * @description Nothing is written. Held referrals stay held, rejected ones pay nothing, refunded ones claim their place and keep nothing; campaigns are not program rules and are not replayed. At most the newest 50,000 referrals of the window are replayed.
+         */
+        post: operations["simulateProgram"];
         delete?: never;
         options?: never;
         head?: never;
@@ -930,7 +951,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import users of the Express/MongoDB backend (mongoexport --jsonArray documents) */
+        /**
+         * Import users of the Express/MongoDB backend (mongoexport --jsonArray documents)
+         * @description An admin's access token, or a server key with scope imports.
+         */
         post: operations["importLegacyUsers"];
         delete?: never;
         options?: never;
@@ -1163,7 +1187,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "blocked" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "coupon_not_used" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "blocked" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "coupon_not_used" | "external_id_taken" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -1449,7 +1473,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             status: "pending" | "qualified" | "held" | "rejected";
-            /** @description The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies. */
+            /** @description The referrer's points. Qualified: the tier of the order in which it qualified. Pending or held: what it pays if the referrals waiting ahead of it qualify first (counted in the wallet's pending), replaced by its place's tier when it qualifies. Under a percentOfAmount tier a waiting referral shows 0: its amount is known only when its qualifying event comes. */
             rewardPoints: number;
             /** @example whatsapp */
             source: string;
@@ -1565,8 +1589,12 @@ export interface components {
             type: string;
             userId?: string;
             phone?: string;
+            /** @description The participant by your own user id (their externalId). */
+            userExternalId?: string;
             /** @description Your id of the event: a replay with the same body is ignored, a different body is refused. */
-            externalId: string;
+            eventId?: string;
+            /** @description The older name of eventId, still accepted: give one of the two. */
+            externalId?: string;
             amount?: number;
             /** @description For a refund: the externalId of the event it refunds. It reverses the referral only if that event qualified it. */
             refundOf?: string;
@@ -1751,6 +1779,21 @@ export interface components {
         UserList: {
             data: components["schemas"]["User"][];
         };
+        UpdateParticipantRequest: {
+            /** @example cust_8812 */
+            externalId?: string;
+            /**
+             * @description Normalized (no control or invisible characters); needs a letter, no web addresses. Shown to others as first name and initial (“Ayesha K.”).
+             * @example Ayesha Khan
+             */
+            name?: string;
+            /**
+             * @description en, ur (right to left) or hi.
+             * @example ur
+             * @enum {string}
+             */
+            locale?: "en" | "ur" | "hi";
+        };
         EmbedToken: {
             /** @description Send as Authorization: Bearer <token>. */
             token: string;
@@ -1810,7 +1853,9 @@ export interface components {
                 refereeBonus: number;
                 referrerTiers: {
                     fromReferral: number;
-                    points: number;
+                    points?: number;
+                    percentOfAmount?: number;
+                    maxPoints?: number;
                 }[];
                 /** @default signup */
                 qualification: string;
@@ -1898,6 +1943,8 @@ export interface components {
                     /** @default true */
                     pointsExpiring: boolean;
                 };
+                /** @default null */
+                minimumAmount: number | null;
             };
             /** Format: date-time */
             createdAt: string;
@@ -1907,7 +1954,9 @@ export interface components {
                 refereeBonus: number;
                 referrerTiers: {
                     fromReferral: number;
-                    points: number;
+                    points?: number;
+                    percentOfAmount?: number;
+                    maxPoints?: number;
                 }[];
                 /** @default signup */
                 qualification: string;
@@ -1995,7 +2044,126 @@ export interface components {
                     /** @default true */
                     pointsExpiring: boolean;
                 };
+                /** @default null */
+                minimumAmount: number | null;
             };
+        };
+        Simulation: {
+            days: number;
+            /** @description Referrals replayed */
+            referrals: number;
+            current: components["schemas"]["SimulationOutcome"];
+            draft: components["schemas"]["SimulationOutcome"];
+        };
+        SimulationOutcome: {
+            qualified: number;
+            held: number;
+            referrerPoints: number;
+            refereePoints: number;
+            /** @description Milestone bonuses */
+            bonusPoints: number;
+            totalPoints: number;
+        };
+        SimulationRequest: {
+            rules: {
+                refereeBonus: number;
+                referrerTiers: {
+                    fromReferral: number;
+                    points?: number;
+                    percentOfAmount?: number;
+                    maxPoints?: number;
+                }[];
+                /** @default signup */
+                qualification: string;
+                /**
+                 * @default [
+                 *       "purchase"
+                 *     ]
+                 */
+                eventTypes: string[];
+                /** @default false */
+                requireVerifiedPhone: boolean;
+                /** @default 14 */
+                holdDays: number;
+                /**
+                 * @default {
+                 *       "perDay": null,
+                 *       "perMonth": null
+                 *     }
+                 */
+                caps: {
+                    perDay: number | null;
+                    perMonth: number | null;
+                };
+                /**
+                 * @default {
+                 *       "pointsPerDay": null,
+                 *       "pointsPerMonth": null
+                 *     }
+                 */
+                budget: {
+                    /** @default null */
+                    pointsPerDay: number | null;
+                    /** @default null */
+                    pointsPerMonth: number | null;
+                };
+                /** @default [] */
+                holdPhoneTypes: ("FIXED_LINE" | "MOBILE" | "FIXED_LINE_OR_MOBILE" | "PREMIUM_RATE" | "TOLL_FREE" | "SHARED_COST" | "VOIP" | "PERSONAL_NUMBER" | "PAGER" | "UAN" | "VOICEMAIL")[];
+                /** @default false */
+                holdOnCountryMismatch: boolean;
+                pointsExpiryDays: number | null;
+                codeExpiryDays: number | null;
+                /** @default [] */
+                milestones: {
+                    referrals: number;
+                    unlock: string;
+                    /** @default 0 */
+                    bonusPoints: number;
+                    durationDays?: number;
+                    labels?: {
+                        en?: string;
+                        ur?: string;
+                        hi?: string;
+                    };
+                }[];
+                /** @default [] */
+                badges: {
+                    name: string;
+                    referrals: number;
+                    labels?: {
+                        en?: string;
+                        ur?: string;
+                        hi?: string;
+                    };
+                }[];
+                /**
+                 * @default en
+                 * @enum {string}
+                 */
+                defaultLocale: "en" | "ur" | "hi";
+                /**
+                 * @default {
+                 *       "friendJoined": true,
+                 *       "referralRewarded": true,
+                 *       "milestoneReached": true,
+                 *       "pointsExpiring": true
+                 *     }
+                 */
+                notifications: {
+                    /** @default true */
+                    friendJoined: boolean;
+                    /** @default true */
+                    referralRewarded: boolean;
+                    /** @default true */
+                    milestoneReached: boolean;
+                    /** @default true */
+                    pointsExpiring: boolean;
+                };
+                /** @default null */
+                minimumAmount: number | null;
+            };
+            /** @default 30 */
+            days: number;
         };
         ProgramVersionPage: {
             data: components["schemas"]["Program"][];
@@ -2422,7 +2590,7 @@ export interface components {
             id: string;
             /** @example Shop checkout */
             name: string;
-            scopes: ("events" | "coupons" | "wallet" | "users" | "embed")[];
+            scopes: ("events" | "coupons" | "wallet" | "users" | "embed" | "imports")[];
             /** @example rk_Zq3v9XbT */
             prefix: string;
             /** Format: date-time */
@@ -2437,7 +2605,7 @@ export interface components {
         };
         CreateApiKeyRequest: {
             name: string;
-            scopes: ("events" | "coupons" | "wallet" | "users" | "embed")[];
+            scopes: ("events" | "coupons" | "wallet" | "users" | "embed" | "imports")[];
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
@@ -5667,6 +5835,114 @@ export interface operations {
             };
         };
     };
+    updateParticipant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateParticipantRequest"];
+            };
+        };
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description external_id_taken */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listParticipantUnlocks: {
         parameters: {
             query?: never;
@@ -6311,6 +6587,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Program"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulationRequest"];
+            };
+        };
+        responses: {
+            /** @description The outcome under each set of rules */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
                 };
             };
             /** @description validation_error */
