@@ -85,6 +85,17 @@ describe("the shop's own ids", () => {
     expect(found.body.data.map((u: { id: string }) => u.id)).toEqual([user.id]);
   });
 
+  it("PATCH /v1/users/{id} sets the participant's language; an unsupported one is 400 and changes nothing", async () => {
+    const user = await registerUser();
+    const headers = await usersKey();
+    const patched = await setExternalId(headers, user.id, { locale: "ur" });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ id: user.id, locale: "ur" });
+    expectError(await setExternalId(headers, user.id, { locale: "fr" }), 400, "validation_error");
+    const after = await callJson("GET", `/v1/users/${user.id}`, undefined, { headers });
+    expect(after.body.locale).toBe("ur");
+  });
+
   it("an externalId another participant has is 409 external_id_taken and changes nothing", async () => {
     const [first, second] = [await registerUser(), await registerUser()];
     const headers = await usersKey();
