@@ -312,6 +312,7 @@ const CONSOLE_PAGES = [
   "program",
   "campaigns",
   "catalog",
+  "messages",
   "users",
   "audit",
   "webhooks",
