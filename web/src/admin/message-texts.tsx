@@ -136,7 +136,7 @@ function MessageEditor({
   const restore = () =>
     call(() => api.DELETE("/v1/admin/messages/{kind}/{locale}", path), t("messageRestored"));
 
-  const dir = direction(locale as Locale);
+  const dir = direction(locale);
   return (
     <Card title={kindName(kind)}>
       <p>
@@ -145,7 +145,7 @@ function MessageEditor({
       </p>
       <form onSubmit={save} noValidate>
         <Field
-          label={t("messageText", { language: LOCALE_NAMES[locale as Locale] })}
+          label={t("messageText", { language: LOCALE_NAMES[locale] })}
           rows={3}
           lang={locale}
           dir={dir}
@@ -158,7 +158,7 @@ function MessageEditor({
         </p>
         <h3>{t("messagePreview")}</h3>
         <p class="preview" lang={locale} dir={dir} data-testid={`preview-${kind}`}>
-          {previewText(text, locale as Locale, samples)}
+          {previewText(text, locale, samples)}
         </p>
         {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
         <div class="row">
