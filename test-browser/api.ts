@@ -39,7 +39,13 @@ export async function apiCall<T = unknown>(
 
 export async function registerViaApi(
   base: string,
-  input: { name: string; phone?: string; referralCode?: string; deviceId?: string },
+  input: {
+    name: string;
+    phone?: string;
+    referralCode?: string;
+    deviceId?: string;
+    locale?: "en" | "ur" | "hi";
+  },
 ): Promise<ApiUser> {
   const phone = input.phone ?? uniquePhone();
   const password = "correct horse battery";
@@ -48,7 +54,13 @@ export async function registerViaApi(
     accessToken: string;
     refreshToken: string;
   }>(base, "POST", "/v1/auth/register", {
-    body: { name: input.name, phone, password, referralCode: input.referralCode },
+    body: {
+      name: input.name,
+      phone,
+      password,
+      referralCode: input.referralCode,
+      locale: input.locale,
+    },
     headers: input.deviceId ? { "X-Device-Id": input.deviceId } : {},
   });
   if (status !== 201) throw new Error(`register answered ${status}: ${JSON.stringify(body)}`);

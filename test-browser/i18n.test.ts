@@ -1,5 +1,6 @@
 /** The catalogues of the portal and the console, and the language rules: run in Node. */
 import { describe, expect, it } from "vitest";
+import { previewText, problemOf, sampleValues, textLength } from "../web/src/admin/message-rules";
 import { en } from "../web/src/shared/i18n/en";
 import { hi } from "../web/src/shared/i18n/hi";
 import {
@@ -67,6 +68,13 @@ describe("which language a page shows", () => {
     expect(chooseLocale({ query: null, remembered: null, browser: ["fr", "de"] })).toBe("en");
   });
 
+  it("follows a signed-in user's language after ?lang=, before the remembered choice and the browser", () => {
+    const browser = ["hi-IN"];
+    expect(chooseLocale({ query: null, user: "ur", remembered: "en", browser })).toBe("ur");
+    expect(chooseLocale({ query: "hi", user: "ur", remembered: "en", browser })).toBe("hi");
+    expect(chooseLocale({ query: null, user: null, remembered: "en", browser })).toBe("en");
+  });
+
   it("ignores a language the pages do not speak, wherever it comes from", () => {
     expect(chooseLocale({ query: "xx", remembered: "<script>", browser: ["ur"] })).toBe("ur");
   });
@@ -109,5 +117,43 @@ describe("a message in words", () => {
       }
     }
     expect(humanize("gold_plus_box")).toBe("Gold plus box");
+  });
+});
+
+describe("the Messages page's rules", () => {
+  const link = "http://127.0.0.1:8809/r/K7QM2XRP";
+  const now = Date.UTC(2040, 5, 1);
+
+  it("previews a text with sample values in its own language: a masked name, points in the plural form, the day in words", () => {
+    const en_ = sampleValues(en, "en", link, now);
+    expect(previewText("{name} sent {link}: {points} by {date}", "en", en_)).toBe(
+      `Ayesha K. sent ${link}: 150 points by June 8, 2040`,
+    );
+    const ur_ = sampleValues(ur, "ur", link, now);
+    expect(ur_.points).toBe("\u2068150\u2069 پوائنٹس");
+    expect(previewText("{reward} کھل گیا", "ur", ur_)).toBe("\u2068مفت تھیم\u2069 کھل گیا");
+    expect(sampleValues(hi, "hi", link, now).name).toBe("आयशा क.");
+  });
+
+  it("says the API's reasons for refusing a text in catalogue words", () => {
+    expect(problemOf("unknown placeholder {foo}; share_text takes {name}, {link}")).toEqual({
+      key: "messageProblemPlaceholder",
+      values: { unknown: "{foo}", allowed: "{name}, {link}" },
+    });
+    expect(problemOf("must not contain a web address other than {link}")).toEqual({
+      key: "messageProblemLink",
+      values: { link: "{link}" },
+    });
+    expect(problemOf("must be at most 480 characters")).toEqual({
+      key: "messageProblemLength",
+      values: { max: 480 },
+    });
+    expect(problemOf("must not be empty")?.key).toBe("messageProblemEmpty");
+    expect(problemOf("something new")).toBeNull();
+  });
+
+  it("counts characters as the API does: an Urdu letter or an emoji is one", () => {
+    expect(textLength("سلام")).toBe(4);
+    expect(textLength("👍")).toBe(1);
   });
 });

@@ -118,8 +118,9 @@ describe("the portal in three languages", () => {
     await screenshot(page, "portal-ur");
   });
 
-  it("follows a Hindi browser: Devanagari, left to right, Indian digit grouping, a language choice", async () => {
-    const member = await registerViaApi(server.url, { name: "Priya Sharma" });
+  it("follows a Hindi browser, then the Hindi account: Devanagari, left to right, Indian digit grouping, a language choice", async () => {
+    // Signed in, a page follows the account's language (an English account would be English).
+    const member = await registerViaApi(server.url, { name: "Priya Sharma", locale: "hi" });
     await adjustPoints(server.url, (await adminSession()).accessToken, member.id, 123456);
     const context = await profiles.newContext({ viewport: PHONE_VIEWPORT, locale: "hi-IN" });
     const page = await context.newPage();
@@ -312,6 +313,7 @@ const CONSOLE_PAGES = [
   "program",
   "campaigns",
   "catalog",
+  "messages",
   "users",
   "audit",
   "webhooks",

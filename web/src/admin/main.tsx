@@ -2,8 +2,8 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, logOut, type Schemas } from "../shared/api";
 import { LogInForm } from "../shared/auth-forms";
-import { pageLocale } from "../shared/language";
-import { applyLocale, type MessageKey, t } from "../shared/messages";
+import { followUser, pageLocale } from "../shared/language";
+import { applyLocale, currentLocale, type MessageKey, t } from "../shared/messages";
 import { keepSessionInStorage, loadSession, onSignInOrOut } from "../shared/session";
 import { LanguageChoice, Notice } from "../shared/ui";
 import "../shared/styles.css";
@@ -13,6 +13,7 @@ import { AuditPage } from "./audit";
 import { BlocklistPage } from "./blocklist";
 import { CampaignsPage } from "./campaigns";
 import { CatalogPage } from "./catalog";
+import { MessagesPage } from "./message-texts";
 import { ProgramPage } from "./program";
 import { ReviewPage } from "./review";
 import { UsersPage } from "./users";
@@ -25,6 +26,7 @@ const pages = {
   program: "programTitle",
   campaigns: "campaignsTitle",
   catalog: "catalogTitle",
+  messages: "messagesTitle",
   users: "usersTitle",
   audit: "auditTitle",
   webhooks: "webhooksTitle",
@@ -60,6 +62,7 @@ function Console({ user }: { user: Schemas["User"] }) {
       {current.page === "program" && <ProgramPage />}
       {current.page === "campaigns" && <CampaignsPage />}
       {current.page === "catalog" && <CatalogPage />}
+      {current.page === "messages" && <MessagesPage link={user.referralLink} />}
       {current.page === "users" && <UsersPage userId={current.arg} />}
       {current.page === "audit" && <AuditPage key={current.arg} targetId={current.arg} />}
       {current.page === "webhooks" && <WebhooksPage />}
@@ -81,7 +84,10 @@ function Admin() {
     const { data } = loadSession()
       ? await api.GET("/v1/me").catch(() => ({ data: undefined }))
       : { data: undefined };
-    setUser(data ?? null);
+    // In the account's language before anything of it is drawn.
+    const account = data ? await followUser(data) : null;
+    setLocale(currentLocale());
+    setUser(account);
     setChecking(false);
   };
   useEffect(() => {
@@ -96,7 +102,12 @@ function Admin() {
           {t("adminTitle")}
         </span>
         <span class="row">
-          <LanguageChoice onChosen={setLocale} />
+          <LanguageChoice
+            onChosen={(chosen, account) => {
+              setLocale(chosen);
+              if (account) setUser(account);
+            }}
+          />
           {user && (
             <button type="button" class="link" onClick={() => logOut().then(() => setUser(null))}>
               {t("logOut")}

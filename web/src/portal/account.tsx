@@ -3,7 +3,7 @@
  * (a code by SMS), verifying their phone, their name, their password, their data, deleting
  * the account. Inside a shop's frame the shop owns sign-in: no password screens there.
  */
-import { useState } from "preact/hooks";
+import { useId, useState } from "preact/hooks";
 import { api, errorText, fieldErrors, resetPassword, type Schemas } from "../shared/api";
 import { downloadFile } from "../shared/download";
 import { t } from "../shared/messages";
@@ -194,7 +194,7 @@ export function VerifyPhoneCard({
 }
 
 /**
- * Name, password, data and deletion. `embedded`: the shop signs its customer in, so there is
+ * Name, notifications, password, data and deletion. `embedded`: the shop signs its customer in, so there is
  * no password here to change or to confirm a deletion with.
  */
 export function AccountCard({
@@ -211,6 +211,7 @@ export function AccountCard({
   return (
     <Card title={t("accountTitle")}>
       <NameForm user={user} onUserChanged={onUserChanged} />
+      <NotificationsSwitch user={user} onUserChanged={onUserChanged} />
       {!embedded && <PasswordForm />}
       <DownloadData />
       {!embedded && <DeleteAccount onDeleted={onDeleted} />}
@@ -252,6 +253,54 @@ function NameForm({
         {t("saveName")}
       </button>
     </form>
+  );
+}
+
+/**
+ * Notification SMS on or off (`PATCH /v1/me { notifications }`; codes come either way): a
+ * switch that says its state. Also in a shop's frame: the preference is the person's own.
+ */
+function NotificationsSwitch({
+  user,
+  onUserChanged,
+}: {
+  user: Schemas["User"];
+  onUserChanged: (user: Schemas["User"]) => void;
+}) {
+  const { busy, outcome, submit } = useSubmit();
+  const hint = useId();
+  const toggle = () =>
+    submit(
+      () => api.PATCH("/v1/me", { body: { notifications: !user.notifications } }),
+      (updated) => {
+        if (!updated) return null;
+        onUserChanged(updated);
+        return {
+          kind: "ok",
+          text: updated.notifications ? t("notificationsOn") : t("notificationsOff"),
+        };
+      },
+    );
+  return (
+    <div class="setting">
+      <button
+        type="button"
+        role="switch"
+        class="switch"
+        aria-checked={user.notifications}
+        aria-describedby={hint}
+        disabled={busy}
+        onClick={toggle}
+      >
+        <span class="switch-track" aria-hidden="true" />
+        <span>{t("notificationsSwitch")}</span>
+        <strong aria-hidden="true">{user.notifications ? t("switchOn") : t("switchOff")}</strong>
+      </button>
+      <p class="muted" id={hint}>
+        {t("notificationsHint")}
+      </p>
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+    </div>
   );
 }
 

@@ -239,7 +239,7 @@ export function Dashboard({
       </div>
       <VerifyPhoneCard user={user} onVerified={onUserChanged} />
       <PointsCard wallet={wallet.data} />
-      <ShareCard link={user.referralLink} />
+      <ShareCard user={user} />
       <ProgressCard stats={stats.data} />
       <RewardsCard onRedeemed={() => setRound((n) => n + 1)} />
       <UnlocksCard round={round} />

@@ -1,8 +1,8 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Schemas } from "../shared/api";
-import { pageLocale } from "../shared/language";
-import { applyLocale, t } from "../shared/messages";
+import { followUser, pageLocale } from "../shared/language";
+import { applyLocale, currentLocale, t } from "../shared/messages";
 import {
   clearSession,
   keepSessionInMemory,
@@ -63,8 +63,11 @@ function Portal({ embedded }: { embedded: boolean }) {
     }
     try {
       const { data } = await api.GET("/v1/me");
-      setUser(data ?? null);
-      if (!data) setNotice({ kind: "error", text: t("signedOutElsewhere") });
+      // In the account's language before anything of it is drawn.
+      const account = data ? await followUser(data) : null;
+      setLocale(currentLocale());
+      setUser(account);
+      if (!account) setNotice({ kind: "error", text: t("signedOutElsewhere") });
     } catch {
       setNotice({ kind: "error", text: t("error_network") });
     } finally {
@@ -93,7 +96,12 @@ function Portal({ embedded }: { embedded: boolean }) {
           <img src="/assets/logo.svg" alt={t("logoAlt")} />
           {t("appName")}
         </span>
-        <LanguageChoice onChosen={setLocale} />
+        <LanguageChoice
+          onChosen={(chosen, account) => {
+            setLocale(chosen);
+            if (account) setUser(account);
+          }}
+        />
       </header>
       <main>
         {checking && !user ? (

@@ -1,9 +1,9 @@
 import { generate } from "lean-qr";
 import { toSvgPath } from "lean-qr/extras/svg";
 import { useMemo, useState } from "preact/hooks";
-import { api, errorText } from "../shared/api";
+import { api, errorText, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
-import { Card, CopyButton, Field, Notice } from "../shared/ui";
+import { Card, CopyButton, Field, Notice, useApi } from "../shared/ui";
 
 /** The link with the channel it was shared on, so clicks are counted by source. */
 export function linkFor(link: string, source: string): string {
@@ -12,15 +12,20 @@ export function linkFor(link: string, source: string): string {
   return url.toString();
 }
 
-/** Where each share button goes; every value is URL-encoded, so a link can't break out. */
-export function shareTargets(link: string) {
-  const text = (source: string) => t("shareMessage", { link: linkFor(link, source) });
+/**
+ * Where each share button goes: the program's share text (`GET /v1/me/share`: `share_text` as
+ * admins worded it, in the user's language) with the link marked with its channel. Until it
+ * has come, the link alone. Every value is URL-encoded, so a text can't break out.
+ */
+export function shareTargets(share: { text: string; link: string }) {
+  const text = (source: string) => share.text.split(share.link).join(linkFor(share.link, source));
   const enc = encodeURIComponent;
   return {
     whatsapp: `https://wa.me/?text=${enc(text("whatsapp"))}`,
     sms: `sms:?&body=${enc(text("sms"))}`,
     email: `mailto:?subject=${enc(t("shareSubject"))}&body=${enc(text("email"))}`,
     x: `https://x.com/intent/post?text=${enc(text("twitter"))}`,
+    native: text("share"),
   };
 }
 
@@ -42,8 +47,11 @@ function Qr({ text }: { text: string }) {
   );
 }
 
-export function ShareCard({ link }: { link: string }) {
-  const targets = shareTargets(link);
+/** `user`: the text follows their language, so it is read again when they change it. */
+export function ShareCard({ user }: { user: Schemas["User"] }) {
+  const link = user.referralLink;
+  const share = useApi(() => api.GET("/v1/me/share"), [user.locale]);
+  const targets = shareTargets(share.data ?? { text: link, link });
   const canShare = typeof navigator.share === "function";
   const external = { target: "_blank", rel: "noopener noreferrer" };
   return (
@@ -68,11 +76,7 @@ export function ShareCard({ link }: { link: string }) {
           <button
             type="button"
             class="secondary"
-            onClick={() =>
-              navigator
-                .share({ text: t("shareMessage", { link: linkFor(link, "share") }) })
-                .catch(() => undefined)
-            }
+            onClick={() => navigator.share({ text: targets.native }).catch(() => undefined)}
           >
             {t("shareNative")}
           </button>

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, errorText, fieldErrors, logIn, register, type Schemas } from "./api";
-import { t } from "./messages";
+import { currentLocale, t } from "./messages";
 import { Card, Field, Notice, useApi } from "./ui";
 
 /** The invite code and source of the landing URL (`/r/CODE` redirects here with `?ref=&src=`). */
@@ -41,6 +41,8 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
         password: form.password,
         ...(form.referralCode.trim() ? { referralCode: form.referralCode.trim() } : {}),
         ...(initial.src ? { source: initial.src } : {}),
+        // The account speaks the language of the page it was made on (its SMS, its share text).
+        locale: currentLocale(),
       } as Schemas["RegisterRequest"]);
       if (error) {
         setErrors(fieldErrors(error));

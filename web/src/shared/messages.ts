@@ -15,13 +15,16 @@ import {
   termKey,
 } from "./i18n/locale";
 
-export type { Locale, MessageKey };
+export type { Catalogue, Locale, MessageKey };
 
 const loaders: Record<Locale, () => Promise<Catalogue>> = {
   en: async () => en,
   ur: () => import("./i18n/ur").then((module) => module.ur),
   hi: () => import("./i18n/hi").then((module) => module.hi),
 };
+
+/** `locale`'s words, whatever this page's language (the console's preview of a message). */
+export const catalogueOf = (locale: Locale): Promise<Catalogue> => loaders[locale]();
 
 let current: { locale: Locale; catalogue: Catalogue } = { locale: "en", catalogue: en };
 

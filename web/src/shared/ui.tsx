@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useId, useRef, useState } from "preact/hooks";
-import { errorText } from "./api";
+import { errorText, type Schemas } from "./api";
 import { LOCALE_NAMES, LOCALES, type Locale } from "./i18n/locale";
 import { chooseLanguage } from "./language";
 import { currentLocale, t } from "./messages";
@@ -16,6 +16,11 @@ interface InputProps {
   step?: number | "any";
   name?: string;
   inputMode?: "numeric" | "tel" | "email";
+  /** A text of several lines: a textarea this many rows high. */
+  rows?: number;
+  /** The language and direction of what is typed, where it is not the page's. */
+  lang?: string;
+  dir?: "ltr" | "rtl";
 }
 
 /** A labelled input with its error underneath (announced with the input). */
@@ -28,16 +33,17 @@ export function Field(
 ) {
   const { label, error, onValue, ...input } = props;
   const id = useId();
+  const control = {
+    id,
+    ...(input as Record<string, unknown>),
+    "aria-invalid": error ? true : undefined,
+    "aria-describedby": error ? `${id}-error` : undefined,
+    onInput: (event: Event) => onValue((event.currentTarget as HTMLInputElement).value),
+  };
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <input
-        id={id}
-        {...(input as Record<string, unknown>)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onInput={(event) => onValue(event.currentTarget.value)}
-      />
+      {input.rows ? <textarea {...control} /> : <input {...control} />}
       {error && (
         <p class="field-error" id={`${id}-error`}>
           {error}
@@ -236,8 +242,15 @@ export function LoadMore({
 
 export { formatDate, formatDateTime, formatNumber } from "./messages";
 
-/** The language choice: each language by its own name; `onChosen` once its words are loaded. */
-export function LanguageChoice({ onChosen }: { onChosen: (locale: Locale) => void }) {
+/**
+ * The language choice: each language by its own name; `onChosen` once its words are loaded
+ * and, when signed in, the choice is saved on the account (`user`: the account as saved).
+ */
+export function LanguageChoice({
+  onChosen,
+}: {
+  onChosen: (locale: Locale, user: Schemas["User"] | null) => void;
+}) {
   const id = useId();
   return (
     <span class="language">
@@ -249,8 +262,7 @@ export function LanguageChoice({ onChosen }: { onChosen: (locale: Locale) => voi
         value={currentLocale()}
         onChange={async (event) => {
           const locale = event.currentTarget.value as Locale;
-          await chooseLanguage(locale);
-          onChosen(locale);
+          onChosen(locale, await chooseLanguage(locale));
         }}
       >
         {LOCALES.map((locale) => (

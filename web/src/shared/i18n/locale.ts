@@ -36,17 +36,20 @@ function supported(tag: string | null | undefined): Locale | null {
 }
 
 /**
- * The language of a page: `?lang=` (a link that names one), else the choice this browser
- * remembered, else the first of the browser's languages the pages speak, else English.
+ * The language of a page: `?lang=` (a link that names one), else the signed-in user's
+ * `locale` (saved on the account, so it follows them to every browser), else the choice this
+ * browser remembered, else the first of the browser's languages the pages speak, else English.
  * @example chooseLocale({ query: null, remembered: null, browser: ["ur-PK", "en"] }) // "ur"
  */
 export function chooseLocale(input: {
   query: string | null;
+  user?: string | null;
   remembered: string | null;
   browser: readonly string[];
 }): Locale {
   return (
     supported(input.query) ??
+    supported(input.user) ??
     supported(input.remembered) ??
     input.browser.map(supported).find((locale) => locale !== null) ??
     "en"
