@@ -11,6 +11,7 @@ export const errorStatus = {
   invalid_credentials: 401,
   invalid_refresh_token: 401,
   forbidden: 403,
+  challenge_failed: 403,
   not_found: 404,
   phone_taken: 409,
   idempotency_in_progress: 409,

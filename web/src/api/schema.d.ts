@@ -121,7 +121,7 @@ export interface paths {
         put?: never;
         /**
          * Send a 6-digit code by SMS to verify my phone
-         * @description The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS.
+         * @description The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS. The body is needed only for a Turnstile token.
          */
         post: operations["sendPhoneVerification"];
         delete?: never;
@@ -1030,7 +1030,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "challenge_failed" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -1099,6 +1099,8 @@ export interface components {
              * @example whatsapp
              */
             source?: string;
+            /** @description The Turnstile widget's token, when the deployment asks for a challenge (or the `CF-Turnstile-Response` header). */
+            turnstileToken?: string;
         };
         LoginRequest: {
             /**
@@ -1121,6 +1123,10 @@ export interface components {
              */
             name: string;
         };
+        VerificationSendRequest: {
+            /** @description The Turnstile widget's token, when the deployment asks for a challenge (or the `CF-Turnstile-Response` header). */
+            turnstileToken?: string;
+        };
         VerificationCheckRequest: {
             /** @example 048213 */
             code: string;
@@ -1136,6 +1142,8 @@ export interface components {
              * @example +923001234567
              */
             phone: string;
+            /** @description The Turnstile widget's token, when the deployment asks for a challenge (or the `CF-Turnstile-Response` header). */
+            turnstileToken?: string;
         };
         PasswordResetConfirmRequest: {
             /**
@@ -2123,6 +2131,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The Turnstile token, instead of the body's `turnstileToken`. */
+                "cf-turnstile-response"?: string;
                 /** @description A client device fingerprint; feeds fraud checks. */
                 "x-device-id"?: string;
             };
@@ -2148,6 +2158,16 @@ export interface operations {
             };
             /** @description validation_error */
             400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description challenge_failed */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2715,11 +2735,18 @@ export interface operations {
     sendPhoneVerification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The Turnstile token, instead of the body's `turnstileToken`. */
+                "cf-turnstile-response"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VerificationSendRequest"];
+            };
+        };
         responses: {
             /** @description A code is on its way */
             202: {
@@ -2750,8 +2777,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description challenge_failed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not_found */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -3011,7 +3058,10 @@ export interface operations {
     requestPasswordReset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The Turnstile token, instead of the body's `turnstileToken`. */
+                "cf-turnstile-response"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3032,6 +3082,16 @@ export interface operations {
             };
             /** @description validation_error */
             400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description challenge_failed */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
