@@ -691,7 +691,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The review queue (?status=held), newest first, with each one's fraud reasons */
+        /**
+         * The review queue (?status=held), newest first, with each one's fraud reasons
+         * @description `reason` keeps only the referrals held for that reason. Deciding many: call approve or reject once per referral (each is audited); see docs/guide.md.
+         */
         get: operations["listReferralsForReview"];
         put?: never;
         post?: never;
@@ -1745,11 +1748,30 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "qualified" | "held" | "rejected";
             /**
+             * @description Each reason as a code (a rejected referral: the admin's reason).
              * @example [
-             *       "same_ip"
+             *       "same_ip",
+             *       "daily_cap"
              *     ]
              */
             reasons: string[];
+            /**
+             * @example [
+             *       {
+             *         "code": "same_ip",
+             *         "matched": null
+             *       },
+             *       {
+             *         "code": "daily_cap",
+             *         "matched": "5"
+             *       }
+             *     ]
+             */
+            reasonDetails: {
+                code: string;
+                /** @description What matched, language-neutral: the block list entry (`+92300`, `10.0.0.0/8`), the budget, the cap of the referral's program (`5`); null when there is nothing more to say (the same device or network: only hashes are kept). */
+                matched: string | null;
+            }[];
             source: string;
             referrer: {
                 id: string;
@@ -5985,6 +6007,7 @@ export interface operations {
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 status?: "pending" | "qualified" | "held" | "rejected";
+                reason?: "same_device" | "same_ip" | "daily_cap" | "monthly_cap" | "blocklisted" | "budget_exhausted" | "phone_type" | "country_mismatch";
             };
             header?: never;
             path?: never;
