@@ -5,7 +5,7 @@
  * header. Without a key there is no widget, no script and no header.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { currentLocale } from "./messages";
+import { currentLocale, type Locale } from "./messages";
 
 const SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
 
@@ -36,6 +36,9 @@ export function turnstileSiteKey(): string | null {
     document.querySelector<HTMLMetaElement>('meta[name="turnstile-site-key"]')?.content || null
   );
 }
+
+/** The widget's language: Turnstile speaks English and Hindi, not Urdu (it then picks its own). */
+const WIDGET_LANGUAGE: Record<Locale, string> = { en: "en", hi: "hi", ur: "auto" };
 
 let loading: Promise<TurnstileApi> | null = null;
 
@@ -74,7 +77,7 @@ export function useChallenge() {
         if (cancelled || !container.current) return;
         widgetId.current = turnstile.render(container.current, {
           sitekey: siteKey,
-          language: currentLocale(),
+          language: WIDGET_LANGUAGE[currentLocale()],
           callback: setToken,
           "expired-callback": () => setToken(null),
           "error-callback": () => setToken(null),
