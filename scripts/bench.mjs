@@ -9,13 +9,14 @@
 // Phase 2 — grown to 100,000 referrers (300,000 referrals): leaderboard and stats again.
 // Simulation — POST /v1/admin/program/simulations over 10,000 referrals in its window
 // (`BENCH_ONLY=simulation npm run bench` runs only this one).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import autocannon from "autocannon";
 import bcrypt from "bcryptjs";
 import { openLocalD1, Seeder } from "./bench-seed.mjs";
+import { startWorker, wrangler } from "./lib/local-worker.mjs";
 import { LANGUAGES, pageFirstLoad, printFirstLoad } from "./web-size.mjs";
 
 const PORT = Number(process.env.BENCH_PORT ?? 8790);
@@ -38,57 +39,23 @@ const pct = (values, p) =>
   ];
 const r2 = (x) => Math.round(x * 100) / 100;
 
-function wrangler(args) {
-  const result = spawnSync("npx", ["wrangler", ...args], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed`);
-}
-
-function startWorker(stateDir) {
+function startBenchWorker(stateDir) {
   const secret = () => randomBytes(32).toString("base64url");
-  const vars = {
-    BENCH_METRICS: "1",
-    ENVIRONMENT: "development",
-    ACCESS_TOKEN_SECRET: secret(),
-    EVENTS_API_KEY: secret(),
-    IP_HASH_SALT: secret(),
-    LEADERBOARD_CACHE_SECONDS: "0",
-    ADMIN_PHONES: ADMIN_PHONE,
-    // One sign-in serves the whole phase, however long the machine takes.
-    ACCESS_TOKEN_TTL_SECONDS: "86400",
-  };
-  const args = [
-    "wrangler",
-    "dev",
-    "--port",
-    String(PORT),
-    "--ip",
-    "127.0.0.1",
-    "--persist-to",
+  return startWorker({
+    port: PORT,
     stateDir,
-    "--log-level",
-    "error",
-  ];
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
-  const child = spawn("npx", args, { stdio: ["ignore", "ignore", "inherit"], detached: true });
-  return {
-    async ready() {
-      for (let i = 0; i < 120; i++) {
-        try {
-          if ((await fetch(`${BASE}/health`)).ok) return;
-        } catch {}
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      throw new Error("wrangler dev did not start");
+    vars: {
+      BENCH_METRICS: "1",
+      ENVIRONMENT: "development",
+      ACCESS_TOKEN_SECRET: secret(),
+      EVENTS_API_KEY: secret(),
+      IP_HASH_SALT: secret(),
+      LEADERBOARD_CACHE_SECONDS: "0",
+      ADMIN_PHONES: ADMIN_PHONE,
+      // One sign-in serves the whole phase, however long the machine takes.
+      ACCESS_TOKEN_TTL_SECONDS: "86400",
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-child.pid, "SIGTERM");
-      await exited;
-    },
-  };
+  });
 }
 
 async function timedRequest(path, init = {}) {
@@ -603,7 +570,7 @@ async function main() {
   const { big, small, member, admin } = small10k;
 
   const results = { portal, phases: [] };
-  let worker = startWorker(STATE_10K);
+  let worker = startBenchWorker(STATE_10K);
   try {
     await worker.ready();
     const tokens = {
@@ -856,7 +823,7 @@ async function main() {
 
   console.log("\nPhase 2: 100,000 referrers …");
   const counts = large.counts;
-  worker = startWorker(STATE_100K);
+  worker = startBenchWorker(STATE_100K);
   try {
     await worker.ready();
     const tokens = { member: await login(member.phone) };

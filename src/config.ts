@@ -92,6 +92,19 @@ const configSchema = z.object({
         )
         .min(1, "PORTAL_FRAME_ANCESTORS is empty"),
     ),
+  /** Cloudflare Turnstile: with a secret key, signups and SMS sends need a passed challenge. */
+  turnstile: z.object({
+    secretKey: z
+      .string()
+      .optional()
+      .transform((value) => value || undefined),
+    siteKey: z
+      .string()
+      .regex(/^[\w-]{1,100}$/, "TURNSTILE_SITE_KEY is not a site key")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    siteverifyUrl: z.url({ error: "TURNSTILE_SITEVERIFY_URL must be a URL" }).optional(),
+  }),
   benchMetrics: z
     .string()
     .optional()
@@ -140,6 +153,11 @@ export function loadConfig(env: Bindings): Config {
     adminPhones: env.ADMIN_PHONES,
     defaultPhoneCountry: env.DEFAULT_PHONE_COUNTRY,
     portalFrameAncestors: env.PORTAL_FRAME_ANCESTORS || undefined,
+    turnstile: {
+      secretKey: env.TURNSTILE_SECRET_KEY,
+      siteKey: env.TURNSTILE_SITE_KEY,
+      siteverifyUrl: env.TURNSTILE_SITEVERIFY_URL || undefined,
+    },
     benchMetrics: env.BENCH_METRICS,
   });
   if (!parsed.success) {
@@ -157,6 +175,16 @@ export function loadConfig(env: Bindings): Config {
   ) {
     throw new ConfigError(
       "Refusing to serve: INVITE_SENDER must be webhook or providers outside development and test.",
+    );
+  }
+  // A stand-in for siteverify would let anything through: only for local runs and tests.
+  if (
+    config.turnstile.siteverifyUrl &&
+    config.environment !== "development" &&
+    config.environment !== "test"
+  ) {
+    throw new ConfigError(
+      "Refusing to serve: TURNSTILE_SITEVERIFY_URL is for development and test only.",
     );
   }
   // Matched against stored phones: read like a look-up, so a configured phone keeps working.

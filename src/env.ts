@@ -15,6 +15,12 @@ export interface Bindings extends WranglerBindings {
   INVITE_WEBHOOK_SECRET?: string;
   TWILIO_AUTH_TOKEN?: string;
   RESEND_API_KEY?: string;
+  /** Cloudflare Turnstile: set, signups and SMS sends need a passed challenge. */
+  TURNSTILE_SECRET_KEY?: string;
+  /** The portal shows the Turnstile widget with this site key. */
+  TURNSTILE_SITE_KEY?: string;
+  /** A local stand-in for siteverify (development and test only). */
+  TURNSTILE_SITEVERIFY_URL?: string;
   /** Set only by the benchmark: X-D1-Rows and Server-Timing headers on every response. */
   BENCH_METRICS?: string;
 }

@@ -12,6 +12,7 @@ export const errorStatus = {
   invalid_refresh_token: 401,
   forbidden: 403,
   blocked: 403,
+  challenge_failed: 403,
   not_found: 404,
   phone_taken: 409,
   idempotency_in_progress: 409,

@@ -45,7 +45,11 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(options: { frameAncestors: string[] }): Promise<TestServer> {
+export async function startServer(options: {
+  frameAncestors: string[];
+  /** More settings (TURNSTILE_SITE_KEY…), over the defaults below. */
+  vars?: Record<string, string>;
+}): Promise<TestServer> {
   const port = await freePort();
   const inspectorPort = await freePort([port]);
   const url = `http://127.0.0.1:${port}`;
@@ -71,6 +75,7 @@ export async function startServer(options: { frameAncestors: string[] }): Promis
     ACCESS_TOKEN_SECRET: secret(),
     EVENTS_API_KEY: eventsApiKey,
     IP_HASH_SALT: secret(),
+    ...options.vars,
   };
   const child: ChildProcess = spawn(
     wrangler,

@@ -1,7 +1,22 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config";
+import worker from "../src/index";
 import { pageSecurityPolicy } from "../src/web/routes";
-import { call } from "./harness";
+import { BASE, call } from "./harness";
+
+/** A page served by the Worker with `TURNSTILE_SITE_KEY` set (Cloudflare's always-pass test key). */
+async function pageWithSiteKey(path: string) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(
+    new Request(`${BASE}${path}`),
+    { ...env, TURNSTILE_SITE_KEY: "1x00000000000000000000AA" },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return response;
+}
 
 // These read the built pages (dist/web): scripts/test.sh runs `npm run web:build` first.
 describe("the web pages", () => {
@@ -13,11 +28,30 @@ describe("the web pages", () => {
     expect(policy).toContain("script-src 'self'");
     expect(policy).toContain("frame-ancestors 'self'");
     expect(policy).not.toContain("unsafe-inline");
+    expect(policy).not.toContain("challenges.cloudflare.com");
     expect(response.headers.get("Referrer-Policy")).toBe("no-referrer");
     const html = await response.text();
+    expect(html).not.toContain("turnstile-site-key");
     expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/);
     // No inline script anywhere: every <script> has a src.
     expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toBeNull();
+  });
+
+  it("with TURNSTILE_SITE_KEY, the portal names the key and lets only Cloudflare's widget in", async () => {
+    const portal = await pageWithSiteKey("/portal");
+    const policy = portal.headers.get("Content-Security-Policy") ?? "";
+    expect(policy).toContain("script-src 'self' https://challenges.cloudflare.com;");
+    expect(policy).toContain("frame-src https://challenges.cloudflare.com;");
+    expect(policy).toContain("connect-src 'self';");
+    const html = await portal.text();
+    expect(html).toContain('<meta name="turnstile-site-key" content="1x00000000000000000000AA" />');
+    expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toBeNull();
+    // The console asks for no challenge: its policy stays as it was.
+    const console = await pageWithSiteKey("/admin");
+    expect(console.headers.get("Content-Security-Policy")).not.toContain(
+      "challenges.cloudflare.com",
+    );
+    expect(await console.text()).not.toContain("turnstile-site-key");
   });
 
   it("never lets the admin console be framed", async () => {

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { App } from "../app";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
+import { requireChallenge } from "../fraud/turnstile";
 import { clientIp, signedIn, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { senderFromConfig } from "../invites/senders";
@@ -22,8 +23,10 @@ import {
   PasswordResetBodySchema,
   PasswordResetConfirmBodySchema,
   SessionSchema,
+  TurnstileHeaderSchema,
   UpdateMeBodySchema,
   VerificationCheckBodySchema,
+  VerificationSendBodySchema,
 } from "./schemas";
 
 const tags = ["Identity"];
@@ -48,11 +51,16 @@ const sendVerification = createRoute({
   operationId: "sendPhoneVerification",
   tags,
   summary: "Send a 6-digit code by SMS to verify my phone",
-  description: "The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS.",
+  description:
+    "The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS. The body is needed only for a Turnstile token.",
   ...signedIn,
+  request: {
+    body: { ...jsonBody(VerificationSendBodySchema), required: false },
+    headers: TurnstileHeaderSchema,
+  },
   responses: {
     202: { description: "A code is on its way" },
-    ...errorResponses("unauthorized", "not_found", "rate_limited"),
+    ...errorResponses("unauthorized", "not_found", "challenge_failed", "rate_limited"),
   },
 });
 
@@ -99,10 +107,10 @@ const passwordReset = createRoute({
   tags,
   summary: "Send a password reset code by SMS",
   description: "The same answer whether or not an account has the phone.",
-  request: { body: jsonBody(PasswordResetBodySchema) },
+  request: { body: jsonBody(PasswordResetBodySchema), headers: TurnstileHeaderSchema },
   responses: {
     202: { description: "If an account has this phone, a code is on its way" },
-    ...errorResponses("rate_limited"),
+    ...errorResponses("challenge_failed", "rate_limited"),
   },
 });
 
@@ -136,6 +144,7 @@ export function registerAccountRoutes(app: App) {
 
   app.openapi(sendVerification, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await requireChallenge(c, { bodyToken: c.req.valid("json")?.turnstileToken, ip });
     await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip);
     return c.body(null, 202);
   });
@@ -155,7 +164,9 @@ export function registerAccountRoutes(app: App) {
 
   app.openapi(passwordReset, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await requestPasswordReset(accountDeps(c), c.req.valid("json").phone, ip);
+    const body = c.req.valid("json");
+    await requireChallenge(c, { bodyToken: body.turnstileToken, ip });
+    await requestPasswordReset(accountDeps(c), body.phone, ip);
     return c.body(null, 202);
   });
 

@@ -4,6 +4,7 @@ import { getCookie } from "hono/cookie";
 import type { App } from "../app";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
+import { requireChallenge } from "../fraud/turnstile";
 import { clientIp, requestCountry, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { requestedLocale } from "../i18n/resolve";
@@ -11,11 +12,11 @@ import { rateLimiterFor } from "../platform/rate-limit";
 import { attributionCookies, referralClaim } from "../referrals/attribution";
 import { toUser, UserSchema } from "../users/schemas";
 import {
-  DeviceHeaderSchema,
   LoginBodySchema,
   LogoutBodySchema,
   RefreshBodySchema,
   RegisterBodySchema,
+  RegisterHeadersSchema,
   SessionSchema,
   TokensSchema,
 } from "./schemas";
@@ -30,7 +31,7 @@ const register = createRoute({
   security: [],
   tags,
   summary: "Sign up, optionally with a referral code",
-  request: { body: jsonBody(RegisterBodySchema), headers: DeviceHeaderSchema },
+  request: { body: jsonBody(RegisterBodySchema), headers: RegisterHeadersSchema },
   responses: {
     201: jsonResponse(SessionSchema, "The new user, signed in"),
     ...errorResponses(
@@ -39,6 +40,7 @@ const register = createRoute({
       "referral_code_expired",
       "unsupported_phone",
       "blocked",
+      "challenge_failed",
       "rate_limited",
     ),
   },
@@ -106,6 +108,8 @@ export function authDeps(c: Context<AppEnv>) {
 export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {
     const body = c.req.valid("json");
+    const ip = clientIp(c.req.header("CF-Connecting-IP"));
+    await requireChallenge(c, { bodyToken: body.turnstileToken, ip });
     const referral = referralClaim(
       body.referralCode,
       {
@@ -120,7 +124,7 @@ export function registerAuthRoutes(app: App) {
       phone: body.phone,
       password: body.password,
       referral,
-      ip: clientIp(c.req.header("CF-Connecting-IP")),
+      ip,
       deviceId: c.req.valid("header")["x-device-id"],
       locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
       requestCountry: requestCountry(c.req.raw),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_TOKEN_LENGTH } from "../fraud/turnstile";
 import { LocaleSchema } from "../i18n/schemas";
 import { NameSchema } from "../lib/names";
 import { SOURCE_PATTERN } from "../referrals/attribution";
@@ -17,6 +18,12 @@ const PasswordSchema = z
 
 /** What a login-style check accepts: any length, so that a wrong password is just wrong. */
 const PresentedPasswordSchema = z.string().min(1).max(1024);
+
+/** A Cloudflare Turnstile token, needed when the deployment sets TURNSTILE_SECRET_KEY. */
+const TurnstileTokenSchema = z.string().max(MAX_TOKEN_LENGTH).optional().openapi({
+  description:
+    "The Turnstile widget's token, when the deployment asks for a challenge (or the `CF-Turnstile-Response` header).",
+});
 
 /** A 6-digit one-time code from an SMS. */
 const VerificationCodeSchema = z
@@ -58,6 +65,7 @@ export const RegisterBodySchema = z
       description:
         "The user's language; absent: Accept-Language, else the program's defaultLocale.",
     }),
+    turnstileToken: TurnstileTokenSchema,
   })
   .openapi("RegisterRequest");
 
@@ -85,8 +93,18 @@ export const VerificationCheckBodySchema = z
   .openapi("VerificationCheckRequest");
 
 export const PasswordResetBodySchema = z
-  .object({ phone: PhoneSchema })
+  .object({ phone: PhoneSchema, turnstileToken: TurnstileTokenSchema })
   .openapi("PasswordResetRequest");
+
+export const VerificationSendBodySchema = z
+  .object({ turnstileToken: TurnstileTokenSchema })
+  .openapi("VerificationSendRequest");
+
+export const TurnstileHeaderSchema = z.object({
+  "cf-turnstile-response": z.string().max(MAX_TOKEN_LENGTH).optional().openapi({
+    description: "The Turnstile token, instead of the body's `turnstileToken`.",
+  }),
+});
 
 export const PasswordResetConfirmBodySchema = z
   .object({ phone: PhoneSchema, code: VerificationCodeSchema, newPassword: PasswordSchema })
@@ -112,6 +130,7 @@ export const TokensSchema = z
 
 export const SessionSchema = TokensSchema.extend({ user: UserSchema }).openapi("Session");
 
+/** The device a client names for fraud checks (register, invites). */
 export const DeviceHeaderSchema = z.object({
   "x-device-id": z
     .string()
@@ -120,3 +139,6 @@ export const DeviceHeaderSchema = z.object({
     .optional()
     .openapi({ description: "A client device fingerprint; feeds fraud checks." }),
 });
+
+/** Register's headers: the device for fraud checks, and the Turnstile token. */
+export const RegisterHeadersSchema = TurnstileHeaderSchema.extend(DeviceHeaderSchema.shape);

@@ -1,4 +1,4 @@
-import { asc, desc, eq, sql } from "drizzle-orm";
+import { asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { before } from "../db/client";
 import { programs } from "../db/schema";
 import type { Database } from "../env";
@@ -21,6 +21,20 @@ export async function programVersion(db: Database, version: number): Promise<Pro
   const row = await db.select().from(programs).where(eq(programs.version, version)).get();
   if (!row) throw new Error(`Program version ${version} is missing`);
   return { version: row.version, rules: ProgramRulesSchema.parse(row.rules) };
+}
+
+/** The rules of these versions, by version (one read for a page of referrals). */
+export async function programVersions(
+  db: Database,
+  versions: readonly number[],
+): Promise<Map<number, ProgramRules>> {
+  if (versions.length === 0) return new Map();
+  const rows = await db
+    .select({ version: programs.version, rules: programs.rules })
+    .from(programs)
+    .where(inArray(programs.version, [...versions]))
+    .all();
+  return new Map(rows.map((row) => [row.version, ProgramRulesSchema.parse(row.rules)]));
 }
 
 /** Every version's rules, oldest first, each read by the rules parser (so with its defaults). */

@@ -7,7 +7,8 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
-import { approveReferral, listReferralsByStatus, rejectReferral } from "./review";
+import { approveReferral, rejectReferral, reviewQueue } from "./review";
+import { REVIEW_REASONS } from "./review-reasons";
 
 const tags = ["Administration"];
 
@@ -15,27 +16,37 @@ const ReviewItemSchema = z
   .object({
     id: z.string(),
     status: z.enum(referralStatuses),
-    reasons: z.array(z.string()).openapi({ example: ["same_ip"] }),
+    reasons: z.array(z.string()).openapi({
+      example: ["same_ip", "daily_cap"],
+      description: "Each reason as a code (a rejected referral: the admin's reason).",
+    }),
     reasonDetails: z
       .array(
         z.object({
           code: z.string(),
-          detail: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+          matched: z.string().nullable().openapi({
+            description:
+              "What matched, language-neutral: the block list entry (`+92300`, `10.0.0.0/8`), the budget, the cap of the referral's program (`5`); null when there is nothing more to say (the same device or network: only hashes are kept).",
+          }),
+          detail: z
+            .record(z.string(), z.union([z.string(), z.number()]))
+            .optional()
+            .openapi({
+              description:
+                "What the hold stored of the match, as data: blocklisted { entryId, type, value, on? (phone | request, for a country) }; budget_exhausted { period (day | month), budget, used, points }; phone_type { phoneType }; country_mismatch { phoneCountry, requestCountry }; daily_cap / monthly_cap { cap }.",
+            }),
         }),
       )
       .openapi({
         example: [
+          { code: "same_ip", matched: null },
+          { code: "daily_cap", matched: "5" },
           {
             code: "blocklisted",
+            matched: "203.0.113.0/24",
             detail: { entryId: "blk_…", type: "ip", value: "203.0.113.0/24" },
           },
-          {
-            code: "budget_exhausted",
-            detail: { period: "day", budget: 100, used: 90, points: 70 },
-          },
         ],
-        description:
-          "Each reason with what it matched, words-free: blocklisted { entryId, type, value, on? (phone | request, for a country) }; budget_exhausted { period (day | month), budget, used, points }; phone_type { phoneType }; country_mismatch { phoneCountry, requestCountry }; daily_cap / monthly_cap { cap }. Referrals held before details were kept give their codes alone.",
       }),
     source: z.string(),
     referrer: z.object({ id: z.string(), name: z.string() }),
@@ -57,8 +68,15 @@ const list = createRoute({
   operationId: "listReferralsForReview",
   tags,
   summary: "The review queue (?status=held), newest first, with each one's fraud reasons",
+  description:
+    "`reason` keeps only the referrals held for that reason. Deciding many: call approve or reject once per referral (each is audited); see docs/guide.md.",
   ...signedInAdmin,
-  request: { query: PageQuerySchema.extend({ status: z.enum(referralStatuses).default("held") }) },
+  request: {
+    query: PageQuerySchema.extend({
+      status: z.enum(referralStatuses).default("held"),
+      reason: z.enum(REVIEW_REASONS).optional(),
+    }),
+  },
   responses: {
     200: jsonResponse(pageSchema(ReviewItemSchema).openapi("ReviewPage"), "A page of referrals"),
     ...errorResponses("unauthorized", "forbidden"),
@@ -98,17 +116,17 @@ const reject = createRoute({
 
 export function registerReferralAdminRoutes(app: App) {
   app.openapi(list, async (c) => {
-    const { limit, cursor, status } = c.req.valid("query");
+    const { limit, cursor, status, reason } = c.req.valid("query");
     const beforeId = cursorPosition(cursor, "string");
-    const rows = await listReferralsByStatus(c.var.db, status, { limit, beforeId });
+    const rows = await reviewQueue(c.var.db, { status, reason, limit, beforeId });
     const page = toPage(rows, limit, (row) => row.id);
     return c.json(
       {
         data: page.rows.map((row) => ({
           id: row.id,
           status: row.status,
-          reasons: row.reasons ?? [],
-          reasonDetails: row.reasonDetails ?? (row.reasons ?? []).map((code) => ({ code })),
+          reasons: row.reasons.map((explained) => explained.code),
+          reasonDetails: row.reasons,
           source: row.source,
           referrer: { id: row.referrerId, name: row.referrerName },
           referee: { id: row.refereeId, name: row.refereeName },

@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { before } from "../db/client";
 import { referrals, users } from "../db/schema";
@@ -6,9 +6,10 @@ import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { firstEventOf } from "../events/service";
 import { auditEntry } from "../platform/audit";
-import { programVersion } from "../program/store";
+import { programVersion, programVersions } from "../program/store";
 import { referralEvents } from "../webhooks/events";
 import { isTransitionRefused, qualifyReferral } from "./qualification";
+import { explainReason, type ReviewReason, reasonPattern } from "./review-reasons";
 import { findReferral } from "./store";
 import { mayQualify } from "./verified-phone";
 
@@ -17,11 +18,45 @@ type Status = "pending" | "qualified" | "held" | "rejected";
 const referrer = alias(users, "referrer");
 const referee = alias(users, "referee");
 
-/** The review queue (or any status), newest first, with each referral's reasons. */
-export async function listReferralsByStatus(
+/** Referrals whose stored reasons include `reason` (stored as the code or `code:…`). */
+function heldFor(reason: ReviewReason | undefined) {
+  if (!reason) return undefined;
+  return sql`exists (select 1 from json_each(${referrals.reasons}) as held
+    where held.value = ${reason} or held.value glob ${reasonPattern(reason)})`;
+}
+
+/**
+ * The review queue (or any status), newest first, optionally only those held for `reason`,
+ * with each referral's reasons explained: what matched, or the cap of its program version.
+ */
+export async function reviewQueue(
   db: Database,
-  status: Status,
-  page: { limit: number; beforeId?: string | undefined },
+  query: {
+    status: Status;
+    reason?: ReviewReason | undefined;
+    limit: number;
+    beforeId?: string | undefined;
+  },
+) {
+  const rows = await listReferralsByStatus(db, query);
+  const versions = await programVersions(db, [...new Set(rows.map((row) => row.programVersion))]);
+  return rows.map((row) => {
+    const rules = versions.get(row.programVersion);
+    const explained = (row.reasons ?? []).map((reason) =>
+      explainReason(reason, rules, row.reasonDetails ?? []),
+    );
+    return { ...row, reasons: explained };
+  });
+}
+
+async function listReferralsByStatus(
+  db: Database,
+  query: {
+    status: Status;
+    reason?: ReviewReason | undefined;
+    limit: number;
+    beforeId?: string | undefined;
+  },
 ) {
   return db
     .select({
@@ -35,14 +70,21 @@ export async function listReferralsByStatus(
       refereeId: referrals.refereeId,
       refereeName: referee.name,
       rewardPoints: referrals.referrerPoints,
+      programVersion: referrals.programVersion,
       createdAt: referrals.createdAt,
     })
     .from(referrals)
     .innerJoin(referrer, eq(referrer.id, referrals.referrerId))
     .innerJoin(referee, eq(referee.id, referrals.refereeId))
-    .where(and(eq(referrals.status, status), before(referrals.id, page.beforeId)))
+    .where(
+      and(
+        eq(referrals.status, query.status),
+        heldFor(query.reason),
+        before(referrals.id, query.beforeId),
+      ),
+    )
     .orderBy(desc(referrals.id))
-    .limit(page.limit + 1)
+    .limit(query.limit + 1)
     .all();
 }
 

@@ -121,7 +121,7 @@ export interface paths {
         put?: never;
         /**
          * Send a 6-digit code by SMS to verify my phone
-         * @description The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS.
+         * @description The code is valid for 10 minutes and 5 tries. A verified phone gets no SMS. The body is needed only for a Turnstile token.
          */
         post: operations["sendPhoneVerification"];
         delete?: never;
@@ -772,7 +772,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The review queue (?status=held), newest first, with each one's fraud reasons */
+        /**
+         * The review queue (?status=held), newest first, with each one's fraud reasons
+         * @description `reason` keeps only the referrals held for that reason. Deciding many: call approve or reject once per referral (each is audited); see docs/guide.md.
+         */
         get: operations["listReferralsForReview"];
         put?: never;
         post?: never;
@@ -1187,7 +1190,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "blocked" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "coupon_not_used" | "external_id_taken" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "validation_error" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "forbidden" | "blocked" | "challenge_failed" | "not_found" | "phone_taken" | "idempotency_in_progress" | "invite_already_sent" | "reward_id_taken" | "referral_code_taken" | "referral_not_held" | "unlock_already_granted" | "order_already_spent" | "already_refunded" | "coupon_already_used" | "coupon_void" | "coupon_not_used" | "external_id_taken" | "invalid_referral_code" | "referral_code_expired" | "unknown_event_type" | "invalid_verification_code" | "self_referral" | "insufficient_points" | "idempotency_key_reused" | "unsupported_phone" | "payload_too_large" | "rate_limited" | "internal_error" | "service_unavailable";
                 message: string;
                 requestId: string;
                 details?: {
@@ -1270,6 +1273,8 @@ export interface components {
              * @enum {string}
              */
             locale?: "en" | "ur" | "hi";
+            /** @description The Turnstile widget's token, when the deployment asks for a challenge (or the `CF-Turnstile-Response` header). */
+            turnstileToken?: string;
         };
         LoginRequest: {
             /**
@@ -1300,6 +1305,10 @@ export interface components {
             /** @description false: no notification SMS (codes still come). */
             notifications?: boolean;
         };
+        VerificationSendRequest: {
+            /** @description The Turnstile widget's token, when the deployment asks for a challenge (or the `CF-Turnstile-Response` header). */
+            turnstileToken?: string;
+        };
         VerificationCheckRequest: {
             /** @example 048213 */
             code: string;
@@ -1315,6 +1324,8 @@ export interface components {
              * @example +923001234567
              */
             phone: string;
+            /** @description The Turnstile widget's token, when the deployment asks for a challenge (or the `CF-Turnstile-Response` header). */
+            turnstileToken?: string;
         };
         PasswordResetConfirmRequest: {
             /**
@@ -2238,35 +2249,39 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "qualified" | "held" | "rejected";
             /**
+             * @description Each reason as a code (a rejected referral: the admin's reason).
              * @example [
-             *       "same_ip"
+             *       "same_ip",
+             *       "daily_cap"
              *     ]
              */
             reasons: string[];
             /**
-             * @description Each reason with what it matched, words-free: blocklisted { entryId, type, value, on? (phone | request, for a country) }; budget_exhausted { period (day | month), budget, used, points }; phone_type { phoneType }; country_mismatch { phoneCountry, requestCountry }; daily_cap / monthly_cap { cap }. Referrals held before details were kept give their codes alone.
              * @example [
              *       {
+             *         "code": "same_ip",
+             *         "matched": null
+             *       },
+             *       {
+             *         "code": "daily_cap",
+             *         "matched": "5"
+             *       },
+             *       {
              *         "code": "blocklisted",
+             *         "matched": "203.0.113.0/24",
              *         "detail": {
              *           "entryId": "blk_…",
              *           "type": "ip",
              *           "value": "203.0.113.0/24"
-             *         }
-             *       },
-             *       {
-             *         "code": "budget_exhausted",
-             *         "detail": {
-             *           "period": "day",
-             *           "budget": 100,
-             *           "used": 90,
-             *           "points": 70
              *         }
              *       }
              *     ]
              */
             reasonDetails: {
                 code: string;
+                /** @description What matched, language-neutral: the block list entry (`+92300`, `10.0.0.0/8`), the budget, the cap of the referral's program (`5`); null when there is nothing more to say (the same device or network: only hashes are kept). */
+                matched: string | null;
+                /** @description What the hold stored of the match, as data: blocklisted { entryId, type, value, on? (phone | request, for a country) }; budget_exhausted { period (day | month), budget, used, points }; phone_type { phoneType }; country_mismatch { phoneCountry, requestCountry }; daily_cap / monthly_cap { cap }. */
                 detail?: {
                     [key: string]: string | number;
                 };
@@ -2720,6 +2735,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The Turnstile token, instead of the body's `turnstileToken`. */
+                "cf-turnstile-response"?: string;
                 /** @description A client device fingerprint; feeds fraud checks. */
                 "x-device-id"?: string;
             };
@@ -2753,7 +2770,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description blocked */
+            /** @description blocked, challenge_failed */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -3322,11 +3339,18 @@ export interface operations {
     sendPhoneVerification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The Turnstile token, instead of the body's `turnstileToken`. */
+                "cf-turnstile-response"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VerificationSendRequest"];
+            };
+        };
         responses: {
             /** @description A code is on its way */
             202: {
@@ -3357,8 +3381,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description challenge_failed */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not_found */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -3618,7 +3662,10 @@ export interface operations {
     requestPasswordReset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The Turnstile token, instead of the body's `turnstileToken`. */
+                "cf-turnstile-response"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3639,6 +3686,16 @@ export interface operations {
             };
             /** @description validation_error */
             400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description challenge_failed */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -7076,6 +7133,7 @@ export interface operations {
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
                 status?: "pending" | "qualified" | "held" | "rejected";
+                reason?: "same_device" | "same_ip" | "daily_cap" | "monthly_cap" | "blocklisted" | "budget_exhausted" | "phone_type" | "country_mismatch";
             };
             header?: never;
             path?: never;

@@ -5,6 +5,7 @@
  */
 import { useId, useState } from "preact/hooks";
 import { api, errorText, fieldErrors, resetPassword, type Schemas } from "../shared/api";
+import { useChallenge } from "../shared/challenge";
 import { downloadFile } from "../shared/download";
 import { t } from "../shared/messages";
 import { clearSession } from "../shared/session";
@@ -51,12 +52,19 @@ export function ResetPasswordForm({ onDone }: { onDone: () => void }) {
   const [step, setStep] = useState<"phone" | "code">("phone");
   const [form, setForm] = useState({ phone: "", code: "", newPassword: "" });
   const { busy, outcome, errors, submit } = useSubmit();
+  const challenge = useChallenge();
   const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
 
   const sendCode = (event: Event) => {
     event.preventDefault();
     submit(
-      () => api.POST("/v1/auth/password/reset", { body: { phone: form.phone } }),
+      () =>
+        api
+          .POST("/v1/auth/password/reset", {
+            body: { phone: form.phone },
+            headers: challenge.headers(),
+          })
+          .finally(challenge.reset),
       () => {
         setStep("code");
         return { kind: "ok", text: t("codeSentTo", { phone: form.phone }) };
@@ -88,8 +96,9 @@ export function ResetPasswordForm({ onDone }: { onDone: () => void }) {
             error={errors.phone}
             onValue={set("phone")}
           />
+          {challenge.widget}
           {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
-          <button type="submit" disabled={busy}>
+          <button type="submit" disabled={busy || !challenge.ready}>
             {t("sendCode")}
           </button>
         </form>
@@ -143,11 +152,15 @@ export function VerifyPhoneCard({
   const [verified, setVerified] = useState(false);
   const [code, setCode] = useState("");
   const { busy, outcome, errors, submit } = useSubmit();
+  const challenge = useChallenge();
   if (!user.phone || (user.phoneVerified && !verified)) return null;
 
   const send = () =>
     submit(
-      () => api.POST("/v1/auth/phone/verification"),
+      () =>
+        api
+          .POST("/v1/auth/phone/verification", { headers: challenge.headers() })
+          .finally(challenge.reset),
       () => {
         setSent(true);
         return { kind: "ok", text: t("codeSentTo", { phone: user.phone ?? "" }) };
@@ -184,8 +197,14 @@ export function VerifyPhoneCard({
           </button>
         </form>
       )}
+      {!verified && challenge.widget}
       {!verified && (
-        <button type="button" class={sent ? "link" : undefined} disabled={busy} onClick={send}>
+        <button
+          type="button"
+          class={sent ? "link" : undefined}
+          disabled={busy || !challenge.ready}
+          onClick={send}
+        >
           {sent ? t("sendAgain") : t("sendCode")}
         </button>
       )}

@@ -45,10 +45,11 @@ const auth: Middleware = {
 };
 api.use(auth);
 
-export async function register(body: Schemas["RegisterRequest"]) {
+/** Signs up; `headers` carries the Turnstile token when the page shows a challenge. */
+export async function register(body: Schemas["RegisterRequest"], headers = {}) {
   const result = await api.POST("/v1/auth/register", {
     body,
-    headers: { "X-Device-Id": deviceId() },
+    headers: { ...headers, "X-Device-Id": deviceId() },
   });
   if (result.data) saveTokens(result.data);
   return result;

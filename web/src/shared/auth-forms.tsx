@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, errorText, fieldErrors, logIn, register, type Schemas } from "./api";
+import { useChallenge } from "./challenge";
 import { currentLocale, t } from "./messages";
 import { Card, Field, Notice, useApi } from "./ui";
 
@@ -20,6 +21,7 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const challenge = useChallenge();
   const referrer = useApi<Schemas["ReferralCode"]>(
     () =>
       form.referralCode.length >= 6
@@ -35,15 +37,19 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
     setMessage(null);
     try {
       // Without a code typed here, the API falls back to the invite link's `ref` cookie.
-      const { error } = await register({
-        name: form.name,
-        phone: form.phone,
-        password: form.password,
-        ...(form.referralCode.trim() ? { referralCode: form.referralCode.trim() } : {}),
-        ...(initial.src ? { source: initial.src } : {}),
-        // The account speaks the language of the page it was made on (its SMS, its share text).
-        locale: currentLocale(),
-      } as Schemas["RegisterRequest"]);
+      const { error } = await register(
+        {
+          name: form.name,
+          phone: form.phone,
+          password: form.password,
+          ...(form.referralCode.trim() ? { referralCode: form.referralCode.trim() } : {}),
+          ...(initial.src ? { source: initial.src } : {}),
+          // The account speaks the language of the page it was made on (its SMS, its share text).
+          locale: currentLocale(),
+        } as Schemas["RegisterRequest"],
+        challenge.headers(),
+      );
+      challenge.reset();
       if (error) {
         setErrors(fieldErrors(error));
         setMessage(errorText(error));
@@ -95,8 +101,9 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
           error={errors.referralCode}
           onValue={set("referralCode")}
         />
+        {challenge.widget}
         {message && <Notice kind="error">{message}</Notice>}
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={busy || !challenge.ready}>
           {t("createAccount")}
         </button>
       </form>
