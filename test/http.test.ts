@@ -120,6 +120,7 @@ describe("OpenAPI and docs", () => {
       "/v1/admin/messages",
       "/v1/admin/messages/{kind}/{locale}",
       "/v1/admin/program",
+      "/v1/admin/program/simulations",
       "/v1/admin/program/versions",
       "/v1/admin/redemptions/{id}/void",
       "/v1/admin/referrals",

@@ -123,7 +123,7 @@ describe("the review queue explains each reason", () => {
       (entry) => entry.id === heldId,
     );
     expect(item.reasons).toEqual(["daily_cap"]);
-    expect(item.reasonDetails).toEqual([{ code: "daily_cap", matched: "1" }]);
+    expect(item.reasonDetails).toEqual([{ code: "daily_cap", matched: "1", detail: { cap: 1 } }]);
   });
 
   it("the same device or network says so, with nothing more (only hashes are kept)", async () => {
