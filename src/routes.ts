@@ -10,6 +10,7 @@ import { registerDataAdminRoutes, registerDataRoutes } from "./data/routes";
 import { registerEventRoutes } from "./events/routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
+import { registerLinkAdminRoutes } from "./links/admin-routes";
 import { registerLinkRoutes } from "./links/routes";
 import { registerMessageAdminRoutes } from "./messages/admin-routes";
 import { registerMessageRoutes } from "./messages/routes";
@@ -67,6 +68,7 @@ export function buildApp() {
   registerWebhookRoutes(app);
   registerApiKeyRoutes(app);
   registerMessageAdminRoutes(app);
+  registerLinkAdminRoutes(app);
   registerAuditRoutes(app);
   // The portal, the admin console and the API reference (static pages, clients of the API)
   registerWebRoutes(app);

@@ -13,6 +13,7 @@ export const auditTargetTypes = [
   "api_key",
   "redemption",
   "message",
+  "link_settings",
 ] as const;
 
 export interface AuditEntry {
