@@ -11,6 +11,7 @@ import { ApiKeysPage } from "./apikeys";
 import { AuditPage } from "./audit";
 import { CampaignsPage } from "./campaigns";
 import { CatalogPage } from "./catalog";
+import { LinksPage } from "./links";
 import { ProgramPage } from "./program";
 import { ReviewPage } from "./review";
 import { UsersPage } from "./users";
@@ -26,6 +27,7 @@ const pages = {
   audit: "auditTitle",
   webhooks: "webhooksTitle",
   "api-keys": "apiKeysTitle",
+  links: "linksTitle",
 } as const satisfies Record<string, MessageKey>;
 type Page = keyof typeof pages;
 
@@ -60,6 +62,7 @@ function Console({ user }: { user: Schemas["User"] }) {
       {current.page === "audit" && <AuditPage key={current.arg} targetId={current.arg} />}
       {current.page === "webhooks" && <WebhooksPage />}
       {current.page === "api-keys" && <ApiKeysPage />}
+      {current.page === "links" && <LinksPage />}
       <p class="muted">{user.name}</p>
     </>
   );
