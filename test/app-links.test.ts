@@ -117,6 +117,9 @@ describe("link settings", () => {
       ["ios.appStoreId", { ...APP_SETTINGS, ios: { ...ios, appStoreId: "id1234567890" } }],
       ["previewImageUrl", { ...APP_SETTINGS, previewImageUrl: "http://cdn.example.com/a.png" }],
       ["previewImageUrl", { ...APP_SETTINGS, previewImageUrl: "javascript:alert(1)" }],
+      // A browser would percent-encode these; stored as typed they are not a URL to show.
+      ["previewImageUrl", { ...APP_SETTINGS, previewImageUrl: 'https://x.test/"><script>' }],
+      ["previewImageUrl", { ...APP_SETTINGS, previewImageUrl: "https://x.test/a b.png" }],
     ];
     for (const [path, settings] of bad) {
       const response = await putSettings(settings);

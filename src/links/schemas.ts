@@ -56,6 +56,8 @@ export const LinkSettingsSchema = z
     previewImageUrl: z
       .url({ protocol: /^https$/, error: "must be an https URL" })
       .max(2048)
+      // `new URL()` would percent-encode these; a URL as crawlers read it has none of them.
+      .regex(/^[^\s"'<>\\`{}|^]+$/, "must be an https URL without spaces, quotes or angle brackets")
       .nullable()
       .openapi({
         example: "https://cdn.example.com/invite-1200x630.png",

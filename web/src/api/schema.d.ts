@@ -2285,7 +2285,6 @@ export interface components {
                 appStoreId: string;
             } | null;
             /**
-             * Format: uri
              * @description The link preview's og:image: https, at least 200×200 px, best 1200×630 (WhatsApp and Facebook crop to 1.91:1), under 300 KB for WhatsApp.
              * @example https://cdn.example.com/invite-1200x630.png
              */
