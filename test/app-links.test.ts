@@ -133,6 +133,27 @@ describe("link settings", () => {
     expect(read.body).toEqual(APP_SETTINGS);
   });
 
+  it("of parallel changes, the one stored is the one invite links follow", async () => {
+    const admin = await adminUser();
+    const ids = Array.from({ length: 12 }, (_, i) => String(2_000_000_000 + i));
+    const puts = await Promise.all(
+      ids.map((appStoreId) =>
+        callJson(
+          "PUT",
+          "/v1/admin/link-settings",
+          { ...APP_SETTINGS, ios: { ...APP_SETTINGS.ios, appStoreId } },
+          { token: admin.accessToken },
+        ),
+      ),
+    );
+    expect(puts.map((put) => put.status)).toEqual(ids.map(() => 200));
+    const stored = await callJson("GET", "/v1/admin/link-settings", undefined, {
+      token: admin.accessToken,
+    });
+    const page = await (await visit("/r/ZZZZZZZZ", IPHONE)).text();
+    expect(page).toContain(`href="https://apps.apple.com/app/id${stored.body.ios.appStoreId}"`);
+  });
+
   it("only admins read or change them", async () => {
     const person = await registerUser();
     expectError(

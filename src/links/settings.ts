@@ -9,8 +9,12 @@ export interface LinkSettingsInForce {
 }
 
 const KV_KEY = "link-settings";
-/** A safety net only: every PUT rewrites the KV entry. */
-const KV_TTL_SECONDS = 86_400;
+/**
+ * KV's shortest life: every PUT rewrites the entry, but two PUTs at once may reach KV in the
+ * other order than D1 (KV has no compare-and-set), and a reader that missed may refill it
+ * with what it read just before a PUT. Expiring within a minute bounds either to a minute.
+ */
+const KV_TTL_SECONDS = 60;
 const MEMO_MS = 60_000;
 
 let memo: { value: LinkSettingsInForce; until: number } | null = null;
@@ -18,8 +22,9 @@ let memo: { value: LinkSettingsInForce; until: number } | null = null;
 /**
  * The link settings for an invite link, without a D1 read per click: each isolate keeps
  * them for a minute, then reads KV (one read a minute per isolate), and only a KV miss reads
- * D1. A PUT writes the new settings to KV and to its own isolate's memory; other isolates
- * follow within a minute (their memory), plus KV's own propagation (up to a minute).
+ * D1 (about once a minute per location). A PUT writes the new settings to KV and to its own
+ * isolate's memory; other isolates follow within a minute (their memory), plus KV's own
+ * propagation and entry life (a minute each): within about two minutes everywhere.
  */
 export async function linkSettingsInForce(
   kv: KVNamespace,
