@@ -26,7 +26,7 @@ export const hi: Catalogue = {
     codeLabel: "आपका न्योता कोड",
     copy: "कोड कॉपी करें",
     copied: "कॉपी हो गया",
-    appStore: "App Store से ऐप पाएँ",
+    appStore: "ऐप स्टोर से ऐप पाएँ",
     continueOnWeb: "वेब पर जारी रखें",
   },
   labels: {
