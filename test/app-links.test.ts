@@ -280,6 +280,23 @@ describe("GET /r/{code} by user agent", () => {
     expect(await clicksOf(referrer.id, 2)).toHaveLength(2);
   });
 
+  it("after a rename the install page names the referrer by their new name", async () => {
+    await withSettings(APP_SETTINGS);
+    const referrer = await registerUser({ name: "Sana Malik" });
+    expect(await (await visit(`/r/${referrer.referralCode}`, IPHONE)).text()).toContain("Sana M.");
+    const renamed = await callJson(
+      "PATCH",
+      "/v1/me",
+      { name: "Sana Javed" },
+      {
+        token: referrer.accessToken,
+      },
+    );
+    expect(renamed.status).toBe(200);
+    const page = await (await visit(`/r/${referrer.referralCode}`, IPHONE)).text();
+    expect(page).toContain("Sana J. invited you.");
+  });
+
   it("iPhone with an unknown code gets the page without a code, never an error", async () => {
     await withSettings(APP_SETTINGS);
     const response = await visit("/r/ZZZZZZZZ?lang=hi", IPHONE);
