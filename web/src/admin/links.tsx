@@ -90,6 +90,7 @@ export function LinksPage() {
   };
   return (
     <form onSubmit={save} noValidate>
+      <h1>{t("linksTitle")}</h1>
       <p class="muted">{t("linksIntro")}</p>
       {groups.map((group) => (
         <Card key={group.title} title={t(group.title)}>
