@@ -30,6 +30,26 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const BROWSER =
   "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/130 Mobile Safari/537.36";
 
+const DESKTOP =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/130 Safari/537.36";
+
+/** App link settings, as a shop with an Android and an iOS app has them. */
+async function putAppLinkSettings(adminToken) {
+  const response = await fetch(`${BASE}/v1/admin/link-settings`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      android: {
+        packageName: "com.example.rewards",
+        sha256CertFingerprints: [Array.from({ length: 32 }, () => "AB").join(":")],
+      },
+      ios: { appId: "ABCDE12345.com.example.rewards", appStoreId: "1234567890" },
+      previewImageUrl: "https://cdn.example.com/invite-1200x630.png",
+    }),
+  });
+  if (response.status !== 200) throw new Error(`link settings: ${response.status}`);
+}
+
 let ipCounter = 0;
 /** A client of its own: per-IP limits count an IPv6 client by its /64, so each gets one. */
 const ip = () => `2001:db8:${(++ipCounter).toString(16)}::1`;
@@ -743,11 +763,17 @@ async function main() {
         `Beyond the hash and the refused request: ${beyond} ms (goal 5).`,
     );
     // Interleaved, twice, so that drift of this shared 2-core machine hits every path alike.
+    // The click paths run with app link settings on: a desktop visitor gets the signup
+    // redirect and an Android visitor the Play Store, both reading the settings from the
+    // isolate's memory (no D1 read a click). A preview is the edge-cached Open Graph page.
+    await putAppLinkSettings(tokens.admin);
     const paths = [
       ["/health", {}],
       [`/r/${small.code}?src=preview`, { "User-Agent": "WhatsApp/2.23.20.0 A" }],
-      [`/r/${small.code}?src=whatsapp`, { "User-Agent": BROWSER }],
+      [`/r/${small.code}?src=whatsapp`, { "User-Agent": DESKTOP }],
+      [`/r/${small.code}?src=sms`, { "User-Agent": BROWSER }],
     ];
+    const clickPaths = [paths[2][0], paths[3][0]];
     const runs = [];
     // Settled first: the clicks of the sequential runs above may still be in the queue.
     const clicksBefore = await storedClicks(tokens.small);
@@ -772,15 +798,14 @@ async function main() {
     console.log("| path | req/s | p50 ms | p99 ms |");
     console.log("|---|---|---|---|");
     for (const l of load) console.log(`| ${l.path} | ${l.rps} | ${l.p50} | ${l.p99} |`);
-    const [healthLoad, previewLoad, clickLoad] = load;
+    const [healthLoad, previewLoad, clickLoad, appClickLoad] = load;
     // Every counted redirect (each from a visitor of its own) must be a stored click.
-    const countedRedirects = runs
-      .filter((run) => run.path === paths[2][0])
-      .reduce((sum, run) => sum + run.redirects, 0);
+    const clickRuns = runs.filter((run) => clickPaths.includes(run.path));
+    const countedRedirects = clickRuns.reduce((sum, run) => sum + run.redirects, 0);
     const clicksStored = (await storedClicks(tokens.small)) - clicksBefore;
     // autocannon stops with its connections' last requests in flight: the server answered and
     // stored those, autocannon counted no response for them.
-    const inFlight = 8 * runs.filter((run) => run.path === paths[2][0]).length;
+    const inFlight = 8 * clickRuns.length;
     const extra = clicksStored - countedRedirects;
     console.log(
       `Counted clicks: ${countedRedirects} redirects answered, ${clicksStored} clicks stored through the queue` +
@@ -789,8 +814,9 @@ async function main() {
           : " — CLICKS LOST OR COUNTED TWICE."),
     );
     for (const [label, l] of [
-      ["counted click (redirect + stored click)", clickLoad],
-      ["link preview (redirect only)", previewLoad],
+      ["counted click, desktop (signup redirect; app settings on)", clickLoad],
+      ["counted click, Android (Play Store redirect; app settings on)", appClickLoad],
+      ["link preview (edge-cached Open Graph page, no click)", previewLoad],
     ]) {
       console.log(
         `/r/{code}, ${label}: ${r2(l.rps / healthLoad.rps)}× the throughput of /health, ` +

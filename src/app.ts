@@ -236,7 +236,9 @@ export function newApp() {
       maxAge: 600,
     }),
   );
-  app.use(secureHeaders());
+  // A route's own value wins (overwrite: false): /referrals.js must be loadable by other
+  // origins (Cross-Origin-Resource-Policy: cross-origin), pages set their own policies.
+  app.use(secureHeaders({ overwrite: false }));
   // Before any route parses the body, with or without a Content-Length (a streamed body is
   // counted as it arrives), and after CORS so that a browser can read the 413.
   app.use((c, next) => {

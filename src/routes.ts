@@ -12,6 +12,7 @@ import { registerEventRoutes } from "./events/routes";
 import { registerBlocklistRoutes } from "./fraud/blocklist-routes";
 import { registerInviteRoutes } from "./invites/routes";
 import { registerLeaderboardRoutes } from "./leaderboard/routes";
+import { registerLinkAdminRoutes } from "./links/admin-routes";
 import { registerLinkRoutes } from "./links/routes";
 import { registerMessageAdminRoutes } from "./messages/admin-routes";
 import { registerMessageRoutes } from "./messages/routes";
@@ -71,6 +72,7 @@ export function buildApp() {
   registerWebhookRoutes(app);
   registerApiKeyRoutes(app);
   registerMessageAdminRoutes(app);
+  registerLinkAdminRoutes(app);
   registerAuditRoutes(app);
   // The portal, the admin console and the API reference (static pages, clients of the API)
   registerWebRoutes(app);

@@ -362,6 +362,25 @@ describe("the admin console", () => {
     expect(program.body.rules.refereeBonus).not.toBe(35);
   });
 
+  it("sets the apps on the Links page, with the API's errors at their fields", async () => {
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, "/admin#links", await adminSession());
+    await page.getByRole("heading", { name: "Links", level: 1 }).waitFor();
+    await page.getByLabel("Package name (com.example.app)").fill("com.example.rewards");
+    const fingerprints = page.getByLabel("SHA-256 certificate fingerprints (comma-separated)");
+    await fingerprints.fill("14:6D:E9");
+    await page.getByRole("button", { name: "Save" }).click();
+    await eventually(() => fingerprints.getAttribute("aria-invalid")).toBe("true");
+    await fingerprints.fill(Array.from({ length: 32 }, () => "ab").join(":"));
+    await page.getByLabel("App id (TEAMID.bundle.id)").fill("ABCDE12345.com.example.rewards");
+    await page.getByLabel("App Store id (digits)").fill("1234567890");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved. Invite links follow within a minute.").waitFor();
+    await expectAccessible(page);
+    const assetLinks = await apiCall(server.url, "GET", "/.well-known/assetlinks.json");
+    expect(assetLinks.status).toBe(200);
+  });
+
   it("finds a user by phone, adjusts their points, and erases them after a confirmation", async () => {
     const member = await registerViaApi(server.url, { name: "Rabia Anwar" });
     const page = await (await newContext()).newPage();

@@ -106,8 +106,11 @@ describe("OpenAPI and docs", () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe("3.1.0");
     expect(Object.keys(body.paths).sort()).toEqual([
+      "/.well-known/apple-app-site-association",
+      "/.well-known/assetlinks.json",
       "/health",
       "/r/{code}",
+      "/referrals.js",
       "/v1/admin/analytics",
       "/v1/admin/api-keys",
       "/v1/admin/api-keys/{id}",
@@ -117,6 +120,7 @@ describe("OpenAPI and docs", () => {
       "/v1/admin/campaigns",
       "/v1/admin/campaigns/{id}",
       "/v1/admin/imports",
+      "/v1/admin/link-settings",
       "/v1/admin/messages",
       "/v1/admin/messages/{kind}/{locale}",
       "/v1/admin/program",

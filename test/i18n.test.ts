@@ -20,6 +20,7 @@ describe("catalogues", () => {
       const catalogue = catalogues[locale];
       expect(keysOf(catalogue.messages), locale).toEqual([...messageKinds].sort());
       expect(keysOf(catalogue.labels), locale).toEqual(keysOf(catalogues.en.labels));
+      expect(keysOf(catalogue.installPage), locale).toEqual(keysOf(catalogues.en.installPage));
       expect(Object.keys(catalogue.points), locale).toContain("other");
       for (const kind of messageKinds) {
         const text = catalogue.messages[kind];
@@ -38,6 +39,13 @@ describe("catalogues", () => {
       expect(letters(catalogues.ur.messages[kind]), kind).toMatch(/\p{Script=Arabic}/u);
       expect(letters(catalogues.hi.messages[kind]), kind).toMatch(/^[^a-z]*$/i);
       expect(letters(catalogues.hi.messages[kind]), kind).toMatch(/\p{Script=Devanagari}/u);
+    }
+    // The iPhone install page too.
+    for (const [key, text] of Object.entries(catalogues.ur.installPage)) {
+      expect(fillPlaceholders(text, {}).replace(/\{\w+\}/g, ""), key).toMatch(/^[^a-z]*$/i);
+    }
+    for (const [key, text] of Object.entries(catalogues.hi.installPage)) {
+      expect(fillPlaceholders(text, {}).replace(/\{\w+\}/g, ""), key).toMatch(/^[^a-z]*$/i);
     }
   });
 });

@@ -88,8 +88,9 @@ describe("GET /r/{code}", () => {
 
   it("bots and prefetches are redirected but not counted", async () => {
     const referrer = await registerUser();
+    // Link-preview crawlers get the preview instead (test/app-links.test.ts).
     const bot = await visit(`/r/${referrer.referralCode}`, {
-      "User-Agent": "WhatsApp/2.23.20.0 A",
+      "User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     });
     expect(bot.status).toBe(302);
     expect(bot.headers.get("Location")).toContain(`ref=${referrer.referralCode}`);
@@ -107,6 +108,7 @@ describe("GET /r/{code}", () => {
       referrerId: referrer.id,
       code: referrer.referralCode,
       expiresAt: null,
+      name: "Ayesha K.",
     });
     // Served from cache even if D1 no longer knew the code.
     await env.DB.prepare("update users set referral_code = 'QQQQQQQQ' where id = ?")

@@ -138,7 +138,8 @@ function accountDeps(c: Context<AppEnv>): AccountDeps {
 
 export function registerAccountRoutes(app: App) {
   app.openapi(updateMe, async (c) => {
-    const user = await updatePreferences(authDeps(c), c.var.auth.userId, c.req.valid("json"));
+    const deps = { ...authDeps(c), kv: c.env.KV };
+    const user = await updatePreferences(deps, c.var.auth.userId, c.req.valid("json"));
     return c.json(toUser(user, c.var.config), 200);
   });
 

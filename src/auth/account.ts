@@ -7,6 +7,7 @@ import type { AuthContext } from "../env";
 import { ApiError } from "../errors";
 import type { Locale } from "../i18n/locales";
 import type { CodeSender } from "../invites/senders";
+import { forgetLinkCodes } from "../links/service";
 import { qualifyOnVerifiedPhone } from "../referrals/verified-phone";
 import {
   findUserByPhone,
@@ -41,9 +42,13 @@ export interface AccountDeps extends AuthDeps {
   defer: (work: Promise<unknown>) => void;
 }
 
-/** The person's own settings: name, language, notifications; an empty change changes nothing. */
+/**
+ * The person's own settings: name, language, notifications; an empty change changes nothing.
+ * A new name leaves the invite link's cache of their code (in `kv`), which shows it on the
+ * iPhone install page.
+ */
 export async function updatePreferences(
-  deps: AuthDeps,
+  deps: AuthDeps & { kv: KVNamespace },
   userId: string,
   change: {
     name?: string | undefined;
@@ -54,7 +59,9 @@ export async function updatePreferences(
   if (Object.values(change).some((value) => value !== undefined)) {
     await setUserPreferences(deps.db, userId, change).run();
   }
-  return currentUser(deps.db, userId);
+  const user = await currentUser(deps.db, userId);
+  if (change.name !== undefined) await forgetLinkCodes(deps.kv, [user.referralCode]);
+  return user;
 }
 
 /** A participant created by a back end may have no phone: there is nothing to verify. */

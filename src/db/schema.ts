@@ -518,6 +518,21 @@ export const messageTexts = sqliteTable(
   ],
 );
 
+/**
+ * How invite links reach the app (`/v1/admin/link-settings`): one row at most (id 1), the
+ * settings as one JSON document validated by src/links/settings.ts on the way in and out.
+ */
+export const linkSettings = sqliteTable(
+  "link_settings",
+  {
+    id: integer("id").primaryKey(),
+    settings: text("settings", { mode: "json" }).notNull(),
+    updatedAt: millis("updated_at").notNull(),
+    updatedBy: text("updated_by"),
+  },
+  (t) => [check("link_settings_single_row_check", sql`${t.id} = 1`)],
+);
+
 /** Where a scheduled job that works through a range in bounded runs stopped last time. */
 export const jobCursors = sqliteTable("job_cursors", {
   name: text("name").primaryKey(),

@@ -18,7 +18,7 @@ export const messagePlaceholders = {
   points_expiring: ["points", "date"],
   share_text: ["name", "link"],
   link_preview_title: ["name"],
-  link_preview_description: ["name"],
+  link_preview_description: ["name", "points"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKind = keyof typeof messagePlaceholders;
@@ -35,7 +35,19 @@ export interface Catalogue {
   points: Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
   /** Names of the default program's unlocks and badges, so nobody reads `free_theme`. */
   labels: Record<string, string>;
+  /** The page an invite link shows on iPhone and iPad (src/links/pages.ts); `{name}` is the referrer, masked. */
+  installPage: Record<InstallPageText, string>;
 }
+
+export type InstallPageText =
+  | "title"
+  | "invited"
+  | "install"
+  | "codeLabel"
+  | "copy"
+  | "copied"
+  | "appStore"
+  | "continueOnWeb";
 
 export const catalogues: Record<Locale, Catalogue> = { en, ur, hi };
 

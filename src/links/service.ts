@@ -1,6 +1,7 @@
 import type { Database } from "../env";
 import { hmacSha256Hex, sha256Hex } from "../lib/crypto";
 import { canonicalReferralCode, isLookupableReferralCode } from "../lib/ids";
+import { maskName } from "../lib/names";
 import { dayOf } from "../lib/time";
 import { codeExpiresAt } from "../program/rules";
 import { currentProgram } from "../program/store";
@@ -11,6 +12,8 @@ export interface LinkTarget {
   referrerId: string;
   code: string;
   expiresAt: number | null;
+  /** The referrer as others see them ("Ayesha K."); absent from entries cached before it was kept. */
+  name?: string;
 }
 
 type CachedLink = LinkTarget | { missing: true };
@@ -67,6 +70,7 @@ export async function resolveLinkCode(
         referrerId: owner.id,
         code: owner.referralCode,
         expiresAt: codeExpiresAt(owner.referralCodeCreatedAt, program.rules),
+        name: maskName(owner.name),
       }
     : { missing: true };
   remember(code, target, now);

@@ -1,4 +1,8 @@
+import { eq } from "drizzle-orm";
+import { linkSettings } from "../db/schema";
 import type { Database } from "../env";
+import { auditEntry } from "../platform/audit";
+import type { LinkSettings } from "./schemas";
 import type { ClickMessage } from "./service";
 
 /**
@@ -64,4 +68,44 @@ export async function insertClicks(db: Database, batch: readonly ClickMessage[])
   await d1.batch(
     [...COUNT_FRESH_CLICKS, STORE_FRESH_CLICKS].map((query) => d1.prepare(query).bind(clicks)),
   );
+}
+
+/** The stored link settings and when they last changed, or null when an admin never set them. */
+export async function readLinkSettings(db: Database) {
+  const row = await db
+    .select({ settings: linkSettings.settings, updatedAt: linkSettings.updatedAt })
+    .from(linkSettings)
+    .where(eq(linkSettings.id, 1))
+    .get();
+  return row ?? null;
+}
+
+/** Replaces the link settings with their audit row, in one batch. */
+export async function writeLinkSettings(
+  db: Database,
+  change: { settings: LinkSettings; actorId: string; now: number },
+) {
+  const row = {
+    id: 1,
+    settings: change.settings,
+    updatedAt: change.now,
+    updatedBy: change.actorId,
+  };
+  await db.batch([
+    db
+      .insert(linkSettings)
+      .values(row)
+      .onConflictDoUpdate({
+        target: linkSettings.id,
+        set: { settings: row.settings, updatedAt: row.updatedAt, updatedBy: row.updatedBy },
+      }),
+    auditEntry(db, {
+      actorId: change.actorId,
+      action: "link_settings.update",
+      targetType: "link_settings",
+      targetId: "link_settings",
+      details: change.settings,
+      at: change.now,
+    }),
+  ]);
 }

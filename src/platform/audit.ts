@@ -14,6 +14,7 @@ export const auditTargetTypes = [
   "redemption",
   "message",
   "blocklist_entry",
+  "link_settings",
 ] as const;
 
 export interface AuditEntry {

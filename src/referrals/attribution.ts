@@ -1,5 +1,11 @@
 import { canonicalReferralCode } from "../lib/ids";
 
+/**
+ * The attribution window: how long an invite link's cookies (and /referrals.js on a shop's
+ * own site) keep a code.
+ */
+export const ATTRIBUTION_DAYS = 30;
+
 /** Names of the cookies an invite link sets (30 days, HttpOnly, Secure, SameSite=Lax). */
 export const attributionCookies = { code: "ref", source: "ref_src", invite: "ref_inv" } as const;
 

@@ -13,6 +13,7 @@ import { AuditPage } from "./audit";
 import { BlocklistPage } from "./blocklist";
 import { CampaignsPage } from "./campaigns";
 import { CatalogPage } from "./catalog";
+import { LinksPage } from "./links";
 import { MessagesPage } from "./message-texts";
 import { ProgramPage } from "./program";
 import { ReviewPage } from "./review";
@@ -31,6 +32,7 @@ const pages = {
   audit: "auditTitle",
   webhooks: "webhooksTitle",
   "api-keys": "apiKeysTitle",
+  links: "linksTitle",
 } as const satisfies Record<string, MessageKey>;
 type Page = keyof typeof pages;
 
@@ -67,6 +69,7 @@ function Console({ user }: { user: Schemas["User"] }) {
       {current.page === "audit" && <AuditPage key={current.arg} targetId={current.arg} />}
       {current.page === "webhooks" && <WebhooksPage />}
       {current.page === "api-keys" && <ApiKeysPage />}
+      {current.page === "links" && <LinksPage />}
       <p class="muted">{user.name}</p>
     </>
   );

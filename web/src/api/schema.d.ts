@@ -229,10 +229,64 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The invite link: redirect to signup, set the attribution cookie, count the click
-         * @description Clicks are counted once per visitor (IP hash), code and UTC day, and stored through a queue after the redirect: stats and analytics show them within a few seconds.
+         * The invite link: to the app's store or install page, or to signup; the attribution cookie and the click
+         * @description By user agent: Android (with android link settings) → 302 to the Play Store with the Install Referrer `ref=CODE&src=SRC`; iPhone/iPad (with ios settings) → 200 install page in the visitor's language; a link-preview crawler (WhatsApp, facebookexternalhit, Twitterbot, TelegramBot, Slackbot, LinkedInBot, Discordbot) → 200 Open Graph page, cached at the edge per code and language, no click; anyone else → 302 to SIGNUP_URL. Clicks are counted once per visitor (IP hash), code and UTC day, and stored through a queue after the response: stats and analytics show them within a few seconds.
          */
         get: operations["followInviteLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/assetlinks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Digital Asset Links for the Android app (App Links open /r/… in the app) */
+        get: operations["getAssetLinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/apple-app-site-association": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The apple-app-site-association file for the iOS app (Universal Links for /r/*) */
+        get: operations["getAppleAppSiteAssociation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/referrals.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * First-party attribution script for a shop's own pages (≤ 3 KB gzip)
+         * @description Keeps ?ref= and ?src= in a first-party cookie of the page's site for the attribution window (30 days, or fewer with ?days=), exposes window.Referrals.code() and .source(), fills <input name="referralCode">.
+         */
+        get: operations["getReferralsScript"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1162,6 +1216,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/link-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How invite links reach the app: Android and iOS apps, the preview image */
+        get: operations["getLinkSettings"];
+        /** Replace the link settings (audited); invite links follow within a minute */
+        put: operations["putLinkSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit-log": {
         parameters: {
             query?: never;
@@ -1435,6 +1507,24 @@ export interface components {
         };
         EraseMeRequest: {
             password: string;
+        };
+        AssetLinks: {
+            relation: string[];
+            target: {
+                namespace: string;
+                package_name: string;
+                sha256_cert_fingerprints: string[];
+            };
+        }[];
+        AppleAppSiteAssociation: {
+            applinks: {
+                details: {
+                    appIDs: string[];
+                    components: {
+                        "/": string;
+                    }[];
+                }[];
+            };
         };
         ChooseCodeRequest: {
             /**
@@ -2630,7 +2720,7 @@ export interface components {
         };
         MessageText: {
             /**
-             * @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name}
+             * @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name} {points}
              * @example invite_sms
              * @enum {string}
              */
@@ -2647,6 +2737,30 @@ export interface components {
         };
         RewordMessageRequest: {
             text: string;
+        };
+        LinkSettings: {
+            android: {
+                /** @example com.example.rewards */
+                packageName: string;
+                /**
+                 * @description The app's signing certificates (Play App Signing's and, if any, upload's).
+                 * @example [
+                 *       "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5"
+                 *     ]
+                 */
+                sha256CertFingerprints: string[];
+            } | null;
+            ios: {
+                /** @example ABCDE12345.com.example.rewards */
+                appId: string;
+                /** @example 1234567890 */
+                appStoreId: string;
+            } | null;
+            /**
+             * @description The link preview's og:image: https, at least 200×200 px, best 1200×630 (WhatsApp and Facebook crop to 1.91:1), under 300 KB for WhatsApp.
+             * @example https://cdn.example.com/invite-1200x630.png
+             */
+            previewImageUrl: string | null;
         };
         AuditLogPage: {
             data: components["schemas"]["AuditEntry"][];
@@ -3904,6 +4018,8 @@ export interface operations {
                 src?: string;
                 /** @description The email/SMS invite's id. */
                 inv?: string;
+                /** @description The install page's language (iPhone/iPad); else Accept-Language. */
+                lang?: string;
             };
             header?: never;
             path: {
@@ -3913,17 +4029,206 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To SIGNUP_URL?ref=CODE(&src=…) with a `ref` cookie; to SIGNUP_URL alone for an unknown or expired code */
+            /** @description The install page (iPhone/iPad, with ios settings) or the link preview (crawlers): HTML */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the Play Store (Android, with android settings) or SIGNUP_URL?ref=CODE(&src=…) with a `ref` cookie; without the code for an unknown or expired code */
             302: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
-                    /** @description The signup page, with the code and source when the code is live. */
+                    /** @description The store or the signup page, with the code and source when the code is live. */
                     Location?: string;
                     /** @description The attribution cookies (ref, ref_src, ref_inv), for 30 days; none for an unknown or expired code. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAssetLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement list for the android link settings */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetLinks"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAppleAppSiteAssociation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Universal Links for the ios link settings */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppleAppSiteAssociation"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReferralsScript: {
+        parameters: {
+            query?: {
+                /** @description A shorter attribution window, 1 to 30 days. */
+                days?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
             };
             /** @description validation_error */
             400: {
@@ -9547,7 +9852,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name} */
+                /** @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name} {points} */
                 kind: "verification_code" | "password_reset_code" | "invite_sms" | "invite_email_subject" | "invite_email_body" | "friend_joined" | "referral_rewarded" | "milestone_reached" | "points_expiring" | "share_text" | "link_preview_title" | "link_preview_description";
                 /** @description en, ur (right to left) or hi. */
                 locale: "en" | "ur" | "hi";
@@ -9638,7 +9943,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name} */
+                /** @description verification_code: {code}; password_reset_code: {code}; invite_sms: {name} {link}; invite_email_subject: {name}; invite_email_body: {name} {link}; friend_joined: {name}; referral_rewarded: {points}; milestone_reached: {reward}; points_expiring: {points} {date}; share_text: {name} {link}; link_preview_title: {name}; link_preview_description: {name} {points} */
                 kind: "verification_code" | "password_reset_code" | "invite_sms" | "invite_email_subject" | "invite_email_body" | "friend_joined" | "referral_rewarded" | "milestone_reached" | "points_expiring" | "share_text" | "link_preview_title" | "link_preview_description";
                 /** @description en, ur (right to left) or hi. */
                 locale: "en" | "ur" | "hi";
@@ -9708,13 +10013,171 @@ export interface operations {
             };
         };
     };
+    getLinkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (null: not set) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkSettings"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putLinkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings now in force */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "X-D1-Bookmark": components["headers"]["D1Bookmark"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkSettings"];
+                };
+            };
+            /** @description validation_error */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listAuditLog: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
-                targetType?: "program" | "reward" | "user" | "campaign" | "referral" | "webhook" | "api_key" | "redemption" | "message" | "blocklist_entry";
+                targetType?: "program" | "reward" | "user" | "campaign" | "referral" | "webhook" | "api_key" | "redemption" | "message" | "blocklist_entry" | "link_settings";
                 /** @description With or without targetType. */
                 targetId?: string;
                 /** @description The admin who acted. */

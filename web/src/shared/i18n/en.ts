@@ -416,6 +416,19 @@ export const en = {
   messageProblemLength: "Too long: at most {max} characters.",
   messageProblemEmpty: "The text must not be empty.",
   sampleName: "Ayesha K.",
+  // Admin: links into the app
+  linksTitle: "Links",
+  linksIntro:
+    "Where invite links send people on phones, and what a shared link shows. Leave an app empty to send everyone to the web signup.",
+  linksAndroid: "Android app",
+  linksAndroidPackage: "Package name (com.example.app)",
+  linksAndroidFingerprints: "SHA-256 certificate fingerprints (comma-separated)",
+  linksIos: "iOS app",
+  linksIosAppId: "App id (TEAMID.bundle.id)",
+  linksIosAppStoreId: "App Store id (digits)",
+  linksPreview: "Link preview",
+  linksPreviewImage: "Image URL (https, 1200×630, under 300 KB)",
+  linksSaved: "Saved. Invite links follow within a minute.",
   // Errors by API code; anything else shows the API's own message.
   error_validation_error: "Please check the form.",
   error_unauthorized: "Please log in again.",
