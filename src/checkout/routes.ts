@@ -5,7 +5,7 @@ import { CouponSchema } from "../coupons/schemas";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
-import { idFromOutside } from "../lib/ids";
+import { idFromOutside, OrderIdSchema } from "../lib/ids";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -17,7 +17,7 @@ import { checkoutOrder } from "./service";
 
 const CheckoutRequestSchema = z
   .object({
-    orderId: idFromOutside(z.string().trim().min(1).max(128)).openapi({ example: "order_5512" }),
+    orderId: OrderIdSchema,
     couponCode: idFromOutside(z.string().trim().min(1).max(64))
       .optional()
       .openapi({ example: "K7QM-2XRP-9HTB-C4WD" }),

@@ -4,7 +4,7 @@ import { couponStatuses } from "../db/schema";
 import { errorResponses } from "../errors";
 import { serverCall, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
-import { idFromOutside } from "../lib/ids";
+import { idFromOutside, OrderIdSchema } from "../lib/ids";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import {
@@ -50,11 +50,7 @@ const useCouponRoute = createRoute({
     params: CodeParam,
     headers: IdempotencyHeaderSchema,
     body: {
-      ...jsonBody(
-        z
-          .object({ orderId: idFromOutside(z.string().trim().min(1).max(128)).optional() })
-          .openapi("UseCouponRequest"),
-      ),
+      ...jsonBody(z.object({ orderId: OrderIdSchema.optional() }).openapi("UseCouponRequest")),
       required: false,
     },
   },
@@ -91,11 +87,7 @@ const releaseRoute = createRoute({
     params: CodeParam,
     headers: IdempotencyHeaderSchema,
     body: {
-      ...jsonBody(
-        z
-          .object({ orderId: idFromOutside(z.string().trim().min(1).max(128)).optional() })
-          .openapi("ReleaseCouponRequest"),
-      ),
+      ...jsonBody(z.object({ orderId: OrderIdSchema.optional() }).openapi("ReleaseCouponRequest")),
       required: false,
     },
   },

@@ -72,6 +72,13 @@ export interface UseCouponInput {
   requestHash: string;
 }
 
+/** The coupon an earlier request with the same Idempotency-Key acted on, as it is now. */
+async function replayedCoupon(db: Database, redemptionId: string) {
+  const coupon = await findCouponOfRedemption(db, redemptionId);
+  if (!coupon) throw new Error(`Idempotency key points at missing coupon ${redemptionId}`);
+  return coupon;
+}
+
 /**
  * Uses a coupon at checkout, once. The database decides among racing uses (the transition
  * trigger aborts every batch but the first); a retry with the same Idempotency-Key replays.
@@ -79,11 +86,7 @@ export interface UseCouponInput {
 export async function useCoupon(db: Database, input: UseCouponInput) {
   const scope = { userId: input.apiKeyId, scope: "coupon_use", key: input.idempotencyKey };
   return runIdempotently(db, scope, input.requestHash, {
-    replay: async (redemptionId) => {
-      const coupon = await findCouponOfRedemption(db, redemptionId);
-      if (!coupon) throw new Error(`Idempotency key points at missing coupon ${redemptionId}`);
-      return coupon;
-    },
+    replay: (redemptionId) => replayedCoupon(db, redemptionId),
     run: async (complete) => {
       const coupon = await couponByCode(db, input.code);
       const use = couponUse(db, coupon, input.orderId, Date.now());
@@ -111,11 +114,7 @@ export interface ReleaseCouponInput extends UseCouponInput {
 export async function releaseCoupon(db: Database, input: ReleaseCouponInput, now: number) {
   const scope = { userId: input.apiKeyId, scope: "coupon_release", key: input.idempotencyKey };
   return runIdempotently(db, scope, input.requestHash, {
-    replay: async (redemptionId) => {
-      const coupon = await findCouponOfRedemption(db, redemptionId);
-      if (!coupon) throw new Error(`Idempotency key points at missing coupon ${redemptionId}`);
-      return coupon;
-    },
+    replay: (redemptionId) => replayedCoupon(db, redemptionId),
     run: async (complete) => {
       const coupon = await couponByCode(db, input.code);
       const released = { ...coupon, status: "issued" as const, usedAt: null, orderId: null };

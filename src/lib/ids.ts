@@ -1,4 +1,4 @@
-import type { z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { customAlphabet } from "nanoid";
 
 /** Uppercase letters and digits without look-alikes: no 0/O, no 1/I/L. */
@@ -114,3 +114,8 @@ export function idFromOutside<T extends z.ZodString>(schema: T): T {
       .openapi({ pattern: SAFE_ID.source }) as T
   );
 }
+
+/** The shop's id of one of its orders (spends, coupon uses and releases, checkouts). */
+export const OrderIdSchema = idFromOutside(z.string().trim().min(1).max(128)).openapi({
+  example: "order_5512",
+});

@@ -3,7 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
-import { idFromOutside } from "../lib/ids";
+import { OrderIdSchema } from "../lib/ids";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -33,9 +33,7 @@ const spendRoute = createRoute({
       z
         .object({
           points: z.number().int().min(1).max(100_000_000),
-          orderId: idFromOutside(z.string().trim().min(1).max(128)).openapi({
-            example: "order_5512",
-          }),
+          orderId: OrderIdSchema,
           description: z.string().trim().min(1).max(200).optional(),
         })
         .openapi("SpendRequest"),

@@ -1829,9 +1829,11 @@ export interface components {
             orderId: string | null;
         };
         UseCouponRequest: {
+            /** @example order_5512 */
             orderId?: string;
         };
         ReleaseCouponRequest: {
+            /** @example order_5512 */
             orderId?: string;
         };
         VoidedRedemption: {

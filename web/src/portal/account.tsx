@@ -9,7 +9,7 @@ import { useChallenge } from "../shared/challenge";
 import { downloadFile } from "../shared/download";
 import { t } from "../shared/messages";
 import { clearSession } from "../shared/session";
-import { Card, Field, Notice } from "../shared/ui";
+import { Card, Field, NewPasswordField, Notice } from "../shared/ui";
 
 type Outcome = { kind: "ok" | "error"; text: string } | null;
 
@@ -113,12 +113,8 @@ export function ResetPasswordForm({ onDone }: { onDone: () => void }) {
             error={errors.code}
             onValue={set("code")}
           />
-          <Field
+          <NewPasswordField
             label={t("newPassword")}
-            type="password"
-            autocomplete="new-password"
-            required
-            minLength={8}
             value={form.newPassword}
             error={errors.newPassword}
             onValue={set("newPassword")}
@@ -350,12 +346,8 @@ function PasswordForm() {
         error={errors.currentPassword}
         onValue={set("currentPassword")}
       />
-      <Field
+      <NewPasswordField
         label={t("newPassword")}
-        type="password"
-        autocomplete="new-password"
-        required
-        minLength={8}
         value={form.newPassword}
         error={errors.newPassword}
         onValue={set("newPassword")}

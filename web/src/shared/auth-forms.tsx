@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, errorText, fieldErrors, logIn, register, type Schemas } from "./api";
 import { useChallenge } from "./challenge";
 import { currentLocale, t } from "./messages";
-import { Card, Field, Notice, useApi } from "./ui";
+import { Card, Field, NewPasswordField, Notice, useApi } from "./ui";
 
 /** The invite code and source of the landing URL (`/r/CODE` redirects here with `?ref=&src=`). */
 function landing() {
@@ -84,12 +84,8 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
           error={errors.phone}
           onValue={set("phone")}
         />
-        <Field
+        <NewPasswordField
           label={t("password")}
-          type="password"
-          autocomplete="new-password"
-          required
-          minLength={8}
           value={form.password}
           error={errors.password}
           onValue={set("password")}

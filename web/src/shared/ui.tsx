@@ -53,6 +53,16 @@ export function Field(
   );
 }
 
+/** A new password: at least 8 characters, as the API asks, offered to password managers as new. */
+export function NewPasswordField(props: {
+  label: string;
+  value: string;
+  error?: string | undefined;
+  onValue: (value: string) => void;
+}) {
+  return <Field {...props} type="password" autocomplete="new-password" required minLength={8} />;
+}
+
 /**
  * Copies `text`. Inside an iframe without clipboard permission the async API refuses; the old
  * select-and-copy of a hidden field still works there.
