@@ -314,6 +314,48 @@ describe("fraud holds and review", () => {
     });
   });
 
+  it("referrals made together under the daily cap and waiting for their event pay only up to the cap; approving one pays it", async () => {
+    await withProgramChange(
+      { qualification: "purchase", caps: { perDay: 2, perMonth: null } },
+      async () => {
+        const referrer = await registerUser();
+        // Four signups while nothing is rewarded yet: each is under the cap when it is made.
+        const referees = await Promise.all(
+          Array.from({ length: 4 }, () => registerUser({ referralCode: referrer.referralCode })),
+        );
+        for (const referee of referees) {
+          expect((await referralOf(referee.id))?.status).toBe("pending");
+        }
+        for (const referee of referees) {
+          const sent = await sendEvent({
+            type: "purchase",
+            userId: referee.id,
+            externalId: `order-${referee.id}`,
+          });
+          expect(sent.status).toBe(202);
+        }
+        const after = await Promise.all(referees.map((referee) => referralOf(referee.id)));
+        expect(after.map((referral) => referral?.status)).toEqual([
+          "qualified",
+          "qualified",
+          "held",
+          "held",
+        ]);
+        expect(JSON.parse(after[2]?.reasons ?? "null")).toEqual(["daily_cap"]);
+        expect(await walletBalance(referrer.accessToken)).toBe(100);
+        const boss = await adminUser();
+        const approved = await callJson(
+          "POST",
+          `/v1/admin/referrals/${after[2]?.id}/approve`,
+          undefined,
+          { token: boss.accessToken },
+        );
+        expect(approved.body.referral.status).toBe("qualified");
+        expect(await walletBalance(referrer.accessToken)).toBe(150);
+      },
+    );
+  });
+
   it("in event mode an approved referral waits for its event", async () => {
     await withProgramChange({ qualification: "purchase" }, async () => {
       const ip = uniqueIp();

@@ -304,6 +304,26 @@ export interface Hold {
 }
 
 /**
+ * The velocity caps a referrer is at: as many rewarded referrals today, or this month, as
+ * the program allows. Checked when a referral is made and again when a waiting one
+ * qualifies, so that referrals made together while the referrer was under the cap do not
+ * all pay later.
+ */
+export function capHolds(
+  rewarded: { rewardedToday: number; rewardedThisMonth: number },
+  rules: Pick<ProgramRules, "caps">,
+): Hold[] {
+  const holds: Hold[] = [];
+  if (rules.caps.perDay !== null && rewarded.rewardedToday >= rules.caps.perDay) {
+    holds.push({ code: "daily_cap", detail: { cap: rules.caps.perDay } });
+  }
+  if (rules.caps.perMonth !== null && rewarded.rewardedThisMonth >= rules.caps.perMonth) {
+    holds.push({ code: "monthly_cap", detail: { cap: rules.caps.perMonth } });
+  }
+  return holds;
+}
+
+/**
  * Why a new referral must wait for review, if it must: a referee on the referrer's own
  * device or network, a referrer past the program's velocity caps, a referee held by the
  * block list, by their phone's type or by a phone from another country than the request.
@@ -312,11 +332,7 @@ export function holdsOf(signals: FraudSignals, rules: ProgramRules): Hold[] {
   const holds: Hold[] = [];
   if (signals.sameDevice) holds.push({ code: "same_device" });
   if (signals.sameIp) holds.push({ code: "same_ip" });
-  if (rules.caps.perDay !== null && signals.rewardedToday >= rules.caps.perDay)
-    holds.push({ code: "daily_cap", detail: { cap: rules.caps.perDay } });
-  if (rules.caps.perMonth !== null && signals.rewardedThisMonth >= rules.caps.perMonth) {
-    holds.push({ code: "monthly_cap", detail: { cap: rules.caps.perMonth } });
-  }
+  holds.push(...capHolds(signals, rules));
   for (const match of signals.blocklisted ?? []) {
     const { entryId, type, value, on } = match;
     holds.push({ code: "blocklisted", detail: { entryId, type, value, ...(on ? { on } : {}) } });

@@ -28,6 +28,7 @@ import { DAY_MS, monthOf } from "../lib/time";
 import {
   type BudgetUsage,
   budgetHold,
+  capHolds,
   type FraudSignals,
   type ProgramRules,
   planQualification,
@@ -259,7 +260,7 @@ export async function qualifyReferral(
     also?: BatchItem<"sqlite">[];
     /** The event that qualifies it (its `externalId` alone can refund it; its amount pays). */
     byEvent?: QualifyingEvent | null;
-    /** An admin's approval: paid past the points budget. */
+    /** An admin's approval: paid past the velocity caps and the points budget. */
     approved?: boolean;
   } = {},
 ) {
@@ -282,6 +283,8 @@ export async function qualifyReferral(
       ...toQualified(referral, rules, { refereeErased: erased.has(referral.refereeId) }),
       approved,
     };
+    // An admin's approval pays past the caps and the budget; anything else that qualifies a
+    // waiting referral is held at them, as a new referral would be.
     const overBudget =
       !approved && snapshot.budgetUsed
         ? budgetHold(
@@ -290,15 +293,18 @@ export async function qualifyReferral(
             pointsOfQualification(qualified.refereePoints, plan),
           )
         : null;
+    const holds = approved
+      ? []
+      : [...capHolds(snapshot, rules), ...(overBudget ? [overBudget] : [])];
     try {
-      if (overBudget) {
+      if (holds.length > 0) {
         await db.batch([
           db
             .update(referrals)
             .set({
               status: "held",
-              reasons: [overBudget.code],
-              reasonDetails: [overBudget],
+              reasons: holds.map((hold) => hold.code),
+              reasonDetails: holds,
             })
             .where(eq(referrals.id, referral.id)),
           ...also,
