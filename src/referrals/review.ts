@@ -15,6 +15,14 @@ import { mayQualify } from "./verified-phone";
 
 type Status = "pending" | "qualified" | "held" | "rejected";
 
+/** A page of referrals of one status, optionally only those held for one reason. */
+interface ReviewQuery {
+  status: Status;
+  reason?: ReviewReason | undefined;
+  limit: number;
+  beforeId?: string | undefined;
+}
+
 const referrer = alias(users, "referrer");
 const referee = alias(users, "referee");
 
@@ -29,15 +37,7 @@ function heldFor(reason: ReviewReason | undefined) {
  * The review queue (or any status), newest first, optionally only those held for `reason`,
  * with each referral's reasons explained: what matched, or the cap of its program version.
  */
-export async function reviewQueue(
-  db: Database,
-  query: {
-    status: Status;
-    reason?: ReviewReason | undefined;
-    limit: number;
-    beforeId?: string | undefined;
-  },
-) {
+export async function reviewQueue(db: Database, query: ReviewQuery) {
   const rows = await listReferralsByStatus(db, query);
   const versions = await programVersions(db, [...new Set(rows.map((row) => row.programVersion))]);
   return rows.map((row) => {
@@ -49,15 +49,7 @@ export async function reviewQueue(
   });
 }
 
-async function listReferralsByStatus(
-  db: Database,
-  query: {
-    status: Status;
-    reason?: ReviewReason | undefined;
-    limit: number;
-    beforeId?: string | undefined;
-  },
-) {
+async function listReferralsByStatus(db: Database, query: ReviewQuery) {
   return db
     .select({
       id: referrals.id,
