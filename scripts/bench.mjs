@@ -517,7 +517,7 @@ async function blocklistOnly() {
   }
   const passwordHash = bcrypt.hashSync(PASSWORD, 10);
   const state = await seedState(STATE_10K, 400, passwordHash);
-  const worker = startWorker(STATE_10K);
+  const worker = startBenchWorker(STATE_10K);
   try {
     await worker.ready();
     for (let i = 0; i < 50; i++) await timedRequest("/health");
@@ -535,7 +535,7 @@ async function blocklistOnly() {
 async function benchSimulation(passwordHash) {
   rmSync(STATE_SIMULATION, { recursive: true, force: true });
   const seeded = await seedState(STATE_SIMULATION, 3_000, passwordHash);
-  const worker = startWorker(STATE_SIMULATION);
+  const worker = startBenchWorker(STATE_SIMULATION);
   try {
     await worker.ready();
     const token = await login(seeded.admin.phone);
