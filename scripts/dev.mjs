@@ -42,7 +42,8 @@ run("node", ["scripts/dev-setup.mjs"]);
 run("npm", ["run", "web:build"]);
 run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"]);
 
-const wranglerArgs = ["wrangler", "dev", "--ip", ip, "--port", port, ...args];
+// `--test-scheduled` lets the cron below reach the Worker's scheduled handler.
+const wranglerArgs = ["wrangler", "dev", "--ip", ip, "--port", port, "--test-scheduled", ...args];
 if (!setsBaseUrl && port !== "8787") wranglerArgs.push("--var", `PUBLIC_BASE_URL:${origin}`);
 const server = spawn("npx", wranglerArgs, { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
@@ -63,6 +64,7 @@ async function announce() {
             `  OpenAPI        ${origin}/openapi.json\n`,
           ].join("\n"),
         );
+        runCrons();
         return;
       }
     } catch {
@@ -72,3 +74,19 @@ async function announce() {
   }
 }
 announce();
+
+/**
+ * `wrangler dev` never fires the Worker's crons by itself, so locally nothing the crons send
+ * (queued notifications and invite retries, every minute; points expiry and its notices, at
+ * minute 17) would ever go out. Fire them as production does (wrangler.toml's `crons`).
+ */
+function runCrons() {
+  const fire = (cron) =>
+    fetch(`${origin}/__scheduled?cron=${encodeURIComponent(cron)}`).catch(() => {
+      // The server is restarting or gone: the next minute tries again.
+    });
+  setInterval(() => {
+    fire("* * * * *");
+    if (new Date().getUTCMinutes() === 17) fire("17 * * * *");
+  }, 60_000).unref();
+}
