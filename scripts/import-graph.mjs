@@ -163,7 +163,9 @@ for (const group of folderCycles) console.log(`  ${group.join(", ")}`);
 console.log(`folder pairs importing each other: ${mutualPairs.length}`);
 for (const pair of mutualPairs) {
   const [a, b] = pair.split(" ↔ ");
-  console.log(`  ${pair}: ${folderImports.get(`${a} -> ${b}`)[0]}; ${folderImports.get(`${b} -> ${a}`)[0]}`);
+  console.log(
+    `  ${pair}: ${folderImports.get(`${a} -> ${b}`)[0]}; ${folderImports.get(`${b} -> ${a}`)[0]}`,
+  );
 }
 console.log(`file cycles (all imports, types too): ${fileCycles.length}`);
 for (const group of fileCycles) console.log(`  ${group.join(" ↔ ")}`);

@@ -1,8 +1,3 @@
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { Config } from "./config";
-import type { D1Client } from "./db/client";
-import type { RequestMetrics } from "./platform/metrics";
-
 /**
  * The Worker's bindings: what wrangler.toml declares (generated into
  * worker-configuration.d.ts by `npm run types`) plus the secrets, which come from
@@ -23,39 +18,4 @@ export interface Bindings extends WranglerBindings {
   TURNSTILE_SITEVERIFY_URL?: string;
   /** Set only by the benchmark: X-D1-Rows and Server-Timing headers on every response. */
   BENCH_METRICS?: string;
-}
-
-/** Drizzle over D1; `$client` is the D1 binding (or session) underneath, for plain statements. */
-export type Database = DrizzleD1Database & { $client: D1Client };
-
-export interface AuthContext {
-  userId: string;
-  role: "user" | "admin";
-  sessionId: string;
-  /** An embed token (issued to a back end for an embedded portal): never admin. */
-  embedded?: boolean;
-}
-
-/** The server API key a back end called with (`requireServerKey`). */
-export interface ServerKeyContext {
-  /** The key's id; "events-api-key" for the EVENTS_API_KEY secret. */
-  id: string;
-  scopes: readonly string[];
-  /** The admin who created the key: the audit log's actor for what the key does; null for EVENTS_API_KEY. */
-  createdBy: string | null;
-}
-
-/** Per-request variables: resolved once in the app factory's middleware, read by routes. */
-export interface Variables {
-  requestId: string;
-  config: Config;
-  db: Database;
-  auth: AuthContext;
-  serverKey: ServerKeyContext;
-  metrics: RequestMetrics | null;
-}
-
-export interface AppEnv {
-  Bindings: Bindings;
-  Variables: Variables;
 }

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { messageKinds, messagePlaceholders } from "../src/i18n/kinds";
 import { locales } from "../src/i18n/locales";
 import {
   catalogues,
   datePhrase,
   fillPlaceholders,
   labelFor,
-  messageKinds,
-  messagePlaceholders,
   placeholdersIn,
   pointsPhrase,
   templateProblems,

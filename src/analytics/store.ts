@@ -3,8 +3,8 @@
  * referrals and clicks (migration 0004): every write of those facts counts itself.
  */
 import { and, between, count, desc, eq, gte, lt } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { dailySourceStats, dailyStats, referrals, sourceStats, users } from "../db/schema";
-import type { Database } from "../env";
 
 export async function sourceStatsOf(db: Database, userId: string) {
   return db

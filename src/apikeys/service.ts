@@ -1,5 +1,5 @@
+import type { Database } from "../db/client";
 import type { ApiKeyScope } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";

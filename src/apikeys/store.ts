@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { type ApiKeyScope, apiKeys } from "../db/schema";
-import type { Database } from "../env";
 
 const publicColumns = {
   id: apiKeys.id,

@@ -1,7 +1,7 @@
 import { and, type Column, desc, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { auditLog } from "../db/schema";
-import type { Database } from "../env";
 
 export interface AuditFilter {
   targetType?: string | undefined;

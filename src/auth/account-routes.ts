@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { App } from "../app";
-import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
 import { requireChallenge } from "../fraud/turnstile";
 import { clientIp, signedIn, signedInOwner } from "../http/auth";
+import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { senderFromConfig } from "../invites/senders";
 import { toUser, UserSchema } from "../users/schemas";

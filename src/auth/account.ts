@@ -3,8 +3,8 @@
  * password they can change or, with a code sent to that phone, reset.
  */
 
-import type { AuthContext } from "../env";
 import { ApiError } from "../errors";
+import type { AuthContext } from "../http/context";
 import type { Locale } from "../i18n/locales";
 import type { CodeSender } from "../invites/senders";
 import { forgetLinkCodes } from "../links/service";

@@ -1,7 +1,8 @@
 import type { Config } from "../config";
+import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
-import type { AuthContext, Database } from "../env";
 import { ApiError } from "../errors";
+import type { AuthContext } from "../http/context";
 import type { Locale } from "../i18n/locales";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { refreshTokens, sessions, users } from "../db/schema";
-import type { Database } from "../env";
 
 export interface NewSession {
   sessionId: string;

@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../config";
-import type { AuthContext } from "../env";
+import type { AuthContext } from "../http/context";
 
 const ALGORITHM = "HS256";
 const AUDIENCE = "referrals-api";

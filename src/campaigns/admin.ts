@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { campaigns } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lte } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { campaignAwards, campaigns, referrals } from "../db/schema";
-import type { Database } from "../env";
 import { type CampaignContext, referralsNeeded } from "./rules";
 
 const campaignColumns = {

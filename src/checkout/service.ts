@@ -6,7 +6,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { asCouponConflict, couponByCode, couponUse } from "../coupons/service";
 import type { CouponRow } from "../coupons/store";
 import { findCouponByCode } from "../coupons/store";
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";

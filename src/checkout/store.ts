@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { checkouts } from "../db/schema";
-import type { Database } from "../env";
 
 export type NewCheckout = typeof checkouts.$inferInsert;
 

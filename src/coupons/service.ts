@@ -1,5 +1,5 @@
+import type { Database } from "../db/client";
 import { errorText } from "../db/client";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { auditEntry } from "../platform/audit";
 import { runIdempotently } from "../platform/idempotency";

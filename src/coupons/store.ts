@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { ledgerEntries, redemptions, rewards } from "../db/schema";
-import type { Database } from "../env";
 
 const couponColumns = {
   code: redemptions.couponCode,

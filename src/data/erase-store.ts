@@ -1,5 +1,6 @@
 /** The writes of an erasure (src/data/erase.ts), for one D1 batch. */
 import { and, eq, isNull } from "drizzle-orm";
+import type { Database } from "../db/client";
 import {
   invites,
   redemptions,
@@ -8,7 +9,6 @@ import {
   users,
   verificationCodes,
 } from "../db/schema";
-import type { Database } from "../env";
 
 /** What an erased user's name becomes wherever it is shown (masked or not). */
 export const ERASED_NAME = "Deleted user";

@@ -4,7 +4,7 @@
  */
 
 import { type AuthDeps, checkPassword, passwordAccount } from "../auth/service";
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { forgetLinkCodes } from "../links/service";
 import { auditEntry } from "../platform/audit";

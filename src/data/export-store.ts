@@ -1,5 +1,6 @@
 /** The reads of a personal-data export (src/data/export.ts): every table that holds the person. */
 import { and, asc, eq, max } from "drizzle-orm";
+import type { Database } from "../db/client";
 import {
   invites,
   ledgerEntries,
@@ -12,7 +13,6 @@ import {
   users,
   wallets,
 } from "../db/schema";
-import type { Database } from "../env";
 
 export async function personalData(db: Database, userId: string) {
   const [profile, codes, made, wallet, transactions, redeemed, invited, unlocked, sessionRows] =

@@ -3,7 +3,7 @@
  * never leave (no password hash, no refresh token or its hash, no IP or device hash);
  * other people appear as they do elsewhere in the API (masked names).
  */
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { maskName } from "../lib/names";
 import { toIso, toIsoOrNull } from "../lib/time";

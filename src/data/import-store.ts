@@ -1,8 +1,8 @@
 /** The reads and writes of an import (src/data/imports.ts). */
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
 import { leaderboardEntries, referralCodes, referralStats, referrals, users } from "../db/schema";
-import type { Database } from "../env";
 import { periodKey } from "../leaderboard/rules";
 import { canonicalReferralCode, newId, newReferralCode } from "../lib/ids";
 import { appendLedgerEntry } from "../wallet/store";

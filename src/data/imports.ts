@@ -5,8 +5,9 @@
  * a Worker's limits), and a group whose batch fails is written again one document per
  * batch, so that only the bad document fails. Idempotent by phone.
  */
+
+import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
-import type { Database } from "../env";
 import { canonicalReferralCode } from "../lib/ids";
 import { pointsExpireAt } from "../program/rules";
 import { currentProgram } from "../program/store";

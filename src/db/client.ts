@@ -1,10 +1,12 @@
 import { type Column, lt, type SQL } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import type { Database } from "../env";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { RequestMetrics } from "../platform/metrics";
 
 /** What queries need of D1: the binding itself or one of its sessions (read replication). */
 export type D1Client = Pick<D1Database, "prepare" | "batch">;
+
+/** Drizzle over D1; `$client` is the D1 binding (or session) underneath, for plain statements. */
+export type Database = DrizzleD1Database & { $client: D1Client };
 
 export function createDb(d1: D1Client): Database {
   // Drizzle's D1 driver only calls prepare() and batch(), which sessions have too. No

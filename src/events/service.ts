@@ -1,8 +1,8 @@
 import { and, asc, eq, gte } from "drizzle-orm";
 import type { Config } from "../config";
+import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { events } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { lookupPhone } from "../lib/phone";
 import { requestFingerprint } from "../platform/idempotency";

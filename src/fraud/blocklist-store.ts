@@ -1,7 +1,7 @@
 import { desc, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { blocklistEntries } from "../db/schema";
-import type { Database } from "../env";
 import type { BlocklistAction, BlocklistEntry, BlocklistType } from "./blocklist-rules";
 
 export interface BlocklistRow extends BlocklistEntry {

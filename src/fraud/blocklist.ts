@@ -6,7 +6,7 @@
  * that find it stale). An entry added or deleted reaches every isolate within that time,
  * and the isolate that wrote it at once.
  */
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { phoneFacts } from "../lib/phone";

@@ -5,8 +5,8 @@
  * past it. The loser plans again, reads the counter, and holds its referral.
  */
 import { inArray, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { pointsBudgetUsage } from "../db/schema";
-import type { Database } from "../env";
 import { dayOf, monthOf } from "../lib/time";
 import type { BudgetUsage, ProgramRules } from "../program/rules";
 

@@ -3,8 +3,8 @@
  * verification, password reset) need a token from the widget, checked with siteverify.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import type { AppEnv } from "../http/context";
 
 export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 

@@ -5,10 +5,10 @@ import { sessionIsLive } from "../auth/store";
 import { verifyAccessToken } from "../auth/tokens";
 import { createDb } from "../db/client";
 import type { ApiKeyScope } from "../db/schema";
-import type { AppEnv, AuthContext } from "../env";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { findUserById } from "../users/store";
+import type { AppEnv, AuthContext } from "./context";
 
 /**
  * Reads the bearer token, if any, without failing (for routes that are public but personal).

@@ -6,10 +6,11 @@
  * and sent by the invite delivery (retries, daily SMS budget, the configured sender).
  */
 import { SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { invites, type outboxPurposes, programs, users } from "../db/schema";
-import type { Database } from "../env";
+import type { Placeholder } from "../i18n/kinds";
 import type { Locale } from "../i18n/locales";
-import { datePhrase, labelFor, type Placeholder, pointsPhrase } from "../i18n/messages";
+import { datePhrase, labelFor, pointsPhrase } from "../i18n/messages";
 import type { Labels } from "../i18n/schemas";
 import { newId } from "../lib/ids";
 import type { NotificationSwitches } from "../program/rules";

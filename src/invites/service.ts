@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { requireNewPhone } from "../auth/service";
 import type { Config } from "../config";
+import type { Database } from "../db/client";
 import type { inviteStatuses } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { screenAgainstBlocklist } from "../fraud/blocklist";
 import { UNKNOWN_IP } from "../http/auth";

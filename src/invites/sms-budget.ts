@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config";
+import type { Database } from "../db/client";
 import { smsUsage } from "../db/schema";
-import type { Database } from "../env";
 import { DAY_MS, dayOf } from "../lib/time";
 
 /**

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { invites, users } from "../db/schema";
-import type { Database } from "../env";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "../i18n/locales";
 import { DAY_MS } from "../lib/time";
 import { customTextsJson } from "../messages/store";

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, lte, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { jobCursors, pointLots } from "../db/schema";
-import type { Database } from "../env";
 import { notificationStatements } from "../invites/notifications";
 import { DAY_MS, dayOf } from "../lib/time";
 import { currentProgram } from "../program/store";

@@ -1,6 +1,6 @@
 import { and, gt, lte, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { ledgerEntries, pointLots, wallets } from "../db/schema";
-import type { Database } from "../env";
 import { newId } from "../lib/ids";
 import { pointsExpiredEvent } from "../webhooks/events";
 

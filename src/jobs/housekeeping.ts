@@ -1,6 +1,6 @@
 import { lte } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { refreshTokens } from "../db/schema";
-import type { Database } from "../env";
 import { purgeExpiredIdempotencyKeys } from "../platform/idempotency";
 import { purgeExpiredRateLimitCounters } from "../platform/rate-limit";
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { referrals } from "../db/schema";
-import type { Database } from "../env";
 import { DAY_MS } from "../lib/time";
 import { listPrograms } from "../program/store";
 

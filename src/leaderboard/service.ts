@@ -1,4 +1,4 @@
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { maskName } from "../lib/names";
 import { type LeaderboardPeriod, periodKey, rankRows } from "./rules";
 import { leaderboardEntryOf, topOfBoard, usersAhead } from "./store";

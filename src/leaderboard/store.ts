@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { leaderboardEntries, leaderboardHistogram, users } from "../db/schema";
-import type { Database } from "../env";
 import { leaderboardPeriods, periodKey } from "./rules";
 
 /** For the batch that qualifies a referral: +1 on the referrer's week, month and all-time boards. */

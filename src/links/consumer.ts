@@ -1,4 +1,4 @@
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import type { ClickMessage } from "./service";
 import { insertClicks } from "./store";
 

@@ -1,4 +1,4 @@
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { pointsPhrase, renderMessage } from "../i18n/messages";
 import { acceptedLocales, resolveLocale } from "../i18n/resolve";
 import { maskName } from "../lib/names";

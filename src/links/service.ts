@@ -1,4 +1,4 @@
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { hmacSha256Hex, sha256Hex } from "../lib/crypto";
 import { canonicalReferralCode, isLookupableReferralCode } from "../lib/ids";
 import { maskName } from "../lib/names";

@@ -1,4 +1,4 @@
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { type LinkSettings, LinkSettingsSchema, NO_LINK_SETTINGS } from "./schemas";
 import { readLinkSettings, writeLinkSettings } from "./store";
 

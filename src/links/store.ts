@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { linkSettings } from "../db/schema";
-import type { Database } from "../env";
 import { auditEntry } from "../platform/audit";
 import type { LinkSettings } from "./schemas";
 import type { ClickMessage } from "./service";

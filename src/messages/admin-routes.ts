@@ -3,7 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
-import { MESSAGE_MAX_LENGTH, messageKinds, messagePlaceholders } from "../i18n/messages";
+import { MESSAGE_MAX_LENGTH, messageKinds, messagePlaceholders } from "../i18n/kinds";
 import { LocaleSchema } from "../i18n/schemas";
 import { listMessageTexts, restoreDefaultMessage, rewordMessage } from "./service";
 

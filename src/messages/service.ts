@@ -1,14 +1,9 @@
 import type { Config } from "../config";
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
+import { type MessageKind, messageKinds } from "../i18n/kinds";
 import { type Locale, locales } from "../i18n/locales";
-import {
-  defaultText,
-  type MessageKind,
-  messageKinds,
-  renderMessage,
-  templateProblems,
-} from "../i18n/messages";
+import { defaultText, renderMessage, templateProblems } from "../i18n/messages";
 import { maskName } from "../lib/names";
 import { findUserById } from "../users/store";
 import { customTextOf, deleteCustomText, listCustomTexts, putCustomText } from "./store";

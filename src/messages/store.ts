@@ -1,8 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { messageTexts } from "../db/schema";
-import type { Database } from "../env";
+import type { MessageKind } from "../i18n/kinds";
 import type { Locale } from "../i18n/locales";
-import type { MessageKind } from "../i18n/messages";
 import { auditEntry } from "../platform/audit";
 
 /** Every reworded text: a handful of rows at most (12 kinds × 3 locales). */

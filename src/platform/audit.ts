@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { auditLog } from "../db/schema";
-import type { Database } from "../env";
 import { newId } from "../lib/ids";
 
 export const auditTargetTypes = [

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { errorText } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { idFromOutside } from "../lib/ids";

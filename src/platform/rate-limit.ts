@@ -1,9 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
+import type { Database } from "../db/client";
 import { createDb } from "../db/client";
 import { rateLimitCounters } from "../db/schema";
-import type { AppEnv, Bindings, Database } from "../env";
+import type { Bindings } from "../env";
 import { ApiError } from "../errors";
+import type { AppEnv } from "../http/context";
 import { sha256Hex } from "../lib/crypto";
 import { ipv6Groups } from "../lib/ip";
 

@@ -1,7 +1,7 @@
 import { desc, eq, gte, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import type { Database } from "../db/client";
 import { referrals, users } from "../db/schema";
-import type { Database } from "../env";
 import type { ReplayedReferral } from "./simulation";
 
 /** The most referrals one simulation replays: the newest of the window, so a read stays bounded. */

@@ -1,7 +1,7 @@
 import { asc, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { programs } from "../db/schema";
-import type { Database } from "../env";
 import { auditEntry } from "../platform/audit";
 import { type Program, type ProgramRules, ProgramRulesSchema } from "./rules";
 

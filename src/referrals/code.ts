@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { users } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import {
   canonicalReferralCode,

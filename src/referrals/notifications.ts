@@ -1,4 +1,4 @@
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { notificationStatements } from "../invites/notifications";
 import { maskName } from "../lib/names";
 import { badgesReached, type ProgramRules, type QualificationPlan } from "../program/rules";

@@ -10,9 +10,9 @@ import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { CampaignContext } from "../campaigns/rules";
 import { awardCampaign, campaignContext, withdrawCampaignAwards } from "../campaigns/store";
+import type { Database } from "../db/client";
 import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import { referrals } from "../db/schema";
-import type { Database } from "../env";
 import {
   BUDGET_CONSTRAINT,
   budgetUsage,

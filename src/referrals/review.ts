@@ -1,8 +1,8 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { referrals, users } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { firstEventOf } from "../events/service";
 import { auditEntry } from "../platform/audit";

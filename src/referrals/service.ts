@@ -1,5 +1,5 @@
 import { sourceStatsOf } from "../analytics/store";
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { markInviteJoined } from "../invites/store";
 import { canonicalReferralCode, isLookupableReferralCode, newId } from "../lib/ids";

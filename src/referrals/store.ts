@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, gte, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { ledgerEntries, type ReasonDetail, referralStats, referrals, users } from "../db/schema";
-import type { Database } from "../env";
 
 export interface NewReferral {
   id: string;

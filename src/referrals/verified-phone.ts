@@ -3,7 +3,7 @@
  * verified their phone. Verification then qualifies it through the one qualification path.
  */
 
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { firstEventOf } from "../events/service";
 import { type ProgramRules, readyToQualify } from "../program/rules";
 import { programVersion } from "../program/store";

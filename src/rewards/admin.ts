@@ -1,6 +1,6 @@
 import { asc, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { type Discount, rewards } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import type { Labels } from "../i18n/schemas";
 import { auditEntry } from "../platform/audit";

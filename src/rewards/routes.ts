@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
+import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { type Discount, rewardKinds } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { signedIn, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";

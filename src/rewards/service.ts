@@ -1,5 +1,5 @@
+import type { Database } from "../db/client";
 import { redemptions } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newCouponCode, newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";

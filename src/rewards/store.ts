@@ -1,7 +1,7 @@
 import { and, asc, desc, eq } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { type Discount, redemptions, rewards } from "../db/schema";
-import type { Database } from "../env";
 import { spendableBalance } from "../wallet/store";
 
 const rewardColumns = {

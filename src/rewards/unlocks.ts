@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { unlocks } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { DAY_MS } from "../lib/time";
 

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { requirePhone } from "../auth/service";
 import type { Config } from "../config";
+import type { Database } from "../db/client";
 import { ledgerEntries } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";

@@ -1,7 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Config } from "../config";
+import type { Database } from "../db/client";
 import { isErasedUserRefusal, violatedConstraint } from "../db/client";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { screenAgainstBlocklist } from "../fraud/blocklist";
 import { UNKNOWN_IP } from "../http/auth";

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { referralCodes, referralStats, users } from "../db/schema";
-import type { Database } from "../env";
 import type { Locale } from "../i18n/locales";
 import { spendableBalance } from "../wallet/store";
 

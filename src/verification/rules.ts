@@ -1,5 +1,5 @@
 import type { verificationPurposes } from "../db/schema";
-import type { MessageKind } from "../i18n/messages";
+import type { MessageKind } from "../i18n/kinds";
 
 export type VerificationPurpose = (typeof verificationPurposes)[number];
 

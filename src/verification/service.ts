@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import type { Locale } from "../i18n/locales";
 import { renderMessage } from "../i18n/messages";

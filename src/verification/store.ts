@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { verificationCodes } from "../db/schema";
-import type { Database } from "../env";
 import type { VerificationPurpose } from "./rules";
 
 export interface NewCode {

@@ -1,7 +1,7 @@
 import { and, asc, eq, type SQL, sql, sum } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
 import { debitReturns, lotConsumptions, NEVER_EXPIRES } from "../db/schema";
-import type { Database } from "../env";
 import { appendComputedLedgerEntry, appendLedgerEntry } from "./store";
 
 export interface DebitReturn {

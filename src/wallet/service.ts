@@ -1,4 +1,4 @@
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { DAY_MS } from "../lib/time";
 import { findWallet, listExpiringLots } from "./store";
 

@@ -1,6 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
 import { errorText, violatedConstraint } from "../db/client";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";

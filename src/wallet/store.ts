@@ -1,4 +1,5 @@
 import { and, asc, type Column, desc, eq, gt, lte, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before, errorText, violatedConstraint } from "../db/client";
 import {
   type LedgerEntryType,
@@ -8,7 +9,6 @@ import {
   referralStats,
   wallets,
 } from "../db/schema";
-import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 

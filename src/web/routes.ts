@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import type { App } from "../app";
 import type { Config } from "../config";
-import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import type { AppEnv } from "../http/context";
 
 /** The built pages (dist/web, by `npm run web:build`), served through the Worker for their headers. */
 const pages = {

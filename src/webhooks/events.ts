@@ -3,8 +3,8 @@
  * through the one outbox builder. Write paths append these and know nothing else of webhooks.
  */
 import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { ledgerEntries, unlocks } from "../db/schema";
-import type { Database } from "../env";
 import { webhookEventStatements } from "./outbox";
 import {
   campaignCompletedData,

@@ -5,8 +5,8 @@
  * read of the endpoints before the write. With no endpoint subscribed nothing is written.
  */
 import { SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema";
-import type { Database } from "../env";
 import { newId } from "../lib/ids";
 import { FIRST_RETRY_AFTER_MS, type WebhookEventType } from "./rules";
 

@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import type { Config } from "../config";
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";

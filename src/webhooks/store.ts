@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema";
-import type { Database } from "../env";
 import { claimable } from "../platform/outbox";
 import { FAILURES_TO_DEACTIVATE, WEBHOOK_EVENT_RETENTION_MS } from "./rules";
 

@@ -1,4 +1,4 @@
-import type { Catalogue } from "../messages";
+import type { Catalogue } from "../kinds";
 
 /** English: every word the Worker sends or serves. Placeholders in braces, see ../messages.ts. */
 export const en: Catalogue = {

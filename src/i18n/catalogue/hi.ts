@@ -1,4 +1,4 @@
-import type { Catalogue } from "../messages";
+import type { Catalogue } from "../kinds";
 
 /** हिन्दी: in Devanagari. Placeholders stay in Latin braces. */
 export const hi: Catalogue = {

@@ -1,4 +1,4 @@
-import type { Catalogue } from "../messages";
+import type { Catalogue } from "../kinds";
 
 /** اردو: written right to left, in Urdu script. Placeholders stay in Latin braces. */
 export const ur: Catalogue = {

@@ -1,0 +1,37 @@
+import type { Config } from "../config";
+import type { Database } from "../db/client";
+import type { Bindings } from "../env";
+import type { RequestMetrics } from "../platform/metrics";
+
+/** What a request carries through the app: who is calling, and what the app factory resolved once. */
+export interface AuthContext {
+  userId: string;
+  role: "user" | "admin";
+  sessionId: string;
+  /** An embed token (issued to a back end for an embedded portal): never admin. */
+  embedded?: boolean;
+}
+
+/** The server API key a back end called with (`requireServerKey`). */
+export interface ServerKeyContext {
+  /** The key's id; "events-api-key" for the EVENTS_API_KEY secret. */
+  id: string;
+  scopes: readonly string[];
+  /** The admin who created the key: the audit log's actor for what the key does; null for EVENTS_API_KEY. */
+  createdBy: string | null;
+}
+
+/** Per-request variables: resolved once in the app factory's middleware, read by routes. */
+export interface Variables {
+  requestId: string;
+  config: Config;
+  db: Database;
+  auth: AuthContext;
+  serverKey: ServerKeyContext;
+  metrics: RequestMetrics | null;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}
