@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dailySeries, programAnalytics } from "../src/analytics/rules";
 import { canonicalCouponCode } from "../src/coupons/rules";
-import { clientIp, UNKNOWN_IP } from "../src/http/auth";
+import { clientIp, UNKNOWN_IP } from "../src/http/request";
 import { maskRecipient, retryDelayMs } from "../src/invites/rules";
 import { periodKey, rankRows } from "../src/leaderboard/rules";
 import { isoWeekOf } from "../src/lib/time";

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
+import { type ApiKeyRow, listApiKeys } from "../credentials/server-keys";
 import { apiKeyScopes } from "../db/schema";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { createApiKey, deleteApiKey } from "./service";
-import { type ApiKeyRow, listApiKeys } from "./store";
 
 const tags = ["Administration"];
 

@@ -1,25 +1,25 @@
+import {
+  API_KEY_PREFIX,
+  apiKeyHash,
+  findLiveApiKey,
+  insertApiKey,
+  isLiveApiKey,
+  revokeApiKey,
+} from "../credentials/server-keys";
 import type { Database } from "../db/client";
 import type { ApiKeyScope } from "../db/schema";
 import { ApiError } from "../errors";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { randomToken } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
-import { findLiveApiKey, insertApiKey, isLiveApiKey, revokeApiKey } from "./store";
-
-/** Every server key secret starts so: it tells a key from an access token at a glance. */
-export const API_KEY_PREFIX = "rk_";
-/** Characters of the secret kept in clear (after rk_) to tell keys apart in a list. */
-const SHOWN_CHARACTERS = 8;
-
-/** The stored form of a presented secret: its SHA-256 (the secret has 256 random bits). */
-export function apiKeyHash(secret: string): Promise<string> {
-  return sha256Hex(secret);
-}
 
 /**
  * A new key for a back end. The secret is returned once; D1 keeps its hash, and the audit
  * row is written in the same batch.
  */
+/** Characters of the secret kept in clear (after rk_) to tell keys apart in a list. */
+const SHOWN_CHARACTERS = 8;
+
 export async function createApiKey(
   db: Database,
   actorId: string,

@@ -3,9 +3,10 @@ import type { Context } from "hono";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { requireChallenge } from "../fraud/turnstile";
-import { clientIp, signedIn, signedInOwner } from "../http/auth";
+import { signedIn, signedInOwner } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { clientIp } from "../http/request";
 import { senderFromConfig } from "../invites/senders";
 import { toUser, UserSchema } from "../users/schemas";
 import {

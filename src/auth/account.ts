@@ -3,6 +3,8 @@
  * password they can change or, with a code sent to that phone, reset.
  */
 
+import { hashPassword } from "../credentials/password";
+import { findCredentials, revokeSessionsExcept } from "../credentials/sessions";
 import { ApiError } from "../errors";
 import type { AuthContext } from "../http/context";
 import type { Locale } from "../i18n/locales";
@@ -24,7 +26,6 @@ import {
   limitCodeSends,
   redeemCode,
 } from "../verification/service";
-import { hashPassword } from "./password";
 import { roleFor } from "./rules";
 import {
   type AuthDeps,
@@ -35,7 +36,6 @@ import {
   requirePhone,
   type Tokens,
 } from "./service";
-import { findCredentials, revokeSessionsExcept } from "./store";
 
 export interface AccountDeps extends AuthDeps {
   sender: CodeSender;

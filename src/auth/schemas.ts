@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_PASSWORD_BYTES, passwordBytes } from "../credentials/password";
 import { MAX_TOKEN_LENGTH } from "../fraud/turnstile";
 import { LocaleSchema } from "../i18n/schemas";
 import { NameSchema } from "../lib/names";
 import { SOURCE_PATTERN } from "../referrals/attribution";
 import { UserSchema } from "../users/schemas";
-import { MAX_PASSWORD_BYTES, passwordBytes } from "./password";
 
 /** bcrypt reads at most 72 bytes: a longer password is refused, never silently truncated. */
 const PasswordSchema = z

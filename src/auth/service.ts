@@ -1,4 +1,18 @@
 import type { Config } from "../config";
+import {
+  hashPassword,
+  needsRehash,
+  verifyAgainstDecoy,
+  verifyPassword,
+} from "../credentials/password";
+import {
+  findRefreshToken,
+  insertSession,
+  revokeSession,
+  revokeSessionsOfUser,
+  rotateRefreshToken,
+} from "../credentials/sessions";
+import { issueAccessToken } from "../credentials/tokens";
 import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { ApiError } from "../errors";
@@ -20,16 +34,7 @@ import {
   setUserRole,
   type UserRow,
 } from "../users/store";
-import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from "./password";
 import { roleFor } from "./rules";
-import {
-  findRefreshToken,
-  insertSession,
-  revokeSession,
-  revokeSessionsOfUser,
-  rotateRefreshToken,
-} from "./store";
-import { issueAccessToken } from "./tokens";
 
 const HOUR = 3600;
 const DAY = 86_400;

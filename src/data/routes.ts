@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { adminOrServerCall, clientIp, signedIn, signedInAdmin, signedInOwner } from "../http/auth";
+import { adminOrServerCall, signedIn, signedInAdmin, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { clientIp } from "../http/request";
 import { rateLimiterFor } from "../platform/rate-limit";
 import { eraseMe, eraseUserAsAdmin } from "./erase";
 import { exportMyData } from "./export";

@@ -1,13 +1,16 @@
 import { createMiddleware } from "hono/factory";
-import { API_KEY_PREFIX, apiKeyHash } from "../apikeys/service";
-import { findLiveApiKeyByHash, touchApiKey } from "../apikeys/store";
-import { sessionIsLive } from "../auth/store";
-import { verifyAccessToken } from "../auth/tokens";
+import {
+  API_KEY_PREFIX,
+  apiKeyHash,
+  findLiveApiKeyByHash,
+  touchApiKey,
+} from "../credentials/server-keys";
+import { currentRole, sessionIsLive } from "../credentials/sessions";
+import { verifyAccessToken } from "../credentials/tokens";
 import { createDb } from "../db/client";
 import type { ApiKeyScope } from "../db/schema";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
-import { findUserById } from "../users/store";
 import type { AppEnv, AuthContext } from "./context";
 
 /**
@@ -67,8 +70,8 @@ export const requireAccountOwner = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   refuseEmbedToken(c.var.auth, "An embed token cannot be used for administration.");
-  const user = await findUserById(c.var.db, c.var.auth.userId);
-  if (user?.role !== "admin") throw new ApiError("forbidden", "This needs the admin role.");
+  if ((await currentRole(c.var.db, c.var.auth.userId)) !== "admin")
+    throw new ApiError("forbidden", "This needs the admin role.");
   await next();
 });
 
@@ -169,28 +172,4 @@ export function serverCall(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
     security: [{ serverKey: [] }],
     middleware: [middleware] as [typeof middleware],
   };
-}
-
-/**
- * The client's address as Cloudflare reports it (tests may set it themselves). Loopback
- * means local development, where every client shares one address: it carries no signal,
- * so it counts as unknown (never as "the same IP as the referrer").
- */
-export function clientIp(header: string | undefined): string {
-  const ip = header?.trim();
-  if (!ip || /^(127\.|::1$|::ffff:127\.)/.test(ip)) return UNKNOWN_IP;
-  return ip;
-}
-
-export const UNKNOWN_IP = "unknown";
-
-/**
- * The request's country as Cloudflare reports it (`request.cf.country`, ISO 3166 alpha-2;
- * `T1` for Tor), or undefined when the edge gives none (local development, `XX`).
- */
-export function requestCountry(request: Request): string | undefined {
-  const country = (request as { cf?: { country?: unknown } }).cf?.country;
-  return typeof country === "string" && /^[A-Z][A-Z0-9]$/.test(country) && country !== "XX"
-    ? country
-    : undefined;
 }

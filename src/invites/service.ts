@@ -5,7 +5,7 @@ import type { Database } from "../db/client";
 import type { inviteStatuses } from "../db/schema";
 import { ApiError } from "../errors";
 import { screenAgainstBlocklist } from "../fraud/blocklist";
-import { UNKNOWN_IP } from "../http/auth";
+import { UNKNOWN_IP } from "../http/request";
 import type { Locale } from "../i18n/locales";
 import { renderMessage } from "../i18n/messages";
 import { newId } from "../lib/ids";

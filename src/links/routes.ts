@@ -3,9 +3,9 @@ import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import type { App } from "../app";
 import { ApiError, errorResponses } from "../errors";
-import { clientIp } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { jsonResponse } from "../http/openapi";
+import { clientIp } from "../http/request";
 import { resolveLocale } from "../i18n/resolve";
 import { DAY_MS } from "../lib/time";
 import {

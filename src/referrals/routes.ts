@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { clientIp, signedIn } from "../http/auth";
+import { signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { clientIp } from "../http/request";
 import { VANITY_CODE_LENGTH } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { CLICK_COUNTS_NOTE } from "../links/rules";

@@ -1,12 +1,12 @@
 import { roleFor } from "../auth/rules";
 import { asPhoneTaken, requireNewPhone, requirePhone } from "../auth/service";
-import { insertTokenOnlySession } from "../auth/store";
-import { issueAccessToken } from "../auth/tokens";
 import type { Config } from "../config";
+import { insertTokenOnlySession } from "../credentials/sessions";
+import { issueAccessToken } from "../credentials/tokens";
 import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { ApiError } from "../errors";
-import { clientIp } from "../http/auth";
+import { clientIp } from "../http/request";
 import type { Locale } from "../i18n/locales";
 import { newId } from "../lib/ids";
 import { referralClaim } from "../referrals/attribution";

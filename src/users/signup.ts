@@ -4,7 +4,7 @@ import type { Database } from "../db/client";
 import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import { ApiError } from "../errors";
 import { screenAgainstBlocklist } from "../fraud/blocklist";
-import { UNKNOWN_IP } from "../http/auth";
+import { UNKNOWN_IP } from "../http/request";
 import type { Locale } from "../i18n/locales";
 import { hmacSha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";

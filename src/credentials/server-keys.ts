@@ -1,6 +1,15 @@
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { type ApiKeyScope, apiKeys } from "../db/schema";
+import { sha256Hex } from "../lib/crypto";
+
+/** Every server key secret starts so: it tells a key from an access token at a glance. */
+export const API_KEY_PREFIX = "rk_";
+
+/** The stored form of a presented secret: its SHA-256 (the secret has 256 random bits). */
+export function apiKeyHash(secret: string): Promise<string> {
+  return sha256Hex(secret);
+}
 
 const publicColumns = {
   id: apiKeys.id,

@@ -154,3 +154,16 @@ export async function findCredentials(db: Database, userId: string) {
     .where(eq(users.id, userId))
     .get();
 }
+
+/**
+ * The role of a user who is not erased, read from D1 on every admin request (not from the
+ * token), so that a demotion or an erasure takes effect at once.
+ */
+export async function currentRole(db: Database, userId: string) {
+  const row = await db
+    .select({ role: users.role })
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.erasedAt)))
+    .get();
+  return row?.role;
+}
