@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { dailySeries, programAnalytics } from "../src/analytics/rules";
+import { conversionRate, dailySeries, programAnalytics } from "../src/analytics/rules";
 import { canonicalCouponCode } from "../src/coupons/rules";
 import { clientIp, UNKNOWN_IP } from "../src/http/request";
 import { maskRecipient, retryDelayMs } from "../src/invites/rules";
 import { periodKey, rankRows } from "../src/leaderboard/rules";
 import { isoWeekOf } from "../src/lib/time";
+import { inviteIdOrNull, linkSource, referralClaim } from "../src/links/attribution";
 import { isAutomatedVisit, redirectLocation } from "../src/links/rules";
 import { badgeFor, nextMilestone } from "../src/program/rules";
-import { inviteIdOrNull, linkSource, referralClaim } from "../src/referrals/attribution";
-import { conversionRate, referrerStats } from "../src/referrals/stats";
+import { referrerStats } from "../src/referrals/stats";
 import { defaultRules } from "./fixtures";
 
 const HUMAN =

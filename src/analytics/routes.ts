@@ -5,8 +5,7 @@ import { signedInAdmin } from "../http/auth";
 import { jsonResponse } from "../http/openapi";
 import { DAY_MS, dayOf } from "../lib/time";
 import { CLICK_COUNTS_NOTE } from "../links/rules";
-import { CONVERSION_RATE_NOTE } from "../referrals/stats";
-import { programAnalytics } from "./rules";
+import { CONVERSION_RATE_NOTE, programAnalytics } from "./rules";
 import { dailySourceStatsBetween, dailyStatsBetween, topReferrersBetween } from "./store";
 
 const MAX_RANGE_DAYS = 366;

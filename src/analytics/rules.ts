@@ -1,5 +1,4 @@
 import { DAY_MS, dayOf } from "../lib/time";
-import { conversionRate } from "../referrals/stats";
 
 export interface DayCounters {
   day: string;
@@ -62,4 +61,20 @@ export function programAnalytics(
     bySource,
     daily: dailySeries(range.from, range.to, days),
   };
+}
+
+/** What `conversionRate` means, for the API document (GET /v1/me/stats, admin analytics). */
+export const CONVERSION_RATE_NOTE =
+  "Qualified ÷ referred signups, a fraction in [0, 1] (0 when there are none); imported referrals count on both sides.";
+
+/**
+ * Qualified referrals per referred signup: a fraction in [0, 1] to four decimals, 0 before
+ * the first signup. Over a date range a referral may qualify inside it after signing up
+ * before it, so the ratio is capped at 1.
+ *
+ * @example conversionRate(3, 4) // 0.75
+ */
+export function conversionRate(qualified: number, referredSignups: number): number {
+  if (referredSignups <= 0) return 0;
+  return Math.round(Math.min(1, Math.max(0, qualified / referredSignups)) * 10_000) / 10_000;
 }

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_PASSWORD_BYTES, passwordBytes } from "../credentials/password";
 import { MAX_TOKEN_LENGTH } from "../fraud/turnstile";
+import { DeviceHeaderSchema } from "../http/schemas";
 import { LocaleSchema } from "../i18n/schemas";
 import { NameSchema } from "../lib/names";
-import { SOURCE_PATTERN } from "../referrals/attribution";
-import { UserSchema } from "../users/schemas";
+import { SignupSourceSchema } from "../signup/schemas";
+import { PhoneSchema, UserSchema } from "../users/schemas";
 
 /** bcrypt reads at most 72 bytes: a longer password is refused, never silently truncated. */
 const PasswordSchema = z
@@ -31,25 +32,6 @@ const VerificationCodeSchema = z
   .trim()
   .regex(/^\d{6}$/, "must be the 6 digits of the code")
   .openapi({ example: "048213" });
-
-export const PhoneSchema = z
-  .string()
-  .trim()
-  .min(3)
-  .max(32)
-  .openapi({ example: "+923001234567", description: "Any spelling; stored in E.164." });
-
-/** Where a signup came from (the landing URL's `src`), checked like a link's `src`. */
-export const SignupSourceSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(SOURCE_PATTERN, "must be 1-32 of a-z, 0-9, _ and -")
-  .openapi({
-    example: "whatsapp",
-    description:
-      "The `src` of the landing URL, for a page that passes the code itself; the `ref_src` cookie wins when both exist.",
-  });
 
 export const RegisterBodySchema = z
   .object({
@@ -129,16 +111,6 @@ export const TokensSchema = z
   .openapi("Tokens");
 
 export const SessionSchema = TokensSchema.extend({ user: UserSchema }).openapi("Session");
-
-/** The device a client names for fraud checks (register, invites). */
-export const DeviceHeaderSchema = z.object({
-  "x-device-id": z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .openapi({ description: "A client device fingerprint; feeds fraud checks." }),
-});
 
 /** Register's headers: the device for fraud checks, and the Turnstile token. */
 export const RegisterHeadersSchema = TurnstileHeaderSchema.extend(DeviceHeaderSchema.shape);

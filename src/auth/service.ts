@@ -14,26 +14,19 @@ import {
 } from "../credentials/sessions";
 import { issueAccessToken } from "../credentials/tokens";
 import type { Database } from "../db/client";
-import { violatedConstraint } from "../db/client";
 import { ApiError } from "../errors";
 import type { AuthContext } from "../http/context";
 import type { Locale } from "../i18n/locales";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
-import { checkNewPhone, lookupPhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
+import type { ReferralClaim } from "../links/attribution";
 import { type RequestMetrics, timed } from "../platform/metrics";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
 import { currentProgram } from "../program/store";
-import type { ReferralClaim } from "../referrals/attribution";
-import { attributionFor, signUp } from "../users/signup";
-import {
-  findUserById,
-  findUserByPhone,
-  setPasswordHash,
-  setUserRole,
-  type UserRow,
-} from "../users/store";
+import { attributionFor, signUp } from "../signup/service";
+import { asPhoneTaken, requireNewPhone, requirePhone } from "../users/phones";
+import { findUserByPhone, setPasswordHash, setUserRole, type UserRow } from "../users/store";
 import { roleFor } from "./rules";
 
 const HOUR = 3600;
@@ -101,39 +94,6 @@ export async function openSession(db: Database, config: Config, userId: string, 
       };
     },
   };
-}
-
-/** A 400 for a phone that is not one, naming the field. */
-export function invalidPhone(path: string): ApiError {
-  return new ApiError("validation_error", "The request is not valid.", {
-    details: [{ path, message: "must be a valid phone number, e.g. +923001234567" }],
-  });
-}
-
-/** A 422 for a phone that we send no SMS to, saying what kind of number it is. */
-export function unsupportedPhone(refusal: string): ApiError {
-  return new ApiError(
-    "unsupported_phone",
-    `This phone number cannot be used: it is ${refusal}, and we send no SMS to such numbers.`,
-  );
-}
-
-/** A phone to look up (login, reset, searches) in E.164, or a 400 naming the field. */
-export function requirePhone(raw: string, config: Config): string {
-  const phone = lookupPhone(raw, config.defaultPhoneCountry);
-  if (!phone) throw invalidPhone("phone");
-  return phone;
-}
-
-/**
- * A phone that comes in new (a signup, a participant) in E.164: a 400 when it is not a valid
- * number, a 422 unsupported_phone when it cannot take our SMS or costs premium rates.
- */
-export function requireNewPhone(raw: string, config: Config, path = "phone"): string {
-  const checked = checkNewPhone(raw, config.defaultPhoneCountry);
-  if (checked.status === "invalid") throw invalidPhone(path);
-  if (checked.status === "no_sms") throw unsupportedPhone(checked.refusal);
-  return checked.phone;
 }
 
 export interface RegisterInput {
@@ -207,13 +167,6 @@ export async function registerUser(
   const opened = session;
   if (!opened) throw new Error("unreachable: a signup always opens its session");
   return { user, tokens: await timed(deps.metrics, "tokens", () => opened.tokens(role)) };
-}
-
-/** A signup refused for its phone, as the API's `phone_taken`; other errors unchanged. */
-export function asPhoneTaken(error: unknown): unknown {
-  return violatedConstraint(error) === "users.phone"
-    ? new ApiError("phone_taken", "An account with this phone number already exists.")
-    : error;
 }
 
 export interface LoginInput {
@@ -351,11 +304,4 @@ export async function logOut(db: Database, auth: AuthContext, refreshToken?: str
   }
   const hash = refreshToken === undefined ? undefined : await sha256Hex(refreshToken);
   await revokeSessionsOfUser(db, auth.userId, now, hash);
-}
-
-export async function currentUser(db: Database, userId: string): Promise<UserRow> {
-  const user = await findUserById(db, userId);
-  if (!user)
-    throw new ApiError("unauthorized", "The account of this access token no longer exists.");
-  return user;
 }

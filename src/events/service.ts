@@ -1,4 +1,4 @@
-import { and, asc, eq, gte } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
@@ -6,14 +6,9 @@ import { events } from "../db/schema";
 import { ApiError } from "../errors";
 import { lookupPhone } from "../lib/phone";
 import { requestFingerprint } from "../platform/idempotency";
-import {
-  acceptsEventType,
-  type ProgramRules,
-  qualifiesByEvent,
-  REFUND_EVENT,
-} from "../program/rules";
+import { acceptsEventType, qualifiesByEvent, REFUND_EVENT } from "../program/rules";
 import { currentProgram, programVersion } from "../program/store";
-import { type QualifyingEvent, qualifyReferral, reverseReferral } from "../referrals/qualification";
+import { qualifyReferral, reverseReferral } from "../referrals/qualification";
 import { findReferralOfReferee, type ReferralRecord } from "../referrals/store";
 import { mayQualify } from "../referrals/verified-phone";
 import { findUserByExternalId, findUserById, findUserByPhone } from "../users/store";
@@ -138,31 +133,4 @@ export async function recordEvent(
     return (await storedOutcome(db, input, requestHash)) ?? outcome;
   }
   return outcome;
-}
-
-/**
- * The user's first event that qualifies under these rules (of the qualification type, at
- * least `minimumAmount`), if they sent one: an approval in event mode pays at once, as
- * qualified by that event.
- */
-export async function firstEventOf(
-  db: Database,
-  userId: string,
-  rules: ProgramRules,
-): Promise<QualifyingEvent | null> {
-  if (rules.qualification === "signup") return null;
-  const row = await db
-    .select({ externalId: events.externalId, amount: events.amount })
-    .from(events)
-    .where(
-      and(
-        eq(events.userId, userId),
-        eq(events.type, rules.qualification),
-        rules.minimumAmount === null ? undefined : gte(events.amount, rules.minimumAmount),
-      ),
-    )
-    .orderBy(asc(events.createdAt))
-    .limit(1)
-    .get();
-  return row ?? null;
 }

@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { requireNewPhone } from "../auth/service";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { inviteStatuses } from "../db/schema";
@@ -12,6 +11,7 @@ import { newId } from "../lib/ids";
 import { maskName } from "../lib/names";
 import { smsRefusal } from "../lib/phone";
 import { DAY_MS, toIso } from "../lib/time";
+import { requireNewPhone } from "../users/phones";
 import { findUserById } from "../users/store";
 import { type NotificationParams, notificationValues } from "./notifications";
 import {

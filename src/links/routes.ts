@@ -8,12 +8,7 @@ import { jsonResponse } from "../http/openapi";
 import { clientIp } from "../http/request";
 import { resolveLocale } from "../i18n/resolve";
 import { DAY_MS } from "../lib/time";
-import {
-  ATTRIBUTION_DAYS,
-  attributionCookies,
-  inviteIdOrNull,
-  linkSource,
-} from "../referrals/attribution";
+import { ATTRIBUTION_DAYS, attributionCookies, inviteIdOrNull, linkSource } from "./attribution";
 import { queueClick } from "./click-queue";
 import { appleAppSiteAssociation, assetLinks, installPage, installPagePolicy } from "./pages";
 import { PREVIEW_CACHE_SECONDS, previewCacheKey, renderLinkPreview } from "./preview";

@@ -46,16 +46,11 @@ import { qualificationNotices } from "./notifications";
 import {
   creditsOfReferral,
   findReferral,
+  type QualifyingEvent,
   qualifiedPlacesOf,
   qualifiedSince,
   type ReferralRecord,
 } from "./store";
-
-/** The event that qualifies a referral: its id, and the amount a percent tier pays on. */
-export interface QualifyingEvent {
-  externalId: string;
-  amount: number | null;
-}
 
 /** A referrer's counts and context as of now: what qualification rules decide on. */
 export interface ReferrerSnapshot {

@@ -4,13 +4,12 @@ import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { referrals, users } from "../db/schema";
 import { ApiError } from "../errors";
-import { firstEventOf } from "../events/service";
 import { auditEntry } from "../platform/audit";
 import { programVersion, programVersions } from "../program/store";
 import { referralEvents } from "../webhooks/events";
 import { isTransitionRefused, qualifyReferral } from "./qualification";
 import { explainReason, type ReviewReason, reasonPattern } from "./review-reasons";
-import { findReferral } from "./store";
+import { findReferral, firstEventOf } from "./store";
 import { mayQualify } from "./verified-phone";
 
 type Status = "pending" | "qualified" | "held" | "rejected";

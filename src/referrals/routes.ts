@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { CONVERSION_RATE_NOTE } from "../analytics/rules";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { signedIn } from "../http/auth";
@@ -12,7 +13,6 @@ import { ipSubject, type RateLimitRule, rateLimiterFor } from "../platform/rate-
 import { toUser, UserSchema } from "../users/schemas";
 import { changeReferralCode } from "./code";
 import { describeReferralCode, myReferrals, myStats } from "./service";
-import { CONVERSION_RATE_NOTE } from "./stats";
 
 const tags = ["Referrals"];
 

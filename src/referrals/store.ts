@@ -1,7 +1,15 @@
-import { and, desc, eq, gt, gte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { before } from "../db/client";
-import { ledgerEntries, type ReasonDetail, referralStats, referrals, users } from "../db/schema";
+import {
+  events,
+  ledgerEntries,
+  type ReasonDetail,
+  referralStats,
+  referrals,
+  users,
+} from "../db/schema";
+import type { ProgramRules } from "../program/rules";
 
 export interface NewReferral {
   id: string;
@@ -141,3 +149,36 @@ export async function findReferralOfReferee(db: Database, refereeId: string) {
 }
 
 export type ReferralRecord = NonNullable<Awaited<ReturnType<typeof findReferral>>>;
+
+/**
+ * The user's first event that qualifies under these rules (of the qualification type, at
+ * least `minimumAmount`), if they sent one: an approval in event mode pays at once, as
+ * qualified by that event.
+ */
+export async function firstEventOf(
+  db: Database,
+  userId: string,
+  rules: ProgramRules,
+): Promise<QualifyingEvent | null> {
+  if (rules.qualification === "signup") return null;
+  const row = await db
+    .select({ externalId: events.externalId, amount: events.amount })
+    .from(events)
+    .where(
+      and(
+        eq(events.userId, userId),
+        eq(events.type, rules.qualification),
+        rules.minimumAmount === null ? undefined : gte(events.amount, rules.minimumAmount),
+      ),
+    )
+    .orderBy(asc(events.createdAt))
+    .limit(1)
+    .get();
+  return row ?? null;
+}
+
+/** The event that qualifies a referral: its id, and the amount a percent tier pays on. */
+export interface QualifyingEvent {
+  externalId: string;
+  amount: number | null;
+}

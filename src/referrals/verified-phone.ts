@@ -4,12 +4,11 @@
  */
 
 import type { Database } from "../db/client";
-import { firstEventOf } from "../events/service";
 import { type ProgramRules, readyToQualify } from "../program/rules";
 import { programVersion } from "../program/store";
 import { findUserById } from "../users/store";
 import { qualifyReferral } from "./qualification";
-import { findReferralOfReferee } from "./store";
+import { findReferralOfReferee, firstEventOf } from "./store";
 
 /**
  * Whether the referee's referral may pay now that its qualifying step (its first qualifying event, or the

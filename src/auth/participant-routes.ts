@@ -9,9 +9,10 @@ import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { clientIp, requestCountry } from "../http/request";
 import { requestedLocale } from "../i18n/resolve";
+import { attributionCookies, referralClaim } from "../links/attribution";
 import { rateLimiterFor } from "../platform/rate-limit";
-import { attributionCookies, referralClaim } from "../referrals/attribution";
 import { toUser, UserSchema } from "../users/schemas";
+import { currentUser } from "../users/service";
 import {
   LoginBodySchema,
   LogoutBodySchema,
@@ -21,7 +22,7 @@ import {
   SessionSchema,
   TokensSchema,
 } from "./schemas";
-import { currentUser, logIn, logOut, refreshTokens, registerUser } from "./service";
+import { logIn, logOut, refreshTokens, registerUser } from "./service";
 
 const tags = ["Identity"];
 

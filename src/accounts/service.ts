@@ -3,6 +3,14 @@
  * password they can change or, with a code sent to that phone, reset.
  */
 
+import { roleFor } from "../auth/rules";
+import {
+  type AuthDeps,
+  checkPassword,
+  openSession,
+  passwordAccount,
+  type Tokens,
+} from "../auth/service";
 import { hashPassword } from "../credentials/password";
 import { findCredentials, revokeSessionsExcept } from "../credentials/sessions";
 import { ApiError } from "../errors";
@@ -11,6 +19,8 @@ import type { Locale } from "../i18n/locales";
 import type { CodeSender } from "../invites/senders";
 import { forgetLinkCodes } from "../links/service";
 import { qualifyOnVerifiedPhone } from "../referrals/verified-phone";
+import { requirePhone } from "../users/phones";
+import { currentUser } from "../users/service";
 import {
   findUserByPhone,
   markPhoneVerified,
@@ -26,16 +36,6 @@ import {
   limitCodeSends,
   redeemCode,
 } from "../verification/service";
-import { roleFor } from "./rules";
-import {
-  type AuthDeps,
-  checkPassword,
-  currentUser,
-  openSession,
-  passwordAccount,
-  requirePhone,
-  type Tokens,
-} from "./service";
 
 export interface AccountDeps extends AuthDeps {
   sender: CodeSender;

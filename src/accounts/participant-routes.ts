@@ -1,6 +1,17 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { App } from "../app";
+import { authDeps } from "../auth/participant-routes";
+import {
+  ChangePasswordBodySchema,
+  PasswordResetBodySchema,
+  PasswordResetConfirmBodySchema,
+  SessionSchema,
+  TurnstileHeaderSchema,
+  UpdateMeBodySchema,
+  VerificationCheckBodySchema,
+  VerificationSendBodySchema,
+} from "../auth/schemas";
 import { errorResponses } from "../errors";
 import { requireChallenge } from "../fraud/turnstile";
 import { signedIn, signedInOwner } from "../http/auth";
@@ -17,18 +28,7 @@ import {
   requestPhoneVerification,
   updatePreferences,
   verifyPhone,
-} from "./account";
-import { authDeps } from "./routes";
-import {
-  ChangePasswordBodySchema,
-  PasswordResetBodySchema,
-  PasswordResetConfirmBodySchema,
-  SessionSchema,
-  TurnstileHeaderSchema,
-  UpdateMeBodySchema,
-  VerificationCheckBodySchema,
-  VerificationSendBodySchema,
-} from "./schemas";
+} from "./service";
 
 const tags = ["Identity"];
 

@@ -1,5 +1,4 @@
 import { eq } from "drizzle-orm";
-import { requirePhone } from "../auth/service";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import { ledgerEntries } from "../db/schema";
@@ -7,16 +6,15 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
 import { runIdempotently } from "../platform/idempotency";
+import { requirePhone } from "../users/phones";
+import { findUserById, setUserRole, type UserRow } from "../users/store";
 import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
 import {
   type AdminUserRow,
   findAdminUser,
   findAdminUsersByPhone,
-  findUserById,
   listAdminUsers,
-  setUserRole,
-  type UserRow,
-} from "./store";
+} from "./admin-store";
 
 async function existingUser(db: Database, id: string): Promise<UserRow> {
   const user = await findUserById(db, id);

@@ -1,5 +1,4 @@
 import { roleFor } from "../auth/rules";
-import { asPhoneTaken, requireNewPhone, requirePhone } from "../auth/service";
 import type { Config } from "../config";
 import { insertTokenOnlySession } from "../credentials/sessions";
 import { issueAccessToken } from "../credentials/tokens";
@@ -9,15 +8,16 @@ import { ApiError } from "../errors";
 import { clientIp } from "../http/request";
 import type { Locale } from "../i18n/locales";
 import { newId } from "../lib/ids";
-import { referralClaim } from "../referrals/attribution";
-import { signUp } from "./signup";
+import { referralClaim } from "../links/attribution";
+import { signUp } from "../signup/service";
+import { asPhoneTaken, requireNewPhone, requirePhone } from "../users/phones";
 import {
   findUserByExternalId,
   findUserById,
   findUserByPhone,
   setShopFields,
   type UserRow,
-} from "./store";
+} from "../users/store";
 
 export interface ParticipantInput {
   externalId: string;

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
-import { PhoneSchema, SignupSourceSchema } from "../auth/schemas";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
@@ -10,6 +9,8 @@ import { idFromOutside } from "../lib/ids";
 import { NameSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { UnlockListSchema, unlocksNow } from "../rewards/routes";
+import { SignupSourceSchema } from "../signup/schemas";
+import { PhoneSchema, toUser, UserSchema } from "../users/schemas";
 import {
   createParticipant,
   findParticipants,
@@ -17,7 +18,6 @@ import {
   participantById,
   updateParticipant,
 } from "./participants";
-import { toUser, UserSchema } from "./schemas";
 
 const tags = ["Your back end"];
 const UserIdParam = z.object({ id: z.string().min(1).max(64) });

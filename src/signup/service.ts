@@ -9,14 +9,14 @@ import type { Locale } from "../i18n/locales";
 import { hmacSha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
 import { phoneFacts } from "../lib/phone";
+import type { ReferralClaim } from "../links/attribution";
 import { currentProgram } from "../program/store";
-import type { ReferralClaim } from "../referrals/attribution";
 import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
 import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
 import { resolveReferralCode, type SignupAttribution, signupWrites } from "../referrals/service";
+import { toUser } from "../users/schemas";
+import { insertUser, type UserRow } from "../users/store";
 import { webhookEventStatements } from "../webhooks/outbox";
-import { toUser } from "./schemas";
-import { insertUser, type UserRow } from "./store";
 
 const MAX_SIGNUP_ATTEMPTS = 20;
 

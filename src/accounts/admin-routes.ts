@@ -12,8 +12,9 @@ import {
   replayedResponseHeaders,
   requestFingerprint,
 } from "../platform/idempotency";
+import { toUser, UserSchema } from "../users/schemas";
 import { adjustPoints, changeRole, findUsersForAdmin, userForAdmin } from "./admin";
-import { AdminUserSchema, toAdminUser, toUser, UserSchema } from "./schemas";
+import { AdminUserSchema, toAdminUser } from "./schemas";
 
 const tags = ["Administration"];
 const UserIdParam = z.object({ id: z.string().min(1).max(64) });

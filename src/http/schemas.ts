@@ -1,0 +1,11 @@
+import { z } from "@hono/zod-openapi";
+
+/** The device a client names for fraud checks (register, invites). */
+export const DeviceHeaderSchema = z.object({
+  "x-device-id": z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "A client device fingerprint; feeds fraud checks." }),
+});
