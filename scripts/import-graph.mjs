@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The import graph of src/: which folders import which, and whether the layers hold.
 // `node scripts/import-graph.mjs` prints a report; `--check` exits 1 when a folder or a
-// file takes part in a cycle, or a folder imports one above it in LAYERS (scripts/test.sh
-// runs it so CI fails on a cycle). Type-only imports count for files (a cycle of types is
+// file takes part in a cycle, when a route file is not named by its audience, or when a
+// file imports another folder's route file (scripts/test.sh runs it, so CI fails on any). Type-only imports count for files (a cycle of types is
 // still a knot to read) but not for folders' runtime layering, which is what the Worker runs.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -133,9 +133,8 @@ for (const [from, targets] of folderGraph) {
   }
 }
 
-// Layers from the bottom up: a folder may import folders in its own layer's lower
-// neighbours only. Levels are computed, not declared: a folder's level is one above the
-// highest folder it imports, so any import that is not strictly downward is a cycle.
+// Layers, computed rather than declared: a folder's level is one above the highest folder
+// it imports, so every import points down and the report draws the architecture as it is.
 const levels = new Map();
 const levelOf = (folder, seen = new Set()) => {
   if (levels.has(folder)) return levels.get(folder);
@@ -180,7 +179,34 @@ if (folderCycles.length === 0) {
 console.log("largest files:");
 for (const { file, lines: count } of largest) console.log(`  ${String(count).padStart(5)} ${file}`);
 
-if (check && (folderCycles.length > 0 || fileCycles.length > 0)) {
-  console.error("import-graph: src/ has import cycles (see above); layers must point down");
+// Route files are named by their audience, and only src/routes.ts (which registers them)
+// imports one: a route file is never a library.
+const ROUTE_FILE = /^(participant|admin|server|public)-routes\.ts$/;
+const misnamedRoutes = files
+  .map((file) => relative(src, file))
+  .filter(
+    (file) => /routes/.test(file) && file.includes("/") && !ROUTE_FILE.test(file.split("/")[1]),
+  );
+const routeImports = [];
+for (const file of files) {
+  if (relative(src, file) === "routes.ts") continue;
+  for (const { target } of importsOf(file)) {
+    if (ROUTE_FILE.test(target.split("/").at(-1)) && dirname(target) !== dirname(file)) {
+      routeImports.push(`${relative(src, file)} → ${relative(src, target)}`);
+    }
+  }
+}
+console.log(`route files not named by audience: ${misnamedRoutes.length}`);
+for (const file of misnamedRoutes) console.log(`  ${file}`);
+console.log(`imports of another folder's route file: ${routeImports.length}`);
+for (const line of routeImports) console.log(`  ${line}`);
+
+const broken =
+  folderCycles.length + fileCycles.length + misnamedRoutes.length + routeImports.length > 0;
+if (check && broken) {
+  console.error(
+    "import-graph: layers must point down, with no cycle; route files are named by audience " +
+      "and imported only by src/routes.ts (see above)",
+  );
   process.exit(1);
 }

@@ -14,6 +14,8 @@ rm -f .test-results/vitest.json .test-results/browser.json
 npm run web:build
 npm run web:types:check
 status=0
+# Layers point down: no import cycle between folders or files of src/ (scripts/import-graph.mjs).
+node scripts/import-graph.mjs --check > /dev/null || status=1
 npm test || status=$?
 # The committed OpenAPI document must be the one the routes generate, and lint clean
 # (redocly.yaml). Failures are reported before the closing line, which stays last.

@@ -1,32 +1,35 @@
 import { registerUserAdminRoutes } from "./accounts/admin-routes";
 import { registerAccountRoutes } from "./accounts/participant-routes";
 import { registerUserServerRoutes } from "./accounts/server-routes";
-import { registerAnalyticsRoutes } from "./analytics/routes";
-import { registerApiKeyRoutes } from "./apikeys/routes";
+import { registerAnalyticsRoutes } from "./analytics/admin-routes";
+import { registerApiKeyRoutes } from "./apikeys/admin-routes";
 import { newApp } from "./app";
-import { registerAuditRoutes } from "./audit/routes";
+import { registerAuditRoutes } from "./audit/admin-routes";
 import { registerAuthRoutes } from "./auth/participant-routes";
-import { registerCampaignRoutes } from "./campaigns/routes";
-import { registerOrderCheckoutRoutes } from "./checkout/routes";
-import { registerCouponRoutes } from "./coupons/routes";
-import { registerDataAdminRoutes, registerDataRoutes } from "./data/routes";
-import { registerEventRoutes } from "./events/routes";
-import { registerBlocklistRoutes } from "./fraud/blocklist-routes";
-import { registerInviteRoutes } from "./invites/routes";
-import { registerLeaderboardRoutes } from "./leaderboard/routes";
+import { registerCampaignRoutes } from "./campaigns/admin-routes";
+import { registerOrderCheckoutRoutes } from "./checkout/server-routes";
+import { registerCouponAdminRoutes } from "./coupons/admin-routes";
+import { registerCouponServerRoutes } from "./coupons/server-routes";
+import { registerDataAdminRoutes } from "./data/admin-routes";
+import { registerDataRoutes } from "./data/participant-routes";
+import { registerEventRoutes } from "./events/server-routes";
+import { registerBlocklistRoutes } from "./fraud/admin-routes";
+import { registerInviteRoutes } from "./invites/participant-routes";
+import { registerLeaderboardRoutes } from "./leaderboard/participant-routes";
 import { registerLinkAdminRoutes } from "./links/admin-routes";
-import { registerLinkRoutes } from "./links/routes";
+import { registerLinkRoutes } from "./links/public-routes";
 import { registerMessageAdminRoutes } from "./messages/admin-routes";
-import { registerMessageRoutes } from "./messages/routes";
-import { registerOpsRoutes } from "./ops/routes";
-import { registerProgramRoutes } from "./program/routes";
+import { registerMessageRoutes } from "./messages/participant-routes";
+import { registerOpsRoutes } from "./ops/public-routes";
+import { registerProgramRoutes } from "./program/admin-routes";
 import { registerReferralAdminRoutes } from "./referrals/admin-routes";
-import { registerReferralRoutes } from "./referrals/routes";
-import { registerRewardAdminRoutes, registerRewardRoutes } from "./rewards/routes";
-import { registerCheckoutRoutes } from "./wallet/checkout-routes";
-import { registerWalletRoutes } from "./wallet/routes";
-import { registerWebRoutes } from "./web/routes";
-import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/routes";
+import { registerReferralRoutes } from "./referrals/participant-routes";
+import { registerRewardAdminRoutes } from "./rewards/admin-routes";
+import { registerRewardRoutes } from "./rewards/participant-routes";
+import { registerWalletRoutes } from "./wallet/participant-routes";
+import { registerCheckoutRoutes } from "./wallet/server-routes";
+import { registerWebRoutes } from "./web/public-routes";
+import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/admin-routes";
 
 /**
  * The whole API, route by route: the Worker serves it, and `npm run openapi` reads its
@@ -56,7 +59,9 @@ export function buildApp() {
   registerWalletRoutes(app);
   registerRewardRoutes(app);
   // Integration with your back end (server to server)
-  registerCouponRoutes(app);
+  registerCouponServerRoutes(app);
+  // Registered here, after the server's coupon routes, to keep the document's order.
+  registerCouponAdminRoutes(app);
   registerUserServerRoutes(app);
   registerCheckoutRoutes(app);
   registerOrderCheckoutRoutes(app);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config";
 import worker from "../src/index";
-import { pageSecurityPolicy } from "../src/web/routes";
+import { pageSecurityPolicy } from "../src/web/rules";
 import { BASE, call } from "./harness";
 
 /** A page served by the Worker with `TURNSTILE_SITE_KEY` set (Cloudflare's always-pass test key). */

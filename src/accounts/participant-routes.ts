@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { App } from "../app";
-import { authDeps } from "../auth/participant-routes";
+import { authDeps } from "../auth/deps";
 import {
   ChangePasswordBodySchema,
   PasswordResetBodySchema,

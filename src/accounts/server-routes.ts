@@ -8,7 +8,8 @@ import { LocaleSchema } from "../i18n/schemas";
 import { idFromOutside } from "../lib/ids";
 import { NameSchema } from "../lib/names";
 import { toIso } from "../lib/time";
-import { UnlockListSchema, unlocksNow } from "../rewards/routes";
+import { UnlockListSchema } from "../rewards/schemas";
+import { unlocksNow } from "../rewards/unlocks";
 import { SignupSourceSchema } from "../signup/schemas";
 import { PhoneSchema, toUser, UserSchema } from "../users/schemas";
 import {
@@ -205,7 +206,7 @@ export function registerUserServerRoutes(app: App) {
 
   app.openapi(getUnlocks, async (c) => {
     const user = await participantById(c.var.db, c.req.valid("param").id);
-    return c.json(await unlocksNow(c.var.db, user.id), 200);
+    return c.json(await unlocksNow(c.var.db, user.id, Date.now()), 200);
   });
 
   app.openapi(createEmbedToken, async (c) => {

@@ -1,18 +1,16 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { requireChallenge } from "../fraud/turnstile";
 import { signedIn } from "../http/auth";
-import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { clientIp, requestCountry } from "../http/request";
 import { requestedLocale } from "../i18n/resolve";
 import { attributionCookies, referralClaim } from "../links/attribution";
-import { rateLimiterFor } from "../platform/rate-limit";
 import { toUser, UserSchema } from "../users/schemas";
 import { currentUser } from "../users/service";
+import { authDeps } from "./deps";
 import {
   LoginBodySchema,
   LogoutBodySchema,
@@ -97,15 +95,6 @@ const me = createRoute({
   ...signedIn,
   responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses("unauthorized") },
 });
-
-export function authDeps(c: Context<AppEnv>) {
-  return {
-    db: c.var.db,
-    config: c.var.config,
-    rateLimiter: rateLimiterFor(c),
-    metrics: c.var.metrics,
-  };
-}
 
 export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {

@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { unlocks } from "../db/schema";
 import { ApiError } from "../errors";
-import { DAY_MS } from "../lib/time";
+import { DAY_MS, toIso } from "../lib/time";
 
 export interface UnlockGrant {
   userId: string;
@@ -88,4 +88,16 @@ export async function listUnlocksOf(db: Database, userId: string, now: number) {
 /** The entitlement an `unlock` reward grants: its id without the prefix. */
 export function unlockOfReward(rewardId: string): string {
   return rewardId.replace(/^rwd_/, "");
+}
+
+/** The entitlements a user holds now, as `GET /v1/me/unlocks` and the server route show them. */
+export async function unlocksNow(db: Database, userId: string, now: number) {
+  const rows = await listUnlocksOf(db, userId, now);
+  return {
+    data: rows.map((row) => ({
+      ...row,
+      grantedAt: toIso(row.grantedAt),
+      expiresAt: row.expiresAt === null ? null : toIso(row.expiresAt),
+    })),
+  };
 }

@@ -1,22 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
-import { couponStatuses } from "../db/schema";
 import { errorResponses } from "../errors";
-import { serverCall, signedInAdmin } from "../http/auth";
+import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside, OrderIdSchema } from "../lib/ids";
-import { AdminReasonSchema } from "../lib/names";
-import { toIso } from "../lib/time";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
   replayedResponseHeaders,
   requestFingerprint,
 } from "../platform/idempotency";
-import { RedemptionSchema } from "../rewards/routes";
 import { couponView } from "./rules";
 import { CouponSchema } from "./schemas";
-import { couponByCode, releaseCoupon, useCoupon, voidRedemption } from "./service";
+import { couponByCode, releaseCoupon, useCoupon } from "./service";
 
 const tags = ["Coupons"];
 
@@ -110,44 +106,13 @@ const releaseRoute = createRoute({
   },
 });
 
-const voidRoute = createRoute({
-  method: "post",
-  path: "/v1/admin/redemptions/{id}/void",
-  operationId: "voidRedemption",
-  tags: ["Administration"],
-  summary: "Void an unused coupon: its points go back to the user",
-  ...signedInAdmin,
-  request: {
-    params: z.object({ id: z.string().min(1).max(64) }),
-    body: jsonBody(z.object({ reason: AdminReasonSchema }).openapi("VoidRedemptionRequest")),
-  },
-  responses: {
-    200: jsonResponse(
-      z
-        .object({
-          redemption: RedemptionSchema.extend({ couponStatus: z.enum(couponStatuses) }),
-          balance: z.number().int(),
-        })
-        .openapi("VoidedRedemption"),
-      "Voided; the balance after the points came back",
-    ),
-    ...errorResponses(
-      "unauthorized",
-      "forbidden",
-      "not_found",
-      "coupon_already_used",
-      "coupon_void",
-    ),
-  },
-});
-
 /** Keys with scope coupons are always an admin's (only EVENTS_API_KEY has no creator). */
 function keyCreator(createdBy: string | null): string {
   if (createdBy === null) throw new Error("A coupons call without a key created by an admin");
   return createdBy;
 }
 
-export function registerCouponRoutes(app: App) {
+export function registerCouponServerRoutes(app: App) {
   app.openapi(getCoupon, async (c) => {
     return c.json(couponView(await couponByCode(c.var.db, c.req.valid("param").code)), 200);
   });
@@ -184,23 +149,5 @@ export function registerCouponRoutes(app: App) {
     );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(couponView(coupon), 200);
-  });
-
-  app.openapi(voidRoute, async (c) => {
-    const { coupon, balance } = await voidRedemption(c.var.db, c.var.auth.userId, {
-      redemptionId: c.req.valid("param").id,
-      reason: c.req.valid("json").reason,
-    });
-    const redemption = {
-      id: coupon.redemptionId,
-      rewardId: coupon.rewardId,
-      rewardName: coupon.rewardName,
-      cost: coupon.cost,
-      couponCode: coupon.code,
-      discount: coupon.discount,
-      couponStatus: coupon.status,
-      createdAt: toIso(coupon.issuedAt),
-    };
-    return c.json({ redemption, balance }, 200);
   });
 }
