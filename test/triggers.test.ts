@@ -44,7 +44,7 @@ describe("the triggers of the migrated database are src/db/triggers.ts", () => {
     }
   });
 
-  it("defines each trigger once", () => {
+  it("defines each trigger once, with why it exists", () => {
     const names = triggers.map((trigger) => trigger.name);
     expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
     expect(triggers.filter((trigger) => trigger.why.trim() === "")).toEqual([]);
