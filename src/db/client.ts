@@ -37,14 +37,14 @@ export function violatedConstraint(error: unknown): string | null {
   return check?.[1] ?? null;
 }
 
-/** What the triggers of migration 0022 raise when a write names an erased user. */
+/** What the erased-user triggers (src/db/triggers.ts) raise when a write names an erased user. */
 const ERASED_USER_REFUSAL = "erased_user:";
 
 /**
  * Whether D1 refused a batch because it would write something new for an erased user
- * (migration 0022): a request that read the user before the erasure committed. The Worker
- * answers it as 404 not_found (src/app.ts); loops that plan again from a fresh read
- * (signup, qualification) treat it as a stale snapshot.
+ * (a trigger of src/db/triggers.ts): a request that read the user before the erasure
+ * committed. The Worker answers it as 404 not_found (src/app.ts); loops that plan again
+ * from a fresh read (signup, qualification) treat it as a stale snapshot.
  */
 export function isErasedUserRefusal(error: unknown): boolean {
   return errorText(error).includes(ERASED_USER_REFUSAL);

@@ -1,8 +1,10 @@
 /**
- * The D1 schema. Invariants live here as well as in code: unique indexes guard codes,
- * phones and referral ordinals; CHECKs keep balances non-negative. Triggers (in the
- * hand-written migration 0001) derive wallet balances and referral counters from the
- * rows that cause them, and keep the ledger append-only.
+ * The D1 schema: tables, columns, unique indexes (codes, phones, referral ordinals) and
+ * CHECKs (balances never below zero); drizzle-kit writes migrations/ from it. What the
+ * database enforces beyond these is in the triggers, each defined once in
+ * src/db/triggers.ts (migrations written by `npm run db:triggers`): wallet balances and
+ * counters derived from the rows that cause them, an append-only ledger spent by lots,
+ * status transitions, nothing new for an erased user.
  */
 import { desc, sql } from "drizzle-orm";
 import {
@@ -843,7 +845,7 @@ export const pointSpends = sqliteTable(
     description: text("description").notNull(),
     /** The `redemption` ledger entry of the spend: refunds give back what it consumed. */
     ledgerEntryId: text("ledger_entry_id").notNull(),
-    /** Points given back so far; a trigger keeps it within `points` (migration 0027). */
+    /** Points given back so far; a trigger keeps it within `points` (src/db/triggers.ts). */
     refundedPoints: integer("refunded_points").notNull().default(0),
     createdAt: millis("created_at").notNull(),
   },

@@ -23,7 +23,7 @@ const UNCOVERED_DEBIT = "insufficient_points:";
 
 /**
  * Whether D1 refused a debit for lack of points: the wallet would go below zero, or the
- * points still unexpired at the debit's time do not cover it (migration 0012's trigger).
+ * points still unexpired at the debit's time do not cover it (`ledger_entries_consume_lots`).
  */
 export function isOverdraft(error: unknown): boolean {
   return (
