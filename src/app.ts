@@ -13,6 +13,7 @@ import type { AppEnv } from "./env";
 import { ApiError, type ErrorCode, errorBody, errorResponseDocument } from "./errors";
 import { REPLAYED_HEADER } from "./platform/idempotency";
 import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
+import { newOutbox } from "./platform/outbox";
 import { requestLogLine } from "./platform/request-log";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
@@ -197,6 +198,7 @@ export function newApp() {
     const metrics = newRequestMetrics();
     const startedAt = performance.now();
     c.set("metrics", metrics);
+    c.set("outbox", newOutbox());
     c.set("db", createDb(meteredD1(session, metrics, { exactReads: config.benchMetrics })));
     await next();
     const bookmark = session.getBookmark();

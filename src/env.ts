@@ -2,6 +2,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Config } from "./config";
 import type { D1Client } from "./db/client";
 import type { RequestMetrics } from "./platform/metrics";
+import type { Outbox } from "./platform/outbox";
 
 /**
  * The Worker's bindings: what wrangler.toml declares (generated into
@@ -53,6 +54,8 @@ export interface Variables {
   auth: AuthContext;
   serverKey: ServerKeyContext;
   metrics: RequestMetrics | null;
+  /** The webhook events this request wrote: sent after its response. */
+  outbox: Outbox;
 }
 
 export interface AppEnv {

@@ -113,7 +113,7 @@ export async function verifyPhone(
   await redeemCode(deps, user.id, "phone_verification", code, now);
   const proven = withPhoneProven(deps, user, now);
   await proven.write.run();
-  await qualifyOnVerifiedPhone(deps.db, user.id, now);
+  await qualifyOnVerifiedPhone(deps, user.id, now);
   return proven.user;
 }
 
@@ -196,6 +196,6 @@ export async function confirmPasswordReset(
     proven.write,
     ...session.writes,
   ]);
-  await qualifyOnVerifiedPhone(db, user.id, now);
+  await qualifyOnVerifiedPhone(deps, user.id, now);
   return { user: proven.user, tokens: await session.tokens(proven.user.role) };
 }

@@ -100,6 +100,7 @@ export function authDeps(c: Context<AppEnv>) {
   return {
     db: c.var.db,
     config: c.var.config,
+    outbox: c.var.outbox,
     rateLimiter: rateLimiterFor(c),
     metrics: c.var.metrics,
   };

@@ -7,8 +7,9 @@ import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { checkNewPhone, lookupPhone } from "../lib/phone";
 import { DAY_MS } from "../lib/time";
-import { type RequestMetrics, timed } from "../platform/metrics";
-import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
+import type { Deps } from "../platform/deps";
+import { timed } from "../platform/metrics";
+import { ipSubject, type RateLimitRule } from "../platform/rate-limit";
 import { currentProgram } from "../program/store";
 import type { ReferralClaim } from "../referrals/attribution";
 import { attributionFor, signUp } from "../users/signup";
@@ -48,12 +49,7 @@ export const authLimits = {
   loginFailuresPerIp: { name: "login-fail-ip", limit: 30, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
 
-export interface AuthDeps {
-  db: Database;
-  config: Config;
-  rateLimiter: RateLimiter;
-  metrics: RequestMetrics | null;
-}
+export type AuthDeps = Pick<Deps, "db" | "config" | "outbox" | "rateLimiter" | "metrics">;
 
 export interface Tokens {
   accessToken: string;

@@ -9,6 +9,7 @@ import { findCouponByCode } from "../coupons/store";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
+import type { EventDeps } from "../platform/deps";
 import { runIdempotently } from "../platform/idempotency";
 import { findUserById } from "../users/store";
 import { asSpendRefusal, type PointSpend, pointSpendOf, spendStatements } from "../wallet/spends";
@@ -43,10 +44,11 @@ export interface Checkout {
  * order exactly one commits. A retry with the same Idempotency-Key replays the first.
  */
 export async function checkoutOrder(
-  db: Database,
+  deps: EventDeps,
   input: CheckoutInput,
   now: number,
 ): Promise<{ value: Checkout; replayed: boolean }> {
+  const { db } = deps;
   if (!(await findUserById(db, input.userId))) {
     throw new ApiError("not_found", `No user ${input.userId} exists.`);
   }
@@ -56,7 +58,7 @@ export async function checkoutOrder(
     run: async (complete) => {
       const coupon =
         input.couponCode === undefined ? null : await couponByCode(db, input.couponCode);
-      const use = coupon ? couponUse(db, coupon, input.orderId, now) : null;
+      const use = coupon ? couponUse(deps, coupon, input.orderId, now) : null;
       const spending =
         input.points === undefined
           ? null

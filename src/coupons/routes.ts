@@ -7,6 +7,7 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside, OrderIdSchema } from "../lib/ids";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -155,7 +156,7 @@ export function registerCouponRoutes(app: App) {
   app.openapi(useCouponRoute, async (c) => {
     const { code } = c.req.valid("param");
     const orderId = c.req.valid("json")?.orderId ?? null;
-    const { value: coupon, replayed } = await useCoupon(c.var.db, {
+    const { value: coupon, replayed } = await useCoupon(depsOf(c), {
       apiKeyId: c.var.serverKey.id,
       code,
       orderId,
@@ -171,7 +172,7 @@ export function registerCouponRoutes(app: App) {
     const orderId = c.req.valid("json")?.orderId ?? null;
     const { id: apiKeyId, createdBy } = c.var.serverKey;
     const { value: coupon, replayed } = await releaseCoupon(
-      c.var.db,
+      depsOf(c),
       {
         apiKeyId,
         actorId: keyCreator(createdBy),
@@ -187,7 +188,7 @@ export function registerCouponRoutes(app: App) {
   });
 
   app.openapi(voidRoute, async (c) => {
-    const { coupon, balance } = await voidRedemption(c.var.db, c.var.auth.userId, {
+    const { coupon, balance } = await voidRedemption(depsOf(c), c.var.auth.userId, {
       redemptionId: c.req.valid("param").id,
       reason: c.req.valid("json").reason,
     });

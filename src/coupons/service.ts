@@ -2,6 +2,7 @@ import { errorText } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { auditEntry } from "../platform/audit";
+import type { EventDeps } from "../platform/deps";
 import { runIdempotently } from "../platform/idempotency";
 import { returnDebitStatements } from "../wallet/returns";
 import { selectSpendableBalance } from "../wallet/store";
@@ -50,12 +51,13 @@ export function asCouponConflict(error: unknown): unknown {
  * coupon fails the batch with its own reason) and its `coupon.used` event — and the coupon
  * as it is then.
  */
-export function couponUse(db: Database, coupon: CouponRow, orderId: string | null, now: number) {
+export function couponUse(deps: EventDeps, coupon: CouponRow, orderId: string | null, now: number) {
+  const { db } = deps;
   const used = { ...coupon, status: "used" as const, usedAt: now, orderId };
   return {
     used,
     transition: markCouponUsed(db, coupon.code as string, { orderId, now }),
-    event: webhookEventStatements(db, {
+    event: webhookEventStatements(deps, {
       type: "coupon.used",
       data: { coupon: couponView(used) },
       now,
@@ -83,13 +85,14 @@ async function replayedCoupon(db: Database, redemptionId: string) {
  * Uses a coupon at checkout, once. The database decides among racing uses (the transition
  * trigger aborts every batch but the first); a retry with the same Idempotency-Key replays.
  */
-export async function useCoupon(db: Database, input: UseCouponInput) {
+export async function useCoupon(deps: EventDeps, input: UseCouponInput) {
+  const { db } = deps;
   const scope = { userId: input.apiKeyId, scope: "coupon_use", key: input.idempotencyKey };
   return runIdempotently(db, scope, input.requestHash, {
     replay: (redemptionId) => replayedCoupon(db, redemptionId),
     run: async (complete) => {
       const coupon = await couponByCode(db, input.code);
-      const use = couponUse(db, coupon, input.orderId, Date.now());
+      const use = couponUse(deps, coupon, input.orderId, Date.now());
       try {
         await db.batch([use.transition, complete(coupon.redemptionId), ...use.event]);
       } catch (error) {
@@ -111,7 +114,8 @@ export interface ReleaseCouponInput extends UseCouponInput {
  * trigger decides among racing releases (one commits, the others find it issued:
  * `409 coupon_not_used`); a retry with the same Idempotency-Key replays.
  */
-export async function releaseCoupon(db: Database, input: ReleaseCouponInput, now: number) {
+export async function releaseCoupon(deps: EventDeps, input: ReleaseCouponInput, now: number) {
+  const { db } = deps;
   const scope = { userId: input.apiKeyId, scope: "coupon_release", key: input.idempotencyKey };
   return runIdempotently(db, scope, input.requestHash, {
     replay: (redemptionId) => replayedCoupon(db, redemptionId),
@@ -134,7 +138,7 @@ export async function releaseCoupon(db: Database, input: ReleaseCouponInput, now
             },
             at: now,
           }),
-          ...webhookEventStatements(db, {
+          ...webhookEventStatements(deps, {
             type: "coupon.released",
             data: { coupon: couponView(released) },
             now,
@@ -155,10 +159,11 @@ export async function releaseCoupon(db: Database, input: ReleaseCouponInput, now
  * void coupon, and a debit is returned once, so parallel voids return the points once.
  */
 export async function voidRedemption(
-  db: Database,
+  deps: EventDeps,
   actorId: string,
   input: { redemptionId: string; reason: string },
 ) {
+  const { db } = deps;
   const coupon = await findCouponOfRedemption(db, input.redemptionId);
   const debit = coupon?.status ? await findRedemptionDebit(db, coupon.redemptionId) : undefined;
   if (!coupon || !debit) {
@@ -188,7 +193,7 @@ export async function voidRedemption(
         details: { couponCode: coupon.code, points: coupon.cost, reason: input.reason },
         at: now,
       }),
-      ...webhookEventStatements(db, {
+      ...webhookEventStatements(deps, {
         type: "coupon.voided",
         data: { coupon: couponView(voided) },
         now,

@@ -5,6 +5,7 @@ import { events } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { lookupPhone } from "../lib/phone";
+import type { Deps } from "../platform/deps";
 import { requestFingerprint } from "../platform/idempotency";
 import {
   acceptsEventType,
@@ -82,10 +83,10 @@ function refundApplies(input: EventInput, referral: ReferralRecord): boolean {
  * first call did and changes nothing; a different body is refused.
  */
 export async function recordEvent(
-  db: Database,
-  config: Config,
+  deps: Pick<Deps, "db" | "config" | "outbox">,
   input: EventInput,
 ): Promise<EventOutcome> {
+  const { db, config } = deps;
   const requestHash = await requestFingerprint(input);
   const earlier = await storedOutcome(db, input, requestHash);
   if (earlier) {
@@ -105,7 +106,7 @@ export async function recordEvent(
   const referral = await findReferralOfReferee(db, userId);
   const outcome: EventOutcome = { qualified: [], reversed: [] };
   if (referral && input.type === REFUND_EVENT) {
-    if (refundApplies(input, referral) && (await reverseReferral(db, referral.id, now))) {
+    if (refundApplies(input, referral) && (await reverseReferral(deps, referral.id, now))) {
       outcome.reversed.push(referral.id);
     }
   } else if (referral?.status === "pending") {
@@ -114,7 +115,7 @@ export async function recordEvent(
     if (
       qualifiesByEvent(rules, { type: input.type, amount: event.amount }) &&
       (await mayQualify(db, rules, userId, true)) &&
-      (await qualifyReferral(db, referral.id, { now, byEvent: event }))
+      (await qualifyReferral(deps, referral.id, { now, byEvent: event }))
     ) {
       outcome.qualified.push(referral.id);
     }

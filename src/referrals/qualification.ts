@@ -25,6 +25,7 @@ import {
   uncountQualifiedReferral,
 } from "../leaderboard/store";
 import { DAY_MS, monthOf } from "../lib/time";
+import type { EventDeps } from "../platform/deps";
 import {
   type BudgetUsage,
   budgetHold,
@@ -147,11 +148,12 @@ export interface QualifiedReferral {
  * past the budget.
  */
 export function qualificationWrites(
-  db: Database,
+  deps: EventDeps,
   referral: QualifiedReferral,
   plan: QualificationPlan,
   now: number,
 ) {
+  const { db } = deps;
   const { referralId, referrerId, refereeId } = referral;
   const credits = [
     {
@@ -204,7 +206,7 @@ export function qualificationWrites(
       }),
     ),
     ...plan.milestones.flatMap((milestone) =>
-      unlockGrantedEvent(db, {
+      unlockGrantedEvent(deps, {
         userId: referrerId,
         unlock: milestone.unlock,
         source: "milestone",
@@ -213,7 +215,7 @@ export function qualificationWrites(
     ),
     ...qualificationNotices(db, referral, plan, now),
     ...plan.campaigns.flatMap((campaign) =>
-      campaignCompletedEvent(db, {
+      campaignCompletedEvent(deps, {
         userId: referrerId,
         campaignId: campaign.id,
         bonusPoints: campaign.bonusPoints,
@@ -252,7 +254,7 @@ export function isTransitionRefused(error: unknown): boolean {
  * planned again from a fresh read.
  */
 export async function qualifyReferral(
-  db: Database,
+  deps: EventDeps,
   referralId: string,
   options: {
     now?: number;
@@ -265,6 +267,7 @@ export async function qualifyReferral(
   } = {},
 ) {
   const { now = Date.now(), also = [], byEvent = null, approved = false } = options;
+  const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
@@ -308,7 +311,7 @@ export async function qualifyReferral(
             })
             .where(eq(referrals.id, referral.id)),
           ...also,
-          ...referralEvents(db, ["referral.held"], { ...referral, status: "held" }, now),
+          ...referralEvents(deps, ["referral.held"], { ...referral, status: "held" }, now),
         ]);
         return false;
       }
@@ -323,10 +326,10 @@ export async function qualifyReferral(
             referrerPoints: plan.referrerPoints,
           })
           .where(eq(referrals.id, referral.id)),
-        ...qualificationWrites(db, qualified, plan, now),
+        ...qualificationWrites(deps, qualified, plan, now),
         ...also,
         ...referralEvents(
-          db,
+          deps,
           ["referral.qualified"],
           { ...referral, status: "qualified", referrerPoints: plan.referrerPoints },
           now,
@@ -369,7 +372,12 @@ function toQualified(
  * reached is not reached again, and an unlock it granted is kept. Returns false when
  * there is nothing (more) to reverse.
  */
-export async function reverseReferral(db: Database, referralId: string, now: number = Date.now()) {
+export async function reverseReferral(
+  deps: EventDeps,
+  referralId: string,
+  now: number = Date.now(),
+) {
+  const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (referral?.status !== "qualified" || referral.qualifiedAt === null) return false;
@@ -403,7 +411,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
           ),
         uncountQualifiedReferral(db, referral.referrerId, referral.qualifiedAt),
         withdrawCampaignAwards(db, { userId: referral.referrerId, referralId: referral.id }),
-        ...referralEvents(db, ["referral.reversed"], { ...referral, status: "rejected" }, now),
+        ...referralEvents(deps, ["referral.reversed"], { ...referral, status: "rejected" }, now),
       ]);
       return true;
     } catch (error) {

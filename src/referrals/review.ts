@@ -6,6 +6,7 @@ import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { firstEventOf } from "../events/service";
 import { auditEntry } from "../platform/audit";
+import type { EventDeps } from "../platform/deps";
 import { programVersion, programVersions } from "../program/store";
 import { referralEvents } from "../webhooks/events";
 import { isTransitionRefused, qualifyReferral } from "./qualification";
@@ -96,7 +97,8 @@ async function heldReferral(db: Database, id: string) {
  * referee already sent the qualifying event, and verified their phone if the program asks),
  * else it waits for what is missing as pending.
  */
-export async function approveReferral(db: Database, actorId: string, id: string) {
+export async function approveReferral(deps: EventDeps, actorId: string, id: string) {
+  const { db } = deps;
   const referral = await heldReferral(db, id);
   const { rules } = await programVersion(db, referral.programVersion);
   const now = Date.now();
@@ -111,7 +113,7 @@ export async function approveReferral(db: Database, actorId: string, id: string)
   const byEvent = await firstEventOf(db, referral.refereeId, rules);
   const paysNow = await mayQualify(db, rules, referral.refereeId, byEvent !== null);
   if (paysNow) {
-    if (!(await qualifyReferral(db, id, { now, also: [audit], byEvent, approved: true }))) {
+    if (!(await qualifyReferral(deps, id, { now, also: [audit], byEvent, approved: true }))) {
       throw notHeld(id, "already decided");
     }
   } else {
@@ -120,7 +122,8 @@ export async function approveReferral(db: Database, actorId: string, id: string)
   return { id, status: paysNow ? ("qualified" as const) : ("pending" as const) };
 }
 
-export async function rejectReferral(db: Database, actorId: string, id: string, reason: string) {
+export async function rejectReferral(deps: EventDeps, actorId: string, id: string, reason: string) {
+  const { db } = deps;
   const referral = await heldReferral(db, id);
   const now = Date.now();
   await decide(
@@ -135,7 +138,7 @@ export async function rejectReferral(db: Database, actorId: string, id: string, 
       details: { reason },
       at: now,
     }),
-    referralEvents(db, ["referral.rejected"], { ...referral, status: "rejected" }, now),
+    referralEvents(deps, ["referral.rejected"], { ...referral, status: "rejected" }, now),
   );
   return { id, status: "rejected" as const };
 }

@@ -10,6 +10,7 @@ import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pag
 import { LabelsSchema } from "../i18n/schemas";
 import { newRewardSuffix } from "../lib/ids";
 import { toIso } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -187,7 +188,7 @@ export function registerRewardRoutes(app: App) {
 
   app.openapi(redeem, async (c) => {
     const body = c.req.valid("json");
-    const { redemption, replayed } = await redeemReward(c.var.db, {
+    const { redemption, replayed } = await redeemReward(depsOf(c), {
       userId: c.var.auth.userId,
       rewardId: body.rewardId,
       idempotencyKey: c.req.valid("header")["idempotency-key"],

@@ -2,6 +2,7 @@ import { redemptions } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newCouponCode, newId } from "../lib/ids";
+import type { EventDeps } from "../platform/deps";
 import { runIdempotently } from "../platform/idempotency";
 import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
 import { rewardRedeemedEvent, unlockGrantedEvent } from "../webhooks/events";
@@ -38,7 +39,8 @@ async function chooseReward(db: Database, rewardId: string | undefined) {
  * are one D1 batch; the wallet's CHECK (balance >= 0) makes an overdraft abort it, so
  * concurrent redemptions can never spend the same points twice.
  */
-export async function redeemReward(db: Database, input: RedeemInput) {
+export async function redeemReward(deps: EventDeps, input: RedeemInput) {
+  const { db } = deps;
   const scope = { userId: input.userId, scope: "redemption", key: input.idempotencyKey };
   const { value: redemption, replayed } = await runIdempotently(db, scope, input.requestHash, {
     replay: async (id) => {
@@ -81,7 +83,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
           complete(redemptionId),
           // A one-time unlock the user holds already fails the batch: nothing is spent.
           ...(reward.kind === "unlock" ? grantNewUnlock(db, unlock) : []),
-          ...rewardRedeemedEvent(db, {
+          ...rewardRedeemedEvent(deps, {
             id: redemptionId,
             userId: input.userId,
             reward: { id: reward.id, name: reward.name, kind: reward.kind, discount },
@@ -89,7 +91,7 @@ export async function redeemReward(db: Database, input: RedeemInput) {
             couponCode,
             createdAt: now,
           }),
-          ...(reward.kind === "unlock" ? unlockGrantedEvent(db, unlock) : []),
+          ...(reward.kind === "unlock" ? unlockGrantedEvent(deps, unlock) : []),
         ]);
         return {
           id: redemptionId,

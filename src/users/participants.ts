@@ -2,13 +2,13 @@ import { roleFor } from "../auth/rules";
 import { asPhoneTaken, requireNewPhone, requirePhone } from "../auth/service";
 import { insertTokenOnlySession } from "../auth/store";
 import { issueAccessToken } from "../auth/tokens";
-import type { Config } from "../config";
 import { violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { clientIp } from "../http/auth";
 import type { Locale } from "../i18n/locales";
 import { newId } from "../lib/ids";
+import type { Deps } from "../platform/deps";
 import { referralClaim } from "../referrals/attribution";
 import { signUp } from "./signup";
 import {
@@ -36,7 +36,7 @@ export interface ParticipantInput {
  * index decides between parallel creates, and every loser answers with the winner's user.
  */
 export async function createParticipant(
-  deps: { db: Database; config: Config },
+  deps: Pick<Deps, "db" | "config" | "outbox">,
   input: ParticipantInput,
 ): Promise<{ user: UserRow; created: boolean }> {
   const { db, config } = deps;
@@ -100,7 +100,7 @@ export async function updateParticipant(
 
 /** Zero or one user with this phone or externalId. */
 export async function findParticipants(
-  deps: { db: Database; config: Config },
+  deps: Pick<Deps, "db" | "config">,
   by: { phone?: string | undefined; externalId?: string | undefined },
 ): Promise<UserRow[]> {
   const user =
@@ -121,7 +121,7 @@ const EMBED_TOKEN_MAX_SECONDS = 3600;
  * issued for an admin (by the role they hold or would get at login): an admin's account
  * is not handed to another site's page.
  */
-export async function issueEmbedToken(deps: { db: Database; config: Config }, userId: string) {
+export async function issueEmbedToken(deps: Pick<Deps, "db" | "config">, userId: string) {
   const user = await participantById(deps.db, userId);
   if (roleFor(user, deps.config) === "admin") {
     throw new ApiError("forbidden", "No embed token is issued for an admin.");

@@ -9,6 +9,7 @@ import { LocaleSchema } from "../i18n/schemas";
 import { idFromOutside } from "../lib/ids";
 import { NameSchema } from "../lib/names";
 import { toIso } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import { UnlockListSchema, unlocksNow } from "../rewards/routes";
 import {
   createParticipant,
@@ -176,9 +177,8 @@ const createEmbedToken = createRoute({
 
 export function registerUserServerRoutes(app: App) {
   app.openapi(createUser, async (c) => {
-    const deps = { db: c.var.db, config: c.var.config };
     const body = c.req.valid("json");
-    const { user, created } = await createParticipant(deps, {
+    const { user, created } = await createParticipant(depsOf(c), {
       ...body,
       locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
     });
@@ -186,10 +186,7 @@ export function registerUserServerRoutes(app: App) {
   });
 
   app.openapi(findUsers, async (c) => {
-    const users = await findParticipants(
-      { db: c.var.db, config: c.var.config },
-      c.req.valid("query"),
-    );
+    const users = await findParticipants(depsOf(c), c.req.valid("query"));
     return c.json({ data: users.map((user) => toUser(user, c.var.config)) }, 200);
   });
 
@@ -209,8 +206,7 @@ export function registerUserServerRoutes(app: App) {
   });
 
   app.openapi(createEmbedToken, async (c) => {
-    const deps = { db: c.var.db, config: c.var.config };
-    const { token, expiresAt } = await issueEmbedToken(deps, c.req.valid("json").userId);
+    const { token, expiresAt } = await issueEmbedToken(depsOf(c), c.req.valid("json").userId);
     return c.json({ token, expiresAt: toIso(expiresAt) }, 201);
   });
 }

@@ -1,5 +1,4 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Config } from "../config";
 import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
@@ -9,6 +8,7 @@ import type { Locale } from "../i18n/locales";
 import { hmacSha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
 import { phoneFacts } from "../lib/phone";
+import type { Deps } from "../platform/deps";
 import { currentProgram } from "../program/store";
 import type { ReferralClaim } from "../referrals/attribution";
 import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
@@ -68,7 +68,7 @@ export interface SignupInput {
  * failures (phone, externalId) are thrown for the caller to name.
  */
 export async function signUp(
-  deps: { db: Database; config: Config },
+  deps: Pick<Deps, "db" | "config" | "outbox">,
   input: SignupInput,
 ): Promise<UserRow> {
   const { db, config } = deps;
@@ -140,8 +140,8 @@ export async function signUp(
       await db.batch([
         insertUser(db, newUser),
         ...(await (input.alsoWrite?.({ id: userId, now }) ?? [])),
-        ...webhookEventStatements(db, { type: "user.created", data: toUser(user, config), now }),
-        ...signupWrites(db, {
+        ...webhookEventStatements(deps, { type: "user.created", data: toUser(user, config), now }),
+        ...signupWrites(deps, {
           refereeId: userId,
           refereeName: input.name,
           referee: {

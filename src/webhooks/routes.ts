@@ -224,7 +224,7 @@ const retry = createRoute({
  */
 export const sendWebhooksAfterResponse = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  c.executionCtx.waitUntil(sendEmittedWebhooks({ db: c.var.db }));
+  c.executionCtx.waitUntil(sendEmittedWebhooks({ db: c.var.db, outbox: c.var.outbox }));
 });
 
 function actor(c: Context<AppEnv>) {
@@ -260,7 +260,7 @@ export function registerWebhookRoutes(app: App) {
   });
 
   app.openapi(test, async (c) => {
-    await sendTestEvent(c.var.db, actor(c), c.req.valid("param").id);
+    await sendTestEvent(c.var, actor(c), c.req.valid("param").id);
     return c.body(null, 202);
   });
 

@@ -5,7 +5,8 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { auditEntry } from "../platform/audit";
-import { takeEmittedEvents, webhookEventStatements } from "./outbox";
+import type { Deps, EventDeps } from "../platform/deps";
+import { webhookEventStatements } from "./outbox";
 import {
   attemptOutcome,
   attemptsAfter,
@@ -167,12 +168,13 @@ export async function rotateSecret(db: Database, actorId: string, id: string) {
 }
 
 /** Queues a `webhook.test` event for this endpoint alone; sent after the response. */
-export async function sendTestEvent(db: Database, actorId: string, id: string) {
+export async function sendTestEvent(deps: EventDeps, actorId: string, id: string) {
+  const { db } = deps;
   await endpointById(db, id);
   const now = Date.now();
   await db.batch([
     audit(db, actorId, "test", id),
-    ...webhookEventStatements(db, { type: "webhook.test", data: {}, now, endpointId: id }),
+    ...webhookEventStatements(deps, { type: "webhook.test", data: {}, now, endpointId: id }),
   ]);
 }
 
@@ -325,8 +327,8 @@ export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now 
  * After a response: the first attempt at the deliveries of the events its batches wrote.
  * Events whose batch failed left no deliveries, so nothing is sent for them.
  */
-export async function sendEmittedWebhooks(deps: WebhookDeps) {
-  const eventIds = takeEmittedEvents(deps.db);
+export async function sendEmittedWebhooks(deps: WebhookDeps & Pick<Deps, "outbox">) {
+  const eventIds = deps.outbox.drain();
   if (eventIds.length === 0) return;
   await deliverAll(deps, deliveriesOfEvents(eventIds), Date.now());
 }
@@ -337,7 +339,7 @@ export async function retryDueWebhooks(deps: WebhookDeps, now: number, limit = 1
 }
 
 /** Hourly: the first attempt at events the hourly jobs wrote, and the purge of old events. */
-export async function hourlyWebhookWork(deps: WebhookDeps, now: number) {
+export async function hourlyWebhookWork(deps: WebhookDeps & Pick<Deps, "outbox">, now: number) {
   await sendEmittedWebhooks(deps);
   return { purgedEvents: await purgeOldEvents(deps.db, now, 500) };
 }
