@@ -871,9 +871,9 @@ describe("delivery", () => {
       new Promise((_resolve, reject) =>
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
       )) as typeof fetch;
-    expect(await deliverWebhook({ db, fetcher: hangs, timeoutMs: 50 }, delivery.id)).toBe(
-      "retrying",
-    );
+    expect(
+      await deliverWebhook({ db, fetcher: hangs, timeoutMs: 50 }, delivery.id, Date.now()),
+    ).toBe("retrying");
     expect((await deliveriesOf(hook))[0]).toMatchObject({
       status: "pending",
       attempts: 1,
@@ -915,7 +915,7 @@ describe("delivery", () => {
     ).flat();
     await db.batch(events as [(typeof events)[number]]);
     const before = { ...metrics };
-    await sendEmittedWebhooks({ db, outbox });
+    await sendEmittedWebhooks({ db, outbox }, Date.now());
     const sent = (path: string) =>
       rx.calls.filter((call) => call.url.endsWith(path)).map((call) => call.json.data.n);
     expect(sent("/first")).toEqual([1, 2, 4, 5, 7, 8, 10, 11]);
@@ -953,7 +953,7 @@ describe("delivery", () => {
       .bind(delivery.id)
       .run();
     await Promise.all([
-      ...Array.from({ length: 20 }, () => deliverWebhook({ db }, delivery.id)),
+      ...Array.from({ length: 20 }, () => deliverWebhook({ db }, delivery.id, Date.now())),
       ...Array.from({ length: 5 }, () => runRetryJob(Date.now())),
     ]);
     expect(rx.calls).toHaveLength(1);

@@ -7,6 +7,7 @@ import { requireChallenge } from "../fraud/turnstile";
 import { clientIp, signedIn, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { senderFromConfig } from "../invites/senders";
+import { depsOf } from "../platform/deps";
 import { toUser, UserSchema } from "../users/schemas";
 import {
   type AccountDeps,
@@ -17,7 +18,6 @@ import {
   updatePreferences,
   verifyPhone,
 } from "./account";
-import { authDeps } from "./routes";
 import {
   ChangePasswordBodySchema,
   PasswordResetBodySchema,
@@ -129,37 +129,32 @@ const passwordResetConfirm = createRoute({
 });
 
 function accountDeps(c: Context<AppEnv>): AccountDeps {
-  return {
-    ...authDeps(c),
-    sender: senderFromConfig(c.var.config),
-    defer: (work) => c.executionCtx.waitUntil(work),
-  };
+  return { ...depsOf(c), sender: senderFromConfig(c.var.config) };
 }
 
 export function registerAccountRoutes(app: App) {
   app.openapi(updateMe, async (c) => {
-    const deps = { ...authDeps(c), kv: c.env.KV };
-    const user = await updatePreferences(deps, c.var.auth.userId, c.req.valid("json"));
+    const user = await updatePreferences(depsOf(c), c.var.auth.userId, c.req.valid("json"));
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(sendVerification, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     await requireChallenge(c, { bodyToken: c.req.valid("json")?.turnstileToken, ip });
-    await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip);
+    await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip, Date.now());
     return c.body(null, 202);
   });
 
   app.openapi(checkVerification, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     const { code } = c.req.valid("json");
-    const user = await verifyPhone(authDeps(c), c.var.auth.userId, code, ip);
+    const user = await verifyPhone(depsOf(c), c.var.auth.userId, code, ip, Date.now());
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(passwordChange, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await changePassword(authDeps(c), c.var.auth, { ...c.req.valid("json"), ip });
+    await changePassword(depsOf(c), c.var.auth, { ...c.req.valid("json"), ip }, Date.now());
     return c.body(null, 204);
   });
 
@@ -167,16 +162,17 @@ export function registerAccountRoutes(app: App) {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     const body = c.req.valid("json");
     await requireChallenge(c, { bodyToken: body.turnstileToken, ip });
-    await requestPasswordReset(accountDeps(c), body.phone, ip);
+    await requestPasswordReset(accountDeps(c), body.phone, ip, Date.now());
     return c.body(null, 202);
   });
 
   app.openapi(passwordResetConfirm, async (c) => {
     const body = c.req.valid("json");
-    const { user, tokens } = await confirmPasswordReset(authDeps(c), {
-      ...body,
-      ip: clientIp(c.req.header("CF-Connecting-IP")),
-    });
+    const { user, tokens } = await confirmPasswordReset(
+      depsOf(c),
+      { ...body, ip: clientIp(c.req.header("CF-Connecting-IP")) },
+      Date.now(),
+    );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
   });
 }

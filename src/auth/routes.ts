@@ -1,14 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { App } from "../app";
-import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
 import { requireChallenge } from "../fraud/turnstile";
 import { clientIp, requestCountry, signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { requestedLocale } from "../i18n/resolve";
-import { rateLimiterFor } from "../platform/rate-limit";
+import { depsOf } from "../platform/deps";
 import { attributionCookies, referralClaim } from "../referrals/attribution";
 import { toUser, UserSchema } from "../users/schemas";
 import {
@@ -96,16 +94,6 @@ const me = createRoute({
   responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses("unauthorized") },
 });
 
-export function authDeps(c: Context<AppEnv>) {
-  return {
-    db: c.var.db,
-    config: c.var.config,
-    outbox: c.var.outbox,
-    rateLimiter: rateLimiterFor(c),
-    metrics: c.var.metrics,
-  };
-}
-
 export function registerAuthRoutes(app: App) {
   app.openapi(register, async (c) => {
     const body = c.req.valid("json");
@@ -120,36 +108,41 @@ export function registerAuthRoutes(app: App) {
       },
       body.source,
     );
-    const { user, tokens } = await registerUser(authDeps(c), {
-      name: body.name,
-      phone: body.phone,
-      password: body.password,
-      referral,
-      ip,
-      deviceId: c.req.valid("header")["x-device-id"],
-      locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
-      requestCountry: requestCountry(c.req.raw),
-    });
+    const { user, tokens } = await registerUser(
+      depsOf(c),
+      {
+        name: body.name,
+        phone: body.phone,
+        password: body.password,
+        referral,
+        ip,
+        deviceId: c.req.valid("header")["x-device-id"],
+        locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
+        requestCountry: requestCountry(c.req.raw),
+      },
+      Date.now(),
+    );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
   });
 
   app.openapi(login, async (c) => {
     const body = c.req.valid("json");
-    const { user, tokens } = await logIn(authDeps(c), {
-      ...body,
-      ip: clientIp(c.req.header("CF-Connecting-IP")),
-    });
+    const { user, tokens } = await logIn(
+      depsOf(c),
+      { ...body, ip: clientIp(c.req.header("CF-Connecting-IP")) },
+      Date.now(),
+    );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
   });
 
   app.openapi(refresh, async (c) => {
-    const tokens = await refreshTokens(authDeps(c), c.req.valid("json").refreshToken);
+    const tokens = await refreshTokens(depsOf(c), c.req.valid("json").refreshToken, Date.now());
     return c.json(tokens, 200);
   });
 
   app.openapi(logout, async (c) => {
     const body = c.req.valid("json");
-    await logOut(c.var.db, c.var.auth, body?.refreshToken);
+    await logOut(c.var.db, c.var.auth, body?.refreshToken, Date.now());
     return c.body(null, 204);
   });
 

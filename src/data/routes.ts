@@ -3,7 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { adminOrServerCall, clientIp, signedIn, signedInAdmin, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
-import { rateLimiterFor } from "../platform/rate-limit";
+import { depsOf } from "../platform/deps";
 import { eraseMe, eraseUserAsAdmin } from "./erase";
 import { exportMyData } from "./export";
 import { importLegacyUsers } from "./imports";
@@ -207,27 +207,31 @@ const eraseUserRoute = createRoute({
 
 export function registerDataRoutes(app: App) {
   app.openapi(exportRoute, async (c) =>
-    c.json(await exportMyData(c.var.db, c.var.auth.userId), 200),
+    c.json(await exportMyData(c.var.db, c.var.auth.userId, Date.now()), 200),
   );
   app.openapi(eraseMeRoute, async (c) => {
-    const deps = { ...c.var, rateLimiter: rateLimiterFor(c) };
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await eraseMe(deps, c.env.KV, c.var.auth.userId, { ...c.req.valid("json"), ip });
+    await eraseMe(depsOf(c), c.var.auth.userId, { ...c.req.valid("json"), ip }, Date.now());
     return c.body(null, 204);
   });
 }
 
 export function registerDataAdminRoutes(app: App) {
   app.openapi(eraseUserRoute, async (c) => {
-    await eraseUserAsAdmin(c.var.db, c.env.KV, c.var.auth.userId, c.req.valid("param").id);
+    await eraseUserAsAdmin(depsOf(c), c.var.auth.userId, c.req.valid("param").id, Date.now());
     return c.body(null, 204);
   });
   app.openapi(importUsers, async (c) => {
     const query = c.req.valid("query");
-    const report = await importLegacyUsers(c.var.db, c.req.valid("json"), {
-      defaultCountry: query.defaultCountry ?? (c.var.config.defaultPhoneCountry || undefined),
-      dryRun: query.dryRun,
-    });
+    const report = await importLegacyUsers(
+      c.var.db,
+      c.req.valid("json"),
+      {
+        defaultCountry: query.defaultCountry ?? (c.var.config.defaultPhoneCountry || undefined),
+        dryRun: query.dryRun,
+      },
+      Date.now(),
+    );
     return c.json(report, 200);
   });
 }

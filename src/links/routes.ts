@@ -8,6 +8,7 @@ import { clientIp } from "../http/auth";
 import { jsonResponse } from "../http/openapi";
 import { resolveLocale } from "../i18n/resolve";
 import { DAY_MS } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import {
   ATTRIBUTION_DAYS,
   attributionCookies,
@@ -183,13 +184,13 @@ export function registerLinkRoutes(app: App) {
     const { code } = c.req.valid("param");
     const query = c.req.valid("query");
     const config = c.var.config;
-    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    const deps = depsOf(c);
     const now = Date.now();
     const userAgent = c.req.header("User-Agent");
     // Both from the isolate's memory or KV: no D1 read on a busy link.
     const [found, settings] = await Promise.all([
-      resolveLinkCode(c.env.KV, c.var.db, code, defer),
-      linkSettingsInForce(c.env.KV, c.var.db, now, defer),
+      resolveLinkCode(deps, code, now),
+      linkSettingsInForce(deps, now),
     ]);
     const target = found && (found.expiresAt === null || found.expiresAt > now) ? found : null;
     const visitor = visitorKind(userAgent);
@@ -214,7 +215,7 @@ export function registerLinkRoutes(app: App) {
         // Off the response path, and no D1 write per click: the queue's consumer stores
         // clicks in batches (src/links/consumer.ts).
         const ip = clientIp(c.req.header("CF-Connecting-IP"));
-        defer(
+        deps.defer(
           clickMessage(config.ipHashSalt, { target, source, inviteId, ip, now })
             .then((message) => queueClick(c.env.CLICKS, message))
             .catch((error) => console.error("click not queued", error)),
@@ -276,7 +277,5 @@ export function registerLinkRoutes(app: App) {
 }
 
 function wellKnownSettings(c: Context<AppEnv>) {
-  return linkSettingsInForce(c.env.KV, c.var.db, Date.now(), (work) =>
-    c.executionCtx.waitUntil(work),
-  );
+  return linkSettingsInForce(depsOf(c), Date.now());
 }

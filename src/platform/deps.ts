@@ -28,13 +28,20 @@ export interface Deps {
 /** What a write that announces webhook events needs: its database and the outbox. */
 export type EventDeps = Pick<Deps, "db" | "outbox">;
 
-/** The request's `Deps`, from its variables and bindings. */
+/**
+ * The request's `Deps`, from its variables and bindings. The rate limiter (its own D1
+ * handle on the primary) is made when first used: the invite link's hot path has none.
+ */
 export function depsOf(c: Context<AppEnv>): Deps {
+  let limiter: RateLimiter | undefined;
   return {
     db: c.var.db,
     config: c.var.config,
     outbox: c.var.outbox,
-    rateLimiter: rateLimiterFor(c),
+    get rateLimiter() {
+      limiter ??= rateLimiterFor(c);
+      return limiter;
+    },
     metrics: c.var.metrics,
     kv: c.env.KV,
     defer: (work) => c.executionCtx.waitUntil(work),

@@ -7,6 +7,7 @@ import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pag
 import { VANITY_CODE_LENGTH } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { CLICK_COUNTS_NOTE } from "../links/rules";
+import { depsOf } from "../platform/deps";
 import { ipSubject, type RateLimitRule, rateLimiterFor } from "../platform/rate-limit";
 import { toUser, UserSchema } from "../users/schemas";
 import { changeReferralCode } from "./code";
@@ -183,16 +184,16 @@ const codeLookupsPerIp: RateLimitRule = {
 
 export function registerReferralRoutes(app: App) {
   app.openapi(newCode, async (c) => {
-    const user = await changeReferralCode(c.var.db, c.env.KV, c.var.auth.userId, null);
+    const user = await changeReferralCode(depsOf(c), c.var.auth.userId, null, Date.now());
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(chooseCode, async (c) => {
     const user = await changeReferralCode(
-      c.var.db,
-      c.env.KV,
+      depsOf(c),
       c.var.auth.userId,
       c.req.valid("json").code,
+      Date.now(),
     );
     return c.json(toUser(user, c.var.config), 200);
   });

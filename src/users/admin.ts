@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
 import { requirePhone } from "../auth/service";
-import type { Config } from "../config";
 import { ledgerEntries } from "../db/schema";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
+import type { Deps } from "../platform/deps";
 import { runIdempotently } from "../platform/idempotency";
 import { appendLedgerEntry, asInsufficientPoints } from "../wallet/store";
 import {
@@ -25,8 +25,8 @@ async function existingUser(db: Database, id: string): Promise<UserRow> {
 }
 
 /** One user as an admin sees them (balance, referrals, erased or not). */
-export async function userForAdmin(db: Database, id: string): Promise<AdminUserRow> {
-  const user = await findAdminUser(db, id, Date.now());
+export async function userForAdmin(db: Database, id: string, now: number): Promise<AdminUserRow> {
+  const user = await findAdminUser(db, id, now);
   if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
   return user;
 }
@@ -36,11 +36,10 @@ export async function userForAdmin(db: Database, id: string): Promise<AdminUserR
  * says), or a page of users newest first. `limit + 1` rows, for `toPage`.
  */
 export async function findUsersForAdmin(
-  db: Database,
-  config: Config,
+  { db, config }: Pick<Deps, "db" | "config">,
   query: { phone?: string | undefined; limit: number; beforeId?: string | undefined },
+  now: number,
 ): Promise<AdminUserRow[]> {
-  const now = Date.now();
   if (query.phone !== undefined) {
     return findAdminUsersByPhone(db, requirePhone(query.phone, config), now);
   }
@@ -51,12 +50,12 @@ export async function changeRole(
   db: Database,
   actorId: string,
   input: { userId: string; role: "user" | "admin" },
+  now: number,
 ): Promise<UserRow> {
   if (input.userId === actorId) {
     throw new ApiError("forbidden", "Admins cannot change their own role; ask another admin.");
   }
   const user = await existingUser(db, input.userId);
-  const now = Date.now();
   await db.batch([
     setUserRole(db, user.id, input.role),
     auditEntry(db, {
@@ -101,13 +100,12 @@ async function findAdjustment(db: Database, id: string) {
  * Credits or debits a user by hand: one `adjustment` ledger entry, its audit row and the
  * idempotency key's completion in one batch. A debit cannot take a balance below zero.
  */
-export async function adjustPoints(db: Database, input: AdjustmentInput) {
+export async function adjustPoints(db: Database, input: AdjustmentInput, now: number) {
   const scope = { userId: input.actorId, scope: "adjustment", key: input.idempotencyKey };
   const { value: adjustment, replayed } = await runIdempotently(db, scope, input.requestHash, {
     replay: (id) => findAdjustment(db, id),
     run: async (complete) => {
       await existingUser(db, input.userId);
-      const now = Date.now();
       const id = newId("txn", now);
       try {
         await db.batch([

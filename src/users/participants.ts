@@ -38,23 +38,28 @@ export interface ParticipantInput {
 export async function createParticipant(
   deps: Pick<Deps, "db" | "config" | "outbox">,
   input: ParticipantInput,
+  now: number,
 ): Promise<{ user: UserRow; created: boolean }> {
   const { db, config } = deps;
   const existing = await findUserByExternalId(db, input.externalId);
   if (existing) return { user: existing, created: false };
   try {
-    const user = await signUp(deps, {
-      name: input.name,
-      phone: input.phone === undefined ? null : requireNewPhone(input.phone, config),
-      passwordHash: null,
-      role: "user",
-      externalId: input.externalId,
-      // No cookies reach a server call: the shop passes the code and its source.
-      referral: referralClaim(input.referralCode, {}, input.source),
-      ip: clientIp(input.ip),
-      deviceId: input.deviceId,
-      locale: input.locale,
-    });
+    const user = await signUp(
+      deps,
+      {
+        name: input.name,
+        phone: input.phone === undefined ? null : requireNewPhone(input.phone, config),
+        passwordHash: null,
+        role: "user",
+        externalId: input.externalId,
+        // No cookies reach a server call: the shop passes the code and its source.
+        referral: referralClaim(input.referralCode, {}, input.source),
+        ip: clientIp(input.ip),
+        deviceId: input.deviceId,
+        locale: input.locale,
+      },
+      now,
+    );
     return { user, created: true };
   } catch (error) {
     if (violatedConstraint(error) === "users.external_id") {
@@ -121,13 +126,16 @@ const EMBED_TOKEN_MAX_SECONDS = 3600;
  * issued for an admin (by the role they hold or would get at login): an admin's account
  * is not handed to another site's page.
  */
-export async function issueEmbedToken(deps: Pick<Deps, "db" | "config">, userId: string) {
+export async function issueEmbedToken(
+  deps: Pick<Deps, "db" | "config">,
+  userId: string,
+  now: number,
+) {
   const user = await participantById(deps.db, userId);
   if (roleFor(user, deps.config) === "admin") {
     throw new ApiError("forbidden", "No embed token is issued for an admin.");
   }
   const ttl = Math.min(deps.config.accessTokenTtlSeconds, EMBED_TOKEN_MAX_SECONDS);
-  const now = Date.now();
   const sessionId = newId("ses", now);
   await insertTokenOnlySession(deps.db, { sessionId, userId: user.id, now }).run();
   const { token } = await issueAccessToken(

@@ -178,10 +178,11 @@ const createEmbedToken = createRoute({
 export function registerUserServerRoutes(app: App) {
   app.openapi(createUser, async (c) => {
     const body = c.req.valid("json");
-    const { user, created } = await createParticipant(depsOf(c), {
-      ...body,
-      locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
-    });
+    const { user, created } = await createParticipant(
+      depsOf(c),
+      { ...body, locale: requestedLocale(body.locale, c.req.header("Accept-Language")) },
+      Date.now(),
+    );
     return c.json(toUser(user, c.var.config), created ? 201 : 200);
   });
 
@@ -206,7 +207,11 @@ export function registerUserServerRoutes(app: App) {
   });
 
   app.openapi(createEmbedToken, async (c) => {
-    const { token, expiresAt } = await issueEmbedToken(depsOf(c), c.req.valid("json").userId);
+    const { token, expiresAt } = await issueEmbedToken(
+      depsOf(c),
+      c.req.valid("json").userId,
+      Date.now(),
+    );
     return c.json({ token, expiresAt: toIso(expiresAt) }, 201);
   });
 }

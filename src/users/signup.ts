@@ -70,6 +70,7 @@ export interface SignupInput {
 export async function signUp(
   deps: Pick<Deps, "db" | "config" | "outbox">,
   input: SignupInput,
+  now: number,
 ): Promise<UserRow> {
   const { db, config } = deps;
   const phone = input.phone ? phoneFacts(input.phone) : { country: null, type: null };
@@ -84,7 +85,7 @@ export async function signUp(
       ip: input.ip === UNKNOWN_IP ? null : input.ip,
       deviceId: input.deviceId ?? null,
     },
-    Date.now(),
+    now,
   );
   // Only salted hashes are kept, and compared with the referrer's (fraud holds).
   const fingerprint = {
@@ -94,10 +95,9 @@ export async function signUp(
       ? await hmacSha256Hex(config.ipHashSalt, `device:${input.deviceId}`)
       : null,
   };
-  const userId = newId("usr");
+  const userId = newId("usr", now);
 
   for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
-    const now = Date.now();
     const attribution = await (attempt === 1 && input.firstLookup
       ? input.firstLookup
       : attributionFor(db, input.referral, now));

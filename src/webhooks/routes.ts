@@ -8,6 +8,7 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { depsOf } from "../platform/deps";
 import { FAILURES_TO_DEACTIVATE, webhookEventTypes } from "./rules";
 import {
   changeEndpoint,
@@ -224,7 +225,7 @@ const retry = createRoute({
  */
 export const sendWebhooksAfterResponse = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  c.executionCtx.waitUntil(sendEmittedWebhooks({ db: c.var.db, outbox: c.var.outbox }));
+  c.executionCtx.waitUntil(sendEmittedWebhooks(depsOf(c), Date.now()));
 });
 
 function actor(c: Context<AppEnv>) {
@@ -233,7 +234,7 @@ function actor(c: Context<AppEnv>) {
 
 export function registerWebhookRoutes(app: App) {
   app.openapi(create, async (c) => {
-    const created = await createEndpoint(c.var.db, c.var.config, actor(c), c.req.valid("json"));
+    const created = await createEndpoint(depsOf(c), actor(c), c.req.valid("json"), Date.now());
     return c.json(created, 201);
   });
 
@@ -247,20 +248,20 @@ export function registerWebhookRoutes(app: App) {
   app.openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const changes = c.req.valid("json");
-    return c.json(await changeEndpoint(c.var.db, c.var.config, actor(c), id, changes), 200);
+    return c.json(await changeEndpoint(depsOf(c), actor(c), id, changes, Date.now()), 200);
   });
 
   app.openapi(remove, async (c) => {
-    await removeEndpoint(c.var.db, actor(c), c.req.valid("param").id);
+    await removeEndpoint(c.var.db, actor(c), c.req.valid("param").id, Date.now());
     return c.body(null, 204);
   });
 
   app.openapi(rotate, async (c) => {
-    return c.json(await rotateSecret(c.var.db, actor(c), c.req.valid("param").id), 200);
+    return c.json(await rotateSecret(c.var.db, actor(c), c.req.valid("param").id, Date.now()), 200);
   });
 
   app.openapi(test, async (c) => {
-    await sendTestEvent(c.var, actor(c), c.req.valid("param").id);
+    await sendTestEvent(depsOf(c), actor(c), c.req.valid("param").id, Date.now());
     return c.body(null, 202);
   });
 
@@ -275,8 +276,9 @@ export function registerWebhookRoutes(app: App) {
 
   app.openapi(retry, async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    await retryDelivery(c.var.db, actor(c), id, deliveryId);
-    c.executionCtx.waitUntil(deliverWebhook({ db: c.var.db }, deliveryId));
+    const now = Date.now();
+    await retryDelivery(c.var.db, actor(c), id, deliveryId, now);
+    c.executionCtx.waitUntil(deliverWebhook(depsOf(c), deliveryId, now));
     return c.body(null, 202);
   });
 }
