@@ -185,6 +185,8 @@ export function newApp() {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(async (c, next) => {
+    // The request's one reading of the clock: handlers pass it to operations as `now`.
+    c.set("now", Date.now());
     const config = loadConfig(c.env);
     c.set("config", config);
     // A D1 session per request: reads may be served by a nearby replica, and a client that

@@ -49,6 +49,8 @@ export interface ServerKeyContext {
 /** Per-request variables: resolved once in the app factory's middleware, read by routes. */
 export interface Variables {
   requestId: string;
+  /** When the request arrived (ms), read once: the `now` its operations are given. */
+  now: number;
   config: Config;
   db: Database;
   auth: AuthContext;

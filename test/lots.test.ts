@@ -79,6 +79,7 @@ describe("a debit reads only the lots it consumes", () => {
           idempotencyKey: `lots-${lots}`,
           requestHash: "same-body",
         },
+        Date.now(),
       );
       expect(redemption.balanceAfter).toBe(lots * 25 - 100);
       const left = await lotsOf(user.id);

@@ -141,20 +141,20 @@ export function registerAccountRoutes(app: App) {
   app.openapi(sendVerification, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     await requireChallenge(c, { bodyToken: c.req.valid("json")?.turnstileToken, ip });
-    await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip, Date.now());
+    await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip, c.var.now);
     return c.body(null, 202);
   });
 
   app.openapi(checkVerification, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     const { code } = c.req.valid("json");
-    const user = await verifyPhone(depsOf(c), c.var.auth.userId, code, ip, Date.now());
+    const user = await verifyPhone(depsOf(c), c.var.auth.userId, code, ip, c.var.now);
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(passwordChange, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await changePassword(depsOf(c), c.var.auth, { ...c.req.valid("json"), ip }, Date.now());
+    await changePassword(depsOf(c), c.var.auth, { ...c.req.valid("json"), ip }, c.var.now);
     return c.body(null, 204);
   });
 
@@ -162,7 +162,7 @@ export function registerAccountRoutes(app: App) {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     const body = c.req.valid("json");
     await requireChallenge(c, { bodyToken: body.turnstileToken, ip });
-    await requestPasswordReset(accountDeps(c), body.phone, ip, Date.now());
+    await requestPasswordReset(accountDeps(c), body.phone, ip, c.var.now);
     return c.body(null, 202);
   });
 
@@ -171,7 +171,7 @@ export function registerAccountRoutes(app: App) {
     const { user, tokens } = await confirmPasswordReset(
       depsOf(c),
       { ...body, ip: clientIp(c.req.header("CF-Connecting-IP")) },
-      Date.now(),
+      c.var.now,
     );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
   });

@@ -120,7 +120,7 @@ export function registerAuthRoutes(app: App) {
         locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
         requestCountry: requestCountry(c.req.raw),
       },
-      Date.now(),
+      c.var.now,
     );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
   });
@@ -130,19 +130,19 @@ export function registerAuthRoutes(app: App) {
     const { user, tokens } = await logIn(
       depsOf(c),
       { ...body, ip: clientIp(c.req.header("CF-Connecting-IP")) },
-      Date.now(),
+      c.var.now,
     );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
   });
 
   app.openapi(refresh, async (c) => {
-    const tokens = await refreshTokens(depsOf(c), c.req.valid("json").refreshToken, Date.now());
+    const tokens = await refreshTokens(depsOf(c), c.req.valid("json").refreshToken, c.var.now);
     return c.json(tokens, 200);
   });
 
   app.openapi(logout, async (c) => {
     const body = c.req.valid("json");
-    await logOut(c.var.db, c.var.auth, body?.refreshToken, Date.now());
+    await logOut(c.var.db, c.var.auth, body?.refreshToken, c.var.now);
     return c.body(null, 204);
   });
 

@@ -91,7 +91,7 @@ export function registerOrderCheckoutRoutes(app: App) {
         idempotencyKey: c.req.valid("header")["idempotency-key"],
         requestHash: await requestFingerprint({ userId, ...body }),
       },
-      Date.now(),
+      c.var.now,
     );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(

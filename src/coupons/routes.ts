@@ -156,13 +156,17 @@ export function registerCouponRoutes(app: App) {
   app.openapi(useCouponRoute, async (c) => {
     const { code } = c.req.valid("param");
     const orderId = c.req.valid("json")?.orderId ?? null;
-    const { value: coupon, replayed } = await useCoupon(depsOf(c), {
-      apiKeyId: c.var.serverKey.id,
-      code,
-      orderId,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
-      requestHash: await requestFingerprint({ code, orderId }),
-    });
+    const { value: coupon, replayed } = await useCoupon(
+      depsOf(c),
+      {
+        apiKeyId: c.var.serverKey.id,
+        code,
+        orderId,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+        requestHash: await requestFingerprint({ code, orderId }),
+      },
+      c.var.now,
+    );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(couponView(coupon), 200);
   });
@@ -181,17 +185,22 @@ export function registerCouponRoutes(app: App) {
         idempotencyKey: c.req.valid("header")["idempotency-key"],
         requestHash: await requestFingerprint({ code, orderId }),
       },
-      Date.now(),
+      c.var.now,
     );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(couponView(coupon), 200);
   });
 
   app.openapi(voidRoute, async (c) => {
-    const { coupon, balance } = await voidRedemption(depsOf(c), c.var.auth.userId, {
-      redemptionId: c.req.valid("param").id,
-      reason: c.req.valid("json").reason,
-    });
+    const { coupon, balance } = await voidRedemption(
+      depsOf(c),
+      c.var.auth.userId,
+      {
+        redemptionId: c.req.valid("param").id,
+        reason: c.req.valid("json").reason,
+      },
+      c.var.now,
+    );
     const redemption = {
       id: coupon.redemptionId,
       rewardId: coupon.rewardId,

@@ -85,22 +85,28 @@ async function replayedCoupon(db: Database, redemptionId: string) {
  * Uses a coupon at checkout, once. The database decides among racing uses (the transition
  * trigger aborts every batch but the first); a retry with the same Idempotency-Key replays.
  */
-export async function useCoupon(deps: EventDeps, input: UseCouponInput) {
+export async function useCoupon(deps: EventDeps, input: UseCouponInput, now: number) {
   const { db } = deps;
   const scope = { userId: input.apiKeyId, scope: "coupon_use", key: input.idempotencyKey };
-  return runIdempotently(db, scope, input.requestHash, {
-    replay: (redemptionId) => replayedCoupon(db, redemptionId),
-    run: async (complete) => {
-      const coupon = await couponByCode(db, input.code);
-      const use = couponUse(deps, coupon, input.orderId, Date.now());
-      try {
-        await db.batch([use.transition, complete(coupon.redemptionId), ...use.event]);
-      } catch (error) {
-        throw asCouponConflict(error);
-      }
-      return use.used;
+  return runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      replay: (redemptionId) => replayedCoupon(db, redemptionId),
+      run: async (complete) => {
+        const coupon = await couponByCode(db, input.code);
+        const use = couponUse(deps, coupon, input.orderId, now);
+        try {
+          await db.batch([use.transition, complete(coupon.redemptionId), ...use.event]);
+        } catch (error) {
+          throw asCouponConflict(error);
+        }
+        return use.used;
+      },
     },
-  });
+    now,
+  );
 }
 
 export interface ReleaseCouponInput extends UseCouponInput {
@@ -117,39 +123,45 @@ export interface ReleaseCouponInput extends UseCouponInput {
 export async function releaseCoupon(deps: EventDeps, input: ReleaseCouponInput, now: number) {
   const { db } = deps;
   const scope = { userId: input.apiKeyId, scope: "coupon_release", key: input.idempotencyKey };
-  return runIdempotently(db, scope, input.requestHash, {
-    replay: (redemptionId) => replayedCoupon(db, redemptionId),
-    run: async (complete) => {
-      const coupon = await couponByCode(db, input.code);
-      const released = { ...coupon, status: "issued" as const, usedAt: null, orderId: null };
-      try {
-        await db.batch([
-          markCouponReleased(db, coupon.code as string, input.orderId),
-          complete(coupon.redemptionId),
-          auditEntry(db, {
-            actorId: input.actorId,
-            action: "coupon.release",
-            targetType: "redemption",
-            targetId: coupon.redemptionId,
-            details: {
-              couponCode: coupon.code,
-              orderId: coupon.orderId,
-              apiKeyId: input.apiKeyId,
-            },
-            at: now,
-          }),
-          ...webhookEventStatements(deps, {
-            type: "coupon.released",
-            data: { coupon: couponView(released) },
-            now,
-          }),
-        ]);
-      } catch (error) {
-        throw asCouponConflict(error);
-      }
-      return released;
+  return runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      replay: (redemptionId) => replayedCoupon(db, redemptionId),
+      run: async (complete) => {
+        const coupon = await couponByCode(db, input.code);
+        const released = { ...coupon, status: "issued" as const, usedAt: null, orderId: null };
+        try {
+          await db.batch([
+            markCouponReleased(db, coupon.code as string, input.orderId),
+            complete(coupon.redemptionId),
+            auditEntry(db, {
+              actorId: input.actorId,
+              action: "coupon.release",
+              targetType: "redemption",
+              targetId: coupon.redemptionId,
+              details: {
+                couponCode: coupon.code,
+                orderId: coupon.orderId,
+                apiKeyId: input.apiKeyId,
+              },
+              at: now,
+            }),
+            ...webhookEventStatements(deps, {
+              type: "coupon.released",
+              data: { coupon: couponView(released) },
+              now,
+            }),
+          ]);
+        } catch (error) {
+          throw asCouponConflict(error);
+        }
+        return released;
+      },
     },
-  });
+    now,
+  );
 }
 
 /**
@@ -162,6 +174,7 @@ export async function voidRedemption(
   deps: EventDeps,
   actorId: string,
   input: { redemptionId: string; reason: string },
+  now: number,
 ) {
   const { db } = deps;
   const coupon = await findCouponOfRedemption(db, input.redemptionId);
@@ -169,7 +182,6 @@ export async function voidRedemption(
   if (!coupon || !debit) {
     throw new ApiError("not_found", `No redemption ${input.redemptionId} with a coupon exists.`);
   }
-  const now = Date.now();
   const returned = await returnDebitStatements(db, {
     debitEntryId: debit.id,
     userId: coupon.userId,

@@ -207,18 +207,18 @@ const eraseUserRoute = createRoute({
 
 export function registerDataRoutes(app: App) {
   app.openapi(exportRoute, async (c) =>
-    c.json(await exportMyData(c.var.db, c.var.auth.userId, Date.now()), 200),
+    c.json(await exportMyData(c.var.db, c.var.auth.userId, c.var.now), 200),
   );
   app.openapi(eraseMeRoute, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await eraseMe(depsOf(c), c.var.auth.userId, { ...c.req.valid("json"), ip }, Date.now());
+    await eraseMe(depsOf(c), c.var.auth.userId, { ...c.req.valid("json"), ip }, c.var.now);
     return c.body(null, 204);
   });
 }
 
 export function registerDataAdminRoutes(app: App) {
   app.openapi(eraseUserRoute, async (c) => {
-    await eraseUserAsAdmin(depsOf(c), c.var.auth.userId, c.req.valid("param").id, Date.now());
+    await eraseUserAsAdmin(depsOf(c), c.var.auth.userId, c.req.valid("param").id, c.var.now);
     return c.body(null, 204);
   });
   app.openapi(importUsers, async (c) => {
@@ -230,7 +230,7 @@ export function registerDataAdminRoutes(app: App) {
         defaultCountry: query.defaultCountry ?? (c.var.config.defaultPhoneCountry || undefined),
         dryRun: query.dryRun,
       },
-      Date.now(),
+      c.var.now,
     );
     return c.json(report, 200);
   });

@@ -91,7 +91,7 @@ export function registerEventRoutes(app: App) {
     const { eventId, externalId, ...event } = c.req.valid("json");
     // One name inside: a replay is the same event whichever of the two names it uses.
     const input = { ...event, externalId: eventId ?? externalId ?? "" };
-    const outcome = await recordEvent(depsOf(c), input);
+    const outcome = await recordEvent(depsOf(c), input, c.var.now);
     return c.json({ accepted: true as const, ...outcome }, 202);
   });
 }

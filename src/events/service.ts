@@ -85,6 +85,7 @@ function refundApplies(input: EventInput, referral: ReferralRecord): boolean {
 export async function recordEvent(
   deps: Pick<Deps, "db" | "config" | "outbox">,
   input: EventInput,
+  now: number,
 ): Promise<EventOutcome> {
   const { db, config } = deps;
   const requestHash = await requestFingerprint(input);
@@ -102,7 +103,6 @@ export async function recordEvent(
     );
   }
   const userId = await subjectOf(db, config, input);
-  const now = Date.now();
   const referral = await findReferralOfReferee(db, userId);
   const outcome: EventOutcome = { qualified: [], reversed: [] };
   if (referral && input.type === REFUND_EVENT) {
@@ -115,7 +115,7 @@ export async function recordEvent(
     if (
       qualifiesByEvent(rules, { type: input.type, amount: event.amount }) &&
       (await mayQualify(db, rules, userId, true)) &&
-      (await qualifyReferral(deps, referral.id, { now, byEvent: event }))
+      (await qualifyReferral(deps, referral.id, { byEvent: event }, now))
     ) {
       outcome.qualified.push(referral.id);
     }

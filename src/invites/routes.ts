@@ -95,7 +95,7 @@ const list = createRoute({
 export function registerInviteRoutes(app: App) {
   app.openapi(create, async (c) => {
     const deps = { ...depsOf(c), sender: senderFromConfig(c.var.config) };
-    const now = Date.now();
+    const { now } = c.var;
     const invite = await createInvite(
       deps,
       {

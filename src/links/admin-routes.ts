@@ -42,6 +42,6 @@ export function registerLinkAdminRoutes(app: App) {
   app.openapi(putSettings, async (c) => {
     const settings = c.req.valid("json");
     const change = { settings, actorId: c.var.auth.userId };
-    return c.json(await saveLinkSettings(depsOf(c), change, Date.now()), 200);
+    return c.json(await saveLinkSettings(depsOf(c), change, c.var.now), 200);
   });
 }

@@ -185,7 +185,7 @@ export function registerLinkRoutes(app: App) {
     const query = c.req.valid("query");
     const config = c.var.config;
     const deps = depsOf(c);
-    const now = Date.now();
+    const { now } = c.var;
     const userAgent = c.req.header("User-Agent");
     // Both from the isolate's memory or KV: no D1 read on a busy link.
     const [found, settings] = await Promise.all([
@@ -277,5 +277,5 @@ export function registerLinkRoutes(app: App) {
 }
 
 function wellKnownSettings(c: Context<AppEnv>) {
-  return linkSettingsInForce(depsOf(c), Date.now());
+  return linkSettingsInForce(depsOf(c), c.var.now);
 }

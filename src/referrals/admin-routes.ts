@@ -141,7 +141,12 @@ export function registerReferralAdminRoutes(app: App) {
   });
 
   app.openapi(approve, async (c) => {
-    const referral = await approveReferral(depsOf(c), c.var.auth.userId, c.req.valid("param").id);
+    const referral = await approveReferral(
+      depsOf(c),
+      c.var.auth.userId,
+      c.req.valid("param").id,
+      c.var.now,
+    );
     return c.json({ referral }, 200);
   });
 
@@ -151,6 +156,7 @@ export function registerReferralAdminRoutes(app: App) {
       c.var.auth.userId,
       c.req.valid("param").id,
       c.req.valid("json").reason,
+      c.var.now,
     );
     return c.json({ referral }, 200);
   });

@@ -257,16 +257,16 @@ export async function qualifyReferral(
   deps: EventDeps,
   referralId: string,
   options: {
-    now?: number;
     /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
     also?: BatchItem<"sqlite">[];
     /** The event that qualifies it (its `externalId` alone can refund it; its amount pays). */
     byEvent?: QualifyingEvent | null;
     /** An admin's approval: paid past the velocity caps and the points budget. */
     approved?: boolean;
-  } = {},
+  },
+  now: number,
 ) {
-  const { now = Date.now(), also = [], byEvent = null, approved = false } = options;
+  const { also = [], byEvent = null, approved = false } = options;
   const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
@@ -372,11 +372,7 @@ function toQualified(
  * reached is not reached again, and an unlock it granted is kept. Returns false when
  * there is nothing (more) to reverse.
  */
-export async function reverseReferral(
-  deps: EventDeps,
-  referralId: string,
-  now: number = Date.now(),
-) {
+export async function reverseReferral(deps: EventDeps, referralId: string, now: number) {
   const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);

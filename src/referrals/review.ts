@@ -97,11 +97,10 @@ async function heldReferral(db: Database, id: string) {
  * referee already sent the qualifying event, and verified their phone if the program asks),
  * else it waits for what is missing as pending.
  */
-export async function approveReferral(deps: EventDeps, actorId: string, id: string) {
+export async function approveReferral(deps: EventDeps, actorId: string, id: string, now: number) {
   const { db } = deps;
   const referral = await heldReferral(db, id);
   const { rules } = await programVersion(db, referral.programVersion);
-  const now = Date.now();
   const audit = auditEntry(db, {
     actorId,
     action: "referral.approve",
@@ -113,7 +112,7 @@ export async function approveReferral(deps: EventDeps, actorId: string, id: stri
   const byEvent = await firstEventOf(db, referral.refereeId, rules);
   const paysNow = await mayQualify(db, rules, referral.refereeId, byEvent !== null);
   if (paysNow) {
-    if (!(await qualifyReferral(deps, id, { now, also: [audit], byEvent, approved: true }))) {
+    if (!(await qualifyReferral(deps, id, { also: [audit], byEvent, approved: true }, now))) {
       throw notHeld(id, "already decided");
     }
   } else {
@@ -122,10 +121,15 @@ export async function approveReferral(deps: EventDeps, actorId: string, id: stri
   return { id, status: paysNow ? ("qualified" as const) : ("pending" as const) };
 }
 
-export async function rejectReferral(deps: EventDeps, actorId: string, id: string, reason: string) {
+export async function rejectReferral(
+  deps: EventDeps,
+  actorId: string,
+  id: string,
+  reason: string,
+  now: number,
+) {
   const { db } = deps;
   const referral = await heldReferral(db, id);
-  const now = Date.now();
   await decide(
     db,
     id,

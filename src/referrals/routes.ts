@@ -184,7 +184,7 @@ const codeLookupsPerIp: RateLimitRule = {
 
 export function registerReferralRoutes(app: App) {
   app.openapi(newCode, async (c) => {
-    const user = await changeReferralCode(depsOf(c), c.var.auth.userId, null, Date.now());
+    const user = await changeReferralCode(depsOf(c), c.var.auth.userId, null, c.var.now);
     return c.json(toUser(user, c.var.config), 200);
   });
 
@@ -193,7 +193,7 @@ export function registerReferralRoutes(app: App) {
       depsOf(c),
       c.var.auth.userId,
       c.req.valid("json").code,
-      Date.now(),
+      c.var.now,
     );
     return c.json(toUser(user, c.var.config), 200);
   });
@@ -226,7 +226,7 @@ export function registerReferralRoutes(app: App) {
       codeLookupsPerIp,
       ipSubject(clientIp(c.req.header("CF-Connecting-IP"))),
     );
-    const described = await describeReferralCode(c.var.db, c.req.valid("param").code, Date.now());
+    const described = await describeReferralCode(c.var.db, c.req.valid("param").code, c.var.now);
     return c.json({ ...described, expiresAt: toIsoOrNull(described.expiresAt) }, 200);
   });
 }

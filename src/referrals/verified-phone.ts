@@ -35,7 +35,7 @@ export async function mayQualify(
 export async function qualifyOnVerifiedPhone(
   deps: EventDeps,
   refereeId: string,
-  now: number = Date.now(),
+  now: number,
 ): Promise<boolean> {
   const { db } = deps;
   const referral = await findReferralOfReferee(db, refereeId);
@@ -46,5 +46,5 @@ export async function qualifyOnVerifiedPhone(
   if (!readyToQualify(rules, { qualifyingEventSeen: byEvent !== null, phoneVerified: true })) {
     return false;
   }
-  return qualifyReferral(deps, referral.id, { now, byEvent });
+  return qualifyReferral(deps, referral.id, { byEvent }, now);
 }

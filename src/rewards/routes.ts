@@ -144,8 +144,8 @@ export const UnlockSchema = z
 export const UnlockListSchema = z.object({ data: z.array(UnlockSchema) }).openapi("UnlockList");
 
 /** The entitlements a user holds now, as `GET /v1/me/unlocks` and the server route show them. */
-export async function unlocksNow(db: Database, userId: string) {
-  const rows = await listUnlocksOf(db, userId, Date.now());
+export async function unlocksNow(db: Database, userId: string, now: number) {
+  const rows = await listUnlocksOf(db, userId, now);
   return {
     data: rows.map((row) => ({
       ...row,
@@ -188,18 +188,22 @@ export function registerRewardRoutes(app: App) {
 
   app.openapi(redeem, async (c) => {
     const body = c.req.valid("json");
-    const { redemption, replayed } = await redeemReward(depsOf(c), {
-      userId: c.var.auth.userId,
-      rewardId: body.rewardId,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
-      requestHash: await requestFingerprint(body),
-    });
+    const { redemption, replayed } = await redeemReward(
+      depsOf(c),
+      {
+        userId: c.var.auth.userId,
+        rewardId: body.rewardId,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+        requestHash: await requestFingerprint(body),
+      },
+      c.var.now,
+    );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json({ redemption: toRedemption(redemption), balance: redemption.balanceAfter }, 201);
   });
 
   app.openapi(listUnlocks, async (c) => {
-    return c.json(await unlocksNow(c.var.db, c.var.auth.userId), 200);
+    return c.json(await unlocksNow(c.var.db, c.var.auth.userId, c.var.now), 200);
   });
 
   app.openapi(listRedemptions, async (c) => {
@@ -303,10 +307,15 @@ export function registerRewardAdminRoutes(app: App) {
   app.openapi(adminCreateReward, async (c) => {
     const { id, ...fields } = c.req.valid("json");
     try {
-      const reward = await createReward(c.var.db, c.var.auth.userId, {
-        ...fields,
-        id: id ?? `rwd_${newRewardSuffix()}`,
-      });
+      const reward = await createReward(
+        c.var.db,
+        c.var.auth.userId,
+        {
+          ...fields,
+          id: id ?? `rwd_${newRewardSuffix()}`,
+        },
+        c.var.now,
+      );
       return c.json(toAdminReward(reward), 201);
     } catch (error) {
       if (violatedConstraint(error) === "rewards.id") {
@@ -322,6 +331,7 @@ export function registerRewardAdminRoutes(app: App) {
       c.var.auth.userId,
       c.req.valid("param").id,
       c.req.valid("json"),
+      c.var.now,
     );
     return c.json(toAdminReward(reward), 200);
   });

@@ -102,36 +102,42 @@ async function findAdjustment(db: Database, id: string) {
  */
 export async function adjustPoints(db: Database, input: AdjustmentInput, now: number) {
   const scope = { userId: input.actorId, scope: "adjustment", key: input.idempotencyKey };
-  const { value: adjustment, replayed } = await runIdempotently(db, scope, input.requestHash, {
-    replay: (id) => findAdjustment(db, id),
-    run: async (complete) => {
-      await existingUser(db, input.userId);
-      const id = newId("txn", now);
-      try {
-        await db.batch([
-          appendLedgerEntry(db, {
-            id,
-            userId: input.userId,
-            type: "adjustment",
-            points: input.points,
-            description: input.reason,
-            createdAt: now,
-          }),
-          auditEntry(db, {
-            actorId: input.actorId,
-            action: "user.adjust",
-            targetType: "user",
-            targetId: input.userId,
-            details: { points: input.points, reason: input.reason, ledgerEntryId: id },
-            at: now,
-          }),
-          complete(id),
-        ]);
-      } catch (error) {
-        throw asInsufficientPoints(error, "The balance is too low for this debit.");
-      }
-      return findAdjustment(db, id);
+  const { value: adjustment, replayed } = await runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      replay: (id) => findAdjustment(db, id),
+      run: async (complete) => {
+        await existingUser(db, input.userId);
+        const id = newId("txn", now);
+        try {
+          await db.batch([
+            appendLedgerEntry(db, {
+              id,
+              userId: input.userId,
+              type: "adjustment",
+              points: input.points,
+              description: input.reason,
+              createdAt: now,
+            }),
+            auditEntry(db, {
+              actorId: input.actorId,
+              action: "user.adjust",
+              targetType: "user",
+              targetId: input.userId,
+              details: { points: input.points, reason: input.reason, ledgerEntryId: id },
+              at: now,
+            }),
+            complete(id),
+          ]);
+        } catch (error) {
+          throw asInsufficientPoints(error, "The balance is too low for this debit.");
+        }
+        return findAdjustment(db, id);
+      },
     },
-  });
+    now,
+  );
   return { adjustment, replayed };
 }

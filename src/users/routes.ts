@@ -132,7 +132,7 @@ export function registerUserAdminRoutes(app: App) {
   app.openapi(listUsers, async (c) => {
     const { limit, cursor, phone } = c.req.valid("query");
     const beforeId = cursorPosition(cursor, "string");
-    const rows = await findUsersForAdmin(depsOf(c), { phone, limit, beforeId }, Date.now());
+    const rows = await findUsersForAdmin(depsOf(c), { phone, limit, beforeId }, c.var.now);
     const page = toPage(rows, limit, (row) => row.id);
     return c.json(
       {
@@ -144,7 +144,7 @@ export function registerUserAdminRoutes(app: App) {
   });
 
   app.openapi(getUser, async (c) => {
-    const user = await userForAdmin(c.var.db, c.req.valid("param").id, Date.now());
+    const user = await userForAdmin(c.var.db, c.req.valid("param").id, c.var.now);
     return c.json(toAdminUser(user, c.var.config), 200);
   });
 
@@ -156,7 +156,7 @@ export function registerUserAdminRoutes(app: App) {
         userId: c.req.valid("param").id,
         role: c.req.valid("json").role,
       },
-      Date.now(),
+      c.var.now,
     );
     return c.json(toUser(user, c.var.config), 200);
   });
@@ -173,7 +173,7 @@ export function registerUserAdminRoutes(app: App) {
         idempotencyKey: c.req.valid("header")["idempotency-key"],
         requestHash: await requestFingerprint({ userId, ...body }),
       },
-      Date.now(),
+      c.var.now,
     );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(

@@ -181,7 +181,7 @@ export function registerUserServerRoutes(app: App) {
     const { user, created } = await createParticipant(
       depsOf(c),
       { ...body, locale: requestedLocale(body.locale, c.req.header("Accept-Language")) },
-      Date.now(),
+      c.var.now,
     );
     return c.json(toUser(user, c.var.config), created ? 201 : 200);
   });
@@ -203,14 +203,14 @@ export function registerUserServerRoutes(app: App) {
 
   app.openapi(getUnlocks, async (c) => {
     const user = await participantById(c.var.db, c.req.valid("param").id);
-    return c.json(await unlocksNow(c.var.db, user.id), 200);
+    return c.json(await unlocksNow(c.var.db, user.id, c.var.now), 200);
   });
 
   app.openapi(createEmbedToken, async (c) => {
     const { token, expiresAt } = await issueEmbedToken(
       depsOf(c),
       c.req.valid("json").userId,
-      Date.now(),
+      c.var.now,
     );
     return c.json({ token, expiresAt: toIso(expiresAt) }, 201);
   });

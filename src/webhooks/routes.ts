@@ -234,7 +234,7 @@ function actor(c: Context<AppEnv>) {
 
 export function registerWebhookRoutes(app: App) {
   app.openapi(create, async (c) => {
-    const created = await createEndpoint(depsOf(c), actor(c), c.req.valid("json"), Date.now());
+    const created = await createEndpoint(depsOf(c), actor(c), c.req.valid("json"), c.var.now);
     return c.json(created, 201);
   });
 
@@ -248,20 +248,20 @@ export function registerWebhookRoutes(app: App) {
   app.openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const changes = c.req.valid("json");
-    return c.json(await changeEndpoint(depsOf(c), actor(c), id, changes, Date.now()), 200);
+    return c.json(await changeEndpoint(depsOf(c), actor(c), id, changes, c.var.now), 200);
   });
 
   app.openapi(remove, async (c) => {
-    await removeEndpoint(c.var.db, actor(c), c.req.valid("param").id, Date.now());
+    await removeEndpoint(c.var.db, actor(c), c.req.valid("param").id, c.var.now);
     return c.body(null, 204);
   });
 
   app.openapi(rotate, async (c) => {
-    return c.json(await rotateSecret(c.var.db, actor(c), c.req.valid("param").id, Date.now()), 200);
+    return c.json(await rotateSecret(c.var.db, actor(c), c.req.valid("param").id, c.var.now), 200);
   });
 
   app.openapi(test, async (c) => {
-    await sendTestEvent(depsOf(c), actor(c), c.req.valid("param").id, Date.now());
+    await sendTestEvent(depsOf(c), actor(c), c.req.valid("param").id, c.var.now);
     return c.body(null, 202);
   });
 
@@ -276,7 +276,7 @@ export function registerWebhookRoutes(app: App) {
 
   app.openapi(retry, async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    const now = Date.now();
+    const { now } = c.var;
     await retryDelivery(c.var.db, actor(c), id, deliveryId, now);
     c.executionCtx.waitUntil(deliverWebhook(depsOf(c), deliveryId, now));
     return c.body(null, 202);
