@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb, meteredD1 } from "../src/db/client";
 import { NEVER_EXPIRES } from "../src/db/schema";
+import { ApiError } from "../src/errors";
 import { expirePoints } from "../src/jobs/expiry";
 import { newRequestMetrics } from "../src/platform/metrics";
 import { newOutbox } from "../src/platform/outbox";
@@ -90,6 +91,31 @@ describe("a debit reads only the lots it consumes", () => {
     const many = await rowsRead(1000);
     expect(many).toBeLessThanOrEqual(50);
     expect(many).toBe(await rowsRead(8));
+  });
+});
+
+describe("a redemption is made at the now it is given", () => {
+  it("spends a lot up to its expiry and not after it: 409 insufficient_points", async () => {
+    const user = await registerUser();
+    const expiresAt = Date.now() + 10 * DAY;
+    await seedLots(user.id, [{ points: 100, expiresAt }]);
+    const redeemAt = (now: number) =>
+      redeemReward(
+        { db, outbox: newOutbox() },
+        {
+          userId: user.id,
+          rewardId: "rwd_discount_10",
+          idempotencyKey: `at-${now}`,
+          requestHash: "same-body",
+        },
+        now,
+      );
+    await expect(redeemAt(expiresAt)).rejects.toSatisfy(
+      (error) => error instanceof ApiError && error.code === "insufficient_points",
+    );
+    const { redemption } = await redeemAt(expiresAt - 1);
+    expect(redemption).toMatchObject({ cost: 100, balanceAfter: 0, createdAt: expiresAt - 1 });
+    expect(await lotsOf(user.id)).toEqual([]);
   });
 });
 
