@@ -302,6 +302,8 @@ async function deliverClaimed(
       }),
     )
   ).flat();
+  // The clock, not `now`: sending took up to a timeout per delivery, and `deliveredAt`
+  // says when it was delivered.
   await recordAttempts(deps.db, records, Date.now());
   return { claimed: claimed.length, results: records.map(resultOf) };
 }
