@@ -13,6 +13,7 @@ import { ApiError, type ErrorCode, errorBody, errorResponseDocument } from "./er
 import type { AppEnv } from "./http/context";
 import { REPLAYED_HEADER } from "./platform/idempotency";
 import { metricsHeaders, newRequestMetrics } from "./platform/metrics";
+import { newOutbox } from "./platform/outbox";
 import { requestLogLine } from "./platform/request-log";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
@@ -184,6 +185,8 @@ export function newApp() {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(async (c, next) => {
+    // The request's one reading of the clock: handlers pass it to operations as `now`.
+    c.set("now", Date.now());
     const config = loadConfig(c.env);
     c.set("config", config);
     // A D1 session per request: reads may be served by a nearby replica, and a client that
@@ -197,6 +200,7 @@ export function newApp() {
     const metrics = newRequestMetrics();
     const startedAt = performance.now();
     c.set("metrics", metrics);
+    c.set("outbox", newOutbox());
     c.set("db", createDb(meteredD1(session, metrics, { exactReads: config.benchMetrics })));
     await next();
     const bookmark = session.getBookmark();

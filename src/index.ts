@@ -10,6 +10,7 @@ import { HOURLY_CRON } from "./jobs/schedule";
 import { settleReferrals } from "./jobs/settlement";
 import { consumeClicks } from "./links/consumer";
 import type { ClickMessage } from "./links/service";
+import { newOutbox } from "./platform/outbox";
 import { logJob } from "./platform/request-log";
 import { buildApp } from "./routes";
 import { hourlyWebhookWork, retryDueWebhooks } from "./webhooks/service";
@@ -23,17 +24,19 @@ export default {
     const config = loadConfig(env);
     const db = createDb(env.DB);
     const now = controller.scheduledTime;
+    // The events this run writes (points.expired), sent at its end.
+    const outbox = newOutbox();
     const job =
       controller.cron === HOURLY_CRON
         ? Promise.all([
             runHousekeeping(db, now),
-            expirePoints(db, now),
+            expirePoints({ db, outbox }, now),
             settleReferrals(db, now),
             queueExpiryNotices(db, now),
           ])
             .then(async ([purged, expiryEntries, settledReferrals, expiryNotices]) => {
               // Events of the expiry (points.expired) go out now rather than at the next retry pass.
-              const webhooks = await hourlyWebhookWork({ db }, now);
+              const webhooks = await hourlyWebhookWork({ db, outbox }, now);
               return { purged, expiryEntries, settledReferrals, expiryNotices, webhooks };
             })
             .then((outcome) => logJob("hourly", outcome))

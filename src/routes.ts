@@ -29,7 +29,8 @@ import { registerRewardRoutes } from "./rewards/participant-routes";
 import { registerWalletRoutes } from "./wallet/participant-routes";
 import { registerCheckoutRoutes } from "./wallet/server-routes";
 import { registerWebRoutes } from "./web/public-routes";
-import { registerWebhookRoutes, sendWebhooksAfterResponse } from "./webhooks/admin-routes";
+import { registerWebhookRoutes } from "./webhooks/admin-routes";
+import { sendWebhooksAfterResponse } from "./webhooks/after-response";
 
 /**
  * The whole API, route by route: the Worker serves it, and `npm run openapi` reads its

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createDb } from "../src/db/client";
 import { expirePoints } from "../src/jobs/expiry";
+import { newOutbox } from "../src/platform/outbox";
 import { appendLedgerEntry } from "../src/wallet/store";
 import {
   adminUser,
@@ -699,7 +700,7 @@ describe("an erased user is gone", () => {
       expiresAt: now + 1000,
     }).run();
     expect((await eraseMe(person)).status).toBe(204);
-    await expirePoints(db, now + 2000);
+    await expirePoints({ db, outbox: newOutbox() }, now + 2000);
     const entries = await env.DB.prepare(
       "select type, points, balance_after from ledger_entries where user_id = ? order by seq",
     )

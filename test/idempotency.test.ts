@@ -47,24 +47,30 @@ describe("an idempotency key taken over after its lock passed", () => {
     const user = await registerUser();
     const at = { userId: user.id, scope: "test", key: "stalled-credit" };
     const t0 = Date.now();
-    const outcome = runIdempotently(db, at, "same-body", {
-      replay: async (id) => id,
-      run: async (complete) => {
-        // While this request stalls, a retry takes its key over.
-        await claimOrFail(at, Date.now() + LOCK_PASSED);
-        await db.batch([
-          appendLedgerEntry(db, {
-            userId: user.id,
-            type: "adjustment",
-            points: 10,
-            description: "Stalled credit",
-            createdAt: t0,
-          }),
-          complete("res_stalled"),
-        ]);
-        return "res_stalled";
+    const outcome = runIdempotently(
+      db,
+      at,
+      "same-body",
+      {
+        replay: async (id) => id,
+        run: async (complete) => {
+          // While this request stalls, a retry takes its key over.
+          await claimOrFail(at, Date.now() + LOCK_PASSED);
+          await db.batch([
+            appendLedgerEntry(db, {
+              userId: user.id,
+              type: "adjustment",
+              points: 10,
+              description: "Stalled credit",
+              createdAt: t0,
+            }),
+            complete("res_stalled"),
+          ]);
+          return "res_stalled";
+        },
       },
-    });
+      t0,
+    );
     await expect(outcome).rejects.toSatisfy(
       (error) => error instanceof ApiError && error.code === "idempotency_in_progress",
     );

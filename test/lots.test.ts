@@ -2,8 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb, meteredD1 } from "../src/db/client";
 import { NEVER_EXPIRES } from "../src/db/schema";
+import { ApiError } from "../src/errors";
 import { expirePoints } from "../src/jobs/expiry";
 import { newRequestMetrics } from "../src/platform/metrics";
+import { newOutbox } from "../src/platform/outbox";
 import { redeemReward } from "../src/rewards/service";
 import { appendLedgerEntry } from "../src/wallet/store";
 import { callJson, expectError, registerUser, walletBalance } from "./harness";
@@ -71,13 +73,14 @@ describe("a debit reads only the lots it consumes", () => {
       );
       const meter = newRequestMetrics();
       const { redemption } = await redeemReward(
-        createDb(meteredD1(env.DB, meter, { exactReads: true })),
+        { db: createDb(meteredD1(env.DB, meter, { exactReads: true })), outbox: newOutbox() },
         {
           userId: user.id,
           rewardId: "rwd_discount_10",
           idempotencyKey: `lots-${lots}`,
           requestHash: "same-body",
         },
+        Date.now(),
       );
       expect(redemption.balanceAfter).toBe(lots * 25 - 100);
       const left = await lotsOf(user.id);
@@ -88,6 +91,31 @@ describe("a debit reads only the lots it consumes", () => {
     const many = await rowsRead(1000);
     expect(many).toBeLessThanOrEqual(50);
     expect(many).toBe(await rowsRead(8));
+  });
+});
+
+describe("a redemption is made at the now it is given", () => {
+  it("spends a lot up to its expiry and not after it: 409 insufficient_points", async () => {
+    const user = await registerUser();
+    const expiresAt = Date.now() + 10 * DAY;
+    await seedLots(user.id, [{ points: 100, expiresAt }]);
+    const redeemAt = (now: number) =>
+      redeemReward(
+        { db, outbox: newOutbox() },
+        {
+          userId: user.id,
+          rewardId: "rwd_discount_10",
+          idempotencyKey: `at-${now}`,
+          requestHash: "same-body",
+        },
+        now,
+      );
+    await expect(redeemAt(expiresAt)).rejects.toSatisfy(
+      (error) => error instanceof ApiError && error.code === "insufficient_points",
+    );
+    const { redemption } = await redeemAt(expiresAt - 1);
+    expect(redemption).toMatchObject({ cost: 100, balanceAfter: 0, createdAt: expiresAt - 1 });
+    expect(await lotsOf(user.id)).toEqual([]);
   });
 });
 
@@ -190,9 +218,9 @@ describe("the expiry job", () => {
     const others = await Promise.all(Array.from({ length: 5 }, () => registerUser()));
     for (const other of others) await seedLots(other.id, [{ points: 3, expiresAt: now - 1 }]);
 
-    const written = await expirePoints(db, now, { batchSize: 2 });
+    const written = await expirePoints({ db, outbox: newOutbox() }, now, { batchSize: 2 });
     expect(written).toBeGreaterThanOrEqual(6);
-    expect(await expirePoints(db, now, { batchSize: 2 })).toBe(0);
+    expect(await expirePoints({ db, outbox: newOutbox() }, now, { batchSize: 2 })).toBe(0);
 
     const swept = await env.DB.prepare(
       "select points, balance_after as balanceAfter from ledger_entries where user_id = ? and type = 'expiry'",
@@ -213,7 +241,13 @@ describe("the expiry job", () => {
     let tick = 0;
     // Each reading of the clock is 10 s later: the budget of 20 s allows two batches of one.
     const clock = () => tick++ * 10_000;
-    expect(await expirePoints(db, now, { batchSize: 1, budgetMs: 20_000, clock })).toBe(2);
-    expect(await expirePoints(db, now)).toBeGreaterThanOrEqual(1);
+    expect(
+      await expirePoints({ db, outbox: newOutbox() }, now, {
+        batchSize: 1,
+        budgetMs: 20_000,
+        clock,
+      }),
+    ).toBe(2);
+    expect(await expirePoints({ db, outbox: newOutbox() }, now)).toBeGreaterThanOrEqual(1);
   });
 });

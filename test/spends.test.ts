@@ -49,11 +49,15 @@ async function reversalsOf(userId: string) {
 describe("spendPoints", () => {
   it("spends points on an order and answers the spend and the balance left", async () => {
     const user = await userWithLots([{ points: 200, expiresAt: Date.now() + 30 * DAY }]);
-    const { spend, balance } = await spendPoints(db, {
-      userId: user.id,
-      points: 80,
-      orderId: `order-${user.id}`,
-    });
+    const { spend, balance } = await spendPoints(
+      db,
+      {
+        userId: user.id,
+        points: 80,
+        orderId: `order-${user.id}`,
+      },
+      Date.now(),
+    );
     expect(spend).toEqual({
       id: expect.stringMatching(/^spd_/),
       userId: user.id,
@@ -69,7 +73,9 @@ describe("spendPoints", () => {
     const user = await userWithLots([{ points: 1000, expiresAt: null }]);
     const orderId = `order-once-${user.id}`;
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, () => spendPoints(db, { userId: user.id, points: 30, orderId })),
+      Array.from({ length: 10 }, () =>
+        spendPoints(db, { userId: user.id, points: 30, orderId }, Date.now()),
+      ),
     );
     expect(tally(outcomes)).toEqual({ ok: 1, order_already_spent: 9 });
     expect(await walletBalance(user.accessToken)).toBe(970);
@@ -82,7 +88,11 @@ describe("spendPoints", () => {
     ]);
     const outcomes = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        spendPoints(db, { userId: user.id, points: 12, orderId: `order-${i}-${user.id}` }),
+        spendPoints(
+          db,
+          { userId: user.id, points: 12, orderId: `order-${i}-${user.id}` },
+          Date.now(),
+        ),
       ),
     );
     expect(tally(outcomes)).toEqual({ ok: 7, insufficient_points: 13 });
@@ -95,7 +105,11 @@ describe("spendPoints", () => {
       { points: 10, expiresAt: null },
     ]);
     await expect(
-      spendPoints(db, { userId: user.id, points: 11, orderId: `order-expired-${user.id}` }),
+      spendPoints(
+        db,
+        { userId: user.id, points: 11, orderId: `order-expired-${user.id}` },
+        Date.now(),
+      ),
     ).rejects.toSatisfy(
       (error) => error instanceof ApiError && error.code === "insufficient_points",
     );
@@ -112,12 +126,16 @@ describe("refundSpend", () => {
       { points: 50, expiresAt: later },
       { points: 100, expiresAt: null },
     ]);
-    const { spend } = await spendPoints(db, {
-      userId: user.id,
-      points: 120,
-      orderId: `order-refund-${user.id}`,
-    });
-    expect(await refundSpend(db, { userId: user.id, spendId: spend.id })).toEqual({
+    const { spend } = await spendPoints(
+      db,
+      {
+        userId: user.id,
+        points: 120,
+        orderId: `order-refund-${user.id}`,
+      },
+      Date.now(),
+    );
+    expect(await refundSpend(db, { userId: user.id, spendId: spend.id }, Date.now())).toEqual({
       balance: 190,
       refundedPoints: 120,
       remainingPoints: 0,
@@ -132,41 +150,55 @@ describe("refundSpend", () => {
 
   it("refunds once, even when asked 10 times in parallel", async () => {
     const user = await userWithLots([{ points: 100, expiresAt: null }]);
-    const { spend } = await spendPoints(db, {
-      userId: user.id,
-      points: 60,
-      orderId: `order-refund-once-${user.id}`,
-    });
+    const { spend } = await spendPoints(
+      db,
+      {
+        userId: user.id,
+        points: 60,
+        orderId: `order-refund-once-${user.id}`,
+      },
+      Date.now(),
+    );
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, () => refundSpend(db, { userId: user.id, spendId: spend.id })),
+      Array.from({ length: 10 }, () =>
+        refundSpend(db, { userId: user.id, spendId: spend.id }, Date.now()),
+      ),
     );
     expect(tally(outcomes)).toEqual({ ok: 1, already_refunded: 9 });
     expect(await walletBalance(user.accessToken)).toBe(100);
-    await expect(refundSpend(db, { userId: user.id, spendId: spend.id })).rejects.toSatisfy(
-      (error) => error instanceof ApiError && error.code === "already_refunded",
-    );
+    await expect(
+      refundSpend(db, { userId: user.id, spendId: spend.id }, Date.now()),
+    ).rejects.toSatisfy((error) => error instanceof ApiError && error.code === "already_refunded");
   });
 
   it("refuses another user's spend as not_found", async () => {
     const owner = await userWithLots([{ points: 50, expiresAt: null }]);
     const other = await registerUser();
-    const { spend } = await spendPoints(db, {
-      userId: owner.id,
-      points: 10,
-      orderId: `order-foreign-${owner.id}`,
-    });
-    await expect(refundSpend(db, { userId: other.id, spendId: spend.id })).rejects.toSatisfy(
-      (error) => error instanceof ApiError && error.code === "not_found",
+    const { spend } = await spendPoints(
+      db,
+      {
+        userId: owner.id,
+        points: 10,
+        orderId: `order-foreign-${owner.id}`,
+      },
+      Date.now(),
     );
+    await expect(
+      refundSpend(db, { userId: other.id, spendId: spend.id }, Date.now()),
+    ).rejects.toSatisfy((error) => error instanceof ApiError && error.code === "not_found");
   });
 
   it("points whose expiry passed since the spend come back expired", async () => {
     const user = await userWithLots([{ points: 30, expiresAt: Date.now() + DAY }]);
-    const { spend } = await spendPoints(db, {
-      userId: user.id,
-      points: 30,
-      orderId: `order-late-refund-${user.id}`,
-    });
+    const { spend } = await spendPoints(
+      db,
+      {
+        userId: user.id,
+        points: 30,
+        orderId: `order-late-refund-${user.id}`,
+      },
+      Date.now(),
+    );
     const { balance } = await refundSpend(
       db,
       { userId: user.id, spendId: spend.id },
@@ -179,11 +211,15 @@ describe("refundSpend", () => {
 describe("partial refunds in the database", () => {
   it("never add up to more than the spend, whoever writes them", async () => {
     const user = await userWithLots([{ points: 50, expiresAt: null }]);
-    const { spend } = await spendPoints(db, {
-      userId: user.id,
-      points: 20,
-      orderId: `order-partial-db-${user.id}`,
-    });
+    const { spend } = await spendPoints(
+      db,
+      {
+        userId: user.id,
+        points: 20,
+        orderId: `order-partial-db-${user.id}`,
+      },
+      Date.now(),
+    );
     const add = (points: number) =>
       env.DB.prepare("update point_spends set refunded_points = refunded_points + ? where id = ?")
         .bind(points, spend.id)
@@ -198,11 +234,15 @@ describe("partial refunds in the database", () => {
 describe("debit returns in the database", () => {
   it("refuse to return more than a debit took", async () => {
     const user = await userWithLots([{ points: 50, expiresAt: null }]);
-    const { spend } = await spendPoints(db, {
-      userId: user.id,
-      points: 20,
-      orderId: `order-overreturn-${user.id}`,
-    });
+    const { spend } = await spendPoints(
+      db,
+      {
+        userId: user.id,
+        points: 20,
+        orderId: `order-overreturn-${user.id}`,
+      },
+      Date.now(),
+    );
     const found = await env.DB.prepare(
       "select ledger_entry_id as id from point_spends where id = ?",
     )

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { expirePoints } from "../src/jobs/expiry";
+import { newOutbox } from "../src/platform/outbox";
 import {
   adminUser,
   callJson,
@@ -83,13 +84,13 @@ describe("points expiry", () => {
     const referrer = await referrerWith(2);
     await ageFirstLot(referrer.id, Date.now() - 1000);
     const db = createDb(env.DB);
-    expect(await expirePoints(db, Date.now())).toBeGreaterThanOrEqual(1);
+    expect(await expirePoints({ db, outbox: newOutbox() }, Date.now())).toBeGreaterThanOrEqual(1);
     expect(await walletBalance(referrer.accessToken)).toBe(50);
     const ledger = await callJson("GET", "/v1/me/wallet/transactions?limit=1", undefined, {
       token: referrer.accessToken,
     });
     expect(ledger.body.data[0]).toMatchObject({ type: "expiry", points: -50, balanceAfter: 50 });
-    await expirePoints(db, Date.now());
+    await expirePoints({ db, outbox: newOutbox() }, Date.now());
     expect(await walletBalance(referrer.accessToken)).toBe(50);
   });
 
@@ -98,7 +99,7 @@ describe("points expiry", () => {
     await ageFirstLot(referrer.id, Date.now() - 1000);
     const db = createDb(env.DB);
     await Promise.all([
-      expirePoints(db, Date.now()),
+      expirePoints({ db, outbox: newOutbox() }, Date.now()),
       ...Array.from({ length: 3 }, (_, i) =>
         callJson(
           "POST",

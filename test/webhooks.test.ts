@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, meteredD1 } from "../src/db/client";
 import worker from "../src/index";
 import { newRequestMetrics } from "../src/platform/metrics";
-import { retryDelayMs } from "../src/platform/outbox";
+import { newOutbox, retryDelayMs } from "../src/platform/outbox";
 import { webhookEventStatements } from "../src/webhooks/outbox";
 import {
   attemptOutcome,
@@ -856,21 +856,24 @@ describe("delivery", () => {
     const hook = await subscribe(["*"]);
     const db = createDb(env.DB);
     await db.batch(
-      webhookEventStatements(db, {
-        type: "webhook.test",
-        data: {},
-        now: Date.now(),
-        endpointId: hook.id,
-      }) as [ReturnType<typeof webhookEventStatements>[number]],
+      webhookEventStatements(
+        { db, outbox: newOutbox() },
+        {
+          type: "webhook.test",
+          data: {},
+          now: Date.now(),
+          endpointId: hook.id,
+        },
+      ) as [ReturnType<typeof webhookEventStatements>[number]],
     );
     const [delivery] = await deliveriesOf(hook);
     const hangs = ((_: unknown, init?: RequestInit) =>
       new Promise((_resolve, reject) =>
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
       )) as typeof fetch;
-    expect(await deliverWebhook({ db, fetcher: hangs, timeoutMs: 50 }, delivery.id)).toBe(
-      "retrying",
-    );
+    expect(
+      await deliverWebhook({ db, fetcher: hangs, timeoutMs: 50 }, delivery.id, Date.now()),
+    ).toBe("retrying");
     expect((await deliveriesOf(hook))[0]).toMatchObject({
       status: "pending",
       attempts: 1,
@@ -897,18 +900,22 @@ describe("delivery", () => {
     const metrics = newRequestMetrics();
     const db = createDb(meteredD1(env.DB, metrics, { exactReads: false }));
     const now = Date.now();
+    const outbox = newOutbox();
     // One batch with more events than one claim takes, for two endpoints.
     const events = Array.from({ length: DELIVERIES_PER_CLAIM + 2 }, (_, i) =>
-      webhookEventStatements(db, {
-        type: "webhook.test",
-        data: { n: i },
-        now,
-        endpointId: i % 3 === 0 ? second.id : first.id,
-      }),
+      webhookEventStatements(
+        { db, outbox },
+        {
+          type: "webhook.test",
+          data: { n: i },
+          now,
+          endpointId: i % 3 === 0 ? second.id : first.id,
+        },
+      ),
     ).flat();
     await db.batch(events as [(typeof events)[number]]);
     const before = { ...metrics };
-    await sendEmittedWebhooks({ db });
+    await sendEmittedWebhooks({ db, outbox }, Date.now());
     const sent = (path: string) =>
       rx.calls.filter((call) => call.url.endsWith(path)).map((call) => call.json.data.n);
     expect(sent("/first")).toEqual([1, 2, 4, 5, 7, 8, 10, 11]);
@@ -930,12 +937,15 @@ describe("delivery", () => {
     const db = createDb(env.DB);
     const now = Date.now();
     await db.batch(
-      webhookEventStatements(db, {
-        type: "webhook.test",
-        data: {},
-        now,
-        endpointId: hook.id,
-      }) as [ReturnType<typeof webhookEventStatements>[number]],
+      webhookEventStatements(
+        { db, outbox: newOutbox() },
+        {
+          type: "webhook.test",
+          data: {},
+          now,
+          endpointId: hook.id,
+        },
+      ) as [ReturnType<typeof webhookEventStatements>[number]],
     );
     const [delivery] = await deliveriesOf(hook);
     // Due for the retry job too, as if the first attempt had been lost.
@@ -943,7 +953,7 @@ describe("delivery", () => {
       .bind(delivery.id)
       .run();
     await Promise.all([
-      ...Array.from({ length: 20 }, () => deliverWebhook({ db }, delivery.id)),
+      ...Array.from({ length: 20 }, () => deliverWebhook({ db }, delivery.id, Date.now())),
       ...Array.from({ length: 5 }, () => runRetryJob(Date.now())),
     ]);
     expect(rx.calls).toHaveLength(1);

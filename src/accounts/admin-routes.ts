@@ -6,6 +6,7 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -132,7 +133,7 @@ export function registerUserAdminRoutes(app: App) {
   app.openapi(listUsers, async (c) => {
     const { limit, cursor, phone } = c.req.valid("query");
     const beforeId = cursorPosition(cursor, "string");
-    const rows = await findUsersForAdmin(c.var.db, c.var.config, { phone, limit, beforeId });
+    const rows = await findUsersForAdmin(depsOf(c), { phone, limit, beforeId }, c.var.now);
     const page = toPage(rows, limit, (row) => row.id);
     return c.json(
       {
@@ -144,28 +145,37 @@ export function registerUserAdminRoutes(app: App) {
   });
 
   app.openapi(getUser, async (c) => {
-    const user = await userForAdmin(c.var.db, c.req.valid("param").id);
+    const user = await userForAdmin(c.var.db, c.req.valid("param").id, c.var.now);
     return c.json(toAdminUser(user, c.var.config), 200);
   });
 
   app.openapi(patchUser, async (c) => {
-    const user = await changeRole(c.var.db, c.var.auth.userId, {
-      userId: c.req.valid("param").id,
-      role: c.req.valid("json").role,
-    });
+    const user = await changeRole(
+      c.var.db,
+      c.var.auth.userId,
+      {
+        userId: c.req.valid("param").id,
+        role: c.req.valid("json").role,
+      },
+      c.var.now,
+    );
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(adjust, async (c) => {
     const userId = c.req.valid("param").id;
     const body = c.req.valid("json");
-    const { adjustment, replayed } = await adjustPoints(c.var.db, {
-      actorId: c.var.auth.userId,
-      userId,
-      ...body,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
-      requestHash: await requestFingerprint({ userId, ...body }),
-    });
+    const { adjustment, replayed } = await adjustPoints(
+      c.var.db,
+      {
+        actorId: c.var.auth.userId,
+        userId,
+        ...body,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+        requestHash: await requestFingerprint({ userId, ...body }),
+      },
+      c.var.now,
+    );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(
       {

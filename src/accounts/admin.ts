@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
-import type { Config } from "../config";
 import type { Database } from "../db/client";
 import { ledgerEntries } from "../db/schema";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { auditEntry } from "../platform/audit";
+import type { Deps } from "../platform/deps";
 import { runIdempotently } from "../platform/idempotency";
 import { requirePhone } from "../users/phones";
 import { findUserById, setUserRole, type UserRow } from "../users/store";
@@ -23,8 +23,8 @@ async function existingUser(db: Database, id: string): Promise<UserRow> {
 }
 
 /** One user as an admin sees them (balance, referrals, erased or not). */
-export async function userForAdmin(db: Database, id: string): Promise<AdminUserRow> {
-  const user = await findAdminUser(db, id, Date.now());
+export async function userForAdmin(db: Database, id: string, now: number): Promise<AdminUserRow> {
+  const user = await findAdminUser(db, id, now);
   if (!user) throw new ApiError("not_found", `No user ${id} exists.`);
   return user;
 }
@@ -34,11 +34,10 @@ export async function userForAdmin(db: Database, id: string): Promise<AdminUserR
  * says), or a page of users newest first. `limit + 1` rows, for `toPage`.
  */
 export async function findUsersForAdmin(
-  db: Database,
-  config: Config,
+  { db, config }: Pick<Deps, "db" | "config">,
   query: { phone?: string | undefined; limit: number; beforeId?: string | undefined },
+  now: number,
 ): Promise<AdminUserRow[]> {
-  const now = Date.now();
   if (query.phone !== undefined) {
     return findAdminUsersByPhone(db, requirePhone(query.phone, config), now);
   }
@@ -49,12 +48,12 @@ export async function changeRole(
   db: Database,
   actorId: string,
   input: { userId: string; role: "user" | "admin" },
+  now: number,
 ): Promise<UserRow> {
   if (input.userId === actorId) {
     throw new ApiError("forbidden", "Admins cannot change their own role; ask another admin.");
   }
   const user = await existingUser(db, input.userId);
-  const now = Date.now();
   await db.batch([
     setUserRole(db, user.id, input.role),
     auditEntry(db, {
@@ -99,39 +98,44 @@ async function findAdjustment(db: Database, id: string) {
  * Credits or debits a user by hand: one `adjustment` ledger entry, its audit row and the
  * idempotency key's completion in one batch. A debit cannot take a balance below zero.
  */
-export async function adjustPoints(db: Database, input: AdjustmentInput) {
+export async function adjustPoints(db: Database, input: AdjustmentInput, now: number) {
   const scope = { userId: input.actorId, scope: "adjustment", key: input.idempotencyKey };
-  const { value: adjustment, replayed } = await runIdempotently(db, scope, input.requestHash, {
-    replay: (id) => findAdjustment(db, id),
-    run: async (complete) => {
-      await existingUser(db, input.userId);
-      const now = Date.now();
-      const id = newId("txn", now);
-      try {
-        await db.batch([
-          appendLedgerEntry(db, {
-            id,
-            userId: input.userId,
-            type: "adjustment",
-            points: input.points,
-            description: input.reason,
-            createdAt: now,
-          }),
-          auditEntry(db, {
-            actorId: input.actorId,
-            action: "user.adjust",
-            targetType: "user",
-            targetId: input.userId,
-            details: { points: input.points, reason: input.reason, ledgerEntryId: id },
-            at: now,
-          }),
-          complete(id),
-        ]);
-      } catch (error) {
-        throw asInsufficientPoints(error, "The balance is too low for this debit.");
-      }
-      return findAdjustment(db, id);
+  const { value: adjustment, replayed } = await runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      replay: (id) => findAdjustment(db, id),
+      run: async (complete) => {
+        await existingUser(db, input.userId);
+        const id = newId("txn", now);
+        try {
+          await db.batch([
+            appendLedgerEntry(db, {
+              id,
+              userId: input.userId,
+              type: "adjustment",
+              points: input.points,
+              description: input.reason,
+              createdAt: now,
+            }),
+            auditEntry(db, {
+              actorId: input.actorId,
+              action: "user.adjust",
+              targetType: "user",
+              targetId: input.userId,
+              details: { points: input.points, reason: input.reason, ledgerEntryId: id },
+              at: now,
+            }),
+            complete(id),
+          ]);
+        } catch (error) {
+          throw asInsufficientPoints(error, "The balance is too low for this debit.");
+        }
+        return findAdjustment(db, id);
+      },
     },
-  });
+    now,
+  );
   return { adjustment, replayed };
 }

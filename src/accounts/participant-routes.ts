@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { App } from "../app";
-import { authDeps } from "../auth/deps";
 import {
   ChangePasswordBodySchema,
   PasswordResetBodySchema,
@@ -19,6 +18,7 @@ import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { clientIp } from "../http/request";
 import { senderFromConfig } from "../invites/senders";
+import { depsOf } from "../platform/deps";
 import { toUser, UserSchema } from "../users/schemas";
 import {
   type AccountDeps,
@@ -130,37 +130,32 @@ const passwordResetConfirm = createRoute({
 });
 
 function accountDeps(c: Context<AppEnv>): AccountDeps {
-  return {
-    ...authDeps(c),
-    sender: senderFromConfig(c.var.config),
-    defer: (work) => c.executionCtx.waitUntil(work),
-  };
+  return { ...depsOf(c), sender: senderFromConfig(c.var.config) };
 }
 
 export function registerAccountRoutes(app: App) {
   app.openapi(updateMe, async (c) => {
-    const deps = { ...authDeps(c), kv: c.env.KV };
-    const user = await updatePreferences(deps, c.var.auth.userId, c.req.valid("json"));
+    const user = await updatePreferences(depsOf(c), c.var.auth.userId, c.req.valid("json"));
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(sendVerification, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     await requireChallenge(c, { bodyToken: c.req.valid("json")?.turnstileToken, ip });
-    await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip);
+    await requestPhoneVerification(accountDeps(c), c.var.auth.userId, ip, c.var.now);
     return c.body(null, 202);
   });
 
   app.openapi(checkVerification, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     const { code } = c.req.valid("json");
-    const user = await verifyPhone(authDeps(c), c.var.auth.userId, code, ip);
+    const user = await verifyPhone(depsOf(c), c.var.auth.userId, code, ip, c.var.now);
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(passwordChange, async (c) => {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await changePassword(authDeps(c), c.var.auth, { ...c.req.valid("json"), ip });
+    await changePassword(depsOf(c), c.var.auth, { ...c.req.valid("json"), ip }, c.var.now);
     return c.body(null, 204);
   });
 
@@ -168,16 +163,17 @@ export function registerAccountRoutes(app: App) {
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
     const body = c.req.valid("json");
     await requireChallenge(c, { bodyToken: body.turnstileToken, ip });
-    await requestPasswordReset(accountDeps(c), body.phone, ip);
+    await requestPasswordReset(accountDeps(c), body.phone, ip, c.var.now);
     return c.body(null, 202);
   });
 
   app.openapi(passwordResetConfirm, async (c) => {
     const body = c.req.valid("json");
-    const { user, tokens } = await confirmPasswordReset(authDeps(c), {
-      ...body,
-      ip: clientIp(c.req.header("CF-Connecting-IP")),
-    });
+    const { user, tokens } = await confirmPasswordReset(
+      depsOf(c),
+      { ...body, ip: clientIp(c.req.header("CF-Connecting-IP")) },
+      c.var.now,
+    );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
   });
 }

@@ -1,5 +1,4 @@
 import { roleFor } from "../auth/rules";
-import type { Config } from "../config";
 import { insertTokenOnlySession } from "../credentials/sessions";
 import { issueAccessToken } from "../credentials/tokens";
 import type { Database } from "../db/client";
@@ -9,6 +8,7 @@ import { clientIp } from "../http/request";
 import type { Locale } from "../i18n/locales";
 import { newId } from "../lib/ids";
 import { referralClaim } from "../links/attribution";
+import type { Deps } from "../platform/deps";
 import { signUp } from "../signup/service";
 import { asPhoneTaken, requireNewPhone, requirePhone } from "../users/phones";
 import {
@@ -36,25 +36,30 @@ export interface ParticipantInput {
  * index decides between parallel creates, and every loser answers with the winner's user.
  */
 export async function createParticipant(
-  deps: { db: Database; config: Config },
+  deps: Pick<Deps, "db" | "config" | "outbox">,
   input: ParticipantInput,
+  now: number,
 ): Promise<{ user: UserRow; created: boolean }> {
   const { db, config } = deps;
   const existing = await findUserByExternalId(db, input.externalId);
   if (existing) return { user: existing, created: false };
   try {
-    const user = await signUp(deps, {
-      name: input.name,
-      phone: input.phone === undefined ? null : requireNewPhone(input.phone, config),
-      passwordHash: null,
-      role: "user",
-      externalId: input.externalId,
-      // No cookies reach a server call: the shop passes the code and its source.
-      referral: referralClaim(input.referralCode, {}, input.source),
-      ip: clientIp(input.ip),
-      deviceId: input.deviceId,
-      locale: input.locale,
-    });
+    const user = await signUp(
+      deps,
+      {
+        name: input.name,
+        phone: input.phone === undefined ? null : requireNewPhone(input.phone, config),
+        passwordHash: null,
+        role: "user",
+        externalId: input.externalId,
+        // No cookies reach a server call: the shop passes the code and its source.
+        referral: referralClaim(input.referralCode, {}, input.source),
+        ip: clientIp(input.ip),
+        deviceId: input.deviceId,
+        locale: input.locale,
+      },
+      now,
+    );
     return { user, created: true };
   } catch (error) {
     if (violatedConstraint(error) === "users.external_id") {
@@ -100,7 +105,7 @@ export async function updateParticipant(
 
 /** Zero or one user with this phone or externalId. */
 export async function findParticipants(
-  deps: { db: Database; config: Config },
+  deps: Pick<Deps, "db" | "config">,
   by: { phone?: string | undefined; externalId?: string | undefined },
 ): Promise<UserRow[]> {
   const user =
@@ -121,13 +126,16 @@ const EMBED_TOKEN_MAX_SECONDS = 3600;
  * issued for an admin (by the role they hold or would get at login): an admin's account
  * is not handed to another site's page.
  */
-export async function issueEmbedToken(deps: { db: Database; config: Config }, userId: string) {
+export async function issueEmbedToken(
+  deps: Pick<Deps, "db" | "config">,
+  userId: string,
+  now: number,
+) {
   const user = await participantById(deps.db, userId);
   if (roleFor(user, deps.config) === "admin") {
     throw new ApiError("forbidden", "No embed token is issued for an admin.");
   }
   const ttl = Math.min(deps.config.accessTokenTtlSeconds, EMBED_TOKEN_MAX_SECONDS);
-  const now = Date.now();
   const sessionId = newId("ses", now);
   await insertTokenOnlySession(deps.db, { sessionId, userId: user.id, now }).run();
   const { token } = await issueAccessToken(

@@ -8,6 +8,7 @@ import { LocaleSchema } from "../i18n/schemas";
 import { idFromOutside } from "../lib/ids";
 import { NameSchema } from "../lib/names";
 import { toIso } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import { UnlockListSchema } from "../rewards/schemas";
 import { unlocksNow } from "../rewards/unlocks";
 import { SignupSourceSchema } from "../signup/schemas";
@@ -177,20 +178,17 @@ const createEmbedToken = createRoute({
 
 export function registerUserServerRoutes(app: App) {
   app.openapi(createUser, async (c) => {
-    const deps = { db: c.var.db, config: c.var.config };
     const body = c.req.valid("json");
-    const { user, created } = await createParticipant(deps, {
-      ...body,
-      locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
-    });
+    const { user, created } = await createParticipant(
+      depsOf(c),
+      { ...body, locale: requestedLocale(body.locale, c.req.header("Accept-Language")) },
+      c.var.now,
+    );
     return c.json(toUser(user, c.var.config), created ? 201 : 200);
   });
 
   app.openapi(findUsers, async (c) => {
-    const users = await findParticipants(
-      { db: c.var.db, config: c.var.config },
-      c.req.valid("query"),
-    );
+    const users = await findParticipants(depsOf(c), c.req.valid("query"));
     return c.json({ data: users.map((user) => toUser(user, c.var.config)) }, 200);
   });
 
@@ -206,12 +204,15 @@ export function registerUserServerRoutes(app: App) {
 
   app.openapi(getUnlocks, async (c) => {
     const user = await participantById(c.var.db, c.req.valid("param").id);
-    return c.json(await unlocksNow(c.var.db, user.id, Date.now()), 200);
+    return c.json(await unlocksNow(c.var.db, user.id, c.var.now), 200);
   });
 
   app.openapi(createEmbedToken, async (c) => {
-    const deps = { db: c.var.db, config: c.var.config };
-    const { token, expiresAt } = await issueEmbedToken(deps, c.req.valid("json").userId);
+    const { token, expiresAt } = await issueEmbedToken(
+      depsOf(c),
+      c.req.valid("json").userId,
+      c.var.now,
+    );
     return c.json({ token, expiresAt: toIso(expiresAt) }, 201);
   });
 }

@@ -18,6 +18,7 @@ import type { AuthContext } from "../http/context";
 import type { Locale } from "../i18n/locales";
 import type { CodeSender } from "../invites/senders";
 import { forgetLinkCodes } from "../links/service";
+import type { Deps } from "../platform/deps";
 import { qualifyOnVerifiedPhone } from "../referrals/verified-phone";
 import { requirePhone } from "../users/phones";
 import { currentUser } from "../users/service";
@@ -37,10 +38,8 @@ import {
   redeemCode,
 } from "../verification/service";
 
-export interface AccountDeps extends AuthDeps {
-  sender: CodeSender;
-  defer: (work: Promise<unknown>) => void;
-}
+/** What an account operation that may send a code needs: its sender besides the `Deps`. */
+export type AccountDeps = AuthDeps & Pick<Deps, "defer"> & { sender: CodeSender };
 
 /**
  * The person's own settings: name, language, notifications; an empty change changes nothing.
@@ -48,7 +47,7 @@ export interface AccountDeps extends AuthDeps {
  * iPhone install page.
  */
 export async function updatePreferences(
-  deps: AuthDeps & { kv: KVNamespace },
+  deps: Pick<Deps, "db" | "kv">,
   userId: string,
   change: {
     name?: string | undefined;
@@ -79,11 +78,12 @@ export async function requestPhoneVerification(
   deps: AccountDeps,
   userId: string,
   ip: string,
+  now: number,
 ): Promise<void> {
   const user = withPhone(await currentUser(deps.db, userId));
   if (user.phoneVerifiedAt !== null) return;
   await limitCodeSends(deps.rateLimiter, { purpose: "phone_verification", phone: user.phone, ip });
-  await issueCode(deps, user, "phone_verification");
+  await issueCode(deps, user, "phone_verification", now);
 }
 
 /**
@@ -106,14 +106,14 @@ export async function verifyPhone(
   userId: string,
   code: string,
   ip: string,
+  now: number,
 ): Promise<UserRow> {
   const user = withPhone(await currentUser(deps.db, userId));
   await limitCodeChecks(deps.rateLimiter, { purpose: "phone_verification", phone: user.phone, ip });
-  const now = Date.now();
   await redeemCode(deps, user.id, "phone_verification", code, now);
   const proven = withPhoneProven(deps, user, now);
   await proven.write.run();
-  await qualifyOnVerifiedPhone(deps.db, user.id, now);
+  await qualifyOnVerifiedPhone(deps, user.id, now);
   return proven.user;
 }
 
@@ -125,6 +125,7 @@ export async function changePassword(
   deps: AuthDeps,
   auth: AuthContext,
   input: { currentPassword: string; newPassword: string; ip: string },
+  now: number,
 ): Promise<void> {
   const { db, config } = deps;
   const credentials = await findCredentials(db, auth.userId);
@@ -139,7 +140,7 @@ export async function changePassword(
   const newHash = await hashPassword(input.newPassword, config.bcryptCost);
   await db.batch([
     setPasswordHash(db, auth.userId, newHash),
-    revokeSessionsExcept(db, auth.userId, Date.now(), auth.sessionId),
+    revokeSessionsExcept(db, auth.userId, now, auth.sessionId),
   ]);
 }
 
@@ -152,6 +153,7 @@ export async function requestPasswordReset(
   deps: CodeDeps,
   rawPhone: string,
   ip: string,
+  now: number,
 ): Promise<void> {
   const phone = requirePhone(rawPhone, deps.config);
   await limitCodeSends(deps.rateLimiter, { purpose: "password_reset", phone, ip });
@@ -163,6 +165,7 @@ export async function requestPasswordReset(
               deps,
               { id: user.id, phone: user.phone, locale: user.locale },
               "password_reset",
+              now,
             )
           : undefined,
       )
@@ -177,18 +180,18 @@ export async function requestPasswordReset(
 export async function confirmPasswordReset(
   deps: AuthDeps,
   input: { phone: string; code: string; newPassword: string; ip: string },
+  now: number,
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
   await limitCodeChecks(deps.rateLimiter, { purpose: "password_reset", phone, ip: input.ip });
   const found = await findUserByPhone(db, phone);
-  const now = Date.now();
   if (!found) throw invalidCode();
   await redeemCode(deps, found.id, "password_reset", input.code, now);
   const { passwordHash: _, ...user } = found;
   const newHash = await hashPassword(input.newPassword, config.bcryptCost);
   const proven = withPhoneProven(deps, user, now);
-  const session = await openSession(db, config, user.id, now);
+  const session = await openSession(deps, user.id, now);
   // Revoking comes first: the new session is written after it, so it stays live.
   await db.batch([
     setPasswordHash(db, user.id, newHash),
@@ -196,6 +199,6 @@ export async function confirmPasswordReset(
     proven.write,
     ...session.writes,
   ]);
-  await qualifyOnVerifiedPhone(db, user.id, now);
+  await qualifyOnVerifiedPhone(deps, user.id, now);
   return { user: proven.user, tokens: await session.tokens(proven.user.role) };
 }

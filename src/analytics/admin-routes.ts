@@ -78,7 +78,7 @@ function dateRange(query: { from?: string | undefined; to?: string | undefined }
 
 export function registerAnalyticsRoutes(app: App) {
   app.openapi(getAnalytics, async (c) => {
-    const range = dateRange(c.req.valid("query"), Date.now());
+    const range = dateRange(c.req.valid("query"), c.var.now);
     const db = c.var.db;
     const [days, sources, topReferrers] = await Promise.all([
       dailyStatsBetween(db, range.from, range.to),

@@ -103,7 +103,12 @@ function toApiKey(row: ApiKeyRow) {
 
 export function registerApiKeyRoutes(app: App) {
   app.openapi(createKey, async (c) => {
-    const { apiKey, secret } = await createApiKey(c.var.db, c.var.auth.userId, c.req.valid("json"));
+    const { apiKey, secret } = await createApiKey(
+      c.var.db,
+      c.var.auth.userId,
+      c.req.valid("json"),
+      c.var.now,
+    );
     return c.json({ apiKey: toApiKey(apiKey), secret }, 201);
   });
 
@@ -113,7 +118,7 @@ export function registerApiKeyRoutes(app: App) {
   });
 
   app.openapi(revokeKey, async (c) => {
-    await deleteApiKey(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+    await deleteApiKey(c.var.db, c.var.auth.userId, c.req.valid("param").id, c.var.now);
     return c.body(null, 204);
   });
 }

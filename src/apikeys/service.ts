@@ -24,8 +24,8 @@ export async function createApiKey(
   db: Database,
   actorId: string,
   input: { name: string; scopes: ApiKeyScope[] },
+  now: number,
 ) {
-  const now = Date.now();
   const secret = `${API_KEY_PREFIX}${randomToken(32)}`;
   const apiKey = {
     id: newId("key", now),
@@ -54,10 +54,9 @@ export async function createApiKey(
  * Revokes a key: the next request with it is refused (keys are read from D1 on every call).
  * Of parallel revocations one takes effect and is audited; the others are a 404.
  */
-export async function deleteApiKey(db: Database, actorId: string, id: string) {
+export async function deleteApiKey(db: Database, actorId: string, id: string, now: number) {
   const key = await findLiveApiKey(db, id);
   if (!key) throw new ApiError("not_found", `No API key ${id} exists.`);
-  const now = Date.now();
   const [, revoked] = await db.batch([
     auditEntry(db, {
       actorId,

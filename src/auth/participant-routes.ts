@@ -8,9 +8,9 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { clientIp, requestCountry } from "../http/request";
 import { requestedLocale } from "../i18n/resolve";
 import { attributionCookies, referralClaim } from "../links/attribution";
+import { depsOf } from "../platform/deps";
 import { toUser, UserSchema } from "../users/schemas";
 import { currentUser } from "../users/service";
-import { authDeps } from "./deps";
 import {
   LoginBodySchema,
   LogoutBodySchema,
@@ -110,36 +110,41 @@ export function registerAuthRoutes(app: App) {
       },
       body.source,
     );
-    const { user, tokens } = await registerUser(authDeps(c), {
-      name: body.name,
-      phone: body.phone,
-      password: body.password,
-      referral,
-      ip,
-      deviceId: c.req.valid("header")["x-device-id"],
-      locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
-      requestCountry: requestCountry(c.req.raw),
-    });
+    const { user, tokens } = await registerUser(
+      depsOf(c),
+      {
+        name: body.name,
+        phone: body.phone,
+        password: body.password,
+        referral,
+        ip,
+        deviceId: c.req.valid("header")["x-device-id"],
+        locale: requestedLocale(body.locale, c.req.header("Accept-Language")),
+        requestCountry: requestCountry(c.req.raw),
+      },
+      c.var.now,
+    );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 201);
   });
 
   app.openapi(login, async (c) => {
     const body = c.req.valid("json");
-    const { user, tokens } = await logIn(authDeps(c), {
-      ...body,
-      ip: clientIp(c.req.header("CF-Connecting-IP")),
-    });
+    const { user, tokens } = await logIn(
+      depsOf(c),
+      { ...body, ip: clientIp(c.req.header("CF-Connecting-IP")) },
+      c.var.now,
+    );
     return c.json({ user: toUser(user, c.var.config), ...tokens }, 200);
   });
 
   app.openapi(refresh, async (c) => {
-    const tokens = await refreshTokens(authDeps(c), c.req.valid("json").refreshToken);
+    const tokens = await refreshTokens(depsOf(c), c.req.valid("json").refreshToken, c.var.now);
     return c.json(tokens, 200);
   });
 
   app.openapi(logout, async (c) => {
     const body = c.req.valid("json");
-    await logOut(c.var.db, c.var.auth, body?.refreshToken);
+    await logOut(c.var.db, c.var.auth, body?.refreshToken, c.var.now);
     return c.body(null, 204);
   });
 

@@ -21,8 +21,9 @@ import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { DAY_MS } from "../lib/time";
 import type { ReferralClaim } from "../links/attribution";
-import { type RequestMetrics, timed } from "../platform/metrics";
-import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
+import type { Deps } from "../platform/deps";
+import { timed } from "../platform/metrics";
+import { ipSubject, type RateLimitRule } from "../platform/rate-limit";
 import { currentProgram } from "../program/store";
 import { attributionFor, signUp } from "../signup/service";
 import { asPhoneTaken, requireNewPhone, requirePhone } from "../users/phones";
@@ -47,12 +48,7 @@ export const authLimits = {
   loginFailuresPerIp: { name: "login-fail-ip", limit: 30, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
 
-export interface AuthDeps {
-  db: Database;
-  config: Config;
-  rateLimiter: RateLimiter;
-  metrics: RequestMetrics | null;
-}
+export type AuthDeps = Pick<Deps, "db" | "config" | "outbox" | "rateLimiter" | "metrics">;
 
 export interface Tokens {
   accessToken: string;
@@ -74,8 +70,12 @@ async function newRefreshToken(config: Config, now: number) {
  * A new login session: its rows (for the caller's batch, which may do more) and, once they
  * are written, the tokens that the client gets.
  */
-export async function openSession(db: Database, config: Config, userId: string, now: number) {
-  const sessionId = newId("ses");
+export async function openSession(
+  { db, config }: Pick<Deps, "db" | "config">,
+  userId: string,
+  now: number,
+) {
+  const sessionId = newId("ses", now);
   const refresh = await newRefreshToken(config, now);
   return {
     writes: insertSession(db, {
@@ -115,6 +115,7 @@ export interface RegisterInput {
 export async function registerUser(
   deps: AuthDeps,
   input: RegisterInput,
+  now: number,
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requireNewPhone(input.phone, config);
@@ -126,7 +127,7 @@ export async function registerUser(
   );
 
   // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
-  const firstLookup = attributionFor(db, input.referral, Date.now());
+  const firstLookup = attributionFor(db, input.referral, now);
   firstLookup.catch(() => {});
   // And the program's default language, when the request named none we speak.
   const defaultLocale =
@@ -143,23 +144,27 @@ export async function registerUser(
   let user: UserRow;
   try {
     user = await timed(deps.metrics, "write", () =>
-      signUp(deps, {
-        name: input.name,
-        phone,
-        passwordHash,
-        role,
-        externalId: null,
-        referral: input.referral,
-        ip: input.ip,
-        deviceId: input.deviceId,
-        locale,
-        requestCountry: input.requestCountry,
-        firstLookup,
-        alsoWrite: async ({ id, now }) => {
-          session = await openSession(db, config, id, now);
-          return [...session.writes];
+      signUp(
+        deps,
+        {
+          name: input.name,
+          phone,
+          passwordHash,
+          role,
+          externalId: null,
+          referral: input.referral,
+          ip: input.ip,
+          deviceId: input.deviceId,
+          locale,
+          requestCountry: input.requestCountry,
+          firstLookup,
+          alsoWrite: async ({ id }) => {
+            session = await openSession(deps, id, now);
+            return [...session.writes];
+          },
         },
-      }),
+        now,
+      ),
     );
   } catch (error) {
     throw asPhoneTaken(error);
@@ -234,6 +239,7 @@ export async function checkPassword<T extends { passwordHash: string | null }>(
 export async function logIn(
   deps: AuthDeps,
   input: LoginInput,
+  now: number,
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requirePhone(input.phone, config);
@@ -247,7 +253,7 @@ export async function logIn(
 
   const { passwordHash: _, ...user } = found;
   const role = roleFor(user, config);
-  const session = await openSession(db, config, user.id, Date.now());
+  const session = await openSession(deps, user.id, now);
   // An imported user's hash of another cost is replaced by one of ours, now that we know the password.
   const rehashed = needsRehash(found.passwordHash, config.bcryptCost)
     ? await hashPassword(input.password, config.bcryptCost)
@@ -264,9 +270,12 @@ export async function logIn(
  * Rotates a refresh token. Presenting one that was already used (a replay, or the loser of
  * two parallel refreshes) revokes its whole session: one of the two holders is not the user.
  */
-export async function refreshTokens(deps: AuthDeps, refreshToken: string): Promise<Tokens> {
+export async function refreshTokens(
+  deps: Pick<Deps, "db" | "config">,
+  refreshToken: string,
+  now: number,
+): Promise<Tokens> {
   const { db, config } = deps;
-  const now = Date.now();
   const oldHash = await sha256Hex(refreshToken);
   const found = await findRefreshToken(db, oldHash);
   const invalid = new ApiError("invalid_refresh_token", "The refresh token is not valid.");
@@ -296,8 +305,12 @@ export async function refreshTokens(deps: AuthDeps, refreshToken: string): Promi
  * token ends only its own session, whatever it sends: the page it was handed to must not
  * sign the person out of their other sessions.
  */
-export async function logOut(db: Database, auth: AuthContext, refreshToken?: string) {
-  const now = Date.now();
+export async function logOut(
+  db: Database,
+  auth: AuthContext,
+  refreshToken: string | undefined,
+  now: number,
+) {
   if (auth.embedded) {
     await revokeSession(db, auth.sessionId, now);
     return;

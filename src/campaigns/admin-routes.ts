@@ -121,11 +121,16 @@ export function registerCampaignRoutes(app: App) {
 
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const campaign = await createCampaign(c.var.db, c.var.auth.userId, {
-      ...body,
-      startsAt: Date.parse(body.startsAt),
-      endsAt: Date.parse(body.endsAt),
-    });
+    const campaign = await createCampaign(
+      c.var.db,
+      c.var.auth.userId,
+      {
+        ...body,
+        startsAt: Date.parse(body.startsAt),
+        endsAt: Date.parse(body.endsAt),
+      },
+      c.var.now,
+    );
     return c.json(toCampaign(campaign), 201);
   });
 
@@ -135,6 +140,7 @@ export function registerCampaignRoutes(app: App) {
       c.var.auth.userId,
       c.req.valid("param").id,
       toMillis(c.req.valid("json")),
+      c.var.now,
     );
     return c.json(toCampaign(campaign), 200);
   });

@@ -23,9 +23,13 @@ function assertWindow(fields: { startsAt: number; endsAt: number }) {
   }
 }
 
-export async function createCampaign(db: Database, actorId: string, fields: CampaignFields) {
+export async function createCampaign(
+  db: Database,
+  actorId: string,
+  fields: CampaignFields,
+  now: number,
+) {
   assertWindow(fields);
-  const now = Date.now();
   const id = newId("cmp", now);
   await db.batch([
     db.insert(campaigns).values({ id, ...fields, createdAt: now }),
@@ -47,10 +51,10 @@ export async function updateCampaign(
   actorId: string,
   id: string,
   changes: Partial<CampaignFields>,
+  now: number,
 ) {
   const before = await existingCampaign(db, id);
   assertWindow({ ...before, ...changes });
-  const now = Date.now();
   await db.batch([
     db.update(campaigns).set(changes).where(eq(campaigns.id, id)),
     auditEntry(db, {

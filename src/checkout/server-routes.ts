@@ -6,6 +6,7 @@ import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside, OrderIdSchema } from "../lib/ids";
+import { depsOf } from "../platform/deps";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -82,7 +83,7 @@ export function registerOrderCheckoutRoutes(app: App) {
     const userId = c.req.valid("param").id;
     const body = c.req.valid("json");
     const { value, replayed } = await checkoutOrder(
-      c.var.db,
+      depsOf(c),
       {
         ...body,
         userId,
@@ -90,7 +91,7 @@ export function registerOrderCheckoutRoutes(app: App) {
         idempotencyKey: c.req.valid("header")["idempotency-key"],
         requestHash: await requestFingerprint({ userId, ...body }),
       },
-      Date.now(),
+      c.var.now,
     );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(

@@ -9,6 +9,7 @@ import { findCouponByCode } from "../coupons/store";
 import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
+import type { EventDeps } from "../platform/deps";
 import { runIdempotently } from "../platform/idempotency";
 import { findUserById } from "../users/store";
 import { asSpendRefusal, type PointSpend, pointSpendOf, spendStatements } from "../wallet/spends";
@@ -43,74 +44,81 @@ export interface Checkout {
  * order exactly one commits. A retry with the same Idempotency-Key replays the first.
  */
 export async function checkoutOrder(
-  db: Database,
+  deps: EventDeps,
   input: CheckoutInput,
   now: number,
 ): Promise<{ value: Checkout; replayed: boolean }> {
+  const { db } = deps;
   if (!(await findUserById(db, input.userId))) {
     throw new ApiError("not_found", `No user ${input.userId} exists.`);
   }
   const scope = { userId: input.apiKeyId, scope: "checkout", key: input.idempotencyKey };
-  return runIdempotently(db, scope, input.requestHash, {
-    replay: (checkoutId) => replayCheckout(db, input.userId, checkoutId),
-    run: async (complete) => {
-      const coupon =
-        input.couponCode === undefined ? null : await couponByCode(db, input.couponCode);
-      const use = coupon ? couponUse(db, coupon, input.orderId, now) : null;
-      const spending =
-        input.points === undefined
-          ? null
-          : spendStatements(
-              db,
-              {
-                userId: input.userId,
-                points: input.points,
-                orderId: input.orderId,
-                description: input.description,
-              },
-              now,
-            );
-      const id = newId("chk", now);
-      const row = insertCheckout(db, {
-        id,
-        userId: input.userId,
-        orderId: input.orderId,
-        couponCode: coupon?.code ?? null,
-        spendId: spending?.spend.id ?? null,
-        createdAt: now,
-      });
-      const writes: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = use
-        ? [use.transition, row]
-        : [row];
-      try {
-        const results = await db.batch([
-          ...writes,
-          ...(spending?.statements ?? []),
-          complete(id),
-          ...(use?.event ?? []),
-          selectSpendableBalance(db, input.userId, now),
-        ]);
-        const [balance] = results.at(-1) as { balance: number }[];
-        return {
+  return runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      replay: (checkoutId) => replayCheckout(db, input.userId, checkoutId, now),
+      run: async (complete) => {
+        const coupon =
+          input.couponCode === undefined ? null : await couponByCode(db, input.couponCode);
+        const use = coupon ? couponUse(deps, coupon, input.orderId, now) : null;
+        const spending =
+          input.points === undefined
+            ? null
+            : spendStatements(
+                db,
+                {
+                  userId: input.userId,
+                  points: input.points,
+                  orderId: input.orderId,
+                  description: input.description,
+                },
+                now,
+              );
+        const id = newId("chk", now);
+        const row = insertCheckout(db, {
+          id,
+          userId: input.userId,
           orderId: input.orderId,
-          coupon: use?.used ?? null,
-          spend: spending?.spend ?? null,
-          balance: balance?.balance ?? 0,
-        };
-      } catch (error) {
-        throw asSpendRefusal(asCouponConflict(error), input.orderId);
-      }
+          couponCode: coupon?.code ?? null,
+          spendId: spending?.spend.id ?? null,
+          createdAt: now,
+        });
+        const writes: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = use
+          ? [use.transition, row]
+          : [row];
+        try {
+          const results = await db.batch([
+            ...writes,
+            ...(spending?.statements ?? []),
+            complete(id),
+            ...(use?.event ?? []),
+            selectSpendableBalance(db, input.userId, now),
+          ]);
+          const [balance] = results.at(-1) as { balance: number }[];
+          return {
+            orderId: input.orderId,
+            coupon: use?.used ?? null,
+            spend: spending?.spend ?? null,
+            balance: balance?.balance ?? 0,
+          };
+        } catch (error) {
+          throw asSpendRefusal(asCouponConflict(error), input.orderId);
+        }
+      },
     },
-  });
+    now,
+  );
 }
 
-async function replayCheckout(db: Database, userId: string, checkoutId: string) {
+async function replayCheckout(db: Database, userId: string, checkoutId: string, now: number) {
   const checkout = await findCheckout(db, userId, checkoutId);
   if (!checkout) throw new Error(`Idempotency key points at missing checkout ${checkoutId}`);
   const [coupon, spend, wallet] = await Promise.all([
     checkout.couponCode === null ? undefined : findCouponByCode(db, checkout.couponCode),
     checkout.spendId === null ? undefined : findPointSpend(db, userId, checkout.spendId),
-    findWallet(db, userId),
+    findWallet(db, userId, now),
   ]);
   return {
     orderId: checkout.orderId,

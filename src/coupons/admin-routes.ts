@@ -6,6 +6,7 @@ import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import { RedemptionSchema } from "../rewards/schemas";
 import { voidRedemption } from "./service";
 
@@ -42,10 +43,15 @@ const voidRoute = createRoute({
 
 export function registerCouponAdminRoutes(app: App) {
   app.openapi(voidRoute, async (c) => {
-    const { coupon, balance } = await voidRedemption(c.var.db, c.var.auth.userId, {
-      redemptionId: c.req.valid("param").id,
-      reason: c.req.valid("json").reason,
-    });
+    const { coupon, balance } = await voidRedemption(
+      depsOf(c),
+      c.var.auth.userId,
+      {
+        redemptionId: c.req.valid("param").id,
+        reason: c.req.valid("json").reason,
+      },
+      c.var.now,
+    );
     const redemption = {
       id: coupon.redemptionId,
       rewardId: coupon.rewardId,

@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside, OrderIdSchema } from "../lib/ids";
+import { depsOf } from "../platform/deps";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -120,13 +121,17 @@ export function registerCouponServerRoutes(app: App) {
   app.openapi(useCouponRoute, async (c) => {
     const { code } = c.req.valid("param");
     const orderId = c.req.valid("json")?.orderId ?? null;
-    const { value: coupon, replayed } = await useCoupon(c.var.db, {
-      apiKeyId: c.var.serverKey.id,
-      code,
-      orderId,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
-      requestHash: await requestFingerprint({ code, orderId }),
-    });
+    const { value: coupon, replayed } = await useCoupon(
+      depsOf(c),
+      {
+        apiKeyId: c.var.serverKey.id,
+        code,
+        orderId,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+        requestHash: await requestFingerprint({ code, orderId }),
+      },
+      c.var.now,
+    );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(couponView(coupon), 200);
   });
@@ -136,7 +141,7 @@ export function registerCouponServerRoutes(app: App) {
     const orderId = c.req.valid("json")?.orderId ?? null;
     const { id: apiKeyId, createdBy } = c.var.serverKey;
     const { value: coupon, replayed } = await releaseCoupon(
-      c.var.db,
+      depsOf(c),
       {
         apiKeyId,
         actorId: keyCreator(createdBy),
@@ -145,7 +150,7 @@ export function registerCouponServerRoutes(app: App) {
         idempotencyKey: c.req.valid("header")["idempotency-key"],
         requestHash: await requestFingerprint({ code, orderId }),
       },
-      Date.now(),
+      c.var.now,
     );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(couponView(coupon), 200);

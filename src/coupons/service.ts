@@ -2,6 +2,7 @@ import type { Database } from "../db/client";
 import { errorText } from "../db/client";
 import { ApiError } from "../errors";
 import { auditEntry } from "../platform/audit";
+import type { EventDeps } from "../platform/deps";
 import { runIdempotently } from "../platform/idempotency";
 import { returnDebitStatements } from "../wallet/returns";
 import { selectSpendableBalance } from "../wallet/store";
@@ -50,12 +51,13 @@ export function asCouponConflict(error: unknown): unknown {
  * coupon fails the batch with its own reason) and its `coupon.used` event — and the coupon
  * as it is then.
  */
-export function couponUse(db: Database, coupon: CouponRow, orderId: string | null, now: number) {
+export function couponUse(deps: EventDeps, coupon: CouponRow, orderId: string | null, now: number) {
+  const { db } = deps;
   const used = { ...coupon, status: "used" as const, usedAt: now, orderId };
   return {
     used,
     transition: markCouponUsed(db, coupon.code as string, { orderId, now }),
-    event: webhookEventStatements(db, {
+    event: webhookEventStatements(deps, {
       type: "coupon.used",
       data: { coupon: couponView(used) },
       now,
@@ -83,21 +85,28 @@ async function replayedCoupon(db: Database, redemptionId: string) {
  * Uses a coupon at checkout, once. The database decides among racing uses (the transition
  * trigger aborts every batch but the first); a retry with the same Idempotency-Key replays.
  */
-export async function useCoupon(db: Database, input: UseCouponInput) {
+export async function useCoupon(deps: EventDeps, input: UseCouponInput, now: number) {
+  const { db } = deps;
   const scope = { userId: input.apiKeyId, scope: "coupon_use", key: input.idempotencyKey };
-  return runIdempotently(db, scope, input.requestHash, {
-    replay: (redemptionId) => replayedCoupon(db, redemptionId),
-    run: async (complete) => {
-      const coupon = await couponByCode(db, input.code);
-      const use = couponUse(db, coupon, input.orderId, Date.now());
-      try {
-        await db.batch([use.transition, complete(coupon.redemptionId), ...use.event]);
-      } catch (error) {
-        throw asCouponConflict(error);
-      }
-      return use.used;
+  return runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      replay: (redemptionId) => replayedCoupon(db, redemptionId),
+      run: async (complete) => {
+        const coupon = await couponByCode(db, input.code);
+        const use = couponUse(deps, coupon, input.orderId, now);
+        try {
+          await db.batch([use.transition, complete(coupon.redemptionId), ...use.event]);
+        } catch (error) {
+          throw asCouponConflict(error);
+        }
+        return use.used;
+      },
     },
-  });
+    now,
+  );
 }
 
 export interface ReleaseCouponInput extends UseCouponInput {
@@ -111,41 +120,48 @@ export interface ReleaseCouponInput extends UseCouponInput {
  * trigger decides among racing releases (one commits, the others find it issued:
  * `409 coupon_not_used`); a retry with the same Idempotency-Key replays.
  */
-export async function releaseCoupon(db: Database, input: ReleaseCouponInput, now: number) {
+export async function releaseCoupon(deps: EventDeps, input: ReleaseCouponInput, now: number) {
+  const { db } = deps;
   const scope = { userId: input.apiKeyId, scope: "coupon_release", key: input.idempotencyKey };
-  return runIdempotently(db, scope, input.requestHash, {
-    replay: (redemptionId) => replayedCoupon(db, redemptionId),
-    run: async (complete) => {
-      const coupon = await couponByCode(db, input.code);
-      const released = { ...coupon, status: "issued" as const, usedAt: null, orderId: null };
-      try {
-        await db.batch([
-          markCouponReleased(db, coupon.code as string, input.orderId),
-          complete(coupon.redemptionId),
-          auditEntry(db, {
-            actorId: input.actorId,
-            action: "coupon.release",
-            targetType: "redemption",
-            targetId: coupon.redemptionId,
-            details: {
-              couponCode: coupon.code,
-              orderId: coupon.orderId,
-              apiKeyId: input.apiKeyId,
-            },
-            at: now,
-          }),
-          ...webhookEventStatements(db, {
-            type: "coupon.released",
-            data: { coupon: couponView(released) },
-            now,
-          }),
-        ]);
-      } catch (error) {
-        throw asCouponConflict(error);
-      }
-      return released;
+  return runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      replay: (redemptionId) => replayedCoupon(db, redemptionId),
+      run: async (complete) => {
+        const coupon = await couponByCode(db, input.code);
+        const released = { ...coupon, status: "issued" as const, usedAt: null, orderId: null };
+        try {
+          await db.batch([
+            markCouponReleased(db, coupon.code as string, input.orderId),
+            complete(coupon.redemptionId),
+            auditEntry(db, {
+              actorId: input.actorId,
+              action: "coupon.release",
+              targetType: "redemption",
+              targetId: coupon.redemptionId,
+              details: {
+                couponCode: coupon.code,
+                orderId: coupon.orderId,
+                apiKeyId: input.apiKeyId,
+              },
+              at: now,
+            }),
+            ...webhookEventStatements(deps, {
+              type: "coupon.released",
+              data: { coupon: couponView(released) },
+              now,
+            }),
+          ]);
+        } catch (error) {
+          throw asCouponConflict(error);
+        }
+        return released;
+      },
     },
-  });
+    now,
+  );
 }
 
 /**
@@ -155,16 +171,17 @@ export async function releaseCoupon(db: Database, input: ReleaseCouponInput, now
  * void coupon, and a debit is returned once, so parallel voids return the points once.
  */
 export async function voidRedemption(
-  db: Database,
+  deps: EventDeps,
   actorId: string,
   input: { redemptionId: string; reason: string },
+  now: number,
 ) {
+  const { db } = deps;
   const coupon = await findCouponOfRedemption(db, input.redemptionId);
   const debit = coupon?.status ? await findRedemptionDebit(db, coupon.redemptionId) : undefined;
   if (!coupon || !debit) {
     throw new ApiError("not_found", `No redemption ${input.redemptionId} with a coupon exists.`);
   }
-  const now = Date.now();
   const returned = await returnDebitStatements(db, {
     debitEntryId: debit.id,
     userId: coupon.userId,
@@ -188,7 +205,7 @@ export async function voidRedemption(
         details: { couponCode: coupon.code, points: coupon.cost, reason: input.reason },
         at: now,
       }),
-      ...webhookEventStatements(db, {
+      ...webhookEventStatements(deps, {
         type: "coupon.voided",
         data: { coupon: couponView(voided) },
         now,

@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { adminOrServerCall, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { depsOf } from "../platform/deps";
 import { eraseUserAsAdmin } from "./erase";
 import { importLegacyUsers } from "./imports";
 import { LegacyUserSchema, MAX_IMPORT_DOCUMENTS } from "./legacy";
@@ -77,15 +78,20 @@ const eraseUserRoute = createRoute({
 
 export function registerDataAdminRoutes(app: App) {
   app.openapi(eraseUserRoute, async (c) => {
-    await eraseUserAsAdmin(c.var.db, c.env.KV, c.var.auth.userId, c.req.valid("param").id);
+    await eraseUserAsAdmin(depsOf(c), c.var.auth.userId, c.req.valid("param").id, c.var.now);
     return c.body(null, 204);
   });
   app.openapi(importUsers, async (c) => {
     const query = c.req.valid("query");
-    const report = await importLegacyUsers(c.var.db, c.req.valid("json"), {
-      defaultCountry: query.defaultCountry ?? (c.var.config.defaultPhoneCountry || undefined),
-      dryRun: query.dryRun,
-    });
+    const report = await importLegacyUsers(
+      c.var.db,
+      c.req.valid("json"),
+      {
+        defaultCountry: query.defaultCountry ?? (c.var.config.defaultPhoneCountry || undefined),
+        dryRun: query.dryRun,
+      },
+      c.var.now,
+    );
     return c.json(report, 200);
   });
 }

@@ -1,13 +1,9 @@
-/**
- * DELETE /v1/me and DELETE /v1/admin/users/{id}: erase a person, keep the books. One batch
- * (with the audit row when an admin erases), then the link cache forgets their codes.
- */
-
-import { type AuthDeps, checkPassword, passwordAccount } from "../auth/service";
+import { checkPassword, passwordAccount } from "../auth/service";
 import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { forgetLinkCodes } from "../links/service";
 import { auditEntry } from "../platform/audit";
+import type { Deps } from "../platform/deps";
 import { codesOf, eraseWrites, findErasable } from "./erase-store";
 
 async function erasable(db: Database, userId: string) {
@@ -16,8 +12,12 @@ async function erasable(db: Database, userId: string) {
   return user;
 }
 
-async function erase(db: Database, kv: KVNamespace, userId: string, audit?: { actorId: string }) {
-  const now = Date.now();
+async function erase(
+  { db, kv }: Pick<Deps, "db" | "kv">,
+  userId: string,
+  now: number,
+  audit?: { actorId: string },
+) {
   const codes = await codesOf(db, userId);
   await db.batch([
     ...eraseWrites(db, userId, now),
@@ -43,10 +43,10 @@ async function erase(db: Database, kv: KVNamespace, userId: string, audit?: { ac
  * has no password: the back end or an admin erases it.
  */
 export async function eraseMe(
-  deps: Pick<AuthDeps, "db" | "config" | "rateLimiter" | "metrics">,
-  kv: KVNamespace,
+  deps: Pick<Deps, "db" | "kv" | "config" | "rateLimiter" | "metrics">,
   userId: string,
   proof: { password: string; ip: string },
+  now: number,
 ) {
   const user = await erasable(deps.db, userId);
   await checkPassword(deps, {
@@ -56,18 +56,18 @@ export async function eraseMe(
     load: async () => user,
     wrong: "The password is wrong.",
   });
-  await erase(deps.db, kv, userId);
+  await erase(deps, userId, now);
 }
 
 export async function eraseUserAsAdmin(
-  db: Database,
-  kv: KVNamespace,
+  deps: Pick<Deps, "db" | "kv">,
   actorId: string,
   userId: string,
+  now: number,
 ) {
   if (userId === actorId) {
     throw new ApiError("forbidden", "Admins erase themselves with DELETE /v1/me.");
   }
-  await erasable(db, userId);
-  await erase(db, kv, userId, { actorId });
+  await erasable(deps.db, userId);
+  await erase(deps, userId, now, { actorId });
 }

@@ -9,7 +9,7 @@ import { maskName } from "../lib/names";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { personalData } from "./export-store";
 
-export async function exportMyData(db: Database, userId: string, now = Date.now()) {
+export async function exportMyData(db: Database, userId: string, now: number) {
   const data = await personalData(db, userId);
   if (!data.profile) {
     throw new ApiError("unauthorized", "The account of this access token no longer exists.");

@@ -53,9 +53,9 @@ function reasonOf(error: unknown): string {
 export async function importLegacyUsers(
   db: Database,
   documents: readonly unknown[],
-  options: { defaultCountry: string | undefined; dryRun: boolean; now?: number },
+  options: { defaultCountry: string | undefined; dryRun: boolean },
+  now: number,
 ): Promise<ImportReport> {
-  const now = options.now ?? Date.now();
   const report: ImportReport = {
     created: 0,
     skipped: 0,

@@ -4,7 +4,7 @@ import { errorResponses } from "../errors";
 import { signedIn, signedInOwner } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { clientIp } from "../http/request";
-import { rateLimiterFor } from "../platform/rate-limit";
+import { depsOf } from "../platform/deps";
 import { eraseMe } from "./erase";
 import { exportMyData } from "./export";
 
@@ -50,12 +50,11 @@ const eraseMeRoute = createRoute({
 
 export function registerDataRoutes(app: App) {
   app.openapi(exportRoute, async (c) =>
-    c.json(await exportMyData(c.var.db, c.var.auth.userId), 200),
+    c.json(await exportMyData(c.var.db, c.var.auth.userId, c.var.now), 200),
   );
   app.openapi(eraseMeRoute, async (c) => {
-    const deps = { ...c.var, rateLimiter: rateLimiterFor(c) };
     const ip = clientIp(c.req.header("CF-Connecting-IP"));
-    await eraseMe(deps, c.env.KV, c.var.auth.userId, { ...c.req.valid("json"), ip });
+    await eraseMe(depsOf(c), c.var.auth.userId, { ...c.req.valid("json"), ip }, c.var.now);
     return c.body(null, 204);
   });
 }

@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside } from "../lib/ids";
+import { depsOf } from "../platform/deps";
 import { REFUND_EVENT } from "../program/rules";
 import { recordEvent } from "./service";
 
@@ -90,7 +91,7 @@ export function registerEventRoutes(app: App) {
     const { eventId, externalId, ...event } = c.req.valid("json");
     // One name inside: a replay is the same event whichever of the two names it uses.
     const input = { ...event, externalId: eventId ?? externalId ?? "" };
-    const outcome = await recordEvent(c.var.db, c.var.config, input);
+    const outcome = await recordEvent(depsOf(c), input, c.var.now);
     return c.json({ accepted: true as const, ...outcome }, 202);
   });
 }

@@ -5,6 +5,7 @@ import { violatedConstraint } from "../db/client";
 import { events } from "../db/schema";
 import { ApiError } from "../errors";
 import { lookupPhone } from "../lib/phone";
+import type { Deps } from "../platform/deps";
 import { requestFingerprint } from "../platform/idempotency";
 import { acceptsEventType, qualifiesByEvent, REFUND_EVENT } from "../program/rules";
 import { currentProgram, programVersion } from "../program/store";
@@ -77,10 +78,11 @@ function refundApplies(input: EventInput, referral: ReferralRecord): boolean {
  * first call did and changes nothing; a different body is refused.
  */
 export async function recordEvent(
-  db: Database,
-  config: Config,
+  deps: Pick<Deps, "db" | "config" | "outbox">,
   input: EventInput,
+  now: number,
 ): Promise<EventOutcome> {
+  const { db, config } = deps;
   const requestHash = await requestFingerprint(input);
   const earlier = await storedOutcome(db, input, requestHash);
   if (earlier) {
@@ -96,11 +98,10 @@ export async function recordEvent(
     );
   }
   const userId = await subjectOf(db, config, input);
-  const now = Date.now();
   const referral = await findReferralOfReferee(db, userId);
   const outcome: EventOutcome = { qualified: [], reversed: [] };
   if (referral && input.type === REFUND_EVENT) {
-    if (refundApplies(input, referral) && (await reverseReferral(db, referral.id, now))) {
+    if (refundApplies(input, referral) && (await reverseReferral(deps, referral.id, now))) {
       outcome.reversed.push(referral.id);
     }
   } else if (referral?.status === "pending") {
@@ -109,7 +110,7 @@ export async function recordEvent(
     if (
       qualifiesByEvent(rules, { type: input.type, amount: event.amount }) &&
       (await mayQualify(db, rules, userId, true)) &&
-      (await qualifyReferral(db, referral.id, { now, byEvent: event }))
+      (await qualifyReferral(deps, referral.id, { byEvent: event }, now))
     ) {
       outcome.qualified.push(referral.id);
     }

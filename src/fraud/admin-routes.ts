@@ -110,12 +110,17 @@ export function registerBlocklistRoutes(app: App) {
   });
 
   app.openapi(create, async (c) => {
-    const entry = await addBlocklistEntry(c.var.db, c.var.auth.userId, c.req.valid("json"));
+    const entry = await addBlocklistEntry(
+      c.var.db,
+      c.var.auth.userId,
+      c.req.valid("json"),
+      c.var.now,
+    );
     return c.json(toEntry(entry), 201);
   });
 
   app.openapi(remove, async (c) => {
-    await removeBlocklistEntry(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+    await removeBlocklistEntry(c.var.db, c.var.auth.userId, c.req.valid("param").id, c.var.now);
     return c.body(null, 204);
   });
 }

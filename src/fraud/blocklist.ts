@@ -82,10 +82,10 @@ export async function addBlocklistEntry(
   db: Database,
   actorId: string,
   input: { type: BlocklistType; value: string; action: BlocklistAction; note?: string | undefined },
+  now: number,
 ) {
   const canonical = canonicalBlocklistValue(input.type, input.value);
   if ("error" in canonical) throw invalidValue(canonical.error);
-  const now = Date.now();
   const entry = {
     id: newId("blk", now),
     type: input.type,
@@ -110,10 +110,9 @@ export async function addBlocklistEntry(
 }
 
 /** Deletes an entry; of parallel deletions one is audited, the others are a 404. */
-export async function removeBlocklistEntry(db: Database, actorId: string, id: string) {
+export async function removeBlocklistEntry(db: Database, actorId: string, id: string, now: number) {
   const entry = await findBlocklistEntry(db, id);
   if (!entry) throw new ApiError("not_found", `No block list entry ${id} exists.`);
-  const now = Date.now();
   const [, deleted] = await db.batch([
     auditEntry(db, {
       actorId,

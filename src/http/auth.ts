@@ -131,7 +131,7 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
     if (missing.length > 0) {
       throw new ApiError("forbidden", `This API key lacks the scope ${missing.join(" and ")}.`);
     }
-    const now = Date.now();
+    const { now } = c.var;
     if (key.lastUsedAt === null || key.lastUsedAt < now - LAST_USED_EVERY_MS) {
       c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now, LAST_USED_EVERY_MS));
     }

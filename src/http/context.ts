@@ -2,6 +2,7 @@ import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Bindings } from "../env";
 import type { RequestMetrics } from "../platform/metrics";
+import type { Outbox } from "../platform/outbox";
 
 /** What a request carries through the app: who is calling, and what the app factory resolved once. */
 export interface AuthContext {
@@ -24,11 +25,15 @@ export interface ServerKeyContext {
 /** Per-request variables: resolved once in the app factory's middleware, read by routes. */
 export interface Variables {
   requestId: string;
+  /** When the request arrived (ms), read once: the `now` its operations are given. */
+  now: number;
   config: Config;
   db: Database;
   auth: AuthContext;
   serverKey: ServerKeyContext;
   metrics: RequestMetrics | null;
+  /** The webhook events this request wrote: sent after its response. */
+  outbox: Outbox;
 }
 
 export interface AppEnv {

@@ -1,20 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { App } from "../app";
 import { inviteChannels, inviteStatuses } from "../db/schema";
 import { errorResponses } from "../errors";
 import { signedIn } from "../http/auth";
-import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { clientIp, requestCountry } from "../http/request";
 import { DeviceHeaderSchema } from "../http/schemas";
 import { LocaleSchema } from "../i18n/schemas";
 import { shownTextSchema } from "../lib/names";
+import { depsOf } from "../platform/deps";
 import { currentUser } from "../users/service";
 import { INVITE_NOTE_MAX_LENGTH } from "./rules";
 import { senderFromConfig } from "./senders";
-import { createInvite, deliverInvite, type InviteDeps, toInviteView } from "./service";
+import { createInvite, deliverInvite, toInviteView } from "./service";
 import { listInvitesOf } from "./store";
 
 const tags = ["Referrals"];
@@ -94,23 +93,24 @@ const list = createRoute({
   },
 });
 
-function inviteDeps(c: Context<AppEnv>): InviteDeps {
-  return { db: c.var.db, config: c.var.config, sender: senderFromConfig(c.var.config) };
-}
-
 export function registerInviteRoutes(app: App) {
   app.openapi(create, async (c) => {
-    const deps = inviteDeps(c);
-    const invite = await createInvite(deps, {
-      userId: c.var.auth.userId,
-      ...c.req.valid("json"),
-      from: {
-        ip: clientIp(c.req.header("CF-Connecting-IP")),
-        deviceId: c.req.valid("header")["x-device-id"],
-        requestCountry: requestCountry(c.req.raw),
+    const deps = { ...depsOf(c), sender: senderFromConfig(c.var.config) };
+    const { now } = c.var;
+    const invite = await createInvite(
+      deps,
+      {
+        userId: c.var.auth.userId,
+        ...c.req.valid("json"),
+        from: {
+          ip: clientIp(c.req.header("CF-Connecting-IP")),
+          deviceId: c.req.valid("header")["x-device-id"],
+          requestCountry: requestCountry(c.req.raw),
+        },
       },
-    });
-    c.executionCtx.waitUntil(deliverInvite(deps, invite.id));
+      now,
+    );
+    c.executionCtx.waitUntil(deliverInvite(deps, invite.id, now));
     return c.json({ invite }, 202);
   });
 

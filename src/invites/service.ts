@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import type { Config } from "../config";
-import type { Database } from "../db/client";
 import type { inviteStatuses } from "../db/schema";
 import { ApiError } from "../errors";
 import { screenAgainstBlocklist } from "../fraud/blocklist";
@@ -11,6 +10,7 @@ import { newId } from "../lib/ids";
 import { maskName } from "../lib/names";
 import { smsRefusal } from "../lib/phone";
 import { DAY_MS, toIso } from "../lib/time";
+import type { Deps } from "../platform/deps";
 import { requireNewPhone } from "../users/phones";
 import { findUserById } from "../users/store";
 import { type NotificationParams, notificationValues } from "./notifications";
@@ -33,11 +33,7 @@ import {
   recordDeliveryFailure,
 } from "./store";
 
-export interface InviteDeps {
-  db: Database;
-  config: Config;
-  sender: InviteSender;
-}
+export type InviteDeps = Pick<Deps, "db" | "config"> & { sender: InviteSender };
 
 const emailSchema = z.email();
 
@@ -103,6 +99,7 @@ export async function createInvite(
     locale?: Locale | undefined;
     from?: InviterRequest;
   },
+  now: number,
 ) {
   const { db, config } = deps;
   const recipient = canonicalRecipient(input.channel, input.to, config);
@@ -114,7 +111,7 @@ export async function createInvite(
       deviceId: input.from?.deviceId ?? null,
       requestCountry: input.from?.requestCountry ?? null,
     },
-    Date.now(),
+    now,
   );
   const inviter = await findUserById(db, input.userId);
   if (!inviter)
@@ -122,7 +119,6 @@ export async function createInvite(
   if (input.channel === "sms" && recipient === inviter.phone) {
     throw new ApiError("self_referral", "You cannot invite yourself.");
   }
-  const now = Date.now();
   const invite = {
     id: newId("inv", now),
     userId: input.userId,
@@ -179,7 +175,7 @@ function outgoingMessage(
  * recorded with its next attempt, or as `failed` after the last. An SMS over the day's
  * budget waits, still queued, for the next UTC day (no attempt is used up).
  */
-export async function deliverInvite(deps: InviteDeps, inviteId: string, now: number = Date.now()) {
+export async function deliverInvite(deps: InviteDeps, inviteId: string, now: number) {
   const { db, config, sender } = deps;
   const invite = await claimInviteForDelivery(db, inviteId, now, DELIVERY_LOCK_MS);
   if (!invite) return "skipped" as const;

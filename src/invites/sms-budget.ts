@@ -11,7 +11,7 @@ import { DAY_MS, dayOf } from "../lib/time";
  * provider, and does not send when it answers false. A taken SMS is not given back when
  * the provider then fails: the budget caps attempts, which is what a provider may bill.
  *
- * @example if (!(await takeSmsFromDailyBudget(db, config.smsDailyBudget, Date.now()))) …
+ * @example if (!(await takeSmsFromDailyBudget(db, config.smsDailyBudget, now))) …
  */
 export async function takeSmsFromDailyBudget(
   db: Database,

@@ -1,7 +1,7 @@
 import { and, gt, lte, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
 import { ledgerEntries, pointLots, wallets } from "../db/schema";
 import { newId } from "../lib/ids";
+import type { EventDeps } from "../platform/deps";
 import { pointsExpiredEvent } from "../webhooks/events";
 
 export interface ExpiryOptions {
@@ -21,18 +21,19 @@ export interface ExpiryOptions {
  * finds nothing left to do. Expired lots are never spendable even before they are swept
  * (the trigger skips them), so the sweep only tidies the ledger. Returns the entries written.
  */
-export async function expirePoints(db: Database, now: number, options: ExpiryOptions = {}) {
+export async function expirePoints(deps: EventDeps, now: number, options: ExpiryOptions = {}) {
   const { batchSize = 100, budgetMs = 20_000, clock = Date.now } = options;
   const started = clock();
   let written = 0;
   for (;;) {
-    const swept = await expireBatch(db, now, batchSize);
+    const swept = await expireBatch(deps, now, batchSize);
     written += swept.written;
     if (swept.users < batchSize || clock() - started >= budgetMs) return written;
   }
 }
 
-async function expireBatch(db: Database, now: number, batchSize: number) {
+async function expireBatch(deps: EventDeps, now: number, batchSize: number) {
+  const { db } = deps;
   const due = await db
     .selectDistinct({ userId: pointLots.userId })
     .from(pointLots)
@@ -57,7 +58,7 @@ async function expireBatch(db: Database, now: number, batchSize: number) {
   );
   if (!first) return { users: 0, written: 0 };
   // Each event reads its entry's points inside the batch, and is written only if it exists.
-  const events = entries.flatMap(({ id }) => pointsExpiredEvent(db, id, now));
+  const events = entries.flatMap(({ id }) => pointsExpiredEvent(deps, id, now));
   const results = await db.batch([first, ...rest, ...events]);
   // Counted from RETURNING: D1's meta.changes includes what the triggers wrote.
   const written = results

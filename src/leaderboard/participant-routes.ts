@@ -70,7 +70,7 @@ export function registerLeaderboardRoutes(app: App) {
     const auth = header ? await authenticate(c.var, header) : null;
     if (header && !auth)
       throw new ApiError("unauthorized", "The access token is malformed, expired or forged.");
-    const now = Date.now();
+    const { now } = c.var;
     const [data, me] = await Promise.all([
       cachedBoard(c.var.config.leaderboardCacheSeconds, `${period}/${limit}`, () =>
         leaderboard(c.var.db, period, limit, now),

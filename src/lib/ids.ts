@@ -31,9 +31,9 @@ export type IdPrefix =
 /**
  * A prefixed id that sorts by creation time (48-bit millisecond clock, then 70 random bits).
  *
- * @example newId("usr") // "usr_01kb0h5v2c8x4mq7tz3rw9ydge"
+ * @example newId("usr", now) // "usr_01kb0h5v2c8x4mq7tz3rw9ydge"
  */
-export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+export function newId(prefix: IdPrefix, now: number): string {
   let time = "";
   for (let rest = now, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) {
     time = CROCKFORD[rest % 32] + time;

@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { depsOf } from "../platform/deps";
 import { LinkSettingsSchema } from "./schemas";
 import { saveLinkSettings, storedLinkSettings } from "./settings";
 
@@ -41,6 +42,6 @@ export function registerLinkAdminRoutes(app: App) {
   app.openapi(putSettings, async (c) => {
     const settings = c.req.valid("json");
     const change = { settings, actorId: c.var.auth.userId };
-    return c.json(await saveLinkSettings(c.env.KV, c.var.db, change, Date.now()), 200);
+    return c.json(await saveLinkSettings(depsOf(c), change, c.var.now), 200);
   });
 }

@@ -8,6 +8,7 @@ import { jsonResponse } from "../http/openapi";
 import { clientIp } from "../http/request";
 import { resolveLocale } from "../i18n/resolve";
 import { DAY_MS } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import { ATTRIBUTION_DAYS, attributionCookies, inviteIdOrNull, linkSource } from "./attribution";
 import { queueClick } from "./click-queue";
 import { appleAppSiteAssociation, assetLinks, installPage, installPagePolicy } from "./pages";
@@ -178,13 +179,13 @@ export function registerLinkRoutes(app: App) {
     const { code } = c.req.valid("param");
     const query = c.req.valid("query");
     const config = c.var.config;
-    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-    const now = Date.now();
+    const deps = depsOf(c);
+    const { now } = c.var;
     const userAgent = c.req.header("User-Agent");
     // Both from the isolate's memory or KV: no D1 read on a busy link.
     const [found, settings] = await Promise.all([
-      resolveLinkCode(c.env.KV, c.var.db, code, defer),
-      linkSettingsInForce(c.env.KV, c.var.db, now, defer),
+      resolveLinkCode(deps, code, now),
+      linkSettingsInForce(deps, now),
     ]);
     const target = found && (found.expiresAt === null || found.expiresAt > now) ? found : null;
     const visitor = visitorKind(userAgent);
@@ -209,7 +210,7 @@ export function registerLinkRoutes(app: App) {
         // Off the response path, and no D1 write per click: the queue's consumer stores
         // clicks in batches (src/links/consumer.ts).
         const ip = clientIp(c.req.header("CF-Connecting-IP"));
-        defer(
+        deps.defer(
           clickMessage(config.ipHashSalt, { target, source, inviteId, ip, now })
             .then((message) => queueClick(c.env.CLICKS, message))
             .catch((error) => console.error("click not queued", error)),
@@ -271,7 +272,5 @@ export function registerLinkRoutes(app: App) {
 }
 
 function wellKnownSettings(c: Context<AppEnv>) {
-  return linkSettingsInForce(c.env.KV, c.var.db, Date.now(), (work) =>
-    c.executionCtx.waitUntil(work),
-  );
+  return linkSettingsInForce(depsOf(c), c.var.now);
 }

@@ -1,8 +1,8 @@
-import type { Database } from "../db/client";
 import { hmacSha256Hex, sha256Hex } from "../lib/crypto";
 import { canonicalReferralCode, isLookupableReferralCode } from "../lib/ids";
 import { maskName } from "../lib/names";
 import { dayOf } from "../lib/time";
+import type { Deps } from "../platform/deps";
 import { codeExpiresAt } from "../program/rules";
 import { currentProgram } from "../program/store";
 import { findReferrerByCode } from "../users/store";
@@ -48,14 +48,12 @@ const toTarget = (link: CachedLink) => ("missing" in link ? null : link);
  * program change to code expiry reaches links within the hour.
  */
 export async function resolveLinkCode(
-  kv: KVNamespace,
-  db: Database,
+  { kv, db, defer }: Pick<Deps, "kv" | "db" | "defer">,
   input: string,
-  defer: (work: Promise<unknown>) => void,
+  now: number,
 ): Promise<LinkTarget | null> {
   const code = canonicalReferralCode(input);
   if (!isLookupableReferralCode(code)) return null;
-  const now = Date.now();
   const memo = isolateMemo.get(code);
   if (memo && memo.until > now) return toTarget(memo.link);
   const cached = await kv.get<CachedLink>(cacheKey(code), "json");

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client";
+import type { Deps } from "../platform/deps";
 import { type LinkSettings, LinkSettingsSchema, NO_LINK_SETTINGS } from "./schemas";
 import { readLinkSettings, writeLinkSettings } from "./store";
 
@@ -27,10 +28,8 @@ let memo: { value: LinkSettingsInForce; until: number } | null = null;
  * propagation and entry life (a minute each): within about two minutes everywhere.
  */
 export async function linkSettingsInForce(
-  kv: KVNamespace,
-  db: Database,
+  { kv, db, defer }: Pick<Deps, "kv" | "db" | "defer">,
   now: number,
-  defer: (work: Promise<unknown>) => void,
 ): Promise<LinkSettingsInForce> {
   if (memo && memo.until > now) return memo.value;
   const cached = await kv.get<LinkSettingsInForce>(KV_KEY, "json");
@@ -49,8 +48,7 @@ export async function linkSettingsInForce(
 
 /** Stores new settings (audited), then puts them in KV and this isolate's memory at once. */
 export async function saveLinkSettings(
-  kv: KVNamespace,
-  db: Database,
+  { kv, db }: Pick<Deps, "kv" | "db">,
   change: { settings: LinkSettings; actorId: string },
   now: number,
 ): Promise<LinkSettings> {

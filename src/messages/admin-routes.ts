@@ -84,7 +84,7 @@ export function registerMessageAdminRoutes(app: App) {
     const { text } = c.req.valid("json");
     const change = { kind: kind as (typeof messageKinds)[number], locale, text };
     return c.json(
-      await rewordMessage(c.var.db, { ...change, actorId: c.var.auth.userId }, Date.now()),
+      await rewordMessage(c.var.db, { ...change, actorId: c.var.auth.userId }, c.var.now),
       200,
     );
   });
@@ -94,7 +94,7 @@ export function registerMessageAdminRoutes(app: App) {
     await restoreDefaultMessage(
       c.var.db,
       { kind: kind as (typeof messageKinds)[number], locale, actorId: c.var.auth.userId },
-      Date.now(),
+      c.var.now,
     );
     return c.body(null, 204);
   });

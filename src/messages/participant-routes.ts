@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { signedIn } from "../http/auth";
 import { jsonResponse } from "../http/openapi";
 import { LocaleSchema } from "../i18n/schemas";
+import { depsOf } from "../platform/deps";
 import { myShareText } from "./service";
 
 const getShareText = createRoute({
@@ -33,6 +34,6 @@ const getShareText = createRoute({
 
 export function registerMessageRoutes(app: App) {
   app.openapi(getShareText, async (c) =>
-    c.json(await myShareText(c.var.db, c.var.config, c.var.auth.userId), 200),
+    c.json(await myShareText(depsOf(c), c.var.auth.userId), 200),
   );
 }

@@ -1,15 +1,15 @@
-import type { Config } from "../config";
 import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import { type MessageKind, messageKinds } from "../i18n/kinds";
 import { type Locale, locales } from "../i18n/locales";
 import { defaultText, renderMessage, templateProblems } from "../i18n/messages";
 import { maskName } from "../lib/names";
+import type { Deps } from "../platform/deps";
 import { findUserById } from "../users/store";
 import { customTextOf, deleteCustomText, listCustomTexts, putCustomText } from "./store";
 
 /** What the portal offers to share: `share_text` in the user's language, with their link. */
-export async function myShareText(db: Database, config: Config, userId: string) {
+export async function myShareText({ db, config }: Pick<Deps, "db" | "config">, userId: string) {
   const user = await findUserById(db, userId);
   if (!user)
     throw new ApiError("unauthorized", "The account of this access token no longer exists.");

@@ -117,7 +117,7 @@ export async function claimIdempotencyKey(
   db: Database,
   at: IdempotencyScope,
   requestHash: string,
-  now: number = Date.now(),
+  now: number,
 ): Promise<IdempotencyClaim> {
   const lock: Lock = { requestHash, token: crypto.randomUUID(), now };
   const claimed: IdempotencyClaim = {
@@ -202,7 +202,7 @@ export async function purgeExpiredIdempotencyKeys(db: Database, now: number, lim
  * different body is refused, and a run that fails frees the key for a retry. `run` must
  * put `complete(id)` in the same D1 batch as its own writes.
  *
- * @example runIdempotently(db, scope, hash, { run: (complete) => …, replay: (id) => … })
+ * @example runIdempotently(db, scope, hash, { run: (complete) => …, replay: (id) => … }, now)
  */
 export async function runIdempotently<T>(
   db: Database,
@@ -212,8 +212,9 @@ export async function runIdempotently<T>(
     run: (complete: (resourceId: string) => ReturnType<typeof completeStatement>) => Promise<T>;
     replay: (resourceId: string) => Promise<T>;
   },
+  now: number,
 ): Promise<{ value: T; replayed: boolean }> {
-  const claim = await claimIdempotencyKey(db, at, requestHash);
+  const claim = await claimIdempotencyKey(db, at, requestHash, now);
   if (claim.kind === "replay")
     return { value: await operation.replay(claim.resourceId), replayed: true };
   try {

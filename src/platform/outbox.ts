@@ -39,3 +39,29 @@ export function claimable(
     or(isNull(row.lockedUntil), lte(row.lockedUntil, now)),
   );
 }
+
+/**
+ * The webhook events a request (or a job) wrote, to be sent once it is done. Each request
+ * gets its own in its variables (`c.var.outbox`), each job run makes one: nothing is kept
+ * between requests. Ids are added when the statements are built, before the batch runs;
+ * an event whose batch failed has no deliveries, so draining it sends nothing.
+ */
+export interface Outbox {
+  add(ids: readonly string[]): void;
+  /** The ids added so far, forgetting them. */
+  drain(): string[];
+}
+
+export function newOutbox(): Outbox {
+  let ids: string[] = [];
+  return {
+    add: (more) => {
+      ids.push(...more);
+    },
+    drain: () => {
+      const drained = ids;
+      ids = [];
+      return drained;
+    },
+  };
+}

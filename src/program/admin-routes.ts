@@ -120,13 +120,18 @@ export function registerProgramRoutes(app: App) {
   });
 
   app.openapi(putProgram, async (c) => {
-    const program = await publishProgram(c.var.db, c.var.auth.userId, c.req.valid("json").rules);
+    const program = await publishProgram(
+      c.var.db,
+      c.var.auth.userId,
+      c.req.valid("json").rules,
+      c.var.now,
+    );
     return c.json(toProgramView(program), 200);
   });
 
   app.openapi(simulate, async (c) => {
     const { rules, days } = c.req.valid("json");
-    return c.json(await simulateProgram(c.var.db, rules, days, Date.now()), 200);
+    return c.json(await simulateProgram(c.var.db, rules, days, c.var.now), 200);
   });
 
   app.openapi(listVersions, async (c) => {

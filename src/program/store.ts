@@ -71,8 +71,12 @@ export async function listProgramVersions(
  * under, so a change applies to referrals created afterwards. The version number is taken
  * inside the insert, so two admins saving at once get two versions, not one lost update.
  */
-export async function publishProgram(db: Database, actorId: string, rules: ProgramRules) {
-  const now = Date.now();
+export async function publishProgram(
+  db: Database,
+  actorId: string,
+  rules: ProgramRules,
+  now: number,
+) {
   const [[published]] = await db.batch([
     db
       .insert(programs)

@@ -7,6 +7,7 @@ import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
+import { depsOf } from "../platform/deps";
 import { approveReferral, rejectReferral, reviewQueue } from "./review";
 import { REVIEW_REASONS } from "./review-reasons";
 
@@ -140,16 +141,22 @@ export function registerReferralAdminRoutes(app: App) {
   });
 
   app.openapi(approve, async (c) => {
-    const referral = await approveReferral(c.var.db, c.var.auth.userId, c.req.valid("param").id);
+    const referral = await approveReferral(
+      depsOf(c),
+      c.var.auth.userId,
+      c.req.valid("param").id,
+      c.var.now,
+    );
     return c.json({ referral }, 200);
   });
 
   app.openapi(reject, async (c) => {
     const referral = await rejectReferral(
-      c.var.db,
+      depsOf(c),
       c.var.auth.userId,
       c.req.valid("param").id,
       c.req.valid("json").reason,
+      c.var.now,
     );
     return c.json({ referral }, 200);
   });

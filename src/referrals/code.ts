@@ -1,5 +1,4 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "../db/client";
 import { violatedConstraint } from "../db/client";
 import { users } from "../db/schema";
 import { ApiError } from "../errors";
@@ -10,6 +9,7 @@ import {
   VANITY_CODE_LENGTH,
 } from "../lib/ids";
 import { forgetLinkCodes } from "../links/service";
+import type { Deps } from "../platform/deps";
 import { findUserById, type UserRow } from "../users/store";
 
 /** Vanity codes nobody may take: they could pass for the service itself. */
@@ -64,10 +64,10 @@ export const TAKEN_CODE_CONSTRAINTS = new Set(["users.referral_code", "referral_
  * expiry period.
  */
 export async function changeReferralCode(
-  db: Database,
-  kv: KVNamespace,
+  { db, kv }: Pick<Deps, "db" | "kv">,
   userId: string,
   requested: string | null,
+  now: number,
 ): Promise<UserRow> {
   const user = await findUserById(db, userId);
   if (!user)
@@ -76,7 +76,6 @@ export async function changeReferralCode(
   if (wanted === user.referralCode) return user;
   for (let attempt = 1; ; attempt++) {
     const code = wanted ?? newReferralCode();
-    const now = Date.now();
     try {
       await db
         .update(users)

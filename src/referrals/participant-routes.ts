@@ -9,6 +9,7 @@ import { clientIp } from "../http/request";
 import { VANITY_CODE_LENGTH } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { CLICK_COUNTS_NOTE } from "../links/rules";
+import { depsOf } from "../platform/deps";
 import { ipSubject, type RateLimitRule, rateLimiterFor } from "../platform/rate-limit";
 import { toUser, UserSchema } from "../users/schemas";
 import { changeReferralCode } from "./code";
@@ -184,16 +185,16 @@ const codeLookupsPerIp: RateLimitRule = {
 
 export function registerReferralRoutes(app: App) {
   app.openapi(newCode, async (c) => {
-    const user = await changeReferralCode(c.var.db, c.env.KV, c.var.auth.userId, null);
+    const user = await changeReferralCode(depsOf(c), c.var.auth.userId, null, c.var.now);
     return c.json(toUser(user, c.var.config), 200);
   });
 
   app.openapi(chooseCode, async (c) => {
     const user = await changeReferralCode(
-      c.var.db,
-      c.env.KV,
+      depsOf(c),
       c.var.auth.userId,
       c.req.valid("json").code,
+      c.var.now,
     );
     return c.json(toUser(user, c.var.config), 200);
   });
@@ -226,7 +227,7 @@ export function registerReferralRoutes(app: App) {
       codeLookupsPerIp,
       ipSubject(clientIp(c.req.header("CF-Connecting-IP"))),
     );
-    const described = await describeReferralCode(c.var.db, c.req.valid("param").code, Date.now());
+    const described = await describeReferralCode(c.var.db, c.req.valid("param").code, c.var.now);
     return c.json({ ...described, expiresAt: toIsoOrNull(described.expiresAt) }, 200);
   });
 }

@@ -25,6 +25,7 @@ import {
   uncountQualifiedReferral,
 } from "../leaderboard/store";
 import { DAY_MS, monthOf } from "../lib/time";
+import type { EventDeps } from "../platform/deps";
 import {
   type BudgetUsage,
   budgetHold,
@@ -142,11 +143,12 @@ export interface QualifiedReferral {
  * past the budget.
  */
 export function qualificationWrites(
-  db: Database,
+  deps: EventDeps,
   referral: QualifiedReferral,
   plan: QualificationPlan,
   now: number,
 ) {
+  const { db } = deps;
   const { referralId, referrerId, refereeId } = referral;
   const credits = [
     {
@@ -199,7 +201,7 @@ export function qualificationWrites(
       }),
     ),
     ...plan.milestones.flatMap((milestone) =>
-      unlockGrantedEvent(db, {
+      unlockGrantedEvent(deps, {
         userId: referrerId,
         unlock: milestone.unlock,
         source: "milestone",
@@ -208,7 +210,7 @@ export function qualificationWrites(
     ),
     ...qualificationNotices(db, referral, plan, now),
     ...plan.campaigns.flatMap((campaign) =>
-      campaignCompletedEvent(db, {
+      campaignCompletedEvent(deps, {
         userId: referrerId,
         campaignId: campaign.id,
         bonusPoints: campaign.bonusPoints,
@@ -247,19 +249,20 @@ export function isTransitionRefused(error: unknown): boolean {
  * planned again from a fresh read.
  */
 export async function qualifyReferral(
-  db: Database,
+  deps: EventDeps,
   referralId: string,
   options: {
-    now?: number;
     /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
     also?: BatchItem<"sqlite">[];
     /** The event that qualifies it (its `externalId` alone can refund it; its amount pays). */
     byEvent?: QualifyingEvent | null;
     /** An admin's approval: paid past the velocity caps and the points budget. */
     approved?: boolean;
-  } = {},
+  },
+  now: number,
 ) {
-  const { now = Date.now(), also = [], byEvent = null, approved = false } = options;
+  const { also = [], byEvent = null, approved = false } = options;
+  const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
@@ -303,7 +306,7 @@ export async function qualifyReferral(
             })
             .where(eq(referrals.id, referral.id)),
           ...also,
-          ...referralEvents(db, ["referral.held"], { ...referral, status: "held" }, now),
+          ...referralEvents(deps, ["referral.held"], { ...referral, status: "held" }, now),
         ]);
         return false;
       }
@@ -318,10 +321,10 @@ export async function qualifyReferral(
             referrerPoints: plan.referrerPoints,
           })
           .where(eq(referrals.id, referral.id)),
-        ...qualificationWrites(db, qualified, plan, now),
+        ...qualificationWrites(deps, qualified, plan, now),
         ...also,
         ...referralEvents(
-          db,
+          deps,
           ["referral.qualified"],
           { ...referral, status: "qualified", referrerPoints: plan.referrerPoints },
           now,
@@ -364,7 +367,8 @@ function toQualified(
  * reached is not reached again, and an unlock it granted is kept. Returns false when
  * there is nothing (more) to reverse.
  */
-export async function reverseReferral(db: Database, referralId: string, now: number = Date.now()) {
+export async function reverseReferral(deps: EventDeps, referralId: string, now: number) {
+  const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (referral?.status !== "qualified" || referral.qualifiedAt === null) return false;
@@ -398,7 +402,7 @@ export async function reverseReferral(db: Database, referralId: string, now: num
           ),
         uncountQualifiedReferral(db, referral.referrerId, referral.qualifiedAt),
         withdrawCampaignAwards(db, { userId: referral.referrerId, referralId: referral.id }),
-        ...referralEvents(db, ["referral.reversed"], { ...referral, status: "rejected" }, now),
+        ...referralEvents(deps, ["referral.reversed"], { ...referral, status: "rejected" }, now),
       ]);
       return true;
     } catch (error) {

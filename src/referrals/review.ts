@@ -5,6 +5,7 @@ import { before } from "../db/client";
 import { referrals, users } from "../db/schema";
 import { ApiError } from "../errors";
 import { auditEntry } from "../platform/audit";
+import type { EventDeps } from "../platform/deps";
 import { programVersion, programVersions } from "../program/store";
 import { referralEvents } from "../webhooks/events";
 import { isTransitionRefused, qualifyReferral } from "./qualification";
@@ -95,10 +96,10 @@ async function heldReferral(db: Database, id: string) {
  * referee already sent the qualifying event, and verified their phone if the program asks),
  * else it waits for what is missing as pending.
  */
-export async function approveReferral(db: Database, actorId: string, id: string) {
+export async function approveReferral(deps: EventDeps, actorId: string, id: string, now: number) {
+  const { db } = deps;
   const referral = await heldReferral(db, id);
   const { rules } = await programVersion(db, referral.programVersion);
-  const now = Date.now();
   const audit = auditEntry(db, {
     actorId,
     action: "referral.approve",
@@ -110,7 +111,7 @@ export async function approveReferral(db: Database, actorId: string, id: string)
   const byEvent = await firstEventOf(db, referral.refereeId, rules);
   const paysNow = await mayQualify(db, rules, referral.refereeId, byEvent !== null);
   if (paysNow) {
-    if (!(await qualifyReferral(db, id, { now, also: [audit], byEvent, approved: true }))) {
+    if (!(await qualifyReferral(deps, id, { also: [audit], byEvent, approved: true }, now))) {
       throw notHeld(id, "already decided");
     }
   } else {
@@ -119,9 +120,15 @@ export async function approveReferral(db: Database, actorId: string, id: string)
   return { id, status: paysNow ? ("qualified" as const) : ("pending" as const) };
 }
 
-export async function rejectReferral(db: Database, actorId: string, id: string, reason: string) {
+export async function rejectReferral(
+  deps: EventDeps,
+  actorId: string,
+  id: string,
+  reason: string,
+  now: number,
+) {
+  const { db } = deps;
   const referral = await heldReferral(db, id);
-  const now = Date.now();
   await decide(
     db,
     id,
@@ -134,7 +141,7 @@ export async function rejectReferral(db: Database, actorId: string, id: string, 
       details: { reason },
       at: now,
     }),
-    referralEvents(db, ["referral.rejected"], { ...referral, status: "rejected" }, now),
+    referralEvents(deps, ["referral.rejected"], { ...referral, status: "rejected" }, now),
   );
   return { id, status: "rejected" as const };
 }

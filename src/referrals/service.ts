@@ -4,6 +4,7 @@ import { ApiError } from "../errors";
 import { markInviteJoined } from "../invites/store";
 import { canonicalReferralCode, isLookupableReferralCode, newId } from "../lib/ids";
 import { maskName } from "../lib/names";
+import type { EventDeps } from "../platform/deps";
 import { codeExpiresAt, type Program, planReferralSignup } from "../program/rules";
 import { currentProgram } from "../program/store";
 import { findReferrerByCode } from "../users/store";
@@ -73,7 +74,7 @@ export interface SignupAttribution {
  * its event, or is held for review, pays nothing yet.
  */
 export function signupWrites(
-  db: Database,
+  deps: EventDeps,
   signup: {
     refereeId: string;
     refereeName: string;
@@ -84,6 +85,7 @@ export function signupWrites(
 ) {
   const { refereeId, now, attribution } = signup;
   if (!attribution) return [];
+  const { db } = deps;
   const { referrer, source, inviteId } = attribution;
   const signals = fraudSignals(referrer, signup.referee, referrer.snapshot);
   const plan = planReferralSignup({ ...referrer.snapshot, signals }, referrer.program, now);
@@ -114,7 +116,7 @@ export function signupWrites(
       rules: referrer.program.rules,
       now,
     }),
-    ...referralEvents(db, ["referral.created", referralStatusEvent(plan.status)], {
+    ...referralEvents(deps, ["referral.created", referralStatusEvent(plan.status)], {
       id: referralId,
       referrerId: referrer.id,
       refereeId,
@@ -126,7 +128,7 @@ export function signupWrites(
     }),
     ...(plan.qualification
       ? qualificationWrites(
-          db,
+          deps,
           {
             referralId,
             referrerId: referrer.id,

@@ -4,6 +4,7 @@
  */
 
 import type { Database } from "../db/client";
+import type { EventDeps } from "../platform/deps";
 import { type ProgramRules, readyToQualify } from "../program/rules";
 import { programVersion } from "../program/store";
 import { findUserById } from "../users/store";
@@ -31,10 +32,11 @@ export async function mayQualify(
  * for that. Returns whether it qualified (a parallel qualification makes it false).
  */
 export async function qualifyOnVerifiedPhone(
-  db: Database,
+  deps: EventDeps,
   refereeId: string,
-  now: number = Date.now(),
+  now: number,
 ): Promise<boolean> {
+  const { db } = deps;
   const referral = await findReferralOfReferee(db, refereeId);
   if (referral?.status !== "pending") return false;
   const { rules } = await programVersion(db, referral.programVersion);
@@ -43,5 +45,5 @@ export async function qualifyOnVerifiedPhone(
   if (!readyToQualify(rules, { qualifyingEventSeen: byEvent !== null, phoneVerified: true })) {
     return false;
   }
-  return qualifyReferral(db, referral.id, { now, byEvent });
+  return qualifyReferral(deps, referral.id, { byEvent }, now);
 }

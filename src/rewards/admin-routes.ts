@@ -86,10 +86,15 @@ export function registerRewardAdminRoutes(app: App) {
   app.openapi(adminCreateReward, async (c) => {
     const { id, ...fields } = c.req.valid("json");
     try {
-      const reward = await createReward(c.var.db, c.var.auth.userId, {
-        ...fields,
-        id: id ?? `rwd_${newRewardSuffix()}`,
-      });
+      const reward = await createReward(
+        c.var.db,
+        c.var.auth.userId,
+        {
+          ...fields,
+          id: id ?? `rwd_${newRewardSuffix()}`,
+        },
+        c.var.now,
+      );
       return c.json(toAdminReward(reward), 201);
     } catch (error) {
       if (violatedConstraint(error) === "rewards.id") {
@@ -105,6 +110,7 @@ export function registerRewardAdminRoutes(app: App) {
       c.var.auth.userId,
       c.req.valid("param").id,
       c.req.valid("json"),
+      c.var.now,
     );
     return c.json(toAdminReward(reward), 200);
   });

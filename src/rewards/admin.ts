@@ -58,9 +58,9 @@ export async function createReward(
   db: Database,
   actorId: string,
   fields: RewardFields & { id: string },
+  now: number,
 ) {
   refuseMisplacedDiscount(fields.kind, fields.discount);
-  const now = Date.now();
   await db.batch([
     db.insert(rewards).values({ ...fields, createdAt: now }),
     auditEntry(db, {
@@ -81,13 +81,13 @@ export async function updateReward(
   actorId: string,
   id: string,
   changes: Partial<RewardFields>,
+  now: number,
 ) {
   const before = await rewardById(db, id);
   refuseMisplacedDiscount(
     changes.kind ?? before.kind,
     changes.discount === undefined ? before.discount : changes.discount,
   );
-  const now = Date.now();
   await db.batch([
     db.update(rewards).set(changes).where(eq(rewards.id, id)),
     auditEntry(db, {

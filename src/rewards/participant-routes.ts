@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { signedIn } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { depsOf } from "../platform/deps";
 import {
   IdempotencyHeaderSchema,
   REPLAYED_HEADER,
@@ -105,18 +106,22 @@ export function registerRewardRoutes(app: App) {
 
   app.openapi(redeem, async (c) => {
     const body = c.req.valid("json");
-    const { redemption, replayed } = await redeemReward(c.var.db, {
-      userId: c.var.auth.userId,
-      rewardId: body.rewardId,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
-      requestHash: await requestFingerprint(body),
-    });
+    const { redemption, replayed } = await redeemReward(
+      depsOf(c),
+      {
+        userId: c.var.auth.userId,
+        rewardId: body.rewardId,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+        requestHash: await requestFingerprint(body),
+      },
+      c.var.now,
+    );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json({ redemption: toRedemption(redemption), balance: redemption.balanceAfter }, 201);
   });
 
   app.openapi(listUnlocks, async (c) => {
-    return c.json(await unlocksNow(c.var.db, c.var.auth.userId, Date.now()), 200);
+    return c.json(await unlocksNow(c.var.db, c.var.auth.userId, c.var.now), 200);
   });
 
   app.openapi(listRedemptions, async (c) => {

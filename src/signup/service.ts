@@ -1,5 +1,4 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Config } from "../config";
 import type { Database } from "../db/client";
 import { isErasedUserRefusal, violatedConstraint } from "../db/client";
 import { ApiError } from "../errors";
@@ -10,6 +9,7 @@ import { hmacSha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
 import { phoneFacts } from "../lib/phone";
 import type { ReferralClaim } from "../links/attribution";
+import type { Deps } from "../platform/deps";
 import { currentProgram } from "../program/store";
 import { TAKEN_CODE_CONSTRAINTS } from "../referrals/code";
 import { STALE_SNAPSHOT_CONSTRAINTS } from "../referrals/qualification";
@@ -68,8 +68,9 @@ export interface SignupInput {
  * failures (phone, externalId) are thrown for the caller to name.
  */
 export async function signUp(
-  deps: { db: Database; config: Config },
+  deps: Pick<Deps, "db" | "config" | "outbox">,
   input: SignupInput,
+  now: number,
 ): Promise<UserRow> {
   const { db, config } = deps;
   const phone = input.phone ? phoneFacts(input.phone) : { country: null, type: null };
@@ -84,7 +85,7 @@ export async function signUp(
       ip: input.ip === UNKNOWN_IP ? null : input.ip,
       deviceId: input.deviceId ?? null,
     },
-    Date.now(),
+    now,
   );
   // Only salted hashes are kept, and compared with the referrer's (fraud holds).
   const fingerprint = {
@@ -94,10 +95,9 @@ export async function signUp(
       ? await hmacSha256Hex(config.ipHashSalt, `device:${input.deviceId}`)
       : null,
   };
-  const userId = newId("usr");
+  const userId = newId("usr", now);
 
   for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
-    const now = Date.now();
     const attribution = await (attempt === 1 && input.firstLookup
       ? input.firstLookup
       : attributionFor(db, input.referral, now));
@@ -140,8 +140,8 @@ export async function signUp(
       await db.batch([
         insertUser(db, newUser),
         ...(await (input.alsoWrite?.({ id: userId, now }) ?? [])),
-        ...webhookEventStatements(db, { type: "user.created", data: toUser(user, config), now }),
-        ...signupWrites(db, {
+        ...webhookEventStatements(deps, { type: "user.created", data: toUser(user, config), now }),
+        ...signupWrites(deps, {
           refereeId: userId,
           refereeName: input.name,
           referee: {

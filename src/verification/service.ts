@@ -1,5 +1,4 @@
 import type { Config } from "../config";
-import type { Database } from "../db/client";
 import { ApiError } from "../errors";
 import type { Locale } from "../i18n/locales";
 import { renderMessage } from "../i18n/messages";
@@ -9,6 +8,7 @@ import { hmacSha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { newVerificationCode } from "../lib/ids";
 import { smsRefusal } from "../lib/phone";
 import { customTextOf } from "../messages/store";
+import type { Deps } from "../platform/deps";
 import { ipSubject, type RateLimiter, type RateLimitRule } from "../platform/rate-limit";
 import { CODE_ATTEMPTS, CODE_TTL_MS, codeMessageKind, type VerificationPurpose } from "./rules";
 import { putCode, spendAttempt, useCode } from "./store";
@@ -28,14 +28,10 @@ export const codeLimits = {
   checksPerIp: { name: "code-check-ip", limit: 30, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
 
-export interface CodeDeps {
-  db: Database;
-  config: Config;
-  rateLimiter: RateLimiter;
+/** `defer` sends the SMS after the response (waitUntil): it does not hold the client up. */
+export type CodeDeps = Pick<Deps, "db" | "config" | "rateLimiter" | "defer"> & {
   sender: CodeSender;
-  /** Runs work after the response (waitUntil): the SMS does not hold the client up. */
-  defer: (work: Promise<unknown>) => void;
-}
+};
 
 /** Who asks for or checks a code of which purpose, for which phone. */
 export interface CodeRequest {
@@ -74,7 +70,7 @@ export async function issueCode(
   deps: CodeDeps,
   user: { id: string; phone: string; locale: Locale },
   purpose: VerificationPurpose,
-  now: number = Date.now(),
+  now: number,
 ): Promise<void> {
   const code = newVerificationCode();
   await putCode(deps.db, {
@@ -131,11 +127,11 @@ async function sendCodeWithinBudget(
  * spends a try, and a right code works once, however many checks run in parallel.
  */
 export async function redeemCode(
-  deps: { db: Database; config: Config },
+  deps: Pick<Deps, "db" | "config">,
   userId: string,
   purpose: VerificationPurpose,
   code: string,
-  now: number = Date.now(),
+  now: number,
 ): Promise<void> {
   const [stored, presented] = await Promise.all([
     spendAttempt(deps.db, userId, purpose, now),

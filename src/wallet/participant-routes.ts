@@ -70,7 +70,7 @@ const listTransactions = createRoute({
 
 export function registerWalletRoutes(app: App) {
   app.openapi(getWallet, async (c) => {
-    const wallet = await walletOf(c.var.db, c.var.auth.userId);
+    const wallet = await walletOf(c.var.db, c.var.auth.userId, c.var.now);
     return c.json(
       {
         ...wallet,

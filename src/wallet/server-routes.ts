@@ -121,13 +121,17 @@ export function registerCheckoutRoutes(app: App) {
   app.openapi(spendRoute, async (c) => {
     const userId = c.req.valid("param").id;
     const body = c.req.valid("json");
-    const { value, replayed } = await spendPointsAtCheckout(c.var.db, {
-      ...body,
-      userId,
-      apiKeyId: c.var.serverKey.id,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
-      requestHash: await requestFingerprint({ userId, ...body }),
-    });
+    const { value, replayed } = await spendPointsAtCheckout(
+      c.var.db,
+      {
+        ...body,
+        userId,
+        apiKeyId: c.var.serverKey.id,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+        requestHash: await requestFingerprint({ userId, ...body }),
+      },
+      c.var.now,
+    );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json({ spend: toSpend(value.spend), balance: value.balance }, 201);
   });
@@ -151,7 +155,7 @@ export function registerCheckoutRoutes(app: App) {
                 requestHash: await requestFingerprint({ userId: id, spendId, points }),
               },
       },
-      Date.now(),
+      c.var.now,
     );
     if (replayed) c.header(REPLAYED_HEADER, "true");
     return c.json(value, 200);

@@ -4,7 +4,7 @@ import { findWallet, listExpiringLots } from "./store";
 
 export const EXPIRY_NOTICE_DAYS = 30;
 
-export async function walletOf(db: Database, userId: string, now: number = Date.now()) {
+export async function walletOf(db: Database, userId: string, now: number) {
   const [wallet, expiring] = await Promise.all([
     findWallet(db, userId, now),
     listExpiringLots(db, userId, now, now + EXPIRY_NOTICE_DAYS * DAY_MS),

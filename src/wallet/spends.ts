@@ -91,20 +91,20 @@ export function asSpendRefusal(error: unknown, orderId: string): unknown {
  * spends never take the balance below zero nor spend an order twice. `complete`, from
  * runIdempotently, joins the batch.
  *
- * @example const { spend, balance } = await spendPoints(db, { userId, points: 50, orderId: "ord_1" });
+ * @example const { spend, balance } = await spendPoints(db, { userId, points: 50, orderId: "ord_1" }, now);
  */
 export async function spendPoints(
   db: Database,
   input: SpendInput,
-  options: { now?: number; complete?: (spendId: string) => BatchItem<"sqlite"> } = {},
+  now: number,
+  complete?: (spendId: string) => BatchItem<"sqlite">,
 ): Promise<{ spend: PointSpend; balance: number }> {
-  const now = options.now ?? Date.now();
   const { spend, statements } = spendStatements(db, input, now);
   try {
     const [, , balance] = await db.batch([
       ...statements,
       selectSpendableBalance(db, input.userId, now),
-      ...(options.complete ? [options.complete(spend.id)] : []),
+      ...(complete ? [complete(spend.id)] : []),
     ]);
     return { spend, balance: balance[0]?.balance ?? 0 };
   } catch (error) {
@@ -130,7 +130,7 @@ export interface SpendRefund {
 export async function refundSpend(
   db: Database,
   input: { userId: string; spendId: string; points?: number | undefined },
-  now: number = Date.now(),
+  now: number,
   complete?: (resourceId: string) => BatchItem<"sqlite">,
 ): Promise<SpendRefund> {
   // An erased user's points do not come back: they are gone like the rest of them.
@@ -196,22 +196,28 @@ export async function refundSpendAtCheckout(
   const { idempotency } = input;
   if (!idempotency) return { value: await refundSpend(db, input, now), replayed: false };
   const scope = { userId: idempotency.apiKeyId, scope: "spend_refund", key: idempotency.key };
-  return runIdempotently(db, scope, idempotency.requestHash, {
-    run: (complete) => refundSpend(db, input, now, complete),
-    replay: async (resourceId) => {
-      const [spendId = "", points = "0"] = resourceId.split("/");
-      const [spend, wallet] = await Promise.all([
-        findPointSpend(db, input.userId, spendId),
-        findWallet(db, input.userId, now),
-      ]);
-      if (!spend) throw new ApiError("not_found", `No spend ${spendId} exists for this user.`);
-      return {
-        balance: wallet?.balance ?? 0,
-        refundedPoints: Number(points),
-        remainingPoints: spend.points - spend.refundedPoints,
-      };
+  return runIdempotently(
+    db,
+    scope,
+    idempotency.requestHash,
+    {
+      run: (complete) => refundSpend(db, input, now, complete),
+      replay: async (resourceId) => {
+        const [spendId = "", points = "0"] = resourceId.split("/");
+        const [spend, wallet] = await Promise.all([
+          findPointSpend(db, input.userId, spendId),
+          findWallet(db, input.userId, now),
+        ]);
+        if (!spend) throw new ApiError("not_found", `No spend ${spendId} exists for this user.`);
+        return {
+          balance: wallet?.balance ?? 0,
+          refundedPoints: Number(points),
+          remainingPoints: spend.points - spend.refundedPoints,
+        };
+      },
     },
-  });
+    now,
+  );
 }
 
 function alreadyRefunded(spendId: string, remaining: number | null): ApiError {
@@ -234,18 +240,24 @@ export interface CheckoutSpendInput extends SpendInput {
  * A checkout's spend as the server API makes it: for a user that exists (404 otherwise),
  * under the caller's Idempotency-Key, so a retried request replays the first spend.
  */
-export async function spendPointsAtCheckout(db: Database, input: CheckoutSpendInput) {
+export async function spendPointsAtCheckout(db: Database, input: CheckoutSpendInput, now: number) {
   if (!(await findUserById(db, input.userId))) {
     throw new ApiError("not_found", `No user ${input.userId} exists.`);
   }
   const scope = { userId: input.apiKeyId, scope: "wallet_spend", key: input.idempotencyKey };
-  return runIdempotently(db, scope, input.requestHash, {
-    run: (complete) => spendPoints(db, input, { complete }),
-    replay: async (spendId) => {
-      const spend = await findPointSpend(db, input.userId, spendId);
-      if (!spend) throw new Error(`Idempotency key points at missing spend ${spendId}`);
-      const wallet = await findWallet(db, input.userId);
-      return { spend: pointSpendOf(spend), balance: wallet?.balance ?? 0 };
+  return runIdempotently(
+    db,
+    scope,
+    input.requestHash,
+    {
+      run: (complete) => spendPoints(db, input, now, complete),
+      replay: async (spendId) => {
+        const spend = await findPointSpend(db, input.userId, spendId);
+        if (!spend) throw new Error(`Idempotency key points at missing spend ${spendId}`);
+        const wallet = await findWallet(db, input.userId, now);
+        return { spend: pointSpendOf(spend), balance: wallet?.balance ?? 0 };
+      },
     },
-  });
+    now,
+  );
 }

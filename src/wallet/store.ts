@@ -100,7 +100,7 @@ export function appendComputedLedgerEntry(
 }
 
 /** The wallet as users see it: `balance` is what they can spend at `now`. */
-export async function findWallet(db: Database, userId: string, now: number = Date.now()) {
+export async function findWallet(db: Database, userId: string, now: number) {
   return db
     .select({
       balance: spendableBalance(userId, now),

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { App } from "../app";
 import { webhookDeliveryStatuses } from "../db/schema";
 import { errorResponses } from "../errors";
@@ -8,6 +7,7 @@ import { signedInAdmin } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { depsOf } from "../platform/deps";
 import { FAILURES_TO_DEACTIVATE, webhookEventTypes } from "./rules";
 import {
   changeEndpoint,
@@ -17,7 +17,6 @@ import {
   removeEndpoint,
   retryDelivery,
   rotateSecret,
-  sendEmittedWebhooks,
   sendTestEvent,
   toDeliveryView,
   toEndpointView,
@@ -218,22 +217,13 @@ const retry = createRoute({
   },
 });
 
-/**
- * Installed before every route: the events a request's batches wrote get their first
- * delivery attempt right after its response, never delaying it.
- */
-export const sendWebhooksAfterResponse = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
-  c.executionCtx.waitUntil(sendEmittedWebhooks({ db: c.var.db }));
-});
-
 function actor(c: Context<AppEnv>) {
   return c.var.auth.userId;
 }
 
 export function registerWebhookRoutes(app: App) {
   app.openapi(create, async (c) => {
-    const created = await createEndpoint(c.var.db, c.var.config, actor(c), c.req.valid("json"));
+    const created = await createEndpoint(depsOf(c), actor(c), c.req.valid("json"), c.var.now);
     return c.json(created, 201);
   });
 
@@ -247,20 +237,20 @@ export function registerWebhookRoutes(app: App) {
   app.openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const changes = c.req.valid("json");
-    return c.json(await changeEndpoint(c.var.db, c.var.config, actor(c), id, changes), 200);
+    return c.json(await changeEndpoint(depsOf(c), actor(c), id, changes, c.var.now), 200);
   });
 
   app.openapi(remove, async (c) => {
-    await removeEndpoint(c.var.db, actor(c), c.req.valid("param").id);
+    await removeEndpoint(c.var.db, actor(c), c.req.valid("param").id, c.var.now);
     return c.body(null, 204);
   });
 
   app.openapi(rotate, async (c) => {
-    return c.json(await rotateSecret(c.var.db, actor(c), c.req.valid("param").id), 200);
+    return c.json(await rotateSecret(c.var.db, actor(c), c.req.valid("param").id, c.var.now), 200);
   });
 
   app.openapi(test, async (c) => {
-    await sendTestEvent(c.var.db, actor(c), c.req.valid("param").id);
+    await sendTestEvent(depsOf(c), actor(c), c.req.valid("param").id, c.var.now);
     return c.body(null, 202);
   });
 
@@ -275,8 +265,9 @@ export function registerWebhookRoutes(app: App) {
 
   app.openapi(retry, async (c) => {
     const { id, deliveryId } = c.req.valid("param");
-    await retryDelivery(c.var.db, actor(c), id, deliveryId);
-    c.executionCtx.waitUntil(deliverWebhook({ db: c.var.db }, deliveryId));
+    const { now } = c.var;
+    await retryDelivery(c.var.db, actor(c), id, deliveryId, now);
+    c.executionCtx.waitUntil(deliverWebhook(depsOf(c), deliveryId, now));
     return c.body(null, 202);
   });
 }

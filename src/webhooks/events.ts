@@ -3,8 +3,8 @@
  * through the one outbox builder. Write paths append these and know nothing else of webhooks.
  */
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
 import { ledgerEntries, unlocks } from "../db/schema";
+import type { EventDeps } from "../platform/deps";
 import { webhookEventStatements } from "./outbox";
 import {
   campaignCompletedData,
@@ -19,13 +19,13 @@ type ReferralEventType = Extract<WebhookEventType, `referral.${string}`>;
 
 /** `referral.*` events of one referral as it is after the batch (null types are skipped). */
 export function referralEvents(
-  db: Database,
+  deps: EventDeps,
   types: (ReferralEventType | null)[],
   referral: ReferralFacts,
   now: number = referral.createdAt,
 ) {
   const data = referralEventData(referral);
-  return types.flatMap((type) => (type ? webhookEventStatements(db, { type, data, now }) : []));
+  return types.flatMap((type) => (type ? webhookEventStatements(deps, { type, data, now }) : []));
 }
 
 /**
@@ -33,10 +33,10 @@ export function referralEvents(
  * is a no-op, and announces nothing.
  */
 export function unlockGrantedEvent(
-  db: Database,
+  deps: EventDeps,
   grant: { userId: string; unlock: string; source: "milestone" | "redemption"; at: number },
 ) {
-  return webhookEventStatements(db, {
+  return webhookEventStatements(deps, {
     type: "unlock.granted",
     data: unlockGrantedData(grant),
     now: grant.at,
@@ -47,10 +47,10 @@ export function unlockGrantedEvent(
 }
 
 export function campaignCompletedEvent(
-  db: Database,
+  deps: EventDeps,
   award: { userId: string; campaignId: string; bonusPoints: number; at: number },
 ) {
-  return webhookEventStatements(db, {
+  return webhookEventStatements(deps, {
     type: "campaign.completed",
     data: campaignCompletedData(award),
     now: award.at,
@@ -58,10 +58,10 @@ export function campaignCompletedEvent(
 }
 
 export function rewardRedeemedEvent(
-  db: Database,
+  deps: EventDeps,
   redemption: Parameters<typeof rewardRedeemedData>[0],
 ) {
-  return webhookEventStatements(db, {
+  return webhookEventStatements(deps, {
     type: "reward.redeemed",
     data: rewardRedeemedData(redemption),
     now: redemption.createdAt,
@@ -73,9 +73,9 @@ export function rewardRedeemedEvent(
  * known when the batch runs (what was left of the lot), so `data` is read from the entry,
  * and a lot spent to nothing first (no entry) announces nothing.
  */
-export function pointsExpiredEvent(db: Database, ledgerEntryId: string, now: number) {
+export function pointsExpiredEvent(deps: EventDeps, ledgerEntryId: string, now: number) {
   const entry = sql`from ${ledgerEntries} where ${ledgerEntries.id} = ${ledgerEntryId}`;
-  return webhookEventStatements(db, {
+  return webhookEventStatements(deps, {
     type: "points.expired",
     data: sql`(select json_object('userId', ${ledgerEntries.userId}, 'points', -${ledgerEntries.points}) ${entry})`,
     now,

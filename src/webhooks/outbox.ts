@@ -5,9 +5,9 @@
  * read of the endpoints before the write. With no endpoint subscribed nothing is written.
  */
 import { SQL, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema";
 import { newId } from "../lib/ids";
+import type { EventDeps } from "../platform/deps";
 import { FIRST_RETRY_AFTER_MS, type WebhookEventType } from "./rules";
 
 export interface WebhookEventInput {
@@ -30,18 +30,19 @@ function subscribers(event: WebhookEventInput): SQL {
 
 /**
  * The statements that record one event and queue it for every endpoint subscribed to it:
- * append them to the batch of the change the event describes (both or neither).
+ * append them to the batch of the change the event describes (both or neither). The event
+ * is added to `outbox`, whose events are sent once the request or job is done.
  *
  * @example
  * await db.batch([
  *   insertUser(db, user),
- *   ...webhookEventStatements(db, { type: "user.created", data: toUser(user, config), now }),
+ *   ...webhookEventStatements({ db, outbox }, { type: "user.created", data: toUser(user, config), now }),
  * ]);
  */
-export function webhookEventStatements(db: Database, event: WebhookEventInput) {
+export function webhookEventStatements({ db, outbox }: EventDeps, event: WebhookEventInput) {
   const id = newId("evt", event.now);
   const data = event.data instanceof SQL ? event.data : JSON.stringify(event.data);
-  emittedEvents(db).push(id);
+  outbox.add([id]);
   // Insert-selects list every column, in table order.
   return [
     db.insert(webhookEvents).select(sql`
@@ -56,24 +57,4 @@ export function webhookEventStatements(db: Database, event: WebhookEventInput) {
        where ${subscribers(event)}
          and exists (select 1 from ${webhookEvents} where ${webhookEvents.id} = ${id})`),
   ];
-}
-
-// The events whose statements were built on a request's database handle (one per request):
-// after the response, those that were committed are sent at once (see sendEmittedWebhooks).
-const emitted = new WeakMap<Database, string[]>();
-
-function emittedEvents(db: Database): string[] {
-  let ids = emitted.get(db);
-  if (!ids) {
-    ids = [];
-    emitted.set(db, ids);
-  }
-  return ids;
-}
-
-/** The ids of events built on `db` so far (committed or not), forgetting them. */
-export function takeEmittedEvents(db: Database): string[] {
-  const ids = emitted.get(db) ?? [];
-  emitted.delete(db);
-  return ids;
 }

@@ -5,7 +5,8 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { auditEntry } from "../platform/audit";
-import { takeEmittedEvents, webhookEventStatements } from "./outbox";
+import type { Deps, EventDeps } from "../platform/deps";
+import { webhookEventStatements } from "./outbox";
 import {
   attemptOutcome,
   attemptsAfter,
@@ -38,8 +39,7 @@ import {
   updateEndpoint,
 } from "./store";
 
-export interface WebhookDeps {
-  db: Database;
+export interface WebhookDeps extends Pick<Deps, "db"> {
   /** Injected by tests of single attempts; the Worker's own fetch otherwise. */
   fetcher?: typeof fetch;
   timeoutMs?: number;
@@ -83,6 +83,7 @@ async function endpointById(db: Database, id: string) {
 
 function audit(
   db: Database,
+  at: number,
   actorId: string,
   action: string,
   id: string,
@@ -95,19 +96,18 @@ function audit(
     targetType: "webhook",
     targetId: id,
     details,
-    at: Date.now(),
+    at,
     ...(onlyIf ? { onlyIf } : {}),
   });
 }
 
 export async function createEndpoint(
-  db: Database,
-  config: Config,
+  { db, config }: Pick<Deps, "db" | "config">,
   actorId: string,
   input: { url: string; events: string[]; description?: string | undefined },
+  now: number,
 ) {
   checkUrl(input.url, config);
-  const now = Date.now();
   const endpoint = {
     id: newId("whk", now),
     url: input.url,
@@ -117,13 +117,15 @@ export async function createEndpoint(
     createdAt: now,
   };
   const { secret, ...shown } = endpoint;
-  await db.batch([insertEndpoint(db, endpoint), audit(db, actorId, "create", endpoint.id, shown)]);
+  await db.batch([
+    insertEndpoint(db, endpoint),
+    audit(db, now, actorId, "create", endpoint.id, shown),
+  ]);
   return { webhook: toEndpointView({ ...shown, active: true, consecutiveFailures: 0 }), secret };
 }
 
 export async function changeEndpoint(
-  db: Database,
-  config: Config,
+  { db, config }: Pick<Deps, "db" | "config">,
   actorId: string,
   id: string,
   changes: {
@@ -132,6 +134,7 @@ export async function changeEndpoint(
     active?: boolean | undefined;
     description?: string | undefined;
   },
+  now: number,
 ) {
   if (changes.url !== undefined) checkUrl(changes.url, config);
   const before = await endpointById(db, id);
@@ -142,16 +145,16 @@ export async function changeEndpoint(
   if (Object.keys(defined).length === 0) return toEndpointView(before);
   await db.batch([
     updateEndpoint(db, id, defined),
-    audit(db, actorId, "update", id, { before: toEndpointView(before), changes: defined }),
+    audit(db, now, actorId, "update", id, { before: toEndpointView(before), changes: defined }),
   ]);
   return toEndpointView(await endpointById(db, id));
 }
 
 /** Of parallel deletions one takes effect and is audited; the others are a 404. */
-export async function removeEndpoint(db: Database, actorId: string, id: string) {
+export async function removeEndpoint(db: Database, actorId: string, id: string, now: number) {
   const endpoint = await endpointById(db, id);
   const [, deleted] = await db.batch([
-    audit(db, actorId, "delete", id, { url: endpoint.url }, endpointExists(id)),
+    audit(db, now, actorId, "delete", id, { url: endpoint.url }, endpointExists(id)),
     deleteEndpoint(db, id),
   ]);
   if (deleted.meta.changes === 0)
@@ -159,20 +162,23 @@ export async function removeEndpoint(db: Database, actorId: string, id: string) 
 }
 
 /** A new secret; deliveries signed from now on use it, so the old one stops verifying. */
-export async function rotateSecret(db: Database, actorId: string, id: string) {
+export async function rotateSecret(db: Database, actorId: string, id: string, now: number) {
   await endpointById(db, id);
   const secret = newWebhookSecret();
-  await db.batch([updateEndpoint(db, id, { secret }), audit(db, actorId, "rotate_secret", id)]);
+  await db.batch([
+    updateEndpoint(db, id, { secret }),
+    audit(db, now, actorId, "rotate_secret", id),
+  ]);
   return { secret };
 }
 
 /** Queues a `webhook.test` event for this endpoint alone; sent after the response. */
-export async function sendTestEvent(db: Database, actorId: string, id: string) {
+export async function sendTestEvent(deps: EventDeps, actorId: string, id: string, now: number) {
+  const { db } = deps;
   await endpointById(db, id);
-  const now = Date.now();
   await db.batch([
-    audit(db, actorId, "test", id),
-    ...webhookEventStatements(db, { type: "webhook.test", data: {}, now, endpointId: id }),
+    audit(db, now, actorId, "test", id),
+    ...webhookEventStatements(deps, { type: "webhook.test", data: {}, now, endpointId: id }),
   ]);
 }
 
@@ -191,14 +197,15 @@ export async function retryDelivery(
   actorId: string,
   endpointId: string,
   deliveryId: string,
+  now: number,
 ) {
   await endpointById(db, endpointId);
   if (!(await deliveryExists(db, { id: deliveryId, endpointId }))) {
     throw new ApiError("not_found", `No delivery ${deliveryId} of webhook ${endpointId} exists.`);
   }
   await db.batch([
-    requeueDelivery(db, { id: deliveryId, endpointId, now: Date.now() }),
-    audit(db, actorId, "retry", endpointId, { deliveryId }),
+    requeueDelivery(db, { id: deliveryId, endpointId, now }),
+    audit(db, now, actorId, "retry", endpointId, { deliveryId }),
   ]);
 }
 
@@ -295,6 +302,8 @@ async function deliverClaimed(
       }),
     )
   ).flat();
+  // The clock, not `now`: sending took up to a timeout per delivery, and `deliveredAt`
+  // says when it was delivered.
   await recordAttempts(deps.db, records, Date.now());
   return { claimed: claimed.length, results: records.map(resultOf) };
 }
@@ -316,7 +325,7 @@ async function deliverAll(deps: WebhookDeps, which: SQL, now: number, limit = In
 }
 
 /** One attempt at one delivery (an admin's retry), unless someone else holds it. */
-export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now = Date.now()) {
+export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now: number) {
   const { results } = await deliverClaimed(deps, deliveryById(deliveryId), now, 1);
   return results[0] ?? ("skipped" as const);
 }
@@ -325,10 +334,10 @@ export async function deliverWebhook(deps: WebhookDeps, deliveryId: string, now 
  * After a response: the first attempt at the deliveries of the events its batches wrote.
  * Events whose batch failed left no deliveries, so nothing is sent for them.
  */
-export async function sendEmittedWebhooks(deps: WebhookDeps) {
-  const eventIds = takeEmittedEvents(deps.db);
+export async function sendEmittedWebhooks(deps: WebhookDeps & Pick<Deps, "outbox">, now: number) {
+  const eventIds = deps.outbox.drain();
   if (eventIds.length === 0) return;
-  await deliverAll(deps, deliveriesOfEvents(eventIds), Date.now());
+  await deliverAll(deps, deliveriesOfEvents(eventIds), now);
 }
 
 /** The scheduled retry pass: due deliveries, in event order, bounded per run. */
@@ -337,7 +346,7 @@ export async function retryDueWebhooks(deps: WebhookDeps, now: number, limit = 1
 }
 
 /** Hourly: the first attempt at events the hourly jobs wrote, and the purge of old events. */
-export async function hourlyWebhookWork(deps: WebhookDeps, now: number) {
-  await sendEmittedWebhooks(deps);
+export async function hourlyWebhookWork(deps: WebhookDeps & Pick<Deps, "outbox">, now: number) {
+  await sendEmittedWebhooks(deps, now);
   return { purgedEvents: await purgeOldEvents(deps.db, now, 500) };
 }
