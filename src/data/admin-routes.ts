@@ -13,7 +13,7 @@ import { ImportReportSchema } from "./schemas";
 const adminTags = ["Administration"];
 
 /** The one route whose body may exceed the API's 64 KiB (see bodyLimitFor in src/app.ts). */
-export const IMPORTS_PATH = "/v1/admin/imports";
+const IMPORTS_PATH = "/v1/admin/imports";
 
 /**
  * The documented shape of one document: the import's own schema as JSON Schema (its input
