@@ -50,6 +50,11 @@ export interface Variables {
   requestId: string;
   config: Config;
   db: Database;
+  /**
+   * The binding without a session: every call goes to the primary (atomic counters, key
+   * checks that a revocation must reach at once). Metered like `db`.
+   */
+  primaryDb: Database;
   auth: AuthContext;
   serverKey: ServerKeyContext;
   metrics: RequestMetrics | null;

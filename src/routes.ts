@@ -17,6 +17,7 @@ import { registerLinkRoutes } from "./links/routes";
 import { registerMessageAdminRoutes } from "./messages/admin-routes";
 import { registerMessageRoutes } from "./messages/routes";
 import { registerOpsRoutes } from "./ops/routes";
+import { meterUntilAnswered } from "./platform/metrics";
 import { registerProgramRoutes } from "./program/routes";
 import { registerReferralAdminRoutes } from "./referrals/admin-routes";
 import { registerReferralRoutes } from "./referrals/routes";
@@ -37,6 +38,8 @@ export function buildApp() {
   const app = newApp();
   // Before every route: webhooks of the events a request wrote are sent after its response.
   app.use(sendWebhooksAfterResponse);
+  // Innermost: the D1 calls that middleware starts after the handler answered are not the request's.
+  app.use(meterUntilAnswered);
 
   // Operations
   registerOpsRoutes(app);

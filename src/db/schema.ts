@@ -721,7 +721,7 @@ export const referralCodes = sqliteTable(
 
 /**
  * The rate limiter's counters (src/platform/rate-limit.ts): one row per rule, subject and
- * window, counted by an atomic upsert. Housekeeping deletes rows whose window is over.
+ * window, counted by an atomic upsert (on its own, or inside the write it limits). Housekeeping deletes rows whose window is over.
  */
 export const rateLimitCounters = sqliteTable(
   "rate_limit_counters",
@@ -730,8 +730,19 @@ export const rateLimitCounters = sqliteTable(
     key: text("key").primaryKey(),
     count: integer("count").notNull(),
     expiresAt: millis("expires_at").notNull(),
+    /**
+     * The limit, for a counter counted inside a write's own batch: a count past it fails the
+     * batch (migration 0029). Null for counters whose upsert checks the limit itself.
+     */
+    maxCount: integer("max_count"),
   },
-  (t) => [index("rate_limit_counters_expires_idx").on(t.expiresAt)],
+  (t) => [
+    index("rate_limit_counters_expires_idx").on(t.expiresAt),
+    check(
+      "rate_limit_counters_within_limit",
+      sql`${t.maxCount} is null or ${t.count} <= ${t.maxCount}`,
+    ),
+  ],
 );
 
 export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;

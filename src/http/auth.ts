@@ -119,7 +119,7 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
       return;
     }
     const key = presented.startsWith(API_KEY_PREFIX)
-      ? await findLiveApiKeyByHash(createDb(c.env.DB), await apiKeyHash(presented))
+      ? await findLiveApiKeyByHash(c.var.primaryDb, await apiKeyHash(presented))
       : undefined;
     if (!key) {
       throw new ApiError("unauthorized", "Send a server API key: Authorization: Bearer rk_….");
@@ -130,6 +130,7 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
     }
     const now = Date.now();
     if (key.lastUsedAt === null || key.lastUsedAt < now - LAST_USED_EVERY_MS) {
+      // Not awaited, so not one of the request's round trips: the binding unmetered.
       c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now, LAST_USED_EVERY_MS));
     }
     c.set("serverKey", { id: key.id, scopes: key.scopes, createdBy: key.createdBy });

@@ -258,13 +258,21 @@ export async function qualifyReferral(
     now?: number;
     /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
     also?: BatchItem<"sqlite">[];
+    /** Written in the batch only if it qualifies (not if held): e.g. the event that qualifies it. */
+    alsoIfQualified?: BatchItem<"sqlite">[];
     /** The event that qualifies it (its `externalId` alone can refund it; its amount pays). */
     byEvent?: QualifyingEvent | null;
     /** An admin's approval: paid past the velocity caps and the points budget. */
     approved?: boolean;
   } = {},
 ) {
-  const { now = Date.now(), also = [], byEvent = null, approved = false } = options;
+  const {
+    now = Date.now(),
+    also = [],
+    alsoIfQualified = [],
+    byEvent = null,
+    approved = false,
+  } = options;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
@@ -325,6 +333,7 @@ export async function qualifyReferral(
           .where(eq(referrals.id, referral.id)),
         ...qualificationWrites(db, qualified, plan, now),
         ...also,
+        ...alsoIfQualified,
         ...referralEvents(
           db,
           ["referral.qualified"],
