@@ -630,12 +630,12 @@ async function benchRoundTrips(passwordHash) {
         }),
       );
     const rows = [];
-    rows.push(await series("register (no referral code)", n, signup("+92351"), 201));
+    rows.push(await series("register (no referral code)", n, signup("+92331"), 201));
     rows.push(
       await series(
         "register (referral code)",
         n,
-        signup("+92352", (i) => seeded.codes[i]),
+        signup("+92332", (i) => seeded.codes[i]),
         201,
       ),
     );
@@ -722,7 +722,7 @@ async function benchRoundTrips(passwordHash) {
             headers: asBig(),
             body: JSON.stringify({
               channel: "sms",
-              to: `+92353${String(1_000_000 + i).padStart(7, "0")}`,
+              to: `+92333${String(1_000_000 + i).padStart(7, "0")}`,
             }),
           }),
         202,
@@ -752,7 +752,7 @@ async function benchRoundTrips(passwordHash) {
     if (published.status !== 200) throw new Error(`program: ${published.status} ${published.body}`);
     const referees = [];
     for (let i = 0; i < n; i++) {
-      const joined = await signup("+92354", (j) => seeded.codes[100 + j])(i);
+      const joined = await signup("+92334", (j) => seeded.codes[100 + j])(i);
       if (joined.status !== 201) throw new Error(`referee: ${joined.status} ${joined.body}`);
       referees.push(JSON.parse(joined.body).user.id);
     }
