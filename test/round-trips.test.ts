@@ -151,7 +151,7 @@ describe("the meter", () => {
     expect(d1.roundTrips).toBeLessThanOrEqual(d1.queries);
   });
 
-  it("counts a refused signup's rate limit inside its one round trip", async () => {
+  it("a signup refused for a taken phone reaches the primary once too", async () => {
     const ip = uniqueIp();
     const phone = uniquePhone();
     const body = { name: "Ayesha Khan", phone, password: "correct horse battery" };
