@@ -171,7 +171,8 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, serverUrl: string) {
 }
 
 /**
- * Writes that reach the primary once (docs/testing.md, "Round trips"): what they read
+ * Writes that reach the primary once, past a server key's check (docs/testing.md, "Round
+ * trips and rows per path"): what they read
  * before their batch may come from any replica, because the batch itself enforces every
  * condition (unique keys, CHECKs, triggers, the snapshot it was planned on), and a lost race
  * is planned again after the batch has brought the session up to the primary. Other writes
@@ -181,6 +182,7 @@ const PLANNED_ON_REPLICA: readonly RegExp[] = [
   /^\/v1\/auth\/register$/,
   /^\/v1\/me\/redemptions$/,
   /^\/v1\/users\/[^/]+\/checkout$/,
+  /^\/v1\/users\/[^/]+\/wallet\/spend(\/[^/]+\/refund)?$/,
   /^\/v1\/events$/,
 ];
 
