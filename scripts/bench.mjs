@@ -9,6 +9,9 @@
 // Phase 2 — grown to 100,000 referrers (300,000 referrals): leaderboard and stats again.
 // Simulation — POST /v1/admin/program/simulations over 10,000 referrals in its window
 // (`BENCH_ONLY=simulation npm run bench` runs only this one).
+// Round trips — per request of each write path and a few reads: sequential D1 round trips,
+// those to the primary (X-D1-Trips), statements and rows (`npm run bench -- --only trips`,
+// or BENCH_ONLY=trips, runs only this one).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -58,6 +61,11 @@ const pct = (values, p) =>
     Math.min(values.length - 1, Math.floor((p / 100) * values.length))
   ];
 const r2 = (x) => Math.round(x * 100) / 100;
+/** `--only <section>` (npm run bench -- --only trips) or BENCH_ONLY=<section>. */
+const ONLY =
+  process.env.BENCH_ONLY ??
+  (process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined);
+const EVENTS_API_KEY = randomBytes(32).toString("base64url");
 
 function startBenchWorker(stateDir) {
   const secret = () => randomBytes(32).toString("base64url");
@@ -68,7 +76,7 @@ function startBenchWorker(stateDir) {
       BENCH_METRICS: "1",
       ENVIRONMENT: "development",
       ACCESS_TOKEN_SECRET: secret(),
-      EVENTS_API_KEY: secret(),
+      EVENTS_API_KEY,
       IP_HASH_SALT: secret(),
       LEADERBOARD_CACHE_SECONDS: "0",
       ADMIN_PHONES: ADMIN_PHONE,
@@ -88,7 +96,8 @@ async function timedRequest(path, init = {}) {
   const body = await response.text();
   const ms = performance.now() - start;
   const rows = Object.fromEntries(
-    (response.headers.get("X-D1-Rows") ?? "")
+    [response.headers.get("X-D1-Rows"), response.headers.get("X-D1-Trips")]
+      .join(";")
       .split(";")
       .filter(Boolean)
       .map((kv) => {
@@ -140,6 +149,8 @@ async function series(name, n, makeRequest, expectStatus) {
     writeP50: median("writeMs"),
     tokensP50: median("tokensMs"),
     batches: last.batches ?? 0,
+    trips: last.sequential ?? 0,
+    primaryTrips: last.primary ?? 0,
     statements: last.queries ?? 0,
     rowsRead: last.read ?? 0,
     rowsWritten: last.written ?? 0,
@@ -208,12 +219,12 @@ function seedReferrers(seeder, count) {
 function printTable(title, rows) {
   console.log(`\n${title}\n`);
   console.log(
-    "| request | n | p50 ms | p99 ms | hash p50 | D1 p50 | batches | statements | rows read | rows written |",
+    "| request | n | p50 ms | p99 ms | hash p50 | D1 p50 | round trips (primary) | batches | statements | rows read | rows written |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${r.n} | ${r.p50} | ${r.p99} | ${r.hashP50 ?? "–"} | ${r.d1P50 ?? "–"} | ${r.batches} | ${r.statements} | ${r.rowsRead} | ${r.rowsWritten} |`,
+      `| ${r.name} | ${r.n} | ${r.p50} | ${r.p99} | ${r.hashP50 ?? "–"} | ${r.d1P50 ?? "–"} | ${r.trips} (${r.primaryTrips}) | ${r.batches} | ${r.statements} | ${r.rowsRead} | ${r.rowsWritten} |`,
     );
   }
 }
@@ -568,9 +579,234 @@ async function benchSimulation(passwordHash) {
   }
 }
 
+/** An API key of the bench admin with `scopes`: its `rk_…` secret. */
+async function benchApiKey(adminToken, scopes) {
+  const created = await timedRequest("/v1/admin/api-keys", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: `Bench ${scopes.join("+")}`, scopes }),
+  });
+  if (created.status !== 201) throw new Error(`api key: ${created.status} ${created.body}`);
+  return JSON.parse(created.body).secret;
+}
+
+/**
+ * Round trips and rows per path: each write and a few reads, a few times each, on a small
+ * fresh state; the figures are the last request's (they do not vary between requests of a
+ * path). A counted click does its D1 work in the queue consumer, after the response.
+ */
+async function benchRoundTrips(passwordHash) {
+  const dir = ".bench/state-trips";
+  rmSync(dir, { recursive: true, force: true });
+  const seeded = await seedState(dir, 400, passwordHash);
+  const worker = startBenchWorker(dir);
+  const n = Math.min(SAMPLES, 10);
+  try {
+    await worker.ready();
+    const admin = await login(seeded.admin.phone);
+    const big = await login(seeded.big.phone);
+    const bigId = JSON.parse(
+      (await timedRequest("/v1/me", { headers: { Authorization: `Bearer ${big}` } })).body,
+    ).id;
+    const shop = await benchApiKey(admin, ["coupons", "wallet"]);
+    const asShop = (key) => ({
+      Authorization: `Bearer ${shop}`,
+      "Content-Type": "application/json",
+      "Idempotency-Key": key,
+    });
+    const asBig = (key) => ({
+      Authorization: `Bearer ${big}`,
+      "Content-Type": "application/json",
+      ...(key ? { "Idempotency-Key": key } : {}),
+    });
+    const signup = (prefix, code) => (i) =>
+      timedRequest(
+        "/v1/auth/register",
+        json({
+          name: "Bench User",
+          phone: `${prefix}${String(1_000_000 + i).padStart(7, "0")}`,
+          password: PASSWORD,
+          ...(code ? { referralCode: code(i) } : {}),
+        }),
+      );
+    const rows = [];
+    rows.push(await series("register (no referral code)", n, signup("+92331"), 201));
+    rows.push(
+      await series(
+        "register (referral code)",
+        n,
+        signup("+92332", (i) => seeded.codes[i]),
+        201,
+      ),
+    );
+    rows.push(
+      await series(
+        "login",
+        n,
+        () =>
+          timedRequest("/v1/auth/login", json({ phone: seeded.small.phone, password: PASSWORD })),
+        200,
+      ),
+    );
+    const coupons = [];
+    rows.push(
+      await series(
+        "redemption",
+        n * 2,
+        async (i) => {
+          const result = await timedRequest("/v1/me/redemptions", {
+            method: "POST",
+            headers: asBig(`trips-redeem-${i}`),
+            body: JSON.stringify({ rewardId: "rwd_discount_10" }),
+          });
+          if (result.status === 201) coupons.push(JSON.parse(result.body).redemption.couponCode);
+          return result;
+        },
+        201,
+      ),
+    );
+    rows.push(
+      await series(
+        "checkout (coupon and points)",
+        n,
+        (i) =>
+          timedRequest(`/v1/users/${bigId}/checkout`, {
+            method: "POST",
+            headers: asShop(`trips-checkout-${i}`),
+            body: JSON.stringify({
+              orderId: `trips-order-${i}`,
+              couponCode: coupons[i],
+              points: 10,
+            }),
+          }),
+        201,
+      ),
+    );
+    const spends = [];
+    rows.push(
+      await series(
+        "spend",
+        n,
+        async (i) => {
+          const result = await timedRequest(`/v1/users/${bigId}/wallet/spend`, {
+            method: "POST",
+            headers: asShop(`trips-spend-${i}`),
+            body: JSON.stringify({ orderId: `trips-spend-order-${i}`, points: 10 }),
+          });
+          if (result.status === 201) spends.push(JSON.parse(result.body).spend.id);
+          return result;
+        },
+        201,
+      ),
+    );
+    rows.push(
+      await series(
+        "refund (of a spend)",
+        n,
+        (i) =>
+          timedRequest(`/v1/users/${bigId}/wallet/spend/${spends[i]}/refund`, {
+            method: "POST",
+            headers: asShop(`trips-refund-${i}`),
+            body: "{}",
+          }),
+        200,
+      ),
+    );
+    rows.push(
+      await series(
+        "invite (SMS)",
+        n,
+        (i) =>
+          timedRequest("/v1/me/invites", {
+            method: "POST",
+            headers: asBig(),
+            body: JSON.stringify({
+              channel: "sms",
+              to: `+92333${String(1_000_000 + i).padStart(7, "0")}`,
+            }),
+          }),
+        202,
+      ),
+    );
+    rows.push(
+      await series(
+        "counted click (GET /r/{code})",
+        n,
+        () =>
+          timedRequest(`/r/${seeded.small.code}?src=whatsapp`, {
+            headers: { "User-Agent": BROWSER },
+          }),
+        302,
+      ),
+    );
+    // A qualifying purchase: the program waits for one, and each referee sends their first.
+    const adminHeaders = { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" };
+    const program = JSON.parse(
+      (await timedRequest("/v1/admin/program", { headers: adminHeaders })).body,
+    );
+    const published = await timedRequest("/v1/admin/program", {
+      method: "PUT",
+      headers: adminHeaders,
+      body: JSON.stringify({ rules: { ...program.rules, qualification: "purchase" } }),
+    });
+    if (published.status !== 200) throw new Error(`program: ${published.status} ${published.body}`);
+    const referees = [];
+    for (let i = 0; i < n; i++) {
+      const joined = await signup("+92334", (j) => seeded.codes[100 + j])(i);
+      if (joined.status !== 201) throw new Error(`referee: ${joined.status} ${joined.body}`);
+      referees.push(JSON.parse(joined.body).user.id);
+    }
+    rows.push(
+      await series(
+        "event (qualifying purchase)",
+        n,
+        (i) =>
+          timedRequest("/v1/events", {
+            method: "POST",
+            headers: {
+              Authorization: `Bearer ${EVENTS_API_KEY}`,
+              "Content-Type": "application/json",
+            },
+            body: JSON.stringify({
+              type: "purchase",
+              userId: referees[i],
+              externalId: `trips-purchase-${i}`,
+              amount: 2500,
+            }),
+          }),
+        202,
+      ),
+    );
+    for (const [name, path] of [
+      ["GET /v1/me/wallet", "/v1/me/wallet"],
+      ["GET /v1/me/referrals", "/v1/me/referrals"],
+    ]) {
+      rows.push(await series(name, n, () => timedRequest(path, { headers: asBig() }), 200));
+    }
+    console.log("\nRound trips and rows per path (one request each; X-D1-Trips, X-D1-Rows):\n");
+    console.log(
+      "| path | round trips | to the primary | batches | statements | rows read | rows written |",
+    );
+    console.log("|---|---|---|---|---|---|---|");
+    for (const r of rows) {
+      console.log(
+        `| ${r.name} | ${r.trips} | ${r.primaryTrips} | ${r.batches} | ${r.statements} | ${r.rowsRead} | ${r.rowsWritten} |`,
+      );
+    }
+    return rows;
+  } finally {
+    await worker.stop();
+  }
+}
+
 async function main() {
-  if (process.env.BENCH_ONLY === "blocklist") return blocklistOnly();
-  if (process.env.BENCH_ONLY === "simulation") {
+  if (ONLY === "trips") {
+    mkdirSync(".bench", { recursive: true });
+    await benchRoundTrips(bcrypt.hashSync(PASSWORD, 10));
+    return;
+  }
+  if (ONLY === "blocklist") return blocklistOnly();
+  if (ONLY === "simulation") {
     mkdirSync(".bench", { recursive: true });
     await benchSimulation(bcrypt.hashSync(PASSWORD, 10));
     return;
@@ -870,6 +1106,7 @@ async function main() {
     await worker.stop();
   }
   results.simulation = await benchSimulation(passwordHash);
+  results.roundTrips = await benchRoundTrips(passwordHash);
   writeFileSync(
     ".bench/results.json",
     JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2),

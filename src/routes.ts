@@ -21,6 +21,7 @@ import { registerLinkRoutes } from "./links/public-routes";
 import { registerMessageAdminRoutes } from "./messages/admin-routes";
 import { registerMessageRoutes } from "./messages/participant-routes";
 import { registerOpsRoutes } from "./ops/public-routes";
+import { meterUntilAnswered } from "./platform/metrics";
 import { registerProgramRoutes } from "./program/admin-routes";
 import { registerReferralAdminRoutes } from "./referrals/admin-routes";
 import { registerReferralRoutes } from "./referrals/participant-routes";
@@ -41,6 +42,8 @@ export function buildApp() {
   const app = newApp();
   // Before every route: webhooks of the events a request wrote are sent after its response.
   app.use(sendWebhooksAfterResponse);
+  // Innermost: the D1 calls that middleware starts after the handler answered are not the request's.
+  app.use(meterUntilAnswered);
 
   // Operations
   registerOpsRoutes(app);

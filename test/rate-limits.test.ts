@@ -3,15 +3,18 @@
  * the client address a per-IP limit counts.
  *
  * Margin: none. Every count is atomic (a D1 upsert that counts and checks in one statement
- * on the primary; the Rate Limiting binding, which local workerd counts in one Durable
+ * on the primary, or inside the write it limits, where a CHECK fails the write's batch past
+ * the limit; the Rate Limiting binding, which local workerd counts in one Durable
  * Object), so a limit of n lets exactly n through however many requests arrive at once.
  * Windows are fixed, so a burst that straddles a window's end could see two windows; each
  * burst first waits until its window has a few seconds left at least. (In production the
  * edge binding counts per Cloudflare location and approximately; the D1 counts stay exact.)
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { authLimits } from "../src/auth/service";
-import { ipSubject } from "../src/platform/rate-limit";
+import { createDb } from "../src/db/client";
+import { ipSubject, rateLimiter } from "../src/platform/rate-limit";
 import {
   awayFromWindowEnd,
   call,
@@ -66,6 +69,31 @@ describe("rate limits hold under parallel requests", { timeout: BURST_TIMEOUT_MS
     );
     expect(tally(responses.map((r) => r.status))).toEqual({ 201: 20, 429: 40 });
     await Promise.all(responses.map((r) => r.body?.cancel()));
+  });
+
+  it("refuses a signup past the IP's hourly count in its own batch: 429 with Retry-After, nothing written", async () => {
+    const ip = uniqueIp();
+    await awayFromWindowEnd(authLimits.registerPerIp.windowSeconds);
+    // The hour's 20 used up already, in the counter a signup's batch counts in.
+    const limiter = rateLimiter({ db: createDb(env.DB), bindings: env, defer: () => {} });
+    for (let i = 0; i < authLimits.registerPerIp.limit; i++) {
+      await limiter.consume(authLimits.registerPerIp, ipSubject(ip));
+    }
+    const phone = uniquePhone();
+    const refused = await callJson(
+      "POST",
+      "/v1/auth/register",
+      { name: "Bot", phone, password: "correct horse battery" },
+      { ip },
+    );
+    expectError(refused, 429, "rate_limited");
+    const retryAfter = Number(refused.headers.get("Retry-After"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(authLimits.registerPerIp.windowSeconds);
+    const users = await env.DB.prepare("select count(*) as n from users where phone = ?")
+      .bind(phone)
+      .first<{ n: number }>();
+    expect(users?.n).toBe(0);
   });
 
   it("serves 60 of 90 parallel code look-ups from one IP", async () => {

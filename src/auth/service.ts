@@ -40,6 +40,24 @@ const DAY = 86_400;
  * get few tries. Past the 15-minute limit a (phone, IP) backs off to its daily limit.
  */
 export const authLimits = {
+  /**
+   * In front of the password hash, at the edge (no D1): a burst from one address, or for one
+   * phone, is refused before it costs bcrypt. Never stricter than the hourly limits below,
+   * which the signup's batch counts exactly; attempts refused for anything else (a taken
+   * phone) are counted after the response, so while they are in flight only these hold.
+   */
+  registerPerIpBurst: {
+    name: "register-ip-burst",
+    limit: 20,
+    windowSeconds: 60,
+    edgeBinding: "REGISTER_IP_LIMITER",
+  },
+  registerPerPhoneBurst: {
+    name: "register-phone-burst",
+    limit: 5,
+    windowSeconds: 60,
+    edgeBinding: "REGISTER_PHONE_LIMITER",
+  },
   registerPerIp: { name: "register-ip", limit: 20, windowSeconds: HOUR },
   registerPerPhone: { name: "register-phone", limit: 5, windowSeconds: HOUR },
   loginFailuresPerPhoneIp: { name: "login-fail-phone-ip", limit: 5, windowSeconds: 900 },
@@ -109,8 +127,10 @@ export interface RegisterInput {
 }
 
 /**
- * Signs up with a password: the shared signup (user, referral, rewards) and the first
- * session in one D1 batch.
+ * Signs up with a password: the shared signup (user, referral, rewards), the first session
+ * and the exact per-IP and per-phone counts in one D1 batch — the signup's one round trip to
+ * the primary. A count past its limit fails the batch (429); an attempt refused for anything
+ * else still counts, after the response.
  */
 export async function registerUser(
   deps: AuthDeps,
@@ -119,12 +139,17 @@ export async function registerUser(
 ): Promise<{ user: UserRow; tokens: Tokens }> {
   const { db, config } = deps;
   const phone = requireNewPhone(input.phone, config);
-  await timed(deps.metrics, "limits", () =>
-    deps.rateLimiter.consumeAll([
-      [authLimits.registerPerIp, ipSubject(input.ip)],
+  const ip = ipSubject(input.ip);
+  const limits = await timed(deps.metrics, "limits", async () => {
+    await deps.rateLimiter.consumeAll([
+      [authLimits.registerPerIpBurst, ip],
+      [authLimits.registerPerPhoneBurst, phone],
+    ]);
+    return deps.rateLimiter.inBatch(db, [
+      [authLimits.registerPerIp, ip],
       [authLimits.registerPerPhone, phone],
-    ]),
-  );
+    ]);
+  });
 
   // The first look-up of the code runs while the password hashes (bcrypt yields to I/O).
   const firstLookup = attributionFor(db, input.referral, now);
@@ -158,6 +183,7 @@ export async function registerUser(
           locale,
           requestCountry: input.requestCountry,
           firstLookup,
+          guards: limits.statements,
           alsoWrite: async ({ id }) => {
             session = await openSession(deps, id, now);
             return [...session.writes];
@@ -167,6 +193,9 @@ export async function registerUser(
       ),
     );
   } catch (error) {
+    const refusal = limits.refusal(error);
+    if (refusal) throw refusal;
+    limits.countAfterResponse();
     throw asPhoneTaken(error);
   }
   const opened = session;

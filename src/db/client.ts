@@ -58,65 +58,135 @@ export function errorText(error: unknown): string {
 }
 
 /**
- * Wraps the D1 binding so that each statement's `meta` is added to `meter` (every request
- * is metered for its log line). `raw()` — what Drizzle uses for most selects — carries no
- * meta: it is counted as a query, and its rows only with `exactReads`, which the benchmark
- * (BENCH_METRICS=1) turns on. Then it runs as `all()` turned back into arrays, which is right
- * for the benchmarked queries but not in general: a join that selects two columns of one
- * name (e.g. two users' `name`) loses one of them.
+ * Counts a D1 call that starts now: a new round trip when nothing is in flight, and a
+ * primary one the first time a call of this round trip goes to the primary; nothing once
+ * the request has been answered. Returns what to
+ * call when it ends.
+ */
+function startD1Call(metrics: RequestMetrics, toPrimary: boolean): () => void {
+  const { inFlight } = metrics;
+  if (metrics.answered) return () => {};
+  if (inFlight.calls === 0) {
+    metrics.roundTrips += 1;
+    inFlight.primary = false;
+  }
+  inFlight.calls += 1;
+  if (toPrimary && !inFlight.primary) {
+    inFlight.primary = true;
+    metrics.primaryRoundTrips += 1;
+  }
+  return () => {
+    inFlight.calls -= 1;
+  };
+}
+
+/** Whether a statement writes: what D1 always sends to the primary. */
+export function writesData(query: string): boolean {
+  const text = query.trimStart().toLowerCase();
+  return (
+    /^(insert|update|delete|replace)\b/.test(text) ||
+    (text.startsWith("with") && /\b(insert|update|delete|replace)\s/.test(text))
+  );
+}
+
+/**
+ * Where a client's calls go: `primary`, the binding without a session (always the primary);
+ * `first-primary`, a session whose first call goes to the primary and the rest to any
+ * replica that has caught up; `replica`, a session that may read from any replica
+ * (first-unconstrained, or a client's bookmark). Writes go to the primary whatever it is.
+ */
+export type D1Routing = "primary" | "first-primary" | "replica";
+
+/**
+ * Wraps the D1 binding (or a session) so that each call is added to `meter`: its round
+ * trip (sequential or overlapping, to the primary or not: see `startD1Call` and `D1Routing`)
+ * and each statement's `meta` (every request is metered for its log line). `raw()` — what
+ * Drizzle uses for most selects — carries no meta: it is counted as a query, and its rows
+ * only with `exactReads`, which the benchmark (BENCH_METRICS=1) turns on. Then it runs as
+ * `all()` turned back into arrays, which is right for the benchmarked queries but not in
+ * general: a join that selects two columns of one name (e.g. two users' `name`) loses one
+ * of them.
  */
 export function meteredD1(
   d1: D1Client,
   meter: RequestMetrics,
-  { exactReads }: { exactReads: boolean },
+  { exactReads, routing = "primary" }: { exactReads: boolean; routing?: D1Routing },
 ): D1Client {
-  const real = new WeakMap<object, D1PreparedStatement>();
-  const measure = async <T>(work: () => Promise<T>, metaOf: (result: T) => D1Meta[]) => {
-    const start = performance.now();
-    const result = await work();
-    meter.spans.d1 = (meter.spans.d1 ?? 0) + (performance.now() - start);
-    for (const meta of metaOf(result)) {
-      meter.queries += 1;
-      meter.rowsRead += meta.rows_read ?? 0;
-      meter.rowsWritten += meta.rows_written ?? 0;
-    }
-    return result;
+  const real = new WeakMap<object, { statement: D1PreparedStatement; writes: boolean }>();
+  let firstCall = true;
+  const toPrimary = (writes: boolean) => {
+    const first = firstCall;
+    firstCall = false;
+    return writes || routing === "primary" || (routing === "first-primary" && first);
   };
-  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+  const measure = async <T>(
+    writes: boolean,
+    work: () => Promise<T>,
+    metaOf: (result: T) => D1Meta[],
+  ) => {
+    const end = startD1Call(meter, toPrimary(writes));
+    const start = performance.now();
+    try {
+      const result = await work();
+      for (const meta of metaOf(result)) {
+        meter.queries += 1;
+        meter.rowsRead += meta.rows_read ?? 0;
+        meter.rowsWritten += meta.rows_written ?? 0;
+      }
+      return result;
+    } finally {
+      end();
+      meter.spans.d1 = (meter.spans.d1 ?? 0) + (performance.now() - start);
+    }
+  };
+  const wrap = (statement: D1PreparedStatement, writes: boolean): D1PreparedStatement => {
     const wrapper = {
-      bind: (...values: unknown[]) => wrap(statement.bind(...values)),
-      first: statement.first.bind(statement),
+      bind: (...values: unknown[]) => wrap(statement.bind(...values), writes),
+      first: (...options: unknown[]) =>
+        measure(
+          writes,
+          () => (statement.first as (...args: unknown[]) => Promise<unknown>)(...options),
+          () => [{} as D1Meta],
+        ),
       run: () =>
         measure(
+          writes,
           () => statement.run(),
           (result) => [result.meta],
         ),
       all: () =>
         measure(
+          writes,
           () => statement.all(),
           (result) => [result.meta],
         ),
       raw: async (...options: unknown[]) => {
         if (!exactReads || options.length > 0) {
-          meter.queries += 1;
-          return (statement.raw as (...args: unknown[]) => Promise<unknown>)(...options);
+          return measure(
+            writes,
+            () => (statement.raw as (...args: unknown[]) => Promise<unknown>)(...options),
+            () => [{} as D1Meta],
+          );
         }
         const result = await measure(
+          writes,
           () => statement.all<Record<string, unknown>>(),
           (all) => [all.meta],
         );
         return result.results.map((row) => Object.values(row));
       },
     } as unknown as D1PreparedStatement;
-    real.set(wrapper, statement);
+    real.set(wrapper, { statement, writes });
     return wrapper;
   };
   return {
-    prepare: (query: string) => wrap(d1.prepare(query)),
+    prepare: (query: string) => wrap(d1.prepare(query), writesData(query)),
     batch: (statements: D1PreparedStatement[]) => {
       meter.batches += 1;
+      const unwrapped = statements.map((s) => real.get(s) ?? { statement: s, writes: true });
       return measure(
-        () => d1.batch(statements.map((s) => real.get(s) ?? s)),
+        unwrapped.some((s) => s.writes),
+        () => d1.batch(unwrapped.map((s) => s.statement)),
         (results) => results.map((result) => result.meta),
       );
     },

@@ -57,8 +57,11 @@ export const users = sqliteTable(
   },
   (t) => [
     uniqueIndex("users_phone_unique").on(t.phone),
-    uniqueIndex("users_external_id_unique").on(t.externalId),
-    uniqueIndex("users_legacy_id_unique").on(t.legacyId),
+    // Only rows with a value (SQLite indexes NULLs too): a signup has neither (migration 0030).
+    uniqueIndex("users_external_id_unique")
+      .on(t.externalId)
+      .where(sql`${t.externalId} is not null`),
+    uniqueIndex("users_legacy_id_unique").on(t.legacyId).where(sql`${t.legacyId} is not null`),
     uniqueIndex("users_referral_code_unique").on(t.referralCode),
     check("users_role_check", sql`${t.role} in ('user', 'admin')`),
   ],
@@ -267,8 +270,6 @@ export const ledgerEntries = sqliteTable(
   (t) => [
     uniqueIndex("ledger_entries_id_unique").on(t.id),
     index("ledger_entries_user_seq_idx").on(t.userId, t.seq),
-    // The wallet's "expiring soon" read touches only the credits in its window.
-    index("ledger_entries_user_expiry_idx").on(t.userId, t.expiresAt),
     // A reversal reads the credits of one referral.
     index("ledger_entries_referral_idx").on(t.referralId),
     check("ledger_entries_points_check", sql`${t.points} <> 0`),
@@ -495,7 +496,8 @@ export const invites = sqliteTable(
     onceKey: text("once_key"),
   },
   (t) => [
-    uniqueIndex("invites_once_unique").on(t.userId, t.onceKey),
+    // Only once-only notifications have a key (migration 0030).
+    uniqueIndex("invites_once_unique").on(t.userId, t.onceKey).where(sql`${t.onceKey} is not null`),
     index("invites_user_idx").on(t.userId, t.createdAt),
     index("invites_recipient_idx").on(t.userId, t.recipient, t.createdAt),
     index("invites_due_idx").on(t.status, t.nextAttemptAt),
@@ -723,7 +725,7 @@ export const referralCodes = sqliteTable(
 
 /**
  * The rate limiter's counters (src/platform/rate-limit.ts): one row per rule, subject and
- * window, counted by an atomic upsert. Housekeeping deletes rows whose window is over.
+ * window, counted by an atomic upsert (on its own, or inside the write it limits). Housekeeping deletes rows whose window is over.
  */
 export const rateLimitCounters = sqliteTable(
   "rate_limit_counters",
@@ -732,8 +734,19 @@ export const rateLimitCounters = sqliteTable(
     key: text("key").primaryKey(),
     count: integer("count").notNull(),
     expiresAt: millis("expires_at").notNull(),
+    /**
+     * The limit, for a counter counted inside a write's own batch: a count past it fails the
+     * batch (migration 0029). Null for counters whose upsert checks the limit itself.
+     */
+    maxCount: integer("max_count"),
   },
-  (t) => [index("rate_limit_counters_expires_idx").on(t.expiresAt)],
+  (t) => [
+    index("rate_limit_counters_expires_idx").on(t.expiresAt),
+    check(
+      "rate_limit_counters_within_limit",
+      sql`${t.maxCount} is null or ${t.count} <= ${t.maxCount}`,
+    ),
+  ],
 );
 
 export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;

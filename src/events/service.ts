@@ -100,34 +100,42 @@ export async function recordEvent(
   const userId = await subjectOf(db, config, input);
   const referral = await findReferralOfReferee(db, userId);
   const outcome: EventOutcome = { qualified: [], reversed: [] };
-  if (referral && input.type === REFUND_EVENT) {
-    if (refundApplies(input, referral) && (await reverseReferral(deps, referral.id, now))) {
-      outcome.reversed.push(referral.id);
-    }
-  } else if (referral?.status === "pending") {
-    const { rules } = await programVersion(db, referral.programVersion);
-    const event = { externalId: input.externalId, amount: input.amount ?? null };
-    if (
-      qualifiesByEvent(rules, { type: input.type, amount: event.amount }) &&
-      (await mayQualify(db, rules, userId, true)) &&
-      (await qualifyReferral(deps, referral.id, { byEvent: event }, now))
-    ) {
-      outcome.qualified.push(referral.id);
-    }
-  }
+  const eventRow = (referralIds: string[]) =>
+    db.insert(events).values({
+      externalId: input.externalId,
+      type: input.type,
+      userId,
+      amount: input.amount ?? null,
+      referralIds,
+      requestHash,
+      createdAt: now,
+    });
+  // The event is recorded in the batch that qualifies its referral (one round trip to the
+  // primary); on its own when nothing qualified, or the referral was held.
+  let recorded = false;
   try {
-    await db
-      .insert(events)
-      .values({
-        externalId: input.externalId,
-        type: input.type,
-        userId,
-        amount: input.amount ?? null,
-        referralIds: [...outcome.qualified, ...outcome.reversed],
-        requestHash,
-        createdAt: now,
-      })
-      .run();
+    if (referral && input.type === REFUND_EVENT) {
+      if (refundApplies(input, referral) && (await reverseReferral(deps, referral.id, now))) {
+        outcome.reversed.push(referral.id);
+      }
+    } else if (referral?.status === "pending") {
+      const { rules } = await programVersion(db, referral.programVersion);
+      const event = { externalId: input.externalId, amount: input.amount ?? null };
+      if (
+        qualifiesByEvent(rules, { type: input.type, amount: event.amount }) &&
+        (await mayQualify(db, rules, userId, true)) &&
+        (await qualifyReferral(
+          deps,
+          referral.id,
+          { byEvent: event, alsoIfQualified: [eventRow([referral.id])] },
+          now,
+        ))
+      ) {
+        outcome.qualified.push(referral.id);
+        recorded = true;
+      }
+    }
+    if (!recorded) await eventRow([...outcome.qualified, ...outcome.reversed]).run();
   } catch (error) {
     // The same event, delivered twice at once: the first one recorded wins.
     if (violatedConstraint(error) !== "events.external_id") throw error;

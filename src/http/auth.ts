@@ -122,7 +122,7 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
       return;
     }
     const key = presented.startsWith(API_KEY_PREFIX)
-      ? await findLiveApiKeyByHash(createDb(c.env.DB), await apiKeyHash(presented))
+      ? await findLiveApiKeyByHash(c.var.primaryDb, await apiKeyHash(presented))
       : undefined;
     if (!key) {
       throw new ApiError("unauthorized", "Send a server API key: Authorization: Bearer rk_….");
@@ -133,6 +133,7 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
     }
     const { now } = c.var;
     if (key.lastUsedAt === null || key.lastUsedAt < now - LAST_USED_EVERY_MS) {
+      // Not awaited, so not one of the request's round trips: the binding unmetered.
       c.executionCtx.waitUntil(touchApiKey(createDb(c.env.DB), key.id, now, LAST_USED_EVERY_MS));
     }
     c.set("serverKey", { id: key.id, scopes: key.scopes, createdBy: key.createdBy });

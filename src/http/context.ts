@@ -29,6 +29,11 @@ export interface Variables {
   now: number;
   config: Config;
   db: Database;
+  /**
+   * The binding without a session: every call goes to the primary (atomic counters, key
+   * checks that a revocation must reach at once). Metered like `db`.
+   */
+  primaryDb: Database;
   auth: AuthContext;
   serverKey: ServerKeyContext;
   metrics: RequestMetrics | null;

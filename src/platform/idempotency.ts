@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { errorText } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
@@ -46,7 +47,7 @@ export type IdempotencyClaim =
    */
   | {
       kind: "claimed";
-      complete: (resourceId: string) => ReturnType<typeof completeStatement>;
+      complete: (resourceId: string) => BatchItem<"sqlite">;
       release: () => Promise<void>;
     }
   /** A repeat of a request that already succeeded: answer with what it created. */
@@ -198,9 +199,32 @@ export async function purgeExpiredIdempotencyKeys(db: Database, now: number, lim
 }
 
 /**
+ * The key written done by the work's own batch, as a plain insert: the batch fails on the
+ * key's unique index when any request (a repeat, a different body, an earlier claim) has the
+ * key already, so the work is done only by the request that writes the key.
+ */
+function firstCompletion(db: Database, at: IdempotencyScope, lock: Lock, resourceId: string) {
+  return db.insert(idempotencyKeys).values({ ...lockedRow(at, lock), resourceId });
+}
+
+async function keyExists(db: Database, at: IdempotencyScope): Promise<boolean> {
+  const row = await db
+    .select({ key: idempotencyKeys.key })
+    .from(idempotencyKeys)
+    .where(keyIs(at))
+    .get();
+  return row !== undefined;
+}
+
+/**
  * Runs an operation at most once per key: a repeat replays what the first run made, a
  * different body is refused, and a run that fails frees the key for a retry. `run` must
  * put `complete(id)` in the same D1 batch as its own writes.
+ *
+ * A new key costs no round trip of its own: the first run writes the key in its batch
+ * (`firstCompletion`), and only when that run fails and the key turns out to exist (a
+ * repeat, a race lost to a parallel request, a key in use or expired) does the claim decide:
+ * replay, refuse, or take the key over and run again.
  *
  * @example runIdempotently(db, scope, hash, { run: (complete) => …, replay: (id) => … }, now)
  */
@@ -209,11 +233,20 @@ export async function runIdempotently<T>(
   at: IdempotencyScope,
   requestHash: string,
   operation: {
-    run: (complete: (resourceId: string) => ReturnType<typeof completeStatement>) => Promise<T>;
+    run: (complete: (resourceId: string) => BatchItem<"sqlite">) => Promise<T>;
     replay: (resourceId: string) => Promise<T>;
   },
   now: number,
 ): Promise<{ value: T; replayed: boolean }> {
+  const lock: Lock = { requestHash, token: crypto.randomUUID(), now };
+  try {
+    const value = await operation.run((resourceId) => firstCompletion(db, at, lock, resourceId));
+    return { value, replayed: false };
+  } catch (error) {
+    // A run refused for a reason of its own (e.g. the points a first run spent) is a repeat
+    // when the key exists: then the key's first request decides the answer.
+    if (!(await keyExists(db, at))) throw error;
+  }
   const claim = await claimIdempotencyKey(db, at, requestHash, now);
   if (claim.kind === "replay")
     return { value: await operation.replay(claim.resourceId), replayed: true };

@@ -1,7 +1,8 @@
 import { eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import type { Database } from "../db/client";
-import { createDb } from "../db/client";
+import { createDb, violatedConstraint } from "../db/client";
 import { rateLimitCounters } from "../db/schema";
 import type { Bindings } from "../env";
 import { ApiError } from "../errors";
@@ -13,7 +14,9 @@ import { ipv6Groups } from "../lib/ip";
  * The one rate limiter. Counts are atomic, so parallel requests cannot slip past a limit:
  * by default a D1 upsert that counts and checks in one statement (`… DO UPDATE SET count =
  * count + 1 WHERE count < limit RETURNING count`); rules on hot paths name a Rate Limiting
- * binding instead, counted at the edge without a D1 write. KV is never a counter: its
+ * binding instead, counted at the edge without a D1 write; a write that must cost one round
+ * trip to the primary counts its limits inside its own batch (`inBatch`), where the database
+ * refuses a count past the limit and so the whole write. KV is never a counter: its
  * read-then-write loses updates and is eventually consistent across locations.
  *
  * Windows are fixed (they start at multiples of their length), so a subject can use up to
@@ -45,6 +48,25 @@ export interface RateLimitReceipt {
   refund(): Promise<void>;
 }
 
+/** Uses counted inside the caller's own write batch (`RateLimiter.inBatch`). */
+export interface BatchedRateLimits {
+  /**
+   * For the batch, before its other writes: one upsert per use, which fails the batch
+   * (CHECK rate_limit_counters_within_limit) when that use is past its limit.
+   */
+  statements: BatchItem<"sqlite">[];
+  /** The 429 (with Retry-After) for a batch that failed on a used-up limit; null otherwise. */
+  refusal(error: unknown): ApiError | null;
+  /**
+   * Counts the uses after the response, for an attempt whose batch failed for another
+   * reason (rolled back with it), so that refused attempts count as they did before.
+   */
+  countAfterResponse(): void;
+}
+
+/** What D1 names when a batch counted a use past its limit (migration 0029). */
+const PAST_LIMIT_CONSTRAINT = "rate_limit_counters_within_limit";
+
 export interface RateLimiter {
   /** Throws 429 rate_limited when `subject` has used up `rule`; otherwise counts this use. */
   consume(rule: RateLimitRule, subject: string): Promise<void>;
@@ -56,8 +78,16 @@ export interface RateLimiter {
   consumeAll(uses: readonly RateLimitUse[]): Promise<RateLimitReceipt>;
   /** Throws 429 rate_limited when `subject` has used up `rule`, without counting. */
   assertWithin(rule: RateLimitRule, subject: string): Promise<void>;
-  /** Counts one use without checking, after the response (e.g. a failed attempt). */
+  /**
+   * Counts one use after the response, without refusing anything (e.g. a failed attempt);
+   * a count already at the limit stays there.
+   */
   hit(rule: RateLimitRule, subject: string): void;
+  /**
+   * The uses as statements for the caller's write batch on `batchDb` (the client that runs
+   * the batch): the limits hold exactly, and cost no round trip of their own. D1 rules only.
+   */
+  inBatch(batchDb: Database, uses: readonly RateLimitUse[]): Promise<BatchedRateLimits>;
 }
 
 interface Window {
@@ -86,6 +116,8 @@ function edgeOnly(rule: RateLimitRule, method: string): Error {
 export interface RateLimiterDeps {
   /** Counters are read and written on the primary: a replica's count may be behind. */
   db: Database;
+  /** For the counts after the response (`hit`), which are none of the request's round trips; `db` if not given. */
+  deferredDb?: Database;
   bindings: Bindings;
   /** Work to finish after the response (the request's waitUntil). */
   defer: (work: Promise<unknown>) => void;
@@ -94,6 +126,7 @@ export interface RateLimiterDeps {
 
 export function rateLimiter(deps: RateLimiterDeps): RateLimiter {
   const { db, bindings, defer, clock = Date.now } = deps;
+  const deferredDb = deps.deferredDb ?? db;
   const counters = rateLimitCounters;
 
   /** Counts one use unless the window is used up: returns the new count, or no row. */
@@ -162,8 +195,63 @@ export function rateLimiter(deps: RateLimiterDeps): RateLimiter {
     throw rateLimited(Math.max(...waits));
   };
 
+  const hit = (rule: RateLimitRule, subject: string) => {
+    const now = clock();
+    if (rule.edgeBinding) {
+      defer(atEdge(rule, subject));
+      return;
+    }
+    defer(
+      currentWindow(rule, subject, now).then((window) =>
+        deferredDb
+          .insert(counters)
+          .values({ key: window.key, count: 1, expiresAt: window.resetsAt })
+          .onConflictDoUpdate({
+            target: counters.key,
+            set: { count: sql`${counters.count} + 1` },
+            setWhere: sql`${counters.count} < ${rule.limit}`,
+          })
+          .run(),
+      ),
+    );
+  };
+
   return {
     consumeAll,
+    hit,
+    async inBatch(batchDb, uses) {
+      const now = clock();
+      const windows = await Promise.all(
+        uses.map(async ([rule, subject]) => {
+          if (rule.edgeBinding) throw edgeOnly(rule, "count inside a batch");
+          return { rule, window: await currentWindow(rule, subject, now) };
+        }),
+      );
+      return {
+        statements: windows.map(({ rule, window }) =>
+          batchDb
+            .insert(counters)
+            .values({
+              key: window.key,
+              count: 1,
+              expiresAt: window.resetsAt,
+              maxCount: rule.limit,
+            })
+            .onConflictDoUpdate({
+              target: counters.key,
+              set: { count: sql`${counters.count} + 1`, maxCount: rule.limit },
+            }),
+        ),
+        refusal(error) {
+          if (violatedConstraint(error) !== PAST_LIMIT_CONSTRAINT) return null;
+          // D1 does not say which counter: the longest wait of them all.
+          return rateLimited(Math.max(...windows.map(({ window }) => window.resetsAt - now)));
+        },
+        countAfterResponse() {
+          for (const [rule, subject] of uses) hit(rule, subject);
+        },
+      };
+    },
     async consume(rule, subject) {
       await consumeAll([[rule, subject]]);
     },
@@ -178,32 +266,14 @@ export function rateLimiter(deps: RateLimiterDeps): RateLimiter {
         .get();
       if ((row?.count ?? 0) >= rule.limit) throw rateLimited(window.resetsAt - now);
     },
-    hit(rule, subject) {
-      const now = clock();
-      if (rule.edgeBinding) {
-        defer(atEdge(rule, subject));
-        return;
-      }
-      defer(
-        currentWindow(rule, subject, now).then((window) =>
-          db
-            .insert(counters)
-            .values({ key: window.key, count: 1, expiresAt: window.resetsAt })
-            .onConflictDoUpdate({
-              target: counters.key,
-              set: { count: sql`${counters.count} + 1` },
-            })
-            .run(),
-        ),
-      );
-    },
   };
 }
 
 /** The rate limiter of a request: counters on the D1 primary, edge bindings from its env. */
 export function rateLimiterFor(c: Context<AppEnv>): RateLimiter {
   return rateLimiter({
-    db: createDb(c.env.DB),
+    db: c.var.primaryDb,
+    deferredDb: createDb(c.env.DB),
     bindings: c.env,
     defer: (work) => c.executionCtx.waitUntil(work),
   });

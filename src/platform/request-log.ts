@@ -12,7 +12,15 @@ export interface RequestLogLine {
   route: string;
   status: number;
   durationMs: number;
-  d1: { batches: number; queries: number; rowsRead: number; rowsWritten: number };
+  d1: {
+    batches: number;
+    queries: number;
+    rowsRead: number;
+    rowsWritten: number;
+    /** Sequential round trips, and those of them to the primary (see RequestMetrics). */
+    roundTrips: number;
+    primaryRoundTrips: number;
+  };
 }
 
 export function requestLogLine(fields: {
@@ -24,7 +32,7 @@ export function requestLogLine(fields: {
   endedAt: number;
   metrics: RequestMetrics;
 }): RequestLogLine {
-  const { batches, queries, rowsRead, rowsWritten } = fields.metrics;
+  const { batches, queries, rowsRead, rowsWritten, roundTrips, primaryRoundTrips } = fields.metrics;
   return {
     type: "request",
     requestId: fields.requestId,
@@ -32,7 +40,7 @@ export function requestLogLine(fields: {
     route: fields.route,
     status: fields.status,
     durationMs: Math.round((fields.endedAt - fields.startedAt) * 100) / 100,
-    d1: { batches, queries, rowsRead, rowsWritten },
+    d1: { batches, queries, rowsRead, rowsWritten, roundTrips, primaryRoundTrips },
   };
 }
 

@@ -254,6 +254,8 @@ export async function qualifyReferral(
   options: {
     /** Written in the same batch, e.g. the audit row of the approval that qualifies it. */
     also?: BatchItem<"sqlite">[];
+    /** Written in the batch only if it qualifies (not if held): e.g. the event that qualifies it. */
+    alsoIfQualified?: BatchItem<"sqlite">[];
     /** The event that qualifies it (its `externalId` alone can refund it; its amount pays). */
     byEvent?: QualifyingEvent | null;
     /** An admin's approval: paid past the velocity caps and the points budget. */
@@ -261,7 +263,7 @@ export async function qualifyReferral(
   },
   now: number,
 ) {
-  const { also = [], byEvent = null, approved = false } = options;
+  const { also = [], alsoIfQualified = [], byEvent = null, approved = false } = options;
   const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
@@ -323,6 +325,7 @@ export async function qualifyReferral(
           .where(eq(referrals.id, referral.id)),
         ...qualificationWrites(deps, qualified, plan, now),
         ...also,
+        ...alsoIfQualified,
         ...referralEvents(
           deps,
           ["referral.qualified"],

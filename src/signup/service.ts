@@ -53,6 +53,11 @@ export interface SignupInput {
   requestCountry?: string | null | undefined;
   /** The first look-up of the code, when the caller started it early (during hashing). */
   firstLookup?: Promise<SignupAttribution | null>;
+  /**
+   * Statements that must hold before anything is written (e.g. rate-limit counts that fail
+   * the batch past their limit): first in the batch, on every attempt.
+   */
+  guards?: BatchItem<"sqlite">[];
   /** More writes of the caller for the same batch (e.g. the first session), per attempt. */
   alsoWrite?: (user: { id: string; now: number }) => Promise<BatchItem<"sqlite">[]>;
 }
@@ -137,7 +142,9 @@ export async function signUp(
       notifications: true,
     };
     try {
-      await db.batch([
+      // The guards first, so that a refused count fails the batch before a taken phone does.
+      const writes: BatchItem<"sqlite">[] = [
+        ...(input.guards ?? []),
         insertUser(db, newUser),
         ...(await (input.alsoWrite?.({ id: userId, now }) ?? [])),
         ...webhookEventStatements(deps, { type: "user.created", data: toUser(user, config), now }),
@@ -154,7 +161,8 @@ export async function signUp(
           now,
           attribution,
         }),
-      ]);
+      ];
+      await db.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
     } catch (error) {
       const constraint = violatedConstraint(error);
       // A random code that someone holds or once held draws another.
