@@ -17,16 +17,25 @@ import type { AppEnv, AuthContext } from "./context";
  * Reads the bearer token, if any, without failing (for routes that are public but personal).
  * A token whose session was revoked (logout, a reused refresh token, a password change or
  * reset) counts for nothing, though its signature and expiry are still good.
+ *
+ * The session is read where the request's reads go (a replica for GETs and for the writes
+ * planned on one). A session the replica does not show as live is asked of the primary
+ * before the token is refused: a replica behind a login just made must not sign its
+ * user out. That costs a primary round trip only for a token that fails.
  */
 export async function authenticate(
-  { config, db }: Pick<AppEnv["Variables"], "config" | "db">,
+  { config, db, primaryDb }: Pick<AppEnv["Variables"], "config" | "db" | "primaryDb">,
   header?: string,
 ) {
   const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header ?? "");
   if (!match?.[1]) return null;
   const result = await verifyAccessToken(config, match[1]);
-  if (!result.ok || !(await sessionIsLive(db, result.auth.sessionId))) return null;
-  return result.auth;
+  if (!result.ok) return null;
+  const { sessionId } = result.auth;
+  const live =
+    (await sessionIsLive(db, sessionId)) ||
+    (primaryDb !== db && (await sessionIsLive(primaryDb, sessionId)));
+  return live ? result.auth : null;
 }
 
 /** The one auth middleware: a valid access token, or 401 unauthorized. */
