@@ -123,6 +123,9 @@ type Input<O> = CallOptions &
       ? { body?: B }
       : { body?: never });
 
+/** The query parameters of a GET (`QueryOf<"/v1/admin/audit-log">`), as the contract types them. */
+export type QueryOf<P extends PathOf<"get">> = Input<Operation<"get", P>>["query"];
+
 type BodyOf<R> = R extends { content: { "application/json": infer B } } ? B : null;
 
 /**
@@ -198,11 +201,21 @@ export const api = {
     request("delete", path, ...input),
 };
 
+/** `value`, which the test expects to be there: a missing one fails the test here. */
+export function present<T>(value: T | null | undefined): T {
+  expect(value).toBeDefined();
+  expect(value).not.toBeNull();
+  return value as T;
+}
+
+/** The answer of `status`; a loose answer (`callJson`'s) stays as it is. */
+type WithStatus<A, S> = [Extract<A, { status: S }>] extends [never] ? A : Extract<A, { status: S }>;
+
 /** Asserts the answer's status, and so its body's type (the message shows the body). */
 export function expectStatus<
   A extends { status: number; body: unknown },
   const S extends A["status"],
->(answer: A, status: S): asserts answer is Extract<A, { status: S }> {
+>(answer: A, status: S): asserts answer is WithStatus<A, S> {
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
 }
 
@@ -283,7 +296,7 @@ export async function referrerWith(count: number): Promise<TestUser> {
   return referrer;
 }
 
-/** The contract's error envelope, exactly. */
+/** The contract's error envelope, exactly; returns its `error` (typed) for more checks. */
 export function expectError(
   response: { status: number; body: unknown; headers: Headers },
   status: number,
@@ -299,6 +312,7 @@ export function expectError(
       ? ["code", "details", "message", "requestId"]
       : ["code", "message", "requestId"],
   );
+  return error;
 }
 
 export async function walletBalance(token: string): Promise<number> {
@@ -400,6 +414,21 @@ export function parallelSignups(referralCode: string, count: number) {
       }),
     ),
   );
+}
+
+/**
+ * What the invite webhook receives (src/invites/senders.ts, docs/integration.md): an invite, a
+ * notification to the user themself, or a one-time code by SMS.
+ */
+export interface HookMessage {
+  type: "invite" | "notification" | "verification_code";
+  channel: "sms" | "email";
+  to: string;
+  text: string;
+  purpose?: string;
+  inviteId?: string;
+  link?: string;
+  subject?: string;
 }
 
 /** INVITE_WEBHOOK_URL in vitest.config.ts. */
