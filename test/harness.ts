@@ -154,19 +154,13 @@ type InputArgs<M extends Method, P extends PathOf<M>> =
     ? [input?: Input<Operation<M, P>>]
     : [input: Input<Operation<M, P>>];
 
-async function send(
+function send(
   method: Method,
   path: string,
   input: CallOptions & { path?: object; query?: object; body?: unknown } = {},
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
   const { path: _path, query: _query, body, ...options } = input;
-  const response = await call(method.toUpperCase(), urlOf(path, input), body, options);
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? JSON.parse(text) : null,
-    headers: response.headers,
-  };
+  return callJson(method.toUpperCase(), urlOf(path, input), body, options);
 }
 
 /**
