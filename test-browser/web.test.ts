@@ -419,6 +419,21 @@ describe("the admin console", () => {
     expect(login.status).toBe(401);
   });
 
+  it("adjusts a user's points once when Adjust is tapped twice (each tap would be a new Idempotency-Key)", async () => {
+    const member = await registerViaApi(server.url, { name: "Tariq Jamil" });
+    const page = await (await newContext()).newPage();
+    await logInThroughForm(page, `/admin#users/${member.id}`, await adminSession());
+    await page.getByRole("heading", { name: "Tariq Jamil" }).waitFor();
+    await page.getByLabel("Points (negative to deduct)").fill("25");
+    await page.getByLabel("Reason").fill("One goodwill credit");
+    await page.getByRole("button", { name: "Adjust" }).dblclick();
+    await page.getByText("Adjusted: new balance 25.").waitFor();
+    // Whatever a second request would have done is done by now: the page shows the list again.
+    await eventually(() => page.getByTestId("user-balance").textContent()).toBe("25");
+    await page.waitForLoadState("networkidle");
+    expect(await balanceOf(server.url, member.accessToken)).toBe(25);
+  });
+
   it("restores an older program version as the newest", async () => {
     const { accessToken } = await adminSession();
     const inForce = await apiCall<{ version: number; rules: { refereeBonus: number } }>(

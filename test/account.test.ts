@@ -8,7 +8,7 @@ import {
   callAndSettle,
   callJson,
   expectError,
-  type Json,
+  type HookMessage,
   registerUser,
   type TestUser,
   uniqueIp,
@@ -20,7 +20,7 @@ import {
 const HOOK = "https://hooks.test/invites"; // INVITE_WEBHOOK_URL in vitest.config.ts
 
 /** The code SMSes the Worker sent (through the test webhook), newest last. */
-let sms: Json[] = [];
+let sms: HookMessage[] = [];
 
 beforeEach(() => {
   sms = [];
@@ -28,7 +28,7 @@ beforeEach(() => {
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     if (request.url !== HOOK) return realFetch(input, init);
-    const body = await request.json<Json>();
+    const body = await request.json<HookMessage>();
     if (body.type === "verification_code") sms.push(body);
     return new Response("", { status: 200 });
   });

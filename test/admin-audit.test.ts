@@ -1,7 +1,15 @@
 import { env } from "cloudflare:workers";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { adminUser, callJson, expectError, type Json, registerUser } from "./harness";
+import {
+  adminUser,
+  api,
+  callJson,
+  expectError,
+  expectStatus,
+  type QueryOf,
+  registerUser,
+} from "./harness";
 
 const A_SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -16,8 +24,11 @@ async function adjust(token: string, userId: string, points: number, reason: str
   return adjusted.body.adjustment;
 }
 
-async function auditLog(token: string, query: string) {
-  return callJson("GET", `/v1/admin/audit-log?${query}`, undefined, { token });
+/** A page of the audit log, which must be there. */
+async function auditLog(token: string, query: QueryOf<"/v1/admin/audit-log">) {
+  const log = await api.GET("/v1/admin/audit-log", { query, token });
+  expectStatus(log, 200);
+  return log.body;
 }
 
 /** A second admin, promoted by the file's admin: the role is read on every call. */
@@ -47,9 +58,8 @@ describe("admin: the audit log", () => {
     );
     expect(role.status).toBe(200);
 
-    const log = await auditLog(admin.accessToken, `targetType=user&targetId=${person.id}`);
-    expect(log.status).toBe(200);
-    expect(log.body).toEqual({
+    const log = await auditLog(admin.accessToken, { targetType: "user", targetId: person.id });
+    expect(log).toEqual({
       data: [
         {
           id: expect.stringMatching(/^aud_/),
@@ -87,28 +97,28 @@ describe("admin: the audit log", () => {
       { token: other.accessToken },
     );
 
-    const byOther = await auditLog(admin.accessToken, `actorId=${other.id}`);
-    expect(byOther.body.data.map((entry: Json) => [entry.action, entry.targetId])).toEqual([
+    const byOther = await auditLog(admin.accessToken, { actorId: other.id });
+    expect(byOther.data.map((entry) => [entry.action, entry.targetId])).toEqual([
       ["user.role", person.id],
       ["user.adjust", person.id],
     ]);
-    const adjustments = await auditLog(
-      admin.accessToken,
-      `action=user.adjust&targetId=${person.id}`,
-    );
-    expect(adjustments.body.data.map((entry: Json) => entry.details.reason)).toEqual([
+    const adjustments = await auditLog(admin.accessToken, {
+      action: "user.adjust",
+      targetId: person.id,
+    });
+    expect(adjustments.data.map((entry) => entry.details.reason)).toEqual([
       "By the second admin",
       "By the first admin",
     ]);
-    const both = await auditLog(
-      admin.accessToken,
-      `actorId=${admin.id}&action=user.adjust&targetType=user&targetId=${person.id}`,
-    );
-    expect(both.body.data.map((entry: Json) => entry.details.reason)).toEqual([
-      "By the first admin",
-    ]);
-    const none = await auditLog(admin.accessToken, `targetType=campaign&targetId=${person.id}`);
-    expect(none.body).toEqual({ data: [], nextCursor: null });
+    const both = await auditLog(admin.accessToken, {
+      actorId: admin.id,
+      action: "user.adjust",
+      targetType: "user",
+      targetId: person.id,
+    });
+    expect(both.data.map((entry) => entry.details.reason)).toEqual(["By the first admin"]);
+    const none = await auditLog(admin.accessToken, { targetType: "campaign", targetId: person.id });
+    expect(none).toEqual({ data: [], nextCursor: null });
   });
 
   it("pages through the log without duplicates or gaps", async () => {
@@ -117,22 +127,20 @@ describe("admin: the audit log", () => {
     for (let i = 1; i <= 5; i++) await adjust(admin.accessToken, person.id, i, `Credit ${i}`);
 
     const reasons: string[] = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     let pages = 0;
     do {
-      const query: string = `targetId=${person.id}&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
-      const page = await auditLog(admin.accessToken, query);
-      expect(page.status).toBe(200);
-      reasons.push(...page.body.data.map((entry: Json) => entry.details.reason));
-      cursor = page.body.nextCursor;
+      const page = await auditLog(admin.accessToken, { targetId: person.id, limit: 2, cursor });
+      reasons.push(...page.data.map((entry) => String(entry.details.reason)));
+      cursor = page.nextCursor ?? undefined;
       pages += 1;
     } while (cursor && pages < 10);
     expect(pages).toBe(3);
     expect(reasons).toEqual(["Credit 5", "Credit 4", "Credit 3", "Credit 2", "Credit 1"]);
 
     // The whole log pages the same way: newest first, every entry once.
-    const all = await auditLog(admin.accessToken, "limit=100");
-    const ids = all.body.data.map((entry: Json) => entry.id);
+    const all = await auditLog(admin.accessToken, { limit: 100 });
+    const ids = all.data.map((entry) => entry.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual([...ids].sort().reverse());
   });
@@ -175,11 +183,18 @@ describe("admin: the audit log", () => {
       "limit=101",
       "cursor=bm90LWEtY3Vyc29y",
     ]) {
-      expectError(await auditLog(admin.accessToken, query), 400, "validation_error");
+      const refused = await callJson("GET", `/v1/admin/audit-log?${query}`, undefined, {
+        token: admin.accessToken,
+      });
+      expectError(refused, 400, "validation_error");
     }
-    expectError(await callJson("GET", "/v1/admin/audit-log"), 401, "unauthorized");
+    expectError(await api.GET("/v1/admin/audit-log"), 401, "unauthorized");
     const member = await registerUser();
-    expectError(await auditLog(member.accessToken, ""), 403, "forbidden");
+    expectError(
+      await api.GET("/v1/admin/audit-log", { token: member.accessToken }),
+      403,
+      "forbidden",
+    );
   });
 });
 
@@ -203,11 +218,8 @@ describe("admin: the same irreversible action many times at once", () => {
       204,
       ...Array(19).fill(404),
     ]);
-    const log = await auditLog(admin.accessToken, `targetId=${id}`);
-    expect(log.body.data.map((entry: Json) => entry.action)).toEqual([
-      "api_key.revoke",
-      "api_key.create",
-    ]);
+    const log = await auditLog(admin.accessToken, { targetId: id });
+    expect(log.data.map((entry) => entry.action)).toEqual(["api_key.revoke", "api_key.create"]);
   });
 
   it("20 parallel deletions of a webhook endpoint: one takes effect and is on record", async () => {
@@ -229,10 +241,7 @@ describe("admin: the same irreversible action many times at once", () => {
       204,
       ...Array(19).fill(404),
     ]);
-    const log = await auditLog(admin.accessToken, `targetId=${id}`);
-    expect(log.body.data.map((entry: Json) => entry.action)).toEqual([
-      "webhook.delete",
-      "webhook.create",
-    ]);
+    const log = await auditLog(admin.accessToken, { targetId: id });
+    expect(log.data.map((entry) => entry.action)).toEqual(["webhook.delete", "webhook.create"]);
   });
 });

@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   adminUser,
+  api,
   callJson,
   expectError,
-  type Json,
+  expectStatus,
   registerUser,
+  type Schemas,
   walletBalance,
 } from "./harness";
 
@@ -98,18 +100,18 @@ describe("admin: finding users", () => {
     const made: string[] = [];
     for (let i = 0; i < 5; i++) made.push((await registerUser({ name: `Paged Person ${i}` })).id);
 
-    const seen: Json[] = [];
-    let cursor: string | null = null;
+    const seen: Schemas["AdminUser"][] = [];
+    let cursor: string | undefined;
     let pages = 0;
     do {
-      const query: string = cursor ? `limit=2&cursor=${cursor}` : "limit=2";
-      const page = await callJson("GET", `/v1/admin/users?${query}`, undefined, {
+      const page = await api.GET("/v1/admin/users", {
+        query: { limit: 2, cursor },
         token: admin.accessToken,
       });
-      expect(page.status).toBe(200);
+      expectStatus(page, 200);
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data);
-      cursor = page.body.nextCursor;
+      cursor = page.body.nextCursor ?? undefined;
       pages += 1;
     } while (cursor && pages < 100);
 
@@ -118,10 +120,12 @@ describe("admin: finding users", () => {
     expect(ids).toEqual([...ids].sort().reverse());
     // The newest five are the ones just made, newest first.
     expect(ids.slice(0, 5)).toEqual([...made].reverse());
-    const all = await callJson("GET", "/v1/admin/users?limit=100", undefined, {
+    const all = await api.GET("/v1/admin/users", {
+      query: { limit: 100 },
       token: admin.accessToken,
     });
-    expect(all.body.data.map((user: Json) => user.id)).toEqual(ids);
+    expectStatus(all, 200);
+    expect(all.body.data.map((user) => user.id)).toEqual(ids);
   });
 
   it("shows an erased user as erased, without a phone", async () => {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   adminUser,
+  api,
   callAndSettle,
   callJson,
   eventually,
   expectError,
+  expectStatus,
   registerUser,
   uniquePhone,
 } from "./harness";
@@ -33,14 +35,16 @@ describe("GET /v1/admin/analytics", () => {
 
     const today = new Date().toISOString().slice(0, 10);
     // Clicks come through the queue: analytics are eventually consistent (~1–2 s).
-    const { status, body } = await eventually(
+    const analytics = await eventually(
       () =>
-        callJson("GET", `/v1/admin/analytics?from=${today}&to=${today}`, undefined, {
+        api.GET("/v1/admin/analytics", {
+          query: { from: today, to: today },
           token: admin.accessToken,
         }),
-      (response) => response.body.clicks >= 4,
+      (response) => response.status === 200 && response.body.clicks >= 4,
     );
-    expect(status).toBe(200);
+    expectStatus(analytics, 200);
+    const { body } = analytics;
     // Counters are program-wide; this file's other signups count too, so compare what this test added.
     expect(body).toMatchObject({
       from: today,
@@ -67,8 +71,9 @@ describe("GET /v1/admin/analytics", () => {
 
   it("defaults to the last 30 days and refuses a bad range", async () => {
     const { accessToken: token } = await adminUser();
-    const { body } = await callJson("GET", "/v1/admin/analytics", undefined, { token });
-    expect(body.daily).toHaveLength(30);
+    const analytics = await api.GET("/v1/admin/analytics", { token });
+    expectStatus(analytics, 200);
+    expect(analytics.body.daily).toHaveLength(30);
     for (const query of [
       "?from=2026-02-30",
       "?from=2026-11-10&to=2026-11-01",

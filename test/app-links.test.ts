@@ -7,7 +7,6 @@ import {
   callJson,
   eventually,
   expectError,
-  type Json,
   registerUser,
   withExpiredCode,
 } from "./harness";
@@ -122,9 +121,8 @@ describe("link settings", () => {
       ["previewImageUrl", { ...APP_SETTINGS, previewImageUrl: "https://x.test/a b.png" }],
     ];
     for (const [path, settings] of bad) {
-      const response = await putSettings(settings);
-      expectError(response, 400, "validation_error");
-      expect(response.body.error.details.map((detail: Json) => detail.path)).toContain(path);
+      const error = expectError(await putSettings(settings), 400, "validation_error");
+      expect(error.details?.map((detail) => detail.path)).toContain(path);
     }
     const admin = await adminUser();
     const read = await callJson("GET", "/v1/admin/link-settings", undefined, {

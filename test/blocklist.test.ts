@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import {
   adminUser,
+  api,
   callJson,
   countRows,
   expectError,
-  type Json,
+  expectStatus,
   registerUser,
+  type Schemas,
   serverKey,
   tableCounts,
   uniquePhone,
@@ -22,10 +24,18 @@ async function removeEntry(id: string) {
   return callJson("DELETE", `/v1/admin/blocklist/${id}`, undefined, { token: admin.accessToken });
 }
 
-/** A block list entry for the length of `work`, deleted afterwards for the other tests. */
-async function withEntry(body: Record<string, unknown>, work: (entry: Json) => Promise<void>) {
+type NewEntry = Schemas["CreateBlocklistEntryRequest"];
+
+/**
+ * A block list entry for the length of `work`, deleted afterwards for the other tests. Sent
+ * untyped: the generated request type lists `action` as required, though the API defaults it.
+ */
+async function withEntry(
+  body: Omit<NewEntry, "action"> & Partial<Pick<NewEntry, "action">>,
+  work: (entry: Schemas["BlocklistEntry"]) => Promise<void>,
+) {
   const created = await addEntry(body);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  expectStatus(created, 201);
   try {
     await work(created.body);
   } finally {
@@ -149,12 +159,14 @@ describe("the block list", () => {
         ],
       });
       const admin = await adminUser();
-      const queue = await callJson("GET", "/v1/admin/referrals?status=held&limit=100", undefined, {
+      const queue = await api.GET("/v1/admin/referrals", {
+        query: { status: "held", limit: 100 },
         token: admin.accessToken,
       });
-      const item = queue.body.data.find((row: Json) => row.referee.id === signup.body.user.id);
-      expect(item.reasons).toEqual(["blocklisted"]);
-      expect(item.reasonDetails[0].detail.value).toBe("198.51.100.0/24");
+      expectStatus(queue, 200);
+      const item = queue.body.data.find((row) => row.referee.id === signup.body.user.id);
+      expect(item?.reasons).toEqual(["blocklisted"]);
+      expect(item?.reasonDetails[0]?.detail?.value).toBe("198.51.100.0/24");
     });
   });
 
@@ -192,13 +204,12 @@ describe("the block list", () => {
     expectError(await removeEntry(created.body.id), 404, "not_found");
 
     const admin = await adminUser();
-    const log = await callJson(
-      "GET",
-      `/v1/admin/audit-log?targetId=${created.body.id}`,
-      undefined,
-      { token: admin.accessToken },
-    );
-    expect(log.body.data.map((row: Json) => row.action).sort()).toEqual([
+    const log = await api.GET("/v1/admin/audit-log", {
+      query: { targetId: created.body.id },
+      token: admin.accessToken,
+    });
+    expectStatus(log, 200);
+    expect(log.body.data.map((row) => row.action).sort()).toEqual([
       "blocklist.add",
       "blocklist.remove",
     ]);

@@ -6,8 +6,10 @@
 import { describe, expect, it } from "vitest";
 import {
   adminUser,
+  api,
   callJson,
   expectError,
+  expectStatus,
   registerUser,
   serverKey,
   type TestUser,
@@ -16,13 +18,11 @@ import {
 
 async function embedTokenFor(user: { id: string }): Promise<string> {
   const key = await serverKey(["embed"]);
-  const issued = await callJson(
-    "POST",
-    "/v1/embed-tokens",
-    { userId: user.id },
-    { token: key.secret },
-  );
-  expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+  const issued = await api.POST("/v1/embed-tokens", {
+    body: { userId: user.id },
+    token: key.secret,
+  });
+  expectStatus(issued, 201);
   return issued.body.token;
 }
 
@@ -138,8 +138,8 @@ describe("embed tokens do not own the account", () => {
     const user = await registerUser();
     const embed = await embedTokenFor(user);
     expect(await walletBalance(embed)).toBe(0);
-    const renamed = await callJson("PATCH", "/v1/me", { name: "Sana Malik" }, { token: embed });
-    expect(renamed.status).toBe(200);
+    const renamed = await api.PATCH("/v1/me", { body: { name: "Sana Malik" }, token: embed });
+    expectStatus(renamed, 200);
     expect(renamed.body.name).toBe("Sana Malik");
     const verification = await callJson("POST", "/v1/auth/phone/verification", undefined, {
       token: embed,
@@ -174,8 +174,13 @@ describe("the user's own tokens", () => {
 describe("embed-token rules in OpenAPI", () => {
   it("document 403 on password change, erase and embed tokens", async () => {
     const { body } = await callJson("GET", "/openapi.json");
-    expect(body.paths["/v1/auth/password"].post.responses["403"].description).toBe("forbidden");
-    expect(body.paths["/v1/me"].delete.responses["403"].description).toBe("forbidden");
-    expect(body.paths["/v1/embed-tokens"].post.responses["403"].description).toBe("forbidden");
+    const forbidden = { responses: { "403": { description: "forbidden" } } };
+    expect(body).toMatchObject({
+      paths: {
+        "/v1/auth/password": { post: forbidden },
+        "/v1/me": { delete: forbidden },
+        "/v1/embed-tokens": { post: forbidden },
+      },
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   call,
   callAndSettle,
   callJson,
+  type ErrorCode,
   expectError,
   registerUser,
   serverKey,
@@ -551,7 +552,7 @@ describe("an erased user is gone", () => {
 
     // A request that reads the user after the erasure finds the account gone (401, as with
     // a revoked session); one that only writes is refused by the database (404).
-    const refused: [Awaited<ReturnType<typeof callJson>>, number, string][] = [
+    const refused: [Awaited<ReturnType<typeof callJson>>, number, ErrorCode][] = [
       [await callJson("POST", "/v1/me/referral-code", undefined, asPerson), 401, "unauthorized"],
       [
         await callJson("PUT", "/v1/me/referral-code", { code: "GONE2345" }, asPerson),

@@ -4,16 +4,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../src/app";
 import { errorStatus } from "../src/errors";
 import worker from "../src/index";
-import {
-  BASE,
-  call,
-  callJson,
-  countRows,
-  expectError,
-  type Json,
-  uniqueIp,
-  uniquePhone,
-} from "./harness";
+import { BASE, call, callJson, countRows, expectError, uniqueIp, uniquePhone } from "./harness";
 
 describe("HTTP conventions", () => {
   it("every response carries X-Request-Id, success or error", async () => {
@@ -289,7 +280,7 @@ describe("request body limit", () => {
 
   async function expectTooLarge(response: Response) {
     expect(response.status).toBe(413);
-    const body = await response.json<Json>();
+    const body = await response.json();
     expect(body).toEqual({
       error: {
         code: "payload_too_large",

@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   adminUser,
+  api,
   callAndSettle,
   callJson,
   expectError,
+  expectStatus,
+  type HookMessage,
   interceptInviteWebhook,
-  type Json,
   registerUser,
   serverKey,
   type TestUser,
@@ -25,10 +27,10 @@ function register(body: object, headers: Record<string, string> = {}) {
   );
 }
 
-async function sentThroughHook(work: () => Promise<unknown>): Promise<Json[]> {
+async function sentThroughHook(work: () => Promise<unknown>): Promise<HookMessage[]> {
   const { calls } = interceptInviteWebhook([200]);
   await work();
-  const bodies = await Promise.all(calls.map((request) => request.json<Json>()));
+  const bodies = await Promise.all(calls.map((request) => request.json<HookMessage>()));
   vi.restoreAllMocks();
   return bodies;
 }
@@ -123,9 +125,9 @@ describe("messages in the person's language", () => {
         body: { channel: "email", to: "friend@example.com", locale: "ur" },
       });
     });
-    expect(sent[0].text).toMatch(/^Bilal A\. ने आपको जुड़ने का न्योता भेजा है। यहाँ साइन अप करें: https:/);
-    expect(sent[1].subject).toBe("Bilal A. نے آپ کو دعوت دی ہے");
-    expect(sent[1].text).toMatch(/^Bilal A\. نے آپ کو شامل ہونے کی دعوت دی ہے۔/);
+    expect(sent[0]?.text).toMatch(/^Bilal A\. ने आपको जुड़ने का न्योता भेजा है। यहाँ साइन अप करें: https:/);
+    expect(sent[1]?.subject).toBe("Bilal A. نے آپ کو دعوت دی ہے");
+    expect(sent[1]?.text).toMatch(/^Bilal A\. نے آپ کو شامل ہونے کی دعوت دی ہے۔/);
   });
 
   it("an admin's wording is what goes out, and its default again once restored", async () => {
@@ -144,13 +146,13 @@ describe("messages in the person's language", () => {
         body: { channel: "sms", to },
       });
     const custom = await sentThroughHook(() => invite(uniquePhone()));
-    expect(custom[0].text).toMatch(/^Sana M\. wants you on board: https:\/\/\S+$/);
+    expect(custom[0]?.text).toMatch(/^Sana M\. wants you on board: https:\/\/\S+$/);
     const reset = await callJson("DELETE", "/v1/admin/messages/invite_sms/en", undefined, {
       token: admin.accessToken,
     });
     expect(reset.status).toBe(204);
     const restored = await sentThroughHook(() => invite(uniquePhone()));
-    expect(restored[0].text).toMatch(/^Sana M\. invited you to join\. Sign up here: https:/);
+    expect(restored[0]?.text).toMatch(/^Sana M\. invited you to join\. Sign up here: https:/);
   });
 });
 
@@ -192,16 +194,12 @@ describe("/v1/admin/messages", () => {
     expect((await messageTexts(admin)).body.data).toContainEqual(
       expect.objectContaining({ kind: "verification_code", locale: "ur", custom: false }),
     );
-    const log = await callJson(
-      "GET",
-      "/v1/admin/audit-log?targetType=message&targetId=verification_code%2Fur",
-      undefined,
-      { token: admin.accessToken },
-    );
-    expect(log.body.data.map((entry: Json) => entry.action)).toEqual([
-      "message.reset",
-      "message.update",
-    ]);
+    const log = await api.GET("/v1/admin/audit-log", {
+      query: { targetType: "message", targetId: "verification_code/ur" },
+      token: admin.accessToken,
+    });
+    expectStatus(log, 200);
+    expect(log.body.data.map((entry) => entry.action)).toEqual(["message.reset", "message.update"]);
   });
 
   it("refuses an unknown placeholder, a foreign link, over 480 characters, and changes nothing", async () => {
@@ -325,8 +323,9 @@ describe("labels", () => {
     expectError(await create({ en: "Free shipping", fr: "Livraison" }), 400, "validation_error");
     const created = await create({ ur: "مفت ترسیل", hi: "मुफ़्त डिलीवरी" });
     expect(created.status).toBe(201);
-    const catalog = await callJson("GET", "/v1/rewards");
-    expect(catalog.body.data.find((reward: Json) => reward.id === id)?.labels).toEqual({
+    const catalog = await api.GET("/v1/rewards");
+    expectStatus(catalog, 200);
+    expect(catalog.body.data.find((reward) => reward.id === id)?.labels).toEqual({
       ur: "مفت ترسیل",
       hi: "मुफ़्त डिलीवरी",
     });

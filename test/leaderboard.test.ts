@@ -1,9 +1,24 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { callJson, expectError, registerUser, type TestUser } from "./harness";
+import {
+  api,
+  callJson,
+  expectError,
+  expectStatus,
+  type QueryOf,
+  registerUser,
+  type TestUser,
+} from "./harness";
 
 async function refer(referrer: TestUser, count: number) {
   for (let i = 0; i < count; i++) await registerUser({ referralCode: referrer.referralCode });
+}
+
+/** The board as `token`'s holder (or anyone, without one) sees it. */
+async function leaderboard(query: QueryOf<"/v1/leaderboard">, token?: string) {
+  const board = await api.GET("/v1/leaderboard", { query, ...(token ? { token } : {}) });
+  expectStatus(board, 200);
+  return board.body;
 }
 
 describe("GET /v1/leaderboard", () => {
@@ -14,9 +29,7 @@ describe("GET /v1/leaderboard", () => {
     await refer(top, 3);
     await refer(tiedA, 2);
     await refer(tiedB, 2);
-    const { status, body } = await callJson("GET", "/v1/leaderboard?limit=3");
-    expect(status).toBe(200);
-    expect(body).toEqual({
+    expect(await leaderboard({ limit: 3 })).toEqual({
       period: "all",
       data: [
         { rank: 1, name: "Zainab T.", referrals: 3 },
@@ -32,30 +45,20 @@ describe("GET /v1/leaderboard", () => {
     const me = await registerUser();
     await refer(leader, 6);
     await refer(me, 1);
-    const { body } = await callJson("GET", "/v1/leaderboard", undefined, { token: me.accessToken });
+    const body = await leaderboard({}, me.accessToken);
     const ahead = await env.DB.prepare(
       "select count(*) as n from leaderboard_entries where period = 'all' and referrals > 1",
     ).first<{ n: number }>();
     expect(body.me).toEqual({ rank: (ahead?.n ?? 0) + 1, referrals: 1 });
     const nobody = await registerUser();
-    const empty = await callJson("GET", "/v1/leaderboard", undefined, {
-      token: nobody.accessToken,
-    });
-    expect(empty.body.me).toBeNull();
+    expect((await leaderboard({}, nobody.accessToken)).me).toBeNull();
   });
 
   it("keeps week, month and all-time boards", async () => {
     const referrer = await registerUser({ name: "Periodic Person" });
     await refer(referrer, 2);
-    for (const period of ["week", "month", "all"]) {
-      const { body } = await callJson(
-        "GET",
-        `/v1/leaderboard?period=${period}&limit=100`,
-        undefined,
-        {
-          token: referrer.accessToken,
-        },
-      );
+    for (const period of ["week", "month", "all"] as const) {
+      const body = await leaderboard({ period, limit: 100 }, referrer.accessToken);
       expect(body.period).toBe(period);
       expect(body.me?.referrals).toBe(2);
     }
@@ -64,14 +67,8 @@ describe("GET /v1/leaderboard", () => {
     )
       .bind(referrer.id)
       .run();
-    const week = await callJson("GET", "/v1/leaderboard?period=week", undefined, {
-      token: referrer.accessToken,
-    });
-    expect(week.body.me).toBeNull();
-    const all = await callJson("GET", "/v1/leaderboard?period=all", undefined, {
-      token: referrer.accessToken,
-    });
-    expect(all.body.me?.referrals).toBe(2);
+    expect((await leaderboard({ period: "week" }, referrer.accessToken)).me).toBeNull();
+    expect((await leaderboard({ period: "all" }, referrer.accessToken)).me?.referrals).toBe(2);
   });
 
   it("keeps the rank histogram equal to the entries", async () => {

@@ -1,11 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
+  api,
   call,
   callAndSettle,
   callJson,
   cookiesFrom,
   eventually,
+  expectStatus,
   registerUser,
   uniquePhone,
   withExpiredCode,
@@ -127,22 +129,19 @@ describe("attribution, end to end", () => {
     const referrer = await registerUser();
     const click = await visit(`/r/${referrer.referralCode}?src=sms`);
     const cookie = cookiesFrom(click);
-    const signup = await callJson(
-      "POST",
-      "/v1/auth/register",
-      { name: "Sara Malik", phone: uniquePhone(), password: "correct horse battery" },
-      { headers: { Cookie: cookie } },
-    );
-    expect(signup.status).toBe(201);
-    expect(signup.body.user.referredBy).toBe(referrer.referralCode);
-    const referrals = await callJson("GET", "/v1/me/referrals", undefined, {
-      token: referrer.accessToken,
+    const signup = await api.POST("/v1/auth/register", {
+      body: { name: "Sara Malik", phone: uniquePhone(), password: "correct horse battery" },
+      headers: { Cookie: cookie },
     });
-    expect(referrals.body.data[0].source).toBe("sms");
+    expectStatus(signup, 201);
+    expect(signup.body.user.referredBy).toBe(referrer.referralCode);
+    const referrals = await api.GET("/v1/me/referrals", { token: referrer.accessToken });
+    expectStatus(referrals, 200);
+    expect(referrals.body.data[0]?.source).toBe("sms");
     // The click comes through the queue: stats are eventually consistent (~1–2 s).
     const stats = await eventually(
-      () => callJson("GET", "/v1/me/stats", undefined, { token: referrer.accessToken }),
-      (response) => response.body.clicks > 0,
+      () => api.GET("/v1/me/stats", { token: referrer.accessToken }),
+      (response) => response.status === 200 && response.body.clicks > 0,
     );
     expect(stats.body).toMatchObject({
       clicks: 1,
@@ -157,7 +156,8 @@ describe("attribution, end to end", () => {
   it("a typed code without a link is a 'direct' signup", async () => {
     const referrer = await registerUser();
     await registerUser({ referralCode: referrer.referralCode });
-    const stats = await callJson("GET", "/v1/me/stats", undefined, { token: referrer.accessToken });
+    const stats = await api.GET("/v1/me/stats", { token: referrer.accessToken });
+    expectStatus(stats, 200);
     expect(stats.body.bySource).toEqual({ direct: { clicks: 0, signups: 1 } });
     // Qualified ÷ referred signups: clicks play no part.
     expect(stats.body.conversionRate).toBe(1);

@@ -1,7 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { looksLikeLink, maskName, NameSchema, normalizeText } from "../src/lib/names";
-import { callJson, expectError, registerUser, tableCounts, uniquePhone } from "./harness";
+import {
+  api,
+  expectError,
+  expectStatus,
+  present,
+  registerUser,
+  tableCounts,
+  uniquePhone,
+} from "./harness";
 
 const RLO = "\u202E"; // right-to-left override: "‮evil‬" reads backwards after it
 const PDF = "\u202C";
@@ -44,13 +52,15 @@ describe("normalizing what people type", () => {
 
 describe("names at signup", () => {
   it("stores the normalized name", async () => {
-    const { status, body } = await callJson("POST", "/v1/auth/register", {
-      name: `${RLO}Ayesha${ZWSP}\n   Khan${PDF}`,
-      phone: uniquePhone(),
-      password: "correct horse battery",
+    const registered = await api.POST("/v1/auth/register", {
+      body: {
+        name: `${RLO}Ayesha${ZWSP}\n   Khan${PDF}`,
+        phone: uniquePhone(),
+        password: "correct horse battery",
+      },
     });
-    expect(status).toBe(201);
-    expect(body.user.name).toBe("Ayesha Khan");
+    expectStatus(registered, 201);
+    expect(registered.body.user.name).toBe("Ayesha Khan");
   });
 
   it("refuses names that are empty after normalization, letterless, links or too long", async () => {
@@ -63,13 +73,11 @@ describe("names at signup", () => {
       "Win at evil.com",
       "Ayesha Khan ".repeat(10),
     ]) {
-      const response = await callJson("POST", "/v1/auth/register", {
-        name,
-        phone: uniquePhone(),
-        password: "correct horse battery",
+      const response = await api.POST("/v1/auth/register", {
+        body: { name, phone: uniquePhone(), password: "correct horse battery" },
       });
-      expectError(response, 400, "validation_error");
-      expect(response.body.error.details[0].path).toBe("name");
+      const error = expectError(response, 400, "validation_error");
+      expect(present(error.details?.[0]).path).toBe("name");
     }
     expect(await tableCounts()).toEqual(before);
   });
@@ -85,8 +93,9 @@ describe("names others see", () => {
       .run();
     for (let i = 0; i < 3; i++) await registerUser({ referralCode: solo.referralCode });
     for (let i = 0; i < 2; i++) await registerUser({ referralCode: legacy.referralCode });
-    const { body } = await callJson("GET", "/v1/leaderboard?limit=2");
-    expect(body.data).toEqual([
+    const board = await api.GET("/v1/leaderboard", { query: { limit: 2 } });
+    expectStatus(board, 200);
+    expect(board.body.data).toEqual([
       { rank: 1, name: "M.", referrals: 3 },
       { rank: 2, name: "C. N.", referrals: 2 },
     ]);
@@ -94,7 +103,10 @@ describe("names others see", () => {
 
   it("a referral code's landing page shows a one-word referrer masked", async () => {
     const solo = await registerUser({ name: "Prince" });
-    const { body } = await callJson("GET", `/v1/referral-codes/${solo.referralCode}`);
-    expect(body.referrer).toEqual({ name: "P." });
+    const landing = await api.GET("/v1/referral-codes/{code}", {
+      path: { code: solo.referralCode },
+    });
+    expectStatus(landing, 200);
+    expect(landing.body).toMatchObject({ referrer: { name: "P." } });
   });
 });

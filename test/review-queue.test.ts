@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import { explainReason } from "../src/referrals/review-reasons";
 import {
   adminUser,
+  api,
   callJson,
   expectError,
-  type Json,
+  expectStatus,
+  type QueryOf,
+  type Schemas,
   type TestUser,
   uniqueIp,
   uniquePhone,
@@ -45,20 +48,18 @@ async function referralIdOf(refereeId: string): Promise<string> {
 }
 
 /** The whole queue for `query` (every page), as the admin sees it. */
-async function queue(query: string): Promise<Json[]> {
+async function queue(query: QueryOf<"/v1/admin/referrals">) {
   const admin = await adminUser();
-  const items: Json[] = [];
-  let cursor = "";
+  const items: Schemas["ReviewItem"][] = [];
+  let cursor: string | undefined;
   do {
-    const page = await callJson(
-      "GET",
-      `/v1/admin/referrals?limit=100&${query}${cursor ? `&cursor=${cursor}` : ""}`,
-      undefined,
-      { token: admin.accessToken },
-    );
-    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    const page = await api.GET("/v1/admin/referrals", {
+      query: { limit: 100, ...query, cursor },
+      token: admin.accessToken,
+    });
+    expectStatus(page, 200);
     items.push(...page.body.data);
-    cursor = page.body.nextCursor ?? "";
+    cursor = page.body.nextCursor ?? undefined;
   } while (cursor);
   return items;
 }
@@ -84,15 +85,17 @@ describe("the review queue, filtered by reason", () => {
       referralIdOf(sameIp.id),
     ]);
 
-    const byIp = (await queue("status=held&reason=same_ip")).map((item) => item.id);
+    const byIp = (await queue({ status: "held", reason: "same_ip" })).map((item) => item.id);
     expect(byIp).toContain(ipReferral);
     expect(byIp).not.toContain(deviceReferral);
-    const byDevice = (await queue("status=held&reason=same_device")).map((item) => item.id);
+    const byDevice = (await queue({ status: "held", reason: "same_device" })).map(
+      (item) => item.id,
+    );
     expect(byDevice).toContain(deviceReferral);
     expect(byDevice).not.toContain(ipReferral);
-    const all = (await queue("status=held")).map((item) => item.id);
+    const all = (await queue({ status: "held" })).map((item) => item.id);
     expect(all).toEqual(expect.arrayContaining([deviceReferral, ipReferral]));
-    expect(await queue("status=held&reason=country_mismatch")).toEqual([]);
+    expect(await queue({ status: "held", reason: "country_mismatch" })).toEqual([]);
   });
 
   it("a reason that is not a hold reason is 400 validation_error", async () => {
@@ -119,11 +122,11 @@ describe("the review queue explains each reason", () => {
       heldId = await referralIdOf(second.id);
     });
     // The program changed back since: the referral keeps its version's cap.
-    const [item] = (await queue("status=held&reason=daily_cap")).filter(
+    const [item] = (await queue({ status: "held", reason: "daily_cap" })).filter(
       (entry) => entry.id === heldId,
     );
-    expect(item.reasons).toEqual(["daily_cap"]);
-    expect(item.reasonDetails).toEqual([{ code: "daily_cap", matched: "1", detail: { cap: 1 } }]);
+    expect(item?.reasons).toEqual(["daily_cap"]);
+    expect(item?.reasonDetails).toEqual([{ code: "daily_cap", matched: "1", detail: { cap: 1 } }]);
   });
 
   it("the same device or network says so, with nothing more (only hashes are kept)", async () => {
@@ -132,9 +135,9 @@ describe("the review queue explains each reason", () => {
     const referrer = await referrerAt(ip, device);
     const both = await signUp({ ip, device, referralCode: referrer.referralCode });
     const id = await referralIdOf(both.id);
-    const [item] = (await queue("status=held")).filter((entry) => entry.id === id);
-    expect(item.reasons).toEqual(["same_device", "same_ip"]);
-    expect(item.reasonDetails).toEqual([
+    const [item] = (await queue({ status: "held" })).filter((entry) => entry.id === id);
+    expect(item?.reasons).toEqual(["same_device", "same_ip"]);
+    expect(item?.reasonDetails).toEqual([
       { code: "same_device", matched: null },
       { code: "same_ip", matched: null },
     ]);
@@ -149,16 +152,20 @@ describe("the review queue explains each reason", () => {
     await env.DB.prepare("update referrals set reasons = ? where id = ?")
       .bind(JSON.stringify(["blocklisted:10.0.0.0/8", "budget_exhausted:pointsPerDay=100"]), id)
       .run();
-    const [item] = (await queue("status=held&reason=blocklisted")).filter(
+    const [item] = (await queue({ status: "held", reason: "blocklisted" })).filter(
       (entry) => entry.id === id,
     );
-    expect(item.reasons).toEqual(["blocklisted", "budget_exhausted"]);
-    expect(item.reasonDetails).toEqual([
+    expect(item?.reasons).toEqual(["blocklisted", "budget_exhausted"]);
+    expect(item?.reasonDetails).toEqual([
       { code: "blocklisted", matched: "10.0.0.0/8" },
       { code: "budget_exhausted", matched: "pointsPerDay=100" },
     ]);
-    expect((await queue("status=held&reason=budget_exhausted")).map((e) => e.id)).toContain(id);
-    expect((await queue("status=held&reason=same_device")).map((e) => e.id)).not.toContain(id);
+    expect(
+      (await queue({ status: "held", reason: "budget_exhausted" })).map((e) => e.id),
+    ).toContain(id);
+    expect((await queue({ status: "held", reason: "same_device" })).map((e) => e.id)).not.toContain(
+      id,
+    );
   });
 
   it("explainReason: codes with and without what matched, caps from the rules, admins' words as they are", () => {

@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
+  api,
   callJson,
   countRows,
   expectError,
+  expectStatus,
   registerUser,
   serverKey,
   walletBalance,
@@ -15,6 +17,13 @@ const eventsKey = { Authorization: `Bearer ${env.EVENTS_API_KEY ?? ""}` };
 async function usersKey() {
   const { secret } = await serverKey(["users"]);
   return { Authorization: `Bearer ${secret}` };
+}
+
+/** The participant as the shop's back end reads it. */
+async function participant(headers: Record<string, string>, userId: string) {
+  const read = await api.GET("/v1/users/{id}", { path: { id: userId }, headers });
+  expectStatus(read, 200);
+  return read.body;
 }
 
 function setExternalId(headers: Record<string, string>, userId: string, body: unknown) {
@@ -30,8 +39,8 @@ describe("the shop's own ids", () => {
       const shopId = `cust-${referee.id}`;
       expect((await setExternalId(headers, referee.id, { externalId: shopId })).status).toBe(200);
       const event = { type: "purchase", userExternalId: shopId, eventId: `ord-${referee.id}` };
-      const first = await callJson("POST", "/v1/events", event, { headers: eventsKey });
-      expect(first.status, JSON.stringify(first.body)).toBe(202);
+      const first = await api.POST("/v1/events", { body: event, headers: eventsKey });
+      expectStatus(first, 202);
       expect(first.body.qualified).toHaveLength(1);
       // A replay by the same eventId changes nothing; a different body under it is refused.
       const replay = await callJson("POST", "/v1/events", event, { headers: eventsKey });
@@ -81,8 +90,9 @@ describe("the shop's own ids", () => {
     const patched = await setExternalId(headers, user.id, { externalId: shopId, name: "Sana Mir" });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body).toMatchObject({ id: user.id, externalId: shopId, name: "Sana Mir" });
-    const found = await callJson("GET", `/v1/users?externalId=${shopId}`, undefined, { headers });
-    expect(found.body.data.map((u: { id: string }) => u.id)).toEqual([user.id]);
+    const found = await api.GET("/v1/users", { query: { externalId: shopId }, headers });
+    expectStatus(found, 200);
+    expect(found.body.data.map((u) => u.id)).toEqual([user.id]);
   });
 
   it("PATCH /v1/users/{id} sets the participant's language; an unsupported one is 400 and changes nothing", async () => {
@@ -92,8 +102,7 @@ describe("the shop's own ids", () => {
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body).toMatchObject({ id: user.id, locale: "ur" });
     expectError(await setExternalId(headers, user.id, { locale: "fr" }), 400, "validation_error");
-    const after = await callJson("GET", `/v1/users/${user.id}`, undefined, { headers });
-    expect(after.body.locale).toBe("ur");
+    expect((await participant(headers, user.id)).locale).toBe("ur");
   });
 
   it("an externalId another participant has is 409 external_id_taken and changes nothing", async () => {
@@ -103,9 +112,9 @@ describe("the shop's own ids", () => {
     await setExternalId(headers, first.id, { externalId: shopId });
     const response = await setExternalId(headers, second.id, { externalId: shopId, name: "X Y" });
     expectError(response, 409, "external_id_taken");
-    const after = await callJson("GET", `/v1/users/${second.id}`, undefined, { headers });
-    expect(after.body.name).toBe(second.name);
-    expect(after.body.externalId ?? null).toBeNull();
+    const after = await participant(headers, second.id);
+    expect(after.name).toBe(second.name);
+    expect(after.externalId ?? null).toBeNull();
   });
 
   it("of parallel PATCHes giving two users one externalId, exactly one wins", async () => {

@@ -5,8 +5,11 @@ import { expirePoints } from "../src/jobs/expiry";
 import { newOutbox } from "../src/platform/outbox";
 import {
   adminUser,
+  api,
   callJson,
   expectError,
+  expectStatus,
+  present,
   referrerWith,
   registerUser,
   walletBalance,
@@ -17,11 +20,9 @@ const DAY = 86_400_000;
 describe("GET /v1/me/wallet", () => {
   it("starts empty", async () => {
     const user = await registerUser();
-    const { status, body } = await callJson("GET", "/v1/me/wallet", undefined, {
-      token: user.accessToken,
-    });
-    expect(status).toBe(200);
-    expect(body).toEqual({
+    const wallet = await api.GET("/v1/me/wallet", { token: user.accessToken });
+    expectStatus(wallet, 200);
+    expect(wallet.body).toEqual({
       balance: 0,
       pending: 0,
       lifetimeEarned: 0,
@@ -33,9 +34,9 @@ describe("GET /v1/me/wallet", () => {
   it("sums the ledger and shows what expires in the next 30 days", async () => {
     const referrer = await referrerWith(2);
     await ageFirstLot(referrer.id, Date.now() + 10 * DAY);
-    const { body } = await callJson("GET", "/v1/me/wallet", undefined, {
-      token: referrer.accessToken,
-    });
+    const wallet = await api.GET("/v1/me/wallet", { token: referrer.accessToken });
+    expectStatus(wallet, 200);
+    const { body } = wallet;
     expect(body).toMatchObject({
       balance: 100,
       pending: 0,
@@ -43,7 +44,7 @@ describe("GET /v1/me/wallet", () => {
       lifetimeRedeemed: 0,
     });
     expect(body.expiring).toEqual([{ points: 50, expiresAt: expect.any(String) }]);
-    const days = (Date.parse(body.expiring[0].expiresAt) - Date.now()) / DAY;
+    const days = (Date.parse(present(body.expiring[0]).expiresAt) - Date.now()) / DAY;
     expect(days).toBeGreaterThan(9.9);
     expect(days).toBeLessThan(10.1);
   });
@@ -73,11 +74,10 @@ describe("points expiry", () => {
         headers: { "Idempotency-Key": `spend-${referrer.id}` },
       },
     );
-    const { body } = await callJson("GET", "/v1/me/wallet", undefined, {
-      token: referrer.accessToken,
-    });
-    expect(body.balance).toBe(70);
-    expect(body.expiring).toEqual([{ points: 20, expiresAt: expect.any(String) }]);
+    const wallet = await api.GET("/v1/me/wallet", { token: referrer.accessToken });
+    expectStatus(wallet, 200);
+    expect(wallet.body.balance).toBe(70);
+    expect(wallet.body.expiring).toEqual([{ points: 20, expiresAt: expect.any(String) }]);
   });
 
   it("the scheduled job expires what is left of a lot, once", async () => {
@@ -86,9 +86,11 @@ describe("points expiry", () => {
     const db = createDb(env.DB);
     expect(await expirePoints({ db, outbox: newOutbox() }, Date.now())).toBeGreaterThanOrEqual(1);
     expect(await walletBalance(referrer.accessToken)).toBe(50);
-    const ledger = await callJson("GET", "/v1/me/wallet/transactions?limit=1", undefined, {
+    const ledger = await api.GET("/v1/me/wallet/transactions", {
+      query: { limit: 1 },
       token: referrer.accessToken,
     });
+    expectStatus(ledger, 200);
     expect(ledger.body.data[0]).toMatchObject({ type: "expiry", points: -50, balanceAfter: 50 });
     await expirePoints({ db, outbox: newOutbox() }, Date.now());
     expect(await walletBalance(referrer.accessToken)).toBe(50);
@@ -126,14 +128,12 @@ describe("points expiry", () => {
 describe("GET /v1/me/wallet/transactions", () => {
   it("lists entries newest first with a running balance", async () => {
     const referrer = await referrerWith(4);
-    const { body } = await callJson("GET", "/v1/me/wallet/transactions", undefined, {
-      token: referrer.accessToken,
-    });
+    const ledger = await api.GET("/v1/me/wallet/transactions", { token: referrer.accessToken });
+    expectStatus(ledger, 200);
+    const { body } = ledger;
     expect(body.nextCursor).toBeNull();
-    expect(body.data.map((t: { points: number }) => t.points)).toEqual([100, 50, 50, 50]);
-    expect(body.data.map((t: { balanceAfter: number }) => t.balanceAfter)).toEqual([
-      250, 150, 100, 50,
-    ]);
+    expect(body.data.map((t) => t.points)).toEqual([100, 50, 50, 50]);
+    expect(body.data.map((t) => t.balanceAfter)).toEqual([250, 150, 100, 50]);
     expect(body.data[0]).toEqual({
       id: expect.stringMatching(/^txn_/),
       type: "referral_reward",
@@ -143,27 +143,25 @@ describe("GET /v1/me/wallet/transactions", () => {
       createdAt: expect.any(String),
       expiresAt: expect.any(String),
     });
-    const earned = Date.parse(body.data[0].createdAt);
-    expect(Date.parse(body.data[0].expiresAt) - earned).toBe(365 * DAY);
+    const newest = present(body.data[0]);
+    expect(Date.parse(present(newest.expiresAt)) - Date.parse(newest.createdAt)).toBe(365 * DAY);
   });
 
   it("pages through the whole ledger", async () => {
     const referrer = await referrerWith(5);
-    const first = await callJson("GET", "/v1/me/wallet/transactions?limit=3", undefined, {
-      token: referrer.accessToken,
-    });
+    const token = referrer.accessToken;
+    const first = await api.GET("/v1/me/wallet/transactions", { query: { limit: 3 }, token });
+    expectStatus(first, 200);
     expect(first.body.data).toHaveLength(3);
-    const second = await callJson(
-      "GET",
-      `/v1/me/wallet/transactions?limit=3&cursor=${first.body.nextCursor}`,
-      undefined,
-      { token: referrer.accessToken },
-    );
+    const cursor = present(first.body.nextCursor);
+    const second = await api.GET("/v1/me/wallet/transactions", {
+      query: { limit: 3, cursor },
+      token,
+    });
+    expectStatus(second, 200);
     expect(second.body.data).toHaveLength(2);
     expect(second.body.nextCursor).toBeNull();
-    const balances = [...first.body.data, ...second.body.data].map(
-      (t: { balanceAfter: number }) => t.balanceAfter,
-    );
+    const balances = [...first.body.data, ...second.body.data].map((t) => t.balanceAfter);
     expect(balances).toEqual([350, 250, 150, 100, 50]);
   });
 

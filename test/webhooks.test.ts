@@ -31,13 +31,16 @@ import {
 import { deliverWebhook, sendEmittedWebhooks } from "../src/webhooks/service";
 import {
   adminUser,
+  api,
   BASE,
   type CallOptions,
   callAndSettle,
   callJson,
   countRows,
   expectError,
+  expectStatus,
   type Json,
+  present,
   referrerWith,
   registerUser,
   type TestUser,
@@ -153,12 +156,20 @@ async function runCron(cron: string, at: number) {
 
 const runRetryJob = (at: number) => runCron("* * * * *", at);
 
+/** The endpoint as the admin's list shows it. */
+async function endpointOf(hook: { id: string; admin: TestUser }) {
+  const list = await api.GET("/v1/admin/webhooks", { token: hook.admin.accessToken });
+  expectStatus(list, 200);
+  return list.body.data.find((endpoint) => endpoint.id === hook.id);
+}
+
 async function deliveriesOf(hook: { id: string; admin: TestUser }) {
-  const list = await callJson("GET", `/v1/admin/webhooks/${hook.id}/deliveries`, undefined, {
+  const list = await api.GET("/v1/admin/webhooks/{id}/deliveries", {
+    path: { id: hook.id },
     token: hook.admin.accessToken,
   });
-  expect(list.status).toBe(200);
-  return list.body.data as Json[];
+  expectStatus(list, 200);
+  return list.body.data;
 }
 
 function sendTest(hook: { id: string; admin: TestUser }) {
@@ -764,7 +775,9 @@ describe("events from real flows", () => {
     receiver([500]);
     await sendTest(hook);
     await sendTest(hook);
-    const [pending, done] = await deliveriesOf(hook);
+    const deliveries = await deliveriesOf(hook);
+    const pending = present(deliveries[0]);
+    const done = present(deliveries[1]);
     await env.DB.prepare("update webhook_deliveries set status = 'delivered' where id = ?")
       .bind(done.id)
       .run();
@@ -788,7 +801,7 @@ describe("delivery", () => {
     const hook = await subscribe(["*"]);
     const rx = receiver([500, 200]);
     expect((await sendTest(hook)).status).toBe(202);
-    const [failed] = await deliveriesOf(hook);
+    const failed = present((await deliveriesOf(hook))[0]);
     expect(failed).toMatchObject({
       eventType: "webhook.test",
       status: "pending",
@@ -866,7 +879,7 @@ describe("delivery", () => {
         },
       ) as [ReturnType<typeof webhookEventStatements>[number]],
     );
-    const [delivery] = await deliveriesOf(hook);
+    const delivery = present((await deliveriesOf(hook))[0]);
     const hangs = ((_: unknown, init?: RequestInit) =>
       new Promise((_resolve, reject) =>
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
@@ -947,7 +960,7 @@ describe("delivery", () => {
         },
       ) as [ReturnType<typeof webhookEventStatements>[number]],
     );
-    const [delivery] = await deliveriesOf(hook);
+    const delivery = present((await deliveriesOf(hook))[0]);
     // Due for the retry job too, as if the first attempt had been lost.
     await env.DB.prepare("update webhook_deliveries set next_attempt_at = 0 where id = ?")
       .bind(delivery.id)
@@ -973,10 +986,7 @@ describe("delivery", () => {
         .run();
     await giveUp(19);
     await runRetryJob(Date.now());
-    const listed = async () =>
-      (
-        await callJson("GET", "/v1/admin/webhooks", undefined, { token: hook.admin.accessToken })
-      ).body.data.find((endpoint: Json) => endpoint.id === hook.id);
+    const listed = () => endpointOf(hook);
     expect(await listed()).toMatchObject({ active: true, consecutiveFailures: 19 });
     await giveUp(1);
     await runRetryJob(Date.now());
@@ -1000,7 +1010,7 @@ describe("delivery", () => {
       .bind(WEBHOOK_RETRIES.maxAttempts - 1, hook.id)
       .run();
     await runRetryJob(Date.now());
-    const [failed] = await deliveriesOf(hook);
+    const failed = present((await deliveriesOf(hook))[0]);
     expect(failed).toMatchObject({ status: "failed", nextAttemptAt: null });
 
     const auth = { token: hook.admin.accessToken };
@@ -1036,12 +1046,9 @@ describe("delivery", () => {
       .bind(WEBHOOK_RETRIES.maxAttempts - 1, hook.id)
       .run();
     await runRetryJob(Date.now());
-    const [failed] = await deliveriesOf(hook);
+    const failed = present((await deliveriesOf(hook))[0]);
     expect(failed).toMatchObject({ status: "failed", attempts: WEBHOOK_RETRIES.maxAttempts });
-    const endpoint = async () =>
-      (
-        await callJson("GET", "/v1/admin/webhooks", undefined, { token: hook.admin.accessToken })
-      ).body.data.find((row: Json) => row.id === hook.id);
+    const endpoint = () => endpointOf(hook);
     expect(await endpoint()).toMatchObject({ consecutiveFailures: 1 });
     const sentBefore = rx.calls.length;
 
@@ -1075,7 +1082,7 @@ describe("delivery", () => {
     const hook = await subscribe(["*"]);
     receiver([500]);
     await sendTest(hook);
-    const [pending] = await deliveriesOf(hook);
+    const pending = present((await deliveriesOf(hook))[0]);
     expect(pending).toMatchObject({ status: "pending", attempts: 1 });
     const retried = await settled(
       "POST",
@@ -1083,9 +1090,9 @@ describe("delivery", () => {
       { token: hook.admin.accessToken },
     );
     expect(retried.status).toBe(202);
-    const [after] = await deliveriesOf(hook);
+    const after = present((await deliveriesOf(hook))[0]);
     expect(after).toMatchObject({ status: "pending", attempts: 2 });
-    const wait = Date.parse(after.nextAttemptAt) - Date.now();
+    const wait = Date.parse(present(after.nextAttemptAt)) - Date.now();
     expect(wait).toBeGreaterThan(60_000);
     expect(wait).toBeLessThanOrEqual(retryDelayMs(2, WEBHOOK_RETRIES) ?? 0);
   });

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { api, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
 import { Card, Field, formatDate, formatDateTime, Notice, Table, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 import { allValues, ConfirmButton, SecretOnce } from "./controls";
 
 type ApiKey = Schemas["ApiKey"];
@@ -19,17 +20,16 @@ const SCOPES = allValues<Scope>()([
 function CreateKey({ onCreated }: { onCreated: (created: Schemas["CreatedApiKey"]) => void }) {
   const blank = { name: "", scopes: [] as Scope[] };
   const [form, setForm] = useState(blank);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<string | null>(null);
-  const create = async (event: Event) => {
+  const { busy, outcome, errors, submit } = useSubmit();
+  const create = (event: Event) => {
     event.preventDefault();
-    const { data, error } = await api.POST("/v1/admin/api-keys", { body: form });
-    setErrors(fieldErrors(error));
-    setOutcome(data ? null : errorText(error));
-    if (data) {
-      setForm(blank);
-      onCreated(data);
-    }
+    submit(
+      () => api.POST("/v1/admin/api-keys", { body: form }),
+      (created) => {
+        setForm(blank);
+        onCreated(created);
+      },
+    );
   };
   return (
     <Card title={t("createKey")}>
@@ -68,22 +68,22 @@ function CreateKey({ onCreated }: { onCreated: (created: Schemas["CreatedApiKey"
             </p>
           )}
         </fieldset>
-        {outcome && <Notice kind="error">{outcome}</Notice>}
-        <button type="submit">{t("createKey")}</button>
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+        <button type="submit" disabled={busy}>
+          {t("createKey")}
+        </button>
       </form>
     </Card>
   );
 }
 
 function KeyRow({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const revoke = async () => {
-    const { error: failure } = await api.DELETE("/v1/admin/api-keys/{id}", {
-      params: { path: { id: apiKey.id } },
-    });
-    setError(failure ? errorText(failure) : null);
-    if (!failure) onRevoked();
-  };
+  const { outcome, submit } = useSubmit();
+  const revoke = () =>
+    submit(
+      () => api.DELETE("/v1/admin/api-keys/{id}", { params: { path: { id: apiKey.id } } }),
+      onRevoked,
+    );
   return (
     <tr>
       <td>{apiKey.name}</td>
@@ -104,7 +104,7 @@ function KeyRow({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: () => void }
             onConfirm={revoke}
           />
         )}
-        {error && <Notice kind="error">{error}</Notice>}
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
       </td>
     </tr>
   );

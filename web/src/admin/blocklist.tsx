@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { api, type Schemas } from "../shared/api";
 import { type MessageKey, t } from "../shared/messages";
 import { Card, Field, formatDate, Notice, Table, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 import { allValues, ConfirmButton } from "./controls";
 
 type Entry = Schemas["BlocklistEntry"];
@@ -18,20 +19,18 @@ function AddEntry({ onAdded }: { onAdded: (entry: Entry) => void }) {
   // Hold is the default: refusing is a choice made on purpose (carrier-grade NAT).
   const blank = { type: "phone_prefix" as Kind, value: "", action: "hold" as Action, note: "" };
   const [form, setForm] = useState(blank);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<string | null>(null);
-  const add = async (event: Event) => {
+  const { busy, outcome, errors, submit } = useSubmit();
+  const add = (event: Event) => {
     event.preventDefault();
     const { note, ...rest } = form;
-    const { data, error } = await api.POST("/v1/admin/blocklist", {
-      body: { ...rest, ...(note.trim() ? { note } : {}) },
-    });
-    setErrors(fieldErrors(error));
-    setOutcome(data ? null : errorText(error));
-    if (data) {
-      setForm(blank);
-      onAdded(data);
-    }
+    submit(
+      () =>
+        api.POST("/v1/admin/blocklist", { body: { ...rest, ...(note.trim() ? { note } : {}) } }),
+      (entry) => {
+        setForm(blank);
+        onAdded(entry);
+      },
+    );
   };
   return (
     <Card title={t("blocklistAdd")}>
@@ -77,22 +76,22 @@ function AddEntry({ onAdded }: { onAdded: (entry: Entry) => void }) {
           error={errors.note}
           onValue={(note) => setForm({ ...form, note })}
         />
-        {outcome && <Notice kind="error">{outcome}</Notice>}
-        <button type="submit">{t("blocklistAdd")}</button>
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+        <button type="submit" disabled={busy}>
+          {t("blocklistAdd")}
+        </button>
       </form>
     </Card>
   );
 }
 
 function EntryRow({ entry, onRemoved }: { entry: Entry; onRemoved: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const remove = async () => {
-    const { error: failure } = await api.DELETE("/v1/admin/blocklist/{id}", {
-      params: { path: { id: entry.id } },
-    });
-    setError(failure ? errorText(failure) : null);
-    if (!failure) onRemoved();
-  };
+  const { outcome, submit } = useSubmit();
+  const remove = () =>
+    submit(
+      () => api.DELETE("/v1/admin/blocklist/{id}", { params: { path: { id: entry.id } } }),
+      onRemoved,
+    );
   return (
     <tr>
       <td>{kindLabel(entry.type)}</td>
@@ -109,7 +108,7 @@ function EntryRow({ entry, onRemoved }: { entry: Entry; onRemoved: () => void })
           confirmLabel={t("blocklistRemoveYes", { value: entry.value })}
           onConfirm={remove}
         />
-        {error && <Notice kind="error">{error}</Notice>}
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
       </td>
     </tr>
   );

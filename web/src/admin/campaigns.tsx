@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { api, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
 import { Card, Field, formatDate, Notice, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 
 const blank = {
   name: "",
@@ -18,11 +19,10 @@ const instant = (local: string) => (local ? new Date(local).toISOString() : loca
 export function CampaignsPage() {
   const { data, reload } = useApi(() => api.GET("/v1/admin/campaigns"));
   const [form, setForm] = useState(blank);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const { busy, outcome, errors, submit } = useSubmit();
   const set = (key: keyof typeof blank) => (value: string) => setForm({ ...form, [key]: value });
 
-  const create = async (event: Event) => {
+  const create = (event: Event) => {
     event.preventDefault();
     const body = {
       name: form.name,
@@ -33,25 +33,24 @@ export function CampaignsPage() {
       bonusPoints: Number(form.bonusPoints),
       active: true,
     } satisfies Schemas["CreateCampaignRequest"];
-    const { data: created, error } = await api.POST("/v1/admin/campaigns", { body });
-    setErrors(fieldErrors(error));
-    setOutcome(
-      created ? { kind: "ok", text: created.name } : { kind: "error", text: errorText(error) },
+    submit(
+      () => api.POST("/v1/admin/campaigns", { body }),
+      (created) => {
+        setForm(blank);
+        reload();
+        return created.name;
+      },
     );
-    if (created) {
-      setForm(blank);
-      reload();
-    }
   };
 
-  const toggle = async (campaign: Schemas["Campaign"]) => {
-    const { error } = await api.PATCH("/v1/admin/campaigns/{id}", {
-      params: { path: { id: campaign.id } },
-      body: { active: !campaign.active },
-    });
-    if (error) setOutcome({ kind: "error", text: errorText(error) });
-    reload();
-  };
+  // A refused switch shows under the form, as before; the list is read again either way.
+  const toggle = (campaign: Schemas["Campaign"]) =>
+    submit(() =>
+      api.PATCH("/v1/admin/campaigns/{id}", {
+        params: { path: { id: campaign.id } },
+        body: { active: !campaign.active },
+      }),
+    ).then(reload);
 
   return (
     <>
@@ -124,7 +123,9 @@ export function CampaignsPage() {
             />
           </div>
           {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
-          <button type="submit">{t("create")}</button>
+          <button type="submit" disabled={busy}>
+            {t("create")}
+          </button>
         </form>
       </Card>
     </>

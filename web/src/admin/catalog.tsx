@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { api, type Schemas } from "../shared/api";
 import { formatPercent, intlTag, t } from "../shared/messages";
 import { Card, Field, Notice, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 
 type Discount = Schemas["Reward"]["discount"];
 type DiscountType = "none" | "percent" | "amount" | "product";
@@ -127,21 +128,16 @@ function DiscountFields(props: {
 function RewardItem(props: { reward: Schemas["AdminReward"]; reload: () => void }) {
   const { reward, reload } = props;
   const [draft, setDraft] = useState<DiscountDraft | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
+  const { busy, outcome, errors, submit } = useSubmit();
 
-  const patch = async (body: Schemas["UpdateRewardRequest"]) => {
-    const { error } = await api.PATCH("/v1/admin/rewards/{id}", {
-      params: { path: { id: reward.id } },
-      body,
-    });
-    setErrors(fieldErrors(error));
-    setFailure(error ? errorText(error) : null);
-    if (!error) {
-      setDraft(null);
-      reload();
-    }
-  };
+  const patch = (body: Schemas["UpdateRewardRequest"]) =>
+    submit(
+      () => api.PATCH("/v1/admin/rewards/{id}", { params: { path: { id: reward.id } }, body }),
+      () => {
+        setDraft(null);
+        reload();
+      },
+    );
 
   const worth = discountText(reward.discount);
   return (
@@ -162,8 +158,10 @@ function RewardItem(props: { reward: Schemas["AdminReward"]; reload: () => void 
             noValidate
           >
             <DiscountFields draft={draft} errors={errors} onDraft={setDraft} idPrefix={reward.id} />
-            {failure && <Notice kind="error">{failure}</Notice>}
-            <button type="submit">{t("save")}</button>{" "}
+            {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+            <button type="submit" disabled={busy}>
+              {t("save")}
+            </button>{" "}
             <button type="button" class="secondary" onClick={() => setDraft(null)}>
               {t("cancel")}
             </button>
@@ -194,10 +192,9 @@ export function CatalogPage() {
   const { data, reload } = useApi(() => api.GET("/v1/admin/rewards"));
   const [form, setForm] = useState(blank);
   const [discount, setDiscount] = useState<DiscountDraft>(noDiscount);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const { busy, outcome, errors, submit } = useSubmit();
 
-  const create = async (event: Event) => {
+  const create = (event: Event) => {
     event.preventDefault();
     const body = {
       ...form,
@@ -205,16 +202,15 @@ export function CatalogPage() {
       active: true,
       ...(form.kind === "coupon" ? { discount: discountOf(discount) } : {}),
     } satisfies Schemas["CreateRewardRequest"];
-    const { data: created, error } = await api.POST("/v1/admin/rewards", { body });
-    setErrors(fieldErrors(error));
-    setOutcome(
-      created ? { kind: "ok", text: created.name } : { kind: "error", text: errorText(error) },
+    submit(
+      () => api.POST("/v1/admin/rewards", { body }),
+      (created) => {
+        setForm(blank);
+        setDiscount(noDiscount);
+        reload();
+        return created.name;
+      },
     );
-    if (created) {
-      setForm(blank);
-      setDiscount(noDiscount);
-      reload();
-    }
   };
 
   return (
@@ -267,7 +263,9 @@ export function CatalogPage() {
             <DiscountFields draft={discount} errors={errors} onDraft={setDiscount} idPrefix="new" />
           )}
           {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
-          <button type="submit">{t("create")}</button>
+          <button type="submit" disabled={busy}>
+            {t("create")}
+          </button>
         </form>
       </Card>
     </>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { api, errorText, type Schemas } from "../shared/api";
 import { type MessageKey, t } from "../shared/messages";
 import { Card, Field, Notice, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 
 type Settings = Schemas["LinkSettings"];
 
@@ -63,8 +64,7 @@ function toSettings(form: Form): Settings {
 export function LinksPage() {
   const { data, error } = useApi(() => api.GET("/v1/admin/link-settings"));
   const [form, setForm] = useState<Form | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const { busy, outcome, errors, submit } = useSubmit();
   useEffect(() => {
     if (data) setForm(toForm(data));
   }, [data]);
@@ -73,20 +73,15 @@ export function LinksPage() {
 
   const fieldError = (name: FieldName) =>
     Object.entries(errors).find(([path]) => path.startsWith(errorPaths[name]))?.[1];
-  const save = async (event: Event) => {
+  const save = (event: Event) => {
     event.preventDefault();
-    try {
-      const { data: saved, error: refused } = await api.PUT("/v1/admin/link-settings", {
-        body: toSettings(form),
-      });
-      setErrors(saved ? {} : fieldErrors(refused));
-      setOutcome(
-        saved ? { kind: "ok", text: t("linksSaved") } : { kind: "error", text: errorText(refused) },
-      );
-      if (saved) setForm(toForm(saved));
-    } catch {
-      setOutcome({ kind: "error", text: t("error_unknown") });
-    }
+    submit(
+      () => api.PUT("/v1/admin/link-settings", { body: toSettings(form) }),
+      (saved) => {
+        setForm(toForm(saved));
+        return t("linksSaved");
+      },
+    );
   };
   return (
     <form onSubmit={save} noValidate>
@@ -107,7 +102,9 @@ export function LinksPage() {
         </Card>
       ))}
       {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
-      <button type="submit">{t("save")}</button>
+      <button type="submit" disabled={busy}>
+        {t("save")}
+      </button>
     </form>
   );
 }

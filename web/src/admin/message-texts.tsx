@@ -9,6 +9,7 @@ import { api, errorText, type Schemas } from "../shared/api";
 import { direction, LOCALE_NAMES, LOCALES, type Locale } from "../shared/i18n/locale";
 import { type Catalogue, catalogueOf, currentLocale, type MessageKey, t } from "../shared/messages";
 import { Card, Field, Notice, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 import { ConfirmButton } from "./controls";
 import {
   MESSAGE_KINDS,
@@ -23,7 +24,6 @@ import {
 } from "./message-rules";
 
 type MessageText = Schemas["MessageText"];
-type Outcome = { kind: "ok" | "error"; text: string } | null;
 
 const kindName = (kind: MessageKind) => t(`messageKind_${kind}` as MessageKey);
 
@@ -102,39 +102,25 @@ function MessageEditor({
   const [text, setText] = useState(message.text);
   // A save or a restore elsewhere on the page brings the text in force.
   useEffect(() => setText(message.text), [message.text]);
-  const [problems, setProblems] = useState<string | undefined>();
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const [busy, setBusy] = useState(false);
+  // The API's reasons for refusing a text are read from its details (problemsInWords).
+  const { busy, outcome, failure, submit } = useSubmit();
   const path = { params: { path: { kind, locale } } };
-
-  const call = async (
-    request: () => Promise<{ error?: unknown; response: Response }>,
-    done: string,
-  ) => {
-    setBusy(true);
-    setOutcome(null);
-    try {
-      const { error, response } = await request();
-      setProblems(response.ok ? undefined : problemsInWords(error));
-      setOutcome(
-        response.ok ? { kind: "ok", text: done } : { kind: "error", text: errorText(error) },
-      );
-      if (response.ok) onChanged();
-    } catch {
-      setOutcome({ kind: "error", text: t("error_network") });
-    } finally {
-      setBusy(false);
-    }
+  const saved = (words: string) => () => {
+    onChanged();
+    return words;
   };
   const save = (event: Event) => {
     event.preventDefault();
-    call(
+    submit(
       () => api.PUT("/v1/admin/messages/{kind}/{locale}", { ...path, body: { text } }),
-      t("messageSaved"),
+      saved(t("messageSaved")),
     );
   };
   const restore = () =>
-    call(() => api.DELETE("/v1/admin/messages/{kind}/{locale}", path), t("messageRestored"));
+    submit(
+      () => api.DELETE("/v1/admin/messages/{kind}/{locale}", path),
+      saved(t("messageRestored")),
+    );
 
   const dir = direction(locale);
   return (
@@ -150,7 +136,7 @@ function MessageEditor({
           lang={locale}
           dir={dir}
           value={text}
-          error={problems}
+          error={problemsInWords(failure)}
           onValue={setText}
         />
         <p class="muted">

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { api, errorText, type Schemas } from "../shared/api";
 import { type MessageKey, t } from "../shared/messages";
 import {
   Card,
@@ -13,6 +13,7 @@ import {
   useApi,
   usePages,
 } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 
 type Rules = Schemas["Program"]["rules"];
 type Path = (string | number)[];
@@ -83,28 +84,21 @@ const outcomeLabels: Record<(typeof outcomeRows)[number], MessageKey> = {
 function SimulationCard({ rules }: { rules: Rules }) {
   const [days, setDays] = useState("30");
   const [result, setResult] = useState<Simulation | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const simulate = async () => {
-    setError(null);
-    try {
-      const { data, error: failed } = await api.POST("/v1/admin/program/simulations", {
-        body: { rules, days: Number(days) },
-      });
-      setResult(data ?? null);
-      if (!data) setError(errorText(failed));
-    } catch {
-      setError(t("error_network"));
-    }
-  };
+  const { busy, outcome, submit } = useSubmit();
+  const simulate = () =>
+    submit(() => {
+      setResult(null);
+      return api.POST("/v1/admin/program/simulations", { body: { rules, days: Number(days) } });
+    }, setResult);
   return (
     <Card title={t("simulationTitle")}>
       <div class="row">
         <Field label={t("simulationDays")} type="number" value={days} onValue={setDays} />
       </div>
-      <button type="button" class="secondary" onClick={simulate}>
+      <button type="button" class="secondary" disabled={busy} onClick={simulate}>
         {t("simulate")}
       </button>
-      {error && <Notice kind="error">{error}</Notice>}
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
       {result && (
         <>
           <p class="muted">
@@ -137,25 +131,15 @@ function ProgramVersions({ current, onRestored }: { current: number; onRestored:
     [current],
   );
   const [chosen, setChosen] = useState<Version | null>(null);
-  const [outcome, setOutcome] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
-  const restore = async (version: Version) => {
-    try {
-      const { data: saved, error } = await api.PUT("/v1/admin/program", {
-        body: { rules: version.rules },
-      });
-      setOutcome(
-        saved
-          ? {
-              kind: "ok",
-              text: t("restored", { version: version.version, published: saved.version }),
-            }
-          : { kind: "error", text: errorText(error) },
-      );
-      if (saved) onRestored();
-    } catch {
-      setOutcome({ kind: "error", text: t("error_network") });
-    }
-  };
+  const { busy, outcome, submit } = useSubmit();
+  const restore = (version: Version) =>
+    submit(
+      () => api.PUT("/v1/admin/program", { body: { rules: version.rules } }),
+      (saved) => {
+        onRestored();
+        return t("restored", { version: version.version, published: saved.version });
+      },
+    );
   return (
     <Card title={t("versions")}>
       {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
@@ -188,7 +172,7 @@ function ProgramVersions({ current, onRestored }: { current: number; onRestored:
             {JSON.stringify(chosen.rules, null, 2)}
           </pre>
           {chosen.version !== current && (
-            <button type="button" onClick={() => restore(chosen)}>
+            <button type="button" disabled={busy} onClick={() => restore(chosen)}>
               {t("restoreVersion", { version: chosen.version })}
             </button>
           )}
@@ -201,8 +185,7 @@ function ProgramVersions({ current, onRestored }: { current: number; onRestored:
 export function ProgramPage() {
   const { data, reload } = useApi(() => api.GET("/v1/admin/program"));
   const [rules, setRules] = useState<Rules | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const { busy, outcome, errors, failure, submit } = useSubmit();
   useEffect(() => setRules(data?.rules ?? null), [data]);
   if (!rules || !data) return <p class="muted">{t("loading")}</p>;
 
@@ -234,22 +217,15 @@ export function ProgramPage() {
     );
   };
 
-  const publish = async (event: Event) => {
+  const publish = (event: Event) => {
     event.preventDefault();
-    setOutcome(null);
-    try {
-      const { data: saved, error } = await api.PUT("/v1/admin/program", { body: { rules } });
-      if (saved) {
-        setErrors({});
-        setOutcome({ kind: "ok", text: t("published", { version: saved.version }) });
+    submit(
+      () => api.PUT("/v1/admin/program", { body: { rules } }),
+      (saved) => {
         reload();
-      } else {
-        setErrors(fieldErrors(error));
-        setOutcome({ kind: "error", text: `${t("fixErrors")} ${errorText(error)}` });
-      }
-    } catch {
-      setOutcome({ kind: "error", text: t("error_network") });
-    }
+        return t("published", { version: saved.version });
+      },
+    );
   };
 
   return (
@@ -311,8 +287,15 @@ export function ProgramPage() {
           </Card>
         ))}
         <SimulationCard rules={rules} />
-        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
-        <button type="submit">{t("publish")}</button>
+        {outcome && (
+          <Notice kind={outcome.kind}>
+            {/* A refusal points at the fields it marks (no answer at all marks none). */}
+            {failure ? `${t("fixErrors")} ${outcome.text}` : outcome.text}
+          </Notice>
+        )}
+        <button type="submit" disabled={busy}>
+          {t("publish")}
+        </button>
       </form>
       <ProgramVersions current={data.version} onRestored={reload} />
     </>

@@ -4,6 +4,7 @@ import type { Paths } from "../shared/api-types";
 import { downloadCsv, toCsv } from "../shared/csv";
 import { t, term } from "../shared/messages";
 import { formatDate, Notice, Table, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 
 type Item = Schemas["ReviewItem"];
 type Reason = NonNullable<
@@ -42,15 +43,19 @@ function explain(detail: Item["reasonDetails"][number]): string {
 
 /**
  * One decision, by the single endpoints: each is its own request (audited, and within the
- * per-request D1 query limits however many rows are chosen). Null when it was decided.
+ * per-request D1 query limits however many rows are chosen).
  */
-async function decideOne(item: Item, decision: Decision, reason: string): Promise<string | null> {
+function decisionRequest(item: Item, decision: Decision, reason: string) {
   const params = { path: { id: item.id } };
+  return decision === "approve"
+    ? api.POST("/v1/admin/referrals/{id}/approve", { params })
+    : api.POST("/v1/admin/referrals/{id}/reject", { params, body: { reason } });
+}
+
+/** One decision of a bulk one: null when it was decided, else its error in words. */
+async function decideOne(item: Item, decision: Decision, reason: string): Promise<string | null> {
   try {
-    const result =
-      decision === "approve"
-        ? await api.POST("/v1/admin/referrals/{id}/approve", { params })
-        : await api.POST("/v1/admin/referrals/{id}/reject", { params, body: { reason } });
+    const result = await decisionRequest(item, decision, reason);
     return result.error ? errorText(result.error) : null;
   } catch {
     return t("error_network");
@@ -83,22 +88,17 @@ function ReviewRow(props: {
 }) {
   const { item } = props;
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const decide = async (decision: Decision) => {
-    setBusy(true);
-    setError(null);
-    const failed = await decideOne(item, decision, reason);
-    setBusy(false);
-    if (failed) setError(failed);
-    else {
-      props.onDecided(
-        t(decision === "approve" ? "approvedOne" : "rejectedOne", { name: item.referee.name }),
-      );
-    }
-  };
+  const { busy, outcome, submit } = useSubmit();
+  const decide = (decision: Decision) =>
+    submit(
+      () => decisionRequest(item, decision, reason),
+      () =>
+        props.onDecided(
+          t(decision === "approve" ? "approvedOne" : "rejectedOne", { name: item.referee.name }),
+        ),
+    );
   const reasonLabel = t("rejectReasonFor", { name: item.referee.name });
-  const shownError = error ?? props.bulkError;
+  const shownError = outcome?.text ?? props.bulkError;
   return (
     <tr>
       <td>

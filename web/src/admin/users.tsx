@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors, idempotencyKey, type Schemas } from "../shared/api";
+import { api, errorText, idempotencyKey, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
 import {
   Card,
@@ -12,9 +12,9 @@ import {
   useApi,
   usePages,
 } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 import { ConfirmButton } from "./controls";
 
-type Outcome = { kind: "ok" | "error"; text: string } | null;
 type AdminUser = Schemas["AdminUser"];
 
 const openUser = (id: string) => {
@@ -24,22 +24,17 @@ const openUser = (id: string) => {
 /** "Phone" search: the API normalizes the number as signup does, so any spelling works. */
 function FindByPhone({ onFound }: { onFound: (user: AdminUser) => void }) {
   const [phone, setPhone] = useState("");
-  const [error, setError] = useState<string | undefined>();
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const find = async (event: Event) => {
+  const { busy, outcome, errors, submit } = useSubmit();
+  const find = (event: Event) => {
     event.preventDefault();
-    setOutcome(null);
-    try {
-      const { data, error: failure } = await api.GET("/v1/admin/users", {
-        params: { query: { phone } },
-      });
-      setError(fieldErrors(failure).phone);
-      const found = data?.data[0];
-      if (found) onFound(found);
-      else setOutcome({ kind: "error", text: data ? t("noUserWithPhone") : errorText(failure) });
-    } catch {
-      setOutcome({ kind: "error", text: t("error_network") });
-    }
+    submit(
+      () => api.GET("/v1/admin/users", { params: { query: { phone } } }),
+      (found) => {
+        const user = found.data[0];
+        if (!user) return { kind: "error", text: t("noUserWithPhone") };
+        onFound(user);
+      },
+    );
   };
   return (
     <Card title={t("findUserTitle")}>
@@ -49,10 +44,10 @@ function FindByPhone({ onFound }: { onFound: (user: AdminUser) => void }) {
           type="tel"
           autocomplete="off"
           value={phone}
-          error={error}
+          error={errors.phone}
           onValue={setPhone}
         />
-        <button type="submit" disabled={!phone.trim()}>
+        <button type="submit" disabled={busy || !phone.trim()}>
           {t("findUser")}
         </button>
       </form>
@@ -91,24 +86,21 @@ function NewestUsers() {
 
 function AdjustPoints({ user, onDone }: { user: AdminUser; onDone: () => void }) {
   const [adjustment, setAdjustment] = useState({ points: "", reason: "" });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [adjusted, setAdjusted] = useState<Outcome>(null);
-  const adjust = async (event: Event) => {
+  const { busy, outcome, errors, submit } = useSubmit();
+  const adjust = (event: Event) => {
     event.preventDefault();
-    const { data, error } = await api.POST("/v1/admin/users/{id}/adjustments", {
-      params: { path: { id: user.id }, header: { "idempotency-key": idempotencyKey() } },
-      body: { points: Number(adjustment.points), reason: adjustment.reason },
-    });
-    setErrors(fieldErrors(error));
-    setAdjusted(
-      data
-        ? { kind: "ok", text: t("adjusted", { balance: data.balance }) }
-        : { kind: "error", text: errorText(error) },
+    submit(
+      () =>
+        api.POST("/v1/admin/users/{id}/adjustments", {
+          params: { path: { id: user.id }, header: { "idempotency-key": idempotencyKey() } },
+          body: { points: Number(adjustment.points), reason: adjustment.reason },
+        }),
+      (adjusted) => {
+        setAdjustment({ points: "", reason: "" });
+        onDone();
+        return t("adjusted", { balance: adjusted.balance });
+      },
     );
-    if (data) {
-      setAdjustment({ points: "", reason: "" });
-      onDone();
-    }
   };
   return (
     <Card title={t("adjustTitle")}>
@@ -128,8 +120,10 @@ function AdjustPoints({ user, onDone }: { user: AdminUser; onDone: () => void })
             onValue={(reason) => setAdjustment({ ...adjustment, reason })}
           />
         </div>
-        {adjusted && <Notice kind={adjusted.kind}>{adjusted.text}</Notice>}
-        <button type="submit">{t("adjust")}</button>
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+        <button type="submit" disabled={busy}>
+          {t("adjust")}
+        </button>
       </form>
     </Card>
   );
@@ -137,19 +131,17 @@ function AdjustPoints({ user, onDone }: { user: AdminUser; onDone: () => void })
 
 function ChangeRole({ user, onDone }: { user: AdminUser; onDone: () => void }) {
   const [role, setRole] = useState(user.role);
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const changeRole = async (event: Event) => {
+  const { busy, outcome, submit } = useSubmit();
+  const changeRole = (event: Event) => {
     event.preventDefault();
-    const { data, error } = await api.PATCH("/v1/admin/users/{id}", {
-      params: { path: { id: user.id } },
-      body: { role },
-    });
-    setOutcome(
-      data
-        ? { kind: "ok", text: t("roleChanged", { role: t(`role_${role}`) }) }
-        : { kind: "error", text: errorText(error) },
+    submit(
+      () =>
+        api.PATCH("/v1/admin/users/{id}", { params: { path: { id: user.id } }, body: { role } }),
+      () => {
+        onDone();
+        return t("roleChanged", { role: t(`role_${role}`) });
+      },
     );
-    if (data) onDone();
   };
   return (
     <Card title={t("roleTitle")}>
@@ -165,7 +157,9 @@ function ChangeRole({ user, onDone }: { user: AdminUser; onDone: () => void }) {
             <option value="admin">{t("role_admin")}</option>
           </select>
         </div>
-        <button type="submit">{t("changeRole")}</button>
+        <button type="submit" disabled={busy}>
+          {t("changeRole")}
+        </button>
       </form>
       {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
     </Card>
@@ -174,18 +168,15 @@ function ChangeRole({ user, onDone }: { user: AdminUser; onDone: () => void }) {
 
 /** Erasing cannot be undone: a second, explicit button confirms it. */
 function EraseUser({ user, onDone }: { user: AdminUser; onDone: () => void }) {
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const erase = async () => {
-    const { error } = await api.DELETE("/v1/admin/users/{id}", {
-      params: { path: { id: user.id } },
-    });
-    setOutcome(
-      error
-        ? { kind: "error", text: errorText(error) }
-        : { kind: "ok", text: t("erasedOne", { name: user.name }) },
+  const { outcome, submit } = useSubmit();
+  const erase = () =>
+    submit(
+      () => api.DELETE("/v1/admin/users/{id}", { params: { path: { id: user.id } } }),
+      () => {
+        onDone();
+        return t("erasedOne", { name: user.name });
+      },
     );
-    if (!error) onDone();
-  };
   return (
     <Card title={t("eraseTitle")}>
       <ConfirmButton

@@ -1,12 +1,12 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors, type Schemas } from "../shared/api";
+import { api, errorText, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
 import { Card, Field, formatDateTime, LoadMore, Notice, Table, usePages } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 import { allValues, ConfirmButton, SecretOnce } from "./controls";
 
 type Webhook = Schemas["Webhook"];
 type EventType = Schemas["CreateWebhookRequest"]["events"][number];
-type Outcome = { kind: "ok" | "error"; text: string } | null;
 
 /** Every event type the API accepts ("*" apart: it is the "All events" box). */
 const EVENT_TYPES = allValues<Exclude<EventType, "*">>()([
@@ -29,24 +29,23 @@ const EVENT_TYPES = allValues<Exclude<EventType, "*">>()([
 function AddEndpoint({ onCreated }: { onCreated: (created: Schemas["WebhookCreated"]) => void }) {
   const blank = { url: "", description: "", events: [] as EventType[] };
   const [form, setForm] = useState(blank);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<Outcome>(null);
+  const { busy, outcome, errors, submit } = useSubmit();
   const toggle = (event: EventType, on: boolean) =>
     setForm({
       ...form,
       events: on ? [...form.events, event] : form.events.filter((chosen) => chosen !== event),
     });
-  const add = async (submit: Event) => {
-    submit.preventDefault();
+  const add = (event: Event) => {
+    event.preventDefault();
     const { url, description, events } = form;
     const body = { url, events, ...(description.trim() ? { description } : {}) };
-    const { data, error } = await api.POST("/v1/admin/webhooks", { body });
-    setErrors(fieldErrors(error));
-    setOutcome(data ? null : { kind: "error", text: errorText(error) });
-    if (data) {
-      setForm(blank);
-      onCreated(data);
-    }
+    submit(
+      () => api.POST("/v1/admin/webhooks", { body }),
+      (created) => {
+        setForm(blank);
+        onCreated(created);
+      },
+    );
   };
   return (
     <Card title={t("addEndpoint")}>
@@ -86,7 +85,9 @@ function AddEndpoint({ onCreated }: { onCreated: (created: Schemas["WebhookCreat
           )}
         </fieldset>
         {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
-        <button type="submit">{t("addEndpoint")}</button>
+        <button type="submit" disabled={busy}>
+          {t("addEndpoint")}
+        </button>
       </form>
     </Card>
   );
@@ -101,16 +102,15 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
       }),
     [round],
   );
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const retry = async (delivery: Schemas["WebhookDelivery"]) => {
-    const { error } = await api.POST("/v1/admin/webhooks/{id}/deliveries/{deliveryId}/retry", {
-      params: { path: { id: webhook.id, deliveryId: delivery.id } },
-    });
-    setOutcome(
-      error ? { kind: "error", text: errorText(error) } : { kind: "ok", text: t("retryQueued") },
-    );
-    setRound((n) => n + 1);
-  };
+  const { outcome, submit } = useSubmit();
+  const retry = (delivery: Schemas["WebhookDelivery"]) =>
+    submit(
+      () =>
+        api.POST("/v1/admin/webhooks/{id}/deliveries/{deliveryId}/retry", {
+          params: { path: { id: webhook.id, deliveryId: delivery.id } },
+        }),
+      () => t("retryQueued"),
+    ).then(() => setRound((n) => n + 1));
   return (
     <section aria-label={t("deliveriesOf", { url: webhook.url })}>
       <div class="row spread">
@@ -161,28 +161,29 @@ function EndpointItem(props: {
 }) {
   const { webhook, onChanged } = props;
   const [showDeliveries, setShowDeliveries] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome>(null);
+  // One action at a time per endpoint; its error is shown at the endpoint.
+  const { outcome, submit } = useSubmit();
   const path = { path: { id: webhook.id } };
-  /** Runs an action; its error is shown at the endpoint, and the list is read again. */
-  const act = async (run: () => Promise<{ error?: unknown }>, done?: string) => {
-    const { error } = await run();
-    setOutcome(
-      error ? { kind: "error", text: errorText(error) } : done ? { kind: "ok", text: done } : null,
-    );
-    if (!error) onChanged();
-  };
   const sendTest = () =>
-    act(() => api.POST("/v1/admin/webhooks/{id}/test", { params: path }), t("testQueued"));
+    submit(
+      () => api.POST("/v1/admin/webhooks/{id}/test", { params: path }),
+      () => {
+        onChanged();
+        return t("testQueued");
+      },
+    );
   const setActive = (active: boolean) =>
-    act(() => api.PATCH("/v1/admin/webhooks/{id}", { params: path, body: { active } }));
-  const remove = () => act(() => api.DELETE("/v1/admin/webhooks/{id}", { params: path }));
-  const rotate = async () => {
-    const { data, error } = await api.POST("/v1/admin/webhooks/{id}/rotate-secret", {
-      params: path,
-    });
-    if (data) props.onSecret({ url: webhook.url, secret: data.secret });
-    else setOutcome({ kind: "error", text: errorText(error) });
-  };
+    submit(
+      () => api.PATCH("/v1/admin/webhooks/{id}", { params: path, body: { active } }),
+      onChanged,
+    );
+  const remove = () =>
+    submit(() => api.DELETE("/v1/admin/webhooks/{id}", { params: path }), onChanged);
+  const rotate = () =>
+    submit(
+      () => api.POST("/v1/admin/webhooks/{id}/rotate-secret", { params: path }),
+      (rotated) => props.onSecret({ url: webhook.url, secret: rotated.secret }),
+    );
   return (
     <li class="endpoint">
       <div>

@@ -4,46 +4,13 @@
  * the account. Inside a shop's frame the shop owns sign-in: no password screens there.
  */
 import { useId, useState } from "preact/hooks";
-import { api, errorText, fieldErrors, resetPassword, type Schemas } from "../shared/api";
+import { api, resetPassword, type Schemas } from "../shared/api";
 import { useChallenge } from "../shared/challenge";
 import { downloadFile } from "../shared/download";
 import { t } from "../shared/messages";
 import { clearSession } from "../shared/session";
 import { Card, Field, NewPasswordField, Notice } from "../shared/ui";
-
-type Outcome = { kind: "ok" | "error"; text: string } | null;
-
-/**
- * A form's submit: runs `call`, shows the API's error in words (and by field), or `done`'s
- * own outcome. One busy flag per form: a double tap sends one request.
- */
-function useSubmit() {
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const submit = async <T,>(
-    call: () => Promise<{ data?: T; error?: unknown; response: Response }>,
-    done: (data: T | undefined) => Outcome,
-  ) => {
-    setBusy(true);
-    setOutcome(null);
-    try {
-      const { data, error, response } = await call();
-      if (!response.ok) {
-        setErrors(fieldErrors(error));
-        setOutcome({ kind: "error", text: errorText(error) });
-      } else {
-        setErrors({});
-        setOutcome(done(data));
-      }
-    } catch {
-      setOutcome({ kind: "error", text: t("error_network") });
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, outcome, errors, submit };
-}
+import { useSubmit } from "../shared/use-submit";
 
 const codeInput = { autocomplete: "one-time-code", inputMode: "numeric" } as const;
 
@@ -67,19 +34,13 @@ export function ResetPasswordForm({ onDone }: { onDone: () => void }) {
           .finally(challenge.reset),
       () => {
         setStep("code");
-        return { kind: "ok", text: t("codeSentTo", { phone: form.phone }) };
+        return t("codeSentTo", { phone: form.phone });
       },
     );
   };
   const confirm = (event: Event) => {
     event.preventDefault();
-    submit(
-      () => resetPassword(form),
-      () => {
-        onDone();
-        return null;
-      },
-    );
+    submit(() => resetPassword(form), onDone);
   };
 
   return (
@@ -159,7 +120,7 @@ export function VerifyPhoneCard({
           .finally(challenge.reset),
       () => {
         setSent(true);
-        return { kind: "ok", text: t("codeSentTo", { phone: user.phone ?? "" }) };
+        return t("codeSentTo", { phone: user.phone ?? "" });
       },
     );
   const check = (event: Event) => {
@@ -168,8 +129,8 @@ export function VerifyPhoneCard({
       () => api.POST("/v1/auth/phone/verification/check", { body: { code } }),
       (updated) => {
         setVerified(true);
-        if (updated) onVerified(updated);
-        return { kind: "ok", text: t("phoneVerified") };
+        onVerified(updated);
+        return t("phoneVerified");
       },
     );
   };
@@ -248,8 +209,8 @@ function NameForm({
     submit(
       () => api.PATCH("/v1/me", { body: { name } }),
       (updated) => {
-        if (updated) onUserChanged(updated);
-        return { kind: "ok", text: t("nameSaved") };
+        onUserChanged(updated);
+        return t("nameSaved");
       },
     );
   };
@@ -288,12 +249,8 @@ function NotificationsSwitch({
     submit(
       () => api.PATCH("/v1/me", { body: { notifications: !user.notifications } }),
       (updated) => {
-        if (!updated) return null;
         onUserChanged(updated);
-        return {
-          kind: "ok",
-          text: updated.notifications ? t("notificationsOn") : t("notificationsOff"),
-        };
+        return updated.notifications ? t("notificationsOn") : t("notificationsOff");
       },
     );
   return (
@@ -330,7 +287,7 @@ function PasswordForm() {
       () => api.POST("/v1/auth/password", { body: form }),
       () => {
         setForm(blank);
-        return { kind: "ok", text: t("passwordChanged") };
+        return t("passwordChanged");
       },
     );
   };
@@ -368,7 +325,6 @@ function DownloadData() {
       (data) => {
         const day = new Date().toISOString().slice(0, 10);
         downloadFile(`my-data-${day}.json`, JSON.stringify(data, null, 2), "application/json");
-        return null;
       },
     );
   return (
@@ -400,7 +356,6 @@ function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
       () => {
         clearSession();
         onDeleted();
-        return null;
       },
     );
   };

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, errorText, idempotencyKey, logOut, type Schemas } from "../shared/api";
+import { api, idempotencyKey, logOut, type Schemas } from "../shared/api";
 import { type MessageKey, t, term } from "../shared/messages";
 import { Card, CopyButton, formatDate, formatNumber, Notice, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 import { AccountCard, VerifyPhoneCard } from "./account";
 import { InviteCard, ShareCard } from "./share";
 
@@ -90,39 +91,34 @@ function ReferralsCard() {
 
 function RewardsCard({ onRedeemed }: { onRedeemed: () => void }) {
   const { data } = useApi(() => api.GET("/v1/rewards"));
-  const [outcome, setOutcome] = useState<
-    { kind: "ok"; redemption: Schemas["Redemption"] } | { kind: "error"; text: string } | null
-  >(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const redeem = async (reward: Schemas["Reward"]) => {
-    setBusy(reward.id);
-    setOutcome(null);
-    try {
-      const { data: result, error } = await api.POST("/v1/me/redemptions", {
-        body: { rewardId: reward.id },
-        params: { header: { "idempotency-key": idempotencyKey() } },
-      });
-      if (result) {
-        setOutcome({ kind: "ok", redemption: result.redemption });
+  const { busy, outcome, submit } = useSubmit();
+  // The last redemption, shown with its coupon code until the next click.
+  const [redeemed, setRedeemed] = useState<Schemas["Redemption"] | null>(null);
+  const redeem = (reward: Schemas["Reward"]) =>
+    submit(
+      () => {
+        setRedeemed(null);
+        return api.POST("/v1/me/redemptions", {
+          body: { rewardId: reward.id },
+          params: { header: { "idempotency-key": idempotencyKey() } },
+        });
+      },
+      (result) => {
+        setRedeemed(result.redemption);
         onRedeemed();
-      } else setOutcome({ kind: "error", text: errorText(error) });
-    } catch {
-      setOutcome({ kind: "error", text: t("error_network") });
-    } finally {
-      setBusy(null);
-    }
-  };
+      },
+    );
   return (
     <Card title={t("rewardsTitle")}>
-      {outcome?.kind === "error" && <Notice kind="error">{outcome.text}</Notice>}
-      {outcome?.kind === "ok" && (
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
+      {redeemed && (
         <Notice kind="ok">
-          {t("redeemed", { name: outcome.redemption.rewardName })}
-          {outcome.redemption.couponCode && (
+          {t("redeemed", { name: redeemed.rewardName })}
+          {redeemed.couponCode && (
             <>
               <br />
-              {t("couponCode")}: <span class="coupon">{outcome.redemption.couponCode}</span>{" "}
-              <CopyButton text={outcome.redemption.couponCode} label={t("copyCode")} />
+              {t("couponCode")}: <span class="coupon">{redeemed.couponCode}</span>{" "}
+              <CopyButton text={redeemed.couponCode} label={t("copyCode")} />
             </>
           )}
         </Notice>
@@ -137,7 +133,7 @@ function RewardsCard({ onRedeemed }: { onRedeemed: () => void }) {
             </span>
             <button
               type="button"
-              disabled={busy !== null}
+              disabled={busy}
               aria-label={t("redeemOf", { name: reward.name })}
               onClick={() => redeem(reward)}
             >

@@ -1,9 +1,10 @@
 import { generate } from "lean-qr";
 import { toSvgPath } from "lean-qr/extras/svg";
 import { useMemo, useState } from "preact/hooks";
-import { api, errorText, type Schemas } from "../shared/api";
+import { api, type Schemas } from "../shared/api";
 import { t } from "../shared/messages";
 import { Card, CopyButton, Field, Notice, useApi } from "../shared/ui";
+import { useSubmit } from "../shared/use-submit";
 
 /** The link with the channel it was shared on, so clicks are counted by source. */
 export function linkFor(link: string, source: string): string {
@@ -90,24 +91,16 @@ export function ShareCard({ user }: { user: Schemas["User"] }) {
 export function InviteCard() {
   const [channel, setChannel] = useState<"sms" | "email">("sms");
   const [to, setTo] = useState("");
-  const [result, setResult] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const send = async (event: Event) => {
+  const { busy, outcome, errors, submit } = useSubmit();
+  const send = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    try {
-      const { data, error } = await api.POST("/v1/me/invites", { body: { channel, to } });
-      setResult(
-        data
-          ? { kind: "ok", text: t("inviteSent", { to: data.invite.to }) }
-          : { kind: "error", text: errorText(error) },
-      );
-      if (data) setTo("");
-    } catch {
-      setResult({ kind: "error", text: t("error_network") });
-    } finally {
-      setBusy(false);
-    }
+    submit(
+      () => api.POST("/v1/me/invites", { body: { channel, to } }),
+      (data) => {
+        setTo("");
+        return t("inviteSent", { to: data.invite.to });
+      },
+    );
   };
   return (
     <Card title={t("inviteTitle")}>
@@ -132,9 +125,10 @@ export function InviteCard() {
           type={channel === "sms" ? "tel" : "email"}
           required
           value={to}
+          error={errors.to}
           onValue={setTo}
         />
-        {result && <Notice kind={result.kind}>{result.text}</Notice>}
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
         <button type="submit" disabled={busy || !to}>
           {t("inviteSend")}
         </button>

@@ -5,8 +5,9 @@
  */
 import createClient, { type Middleware } from "openapi-fetch";
 import type { ApiError, Paths, Schemas } from "./api-types";
-import { currentLocale, t, tMaybe } from "./messages";
+import { currentLocale, tMaybe } from "./messages";
 import { accessToken, clearSession, deviceId, loadSession, saveTokens } from "./session";
+import { refusalOf } from "./submit-rules";
 
 export type { ApiError, Schemas };
 
@@ -81,25 +82,11 @@ export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-/**
- * The API's error in words for people: the catalogue's text for its code, else the API's own
- * message where the page is in English (the API speaks English), else a general one.
- */
-export function errorText(error: unknown): string {
-  const inner = (error as { error?: Partial<ApiError> } | null)?.error;
-  if (!inner?.code) return t("error_unknown");
-  const own = currentLocale() === "en" ? inner.message : undefined;
-  return tMaybe(`error_${inner.code}`) ?? own ?? t("error_unknown");
-}
+/** The API's refusal `error` (an openapi-fetch `error`) in this page's words: see submit-rules.ts. */
+export const refusal = (error: unknown) => refusalOf(error, currentLocale(), tMaybe);
 
-/**
- * Validation errors by field path (`rules.refereeBonus`), to show next to their inputs: the
- * API's words in English, "Please check this field." in another language.
- */
-export function fieldErrors(error: unknown): Record<string, string> {
-  const fields: Record<string, string> = {};
-  const details = (error as { error?: Partial<ApiError> } | null)?.error?.details ?? [];
-  const english = currentLocale() === "en";
-  for (const detail of details) fields[detail.path] ??= english ? detail.message : t("checkField");
-  return fields;
-}
+/** The form's line for the API's error: the catalogue's text for its code, else a general one. */
+export const errorText = (error: unknown): string => refusal(error).message;
+
+/** Validation errors by field path (`rules.refereeBonus`), to show next to their inputs. */
+export const fieldErrors = (error: unknown): Record<string, string> => refusal(error).fields;

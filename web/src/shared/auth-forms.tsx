@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
-import { api, errorText, fieldErrors, logIn, register, type Schemas } from "./api";
+import { api, logIn, register, type Schemas } from "./api";
 import { useChallenge } from "./challenge";
 import { currentLocale, t } from "./messages";
 import { Card, Field, NewPasswordField, Notice, useApi } from "./ui";
+import { useSubmit } from "./use-submit";
 
 /** The invite code and source of the landing URL (`/r/CODE` redirects here with `?ref=&src=`). */
 function landing() {
@@ -18,9 +19,7 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
     password: "",
     referralCode: initial.ref,
   });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, outcome, errors, submit } = useSubmit();
   const challenge = useChallenge();
   const referrer = useApi<Schemas["ReferralCode"]>(
     () =>
@@ -31,34 +30,19 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
   );
   const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
 
-  const submit = async (event: Event) => {
+  const signUp = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setMessage(null);
-    try {
-      // Without a code typed here, the API falls back to the invite link's `ref` cookie.
-      const { error } = await register(
-        {
-          name: form.name,
-          phone: form.phone,
-          password: form.password,
-          ...(form.referralCode.trim() ? { referralCode: form.referralCode.trim() } : {}),
-          ...(initial.src ? { source: initial.src } : {}),
-          // The account speaks the language of the page it was made on (its SMS, its share text).
-          locale: currentLocale(),
-        } as Schemas["RegisterRequest"],
-        challenge.headers(),
-      );
-      challenge.reset();
-      if (error) {
-        setErrors(fieldErrors(error));
-        setMessage(errorText(error));
-      } else onDone();
-    } catch {
-      setMessage(t("error_network"));
-    } finally {
-      setBusy(false);
-    }
+    // Without a code typed here, the API falls back to the invite link's `ref` cookie.
+    const body = {
+      name: form.name,
+      phone: form.phone,
+      password: form.password,
+      ...(form.referralCode.trim() ? { referralCode: form.referralCode.trim() } : {}),
+      ...(initial.src ? { source: initial.src } : {}),
+      // The account speaks the language of the page it was made on (its SMS, its share text).
+      locale: currentLocale(),
+    } as Schemas["RegisterRequest"];
+    submit(() => register(body, challenge.headers()).finally(challenge.reset), onDone);
   };
 
   return (
@@ -66,7 +50,7 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
       {referrer.data?.valid && (
         <p class="muted">{t("invitedBy", { name: referrer.data.referrer.name })}</p>
       )}
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={signUp} noValidate>
         <Field
           label={t("name")}
           autocomplete="name"
@@ -98,7 +82,7 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
           onValue={set("referralCode")}
         />
         {challenge.widget}
-        {message && <Notice kind="error">{message}</Notice>}
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
         <button type="submit" disabled={busy || !challenge.ready}>
           {t("createAccount")}
         </button>
@@ -109,31 +93,16 @@ export function SignUpForm({ onDone }: { onDone: () => void }) {
 
 export function LogInForm({ onDone, title }: { onDone: () => void; title?: string }) {
   const [form, setForm] = useState({ phone: "", password: "" });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, outcome, errors, submit } = useSubmit();
   const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
-
-  const submit = async (event: Event) => {
+  const logInNow = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setMessage(null);
-    try {
-      const { error } = await logIn(form);
-      if (error) {
-        setErrors(fieldErrors(error));
-        setMessage(errorText(error));
-      } else onDone();
-    } catch {
-      setMessage(t("error_network"));
-    } finally {
-      setBusy(false);
-    }
+    submit(() => logIn(form), onDone);
   };
 
   return (
     <Card title={title ?? t("logInTitle")}>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={logInNow} noValidate>
         <Field
           label={t("phone")}
           type="tel"
@@ -152,7 +121,7 @@ export function LogInForm({ onDone, title }: { onDone: () => void; title?: strin
           error={errors.password}
           onValue={set("password")}
         />
-        {message && <Notice kind="error">{message}</Notice>}
+        {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
         <button type="submit" disabled={busy}>
           {t("logIn")}
         </button>

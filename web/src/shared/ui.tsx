@@ -4,6 +4,7 @@ import { errorText, type Schemas } from "./api";
 import { LOCALE_NAMES, LOCALES, type Locale } from "./i18n/locale";
 import { chooseLanguage } from "./language";
 import { currentLocale, t } from "./messages";
+import { networkFailure } from "./submit-rules";
 
 interface InputProps {
   type?: "text" | "tel" | "email" | "password" | "number" | "date" | "datetime-local";
@@ -139,7 +140,7 @@ export function useApi<T>(
     let live = true;
     load().then(
       (result) => live && setState({ data: result.data ?? null, error: result.error ?? null }),
-      () => live && setState({ data: null, error: { error: { code: "network" } } }),
+      () => live && setState({ data: null, error: networkFailure }),
     );
     return () => {
       live = false;
@@ -171,7 +172,7 @@ export function usePages<T>(
     setLoading(true);
     const result = await load(cursor).catch(() => ({
       data: undefined,
-      error: { error: { code: "network" } },
+      error: networkFailure,
     }));
     if (mine !== generation.current) return;
     setState(
