@@ -6,7 +6,8 @@
 //    referred signups, then redemptions, it runs 1, 2, 4 … 32 clients at once, each sending
 //    its next request as soon as the last one is answered (a closed loop), for a few seconds a
 //    step, and reports throughput and latency per step: the sustained rate is the one of the
-//    last step before p50 reaches twice the p50 of one client alone.
+//    last step before p50 reaches twice the p50 of one client alone. Then SQLite alone: the
+//    rows of a referred signup written straight into the same file, without the Worker.
 // 2. Rows and bytes per participant. A second fresh D1: N participants join through the API
 //    as in real traffic (most after a click on a friend's link, with their code; the rest on
 //    their own), every referral pays at signup as the default program does, and everyone with
@@ -14,10 +15,12 @@
 //    and rows per participant, per table with its indexes.
 //
 // Local D1 is SQLite inside the same workerd process as the Worker, on this machine's disk,
-// with no network between them. Production D1 is one primary per database elsewhere in
-// Cloudflare's network, every round trip to it tens of milliseconds away: read the ramp for
-// where one database's serialized writes start queueing, not for production latency. See
-// docs/how-it-works.md, "When one database is not enough".
+// with no network between them and the same cores for both (the Worker's one isolate
+// saturates first). Production D1 is one primary per database elsewhere in Cloudflare's
+// network, every round trip to it tens of milliseconds away: read the ramp for where one
+// isolate and one database start to queue on this machine, SQLite alone for the database's
+// own share, and neither for production latency. See docs/how-it-works.md, "When one
+// database is not enough", and docs/testing.md for the figures.
 //
 //   BENCH_CAPACITY_STEPS=1,2,4,8,16,32   clients at once, per step
 //   BENCH_CAPACITY_SECONDS=8             length of a step
