@@ -1,24 +1,35 @@
 // `npm run deploy`: puts this Worker on your own Cloudflare account, and is safe to run again.
 //   1. creates the D1 database and the KV namespace while wrangler.toml still has placeholder
-//      ids, and writes the real ids into wrangler.toml (commit them);
+//      ids, and writes the real ids into wrangler.toml (commit them); turns D1 read replication on;
 //   2. creates the queues wrangler.toml names (if any) that do not exist yet;
 //   3. generates and uploads every missing secret (`wrangler secret put`, value on stdin);
 //   4. applies the D1 migrations remotely, then deploys.
 // `npm run deploy -- --var PUBLIC_BASE_URL:https://… --var SIGNUP_URL:https://…` passes its
 // flags to `wrangler deploy`.
-// `npm run deploy -- --dry-run` only bundles (`wrangler deploy --dry-run --outdir`) and reports
-// the gzip size against the Workers size limits; it needs no account (CI runs it).
+// `npm run deploy -- --location apac` creates the database's primary in that region (a D1
+// location hint: wnam, enam, weur, eeur, apac, oc); every deploy turns D1 read replication on.
+// `npm run deploy -- --dry-run` prints what it would do to the database, then only bundles
+// (`wrangler deploy --dry-run --outdir`) and reports the gzip size against the Workers size
+// limits; it needs no account (CI runs it).
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import {
+  authHeaders,
+  createDatabaseArgs,
+  databaseOf,
+  databasePlan,
+  PLACEHOLDER_D1,
+  parseDeployArgs,
+  readReplicationRequest,
+} from "./lib/deploy-options.mjs";
 import { REQUIRED_SECRETS, randomSecret } from "./lib/secrets.mjs";
 
 const CONFIG = new URL("../wrangler.toml", import.meta.url);
 const DRY_RUN_DIR = ".deploy-dry-run";
 const FREE_PLAN_LIMIT = 3 * 1024 * 1024;
 const PAID_PLAN_LIMIT = 10 * 1024 * 1024;
-const PLACEHOLDER_D1 = "00000000-0000-0000-0000-000000000000";
 const PLACEHOLDER_KV = "00000000000000000000000000000000";
 
 function wrangler(args, { input, allowFailure = false } = {}) {
@@ -64,10 +75,17 @@ function writeId(placeholder, id) {
   writeFileSync(CONFIG, text.replace(placeholder, id));
 }
 
-function ensureDatabase(config) {
-  if (!config.includes(PLACEHOLDER_D1)) return console.log("D1: wrangler.toml has its id.");
-  const name = /database_name\s*=\s*"([^"]+)"/.exec(config)?.[1] ?? "edge-referrals";
-  const created = wrangler(["d1", "create", name], { allowFailure: true });
+/** The JSON a `wrangler … --json` command printed (after any warnings). */
+const jsonOf = (output) => JSON.parse(output.slice(output.search(/[[{]/)));
+
+/** The database's id: the one in wrangler.toml, or the one it creates (in `location`). */
+function ensureDatabase(config, location) {
+  const { name, id: known } = databaseOf(config);
+  if (known) {
+    console.log("D1: wrangler.toml has its id.");
+    return known;
+  }
+  const created = wrangler(createDatabaseArgs(name, location), { allowFailure: true });
   let id = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(
     created.output,
   )?.[0];
@@ -79,6 +97,42 @@ function ensureDatabase(config) {
   if (!id) throw new Error(`Could not create or find the D1 database "${name}".`);
   writeId(PLACEHOLDER_D1, id);
   console.log(`D1: ${name} = ${id} (written to wrangler.toml)`);
+  return id;
+}
+
+/** The account to call the API for: CLOUDFLARE_ACCOUNT_ID, or the login's only account. */
+function accountId() {
+  if (process.env.CLOUDFLARE_ACCOUNT_ID) return process.env.CLOUDFLARE_ACCOUNT_ID;
+  const accounts = jsonOf(wrangler(["whoami", "--json"]).output).accounts ?? [];
+  if (accounts.length !== 1) {
+    throw new Error(
+      `This login has ${accounts.length} accounts: set CLOUDFLARE_ACCOUNT_ID to the one to deploy to.`,
+    );
+  }
+  return accounts[0].id;
+}
+
+/**
+ * Turns D1 read replication on (wrangler has no command for it: the API call, with wrangler's
+ * own credentials). Reads then go to the nearest replica; the Worker already runs every
+ * request in a D1 session, so a client that sends its bookmark back reads its own writes.
+ */
+async function enableReadReplication(databaseId) {
+  const request = readReplicationRequest(accountId(), databaseId);
+  const credentials = jsonOf(wrangler(["auth", "token", "--json"]).output);
+  const response = await fetch(request.url, {
+    method: request.method,
+    headers: { "Content-Type": "application/json", ...authHeaders(credentials) },
+    body: JSON.stringify(request.body),
+  });
+  const answer = await response.json().catch(() => null);
+  if (!response.ok || !answer?.success) {
+    throw new Error(
+      `D1 read replication could not be turned on (${response.status}: ${JSON.stringify(answer?.errors ?? answer)}).` +
+        ` Turn it on in the dashboard (D1 → ${databaseId} → Settings) or run ${request.method} ${request.url} with ${JSON.stringify(request.body)}.`,
+    );
+  }
+  console.log(`D1 read replication: ${answer.result?.read_replication?.mode ?? "auto"}.`);
 }
 
 function ensureKvNamespace(config) {
@@ -167,7 +221,18 @@ function ensureSecrets(sender) {
   }
 }
 
-if (process.argv.includes("--dry-run")) {
+let options;
+try {
+  options = parseDeployArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(error.message);
+  process.exit(1);
+}
+
+if (options.dryRun) {
+  for (const line of databasePlan(readFileSync(CONFIG, "utf8"), options)) {
+    console.log(`Would do — ${line}`);
+  }
   dryRun();
 } else {
   console.log(
@@ -187,10 +252,12 @@ if (process.argv.includes("--dry-run")) {
     process.exit(1);
   }
   const config = readFileSync(CONFIG, "utf8");
-  // Anything after `--` goes to `wrangler deploy`, e.g. `--var PUBLIC_BASE_URL:https://…`.
-  const extra = process.argv.slice(2);
+  // Anything after `--` but --location goes to `wrangler deploy`, e.g. `--var PUBLIC_BASE_URL:https://…`.
+  const extra = options.wranglerFlags;
   const sender = senderSecrets(config, extra);
-  ensureDatabase(config);
+  for (const line of databasePlan(config, options)) console.log(line);
+  const databaseId = ensureDatabase(config, options.location);
+  await enableReadReplication(databaseId);
   ensureKvNamespace(config);
   ensureQueues(config);
   ensureSecrets(sender);

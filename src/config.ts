@@ -41,6 +41,9 @@ const inviteDeliverySchema = z.discriminatedUnion("sender", [
   }),
 ]);
 
+/** The lowest bcrypt cost a deployment may use (and its default). */
+const PRODUCTION_BCRYPT_COST = 10;
+
 const configSchema = z.object({
   environment: z.enum(["development", "test", "production", "staging"]),
   publicBaseUrl: z.url().transform((url) => url.replace(/\/+$/, "")),
@@ -49,7 +52,7 @@ const configSchema = z.object({
   accessTokenSecret: secret("ACCESS_TOKEN_SECRET"),
   accessTokenTtlSeconds: z.coerce.number().int().min(60).max(86_400).default(900),
   refreshTokenTtlDays: z.coerce.number().int().min(1).max(365).default(30),
-  bcryptCost: z.coerce.number().int().min(4).max(14).default(10),
+  bcryptCost: z.coerce.number().int().min(4).max(14).default(PRODUCTION_BCRYPT_COST),
   eventsApiKey: secret("EVENTS_API_KEY"),
   /**
    * Salt for hashing client IPs (clicks and fraud checks compare hashes, never raw IPs) and
@@ -185,6 +188,17 @@ export function loadConfig(env: Bindings): Config {
   ) {
     throw new ConfigError(
       "Refusing to serve: TURNSTILE_SITEVERIFY_URL is for development and test only.",
+    );
+  }
+  // Below cost 10 a leaked password hash falls to guessing much faster: tests and the
+  // capacity benchmark lower it (to 4) to measure the database, never a deployment.
+  if (
+    config.bcryptCost < PRODUCTION_BCRYPT_COST &&
+    config.environment !== "development" &&
+    config.environment !== "test"
+  ) {
+    throw new ConfigError(
+      `Refusing to serve: BCRYPT_COST below ${PRODUCTION_BCRYPT_COST} is for development and test only.`,
     );
   }
   // Matched against stored phones: read like a look-up, so a configured phone keeps working.

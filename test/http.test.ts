@@ -202,11 +202,12 @@ describe("OpenAPI and docs", () => {
 });
 
 describe("configuration fails closed", () => {
+  /** `env` with `overrides`; a deployment's bcrypt cost, unless the test names one. */
   async function fetchWith(overrides: Record<string, string | undefined>) {
     const ctx = createExecutionContext();
     const response = await worker.fetch(
       new Request(`${BASE}/v1/rewards`),
-      { ...env, ...overrides },
+      { ...env, BCRYPT_COST: "10", ...overrides },
       ctx,
     );
     await waitOnExecutionContext(ctx);
@@ -239,6 +240,21 @@ describe("configuration fails closed", () => {
     }
     for (const ENVIRONMENT of ["development", "test"]) {
       expect((await fetchWith({ ENVIRONMENT, INVITE_SENDER: "log" })).status).toBe(200);
+    }
+  });
+
+  it("refuses a bcrypt cost below 10 outside development and test", async () => {
+    for (const ENVIRONMENT of ["production", "staging"]) {
+      for (const BCRYPT_COST of ["4", "9"]) {
+        const response = await fetchWith({ ENVIRONMENT, BCRYPT_COST });
+        expect(response.status, `${ENVIRONMENT} ${BCRYPT_COST}`).toBe(503);
+        const body = await response.json<{ error: { code: string; message: string } }>();
+        expect(body.error.code).toBe("service_unavailable");
+      }
+    }
+    // Tests and benchmarks hash at cost 4, so hundreds of signups stay fast.
+    for (const ENVIRONMENT of ["development", "test"]) {
+      expect((await fetchWith({ ENVIRONMENT, BCRYPT_COST: "4" })).status).toBe(200);
     }
   });
 

@@ -91,7 +91,8 @@ async function withTurnstile(
       ...env,
       TURNSTILE_SECRET_KEY: options.secret ?? PASSES,
       TURNSTILE_SITEVERIFY_URL: options.siteverify ?? STAND_IN,
-      ...(options.environment ? { ENVIRONMENT: options.environment } : {}),
+      // A deployment's bcrypt cost with its environment: refused for nothing else.
+      ...(options.environment ? { ENVIRONMENT: options.environment, BCRYPT_COST: "10" } : {}),
     },
     ctx,
   );

@@ -495,6 +495,7 @@ describe("endpoint URLs in production", () => {
       {
         ...env,
         ENVIRONMENT: "production",
+        BCRYPT_COST: "10",
         INVITE_SENDER: "webhook",
         INVITE_WEBHOOK_URL: "https://invites.example.com/send",
         INVITE_WEBHOOK_SECRET: "a-secret-long-enough-for-the-invite-sender",
