@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { roleFor } from "../src/auth/rules";
-import { ProgramRulesSchema, readyToQualify } from "../src/program/rules";
+import { readyToQualify } from "../src/program/rules";
+import { ProgramRulesSchema } from "../src/program/schemas";
 import { defaultRules } from "./fixtures";
 import {
   call,

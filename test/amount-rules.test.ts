@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ProgramRulesSchema, qualifiesByEvent, referrerPointsFor } from "../src/program/rules";
+import { qualifiesByEvent, referrerPointsFor } from "../src/program/rules";
+import { ProgramRulesSchema } from "../src/program/schemas";
 import { defaultRules } from "./fixtures";
 import {
   adminUser,

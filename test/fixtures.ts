@@ -1,4 +1,4 @@
-import type { ProgramRules } from "../src/program/rules";
+import type { ProgramRules } from "../src/program/schemas";
 
 /** The contract's default program (API.md, "The default program"), as rules. */
 export const defaultRules: ProgramRules = {

@@ -6,7 +6,8 @@ import {
   matchBlocklist,
 } from "../src/fraud/blocklist-rules";
 import { formatIpRange, parseIp, parseIpRange } from "../src/lib/ip";
-import { budgetHold, holdsOf, planReferralSignup } from "../src/program/rules";
+import { budgetHold, holdsOf } from "../src/program/holds";
+import { planReferralSignup } from "../src/program/rules";
 import { defaultRules } from "./fixtures";
 
 const clean = { sameDevice: false, sameIp: false, rewardedToday: 0, rewardedThisMonth: 0 };

@@ -13,12 +13,11 @@ import { maskName } from "../src/lib/names";
 import { checkNewPhone, lookupPhone, normalizePhone, smsRefusal } from "../src/lib/phone";
 import { DAY_MS } from "../src/lib/time";
 import { requestFingerprint } from "../src/platform/idempotency";
+import { holdReasons } from "../src/program/holds";
 import {
   acceptsEventType,
   codeExpiresAt,
-  holdReasons,
   milestonesReached,
-  ProgramRulesSchema,
   planQualification,
   planReferralSignup,
   pointsExpireAt,
@@ -26,6 +25,7 @@ import {
   tierStanding,
   withinHoldPeriod,
 } from "../src/program/rules";
+import { ProgramRulesSchema } from "../src/program/schemas";
 import { defaultRules } from "./fixtures";
 
 const noCampaigns = { running: [], earned: new Set<string>(), recentQualifiedAt: [] };

@@ -5,7 +5,7 @@ import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside } from "../lib/ids";
 import { depsOf } from "../platform/deps";
-import { REFUND_EVENT } from "../program/rules";
+import { REFUND_EVENT } from "../program/schemas";
 import { recordEvent } from "./service";
 
 const EventIdSchema = idFromOutside(z.string().min(1).max(128)).openapi({

@@ -8,7 +8,8 @@ import { inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { pointsBudgetUsage } from "../db/schema";
 import { dayOf, monthOf } from "../lib/time";
-import type { BudgetUsage, ProgramRules } from "../program/rules";
+import type { BudgetUsage } from "../program/holds";
+import type { ProgramRules } from "../program/schemas";
 
 /** The CHECK a payment past the budget fails (see violatedConstraint). */
 export const BUDGET_CONSTRAINT = "points_budget_usage_within_budget";

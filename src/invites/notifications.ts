@@ -13,7 +13,7 @@ import type { Locale } from "../i18n/locales";
 import { datePhrase, labelFor, pointsPhrase } from "../i18n/messages";
 import type { Labels } from "../i18n/schemas";
 import { newId } from "../lib/ids";
-import type { NotificationSwitches } from "../program/rules";
+import type { NotificationSwitches } from "../program/schemas";
 
 export type NotificationKind = Exclude<(typeof outboxPurposes)[number], "invite">;
 

@@ -5,7 +5,7 @@ import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
 import { toIso } from "../lib/time";
-import { type ProgramRules, ProgramRulesSchema } from "./rules";
+import { type ProgramRules, ProgramRulesSchema } from "./schemas";
 import { simulateProgram } from "./simulate";
 import { currentProgram, listProgramVersions, publishProgram } from "./store";
 

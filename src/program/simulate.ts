@@ -1,6 +1,6 @@
 import type { Database } from "../db/client";
 import { DAY_MS } from "../lib/time";
-import type { ProgramRules } from "./rules";
+import type { ProgramRules } from "./schemas";
 import { simulateReferrals } from "./simulation";
 import { referralsToReplay } from "./simulation-store";
 import { currentProgram } from "./store";

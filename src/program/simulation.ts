@@ -3,7 +3,8 @@
  * have brought under some rules. Pure: it decides from what happened (signups, the
  * referees' events, phone verifications, fraud holds, refunds) and never from what was paid.
  */
-import { milestonesReached, type ProgramRules, qualifiesByEvent, referrerPointsFor } from "./rules";
+import { milestonesReached, qualifiesByEvent, referrerPointsFor } from "./rules";
+import type { ProgramRules } from "./schemas";
 
 /** One referral of the window as it happened. */
 export interface ReplayedReferral {

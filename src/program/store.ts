@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { before } from "../db/client";
 import { programs } from "../db/schema";
 import { auditEntry } from "../platform/audit";
-import { type Program, type ProgramRules, ProgramRulesSchema } from "./rules";
+import { type Program, type ProgramRules, ProgramRulesSchema } from "./schemas";
 
 /** The program in force: the newest version. Its rules are re-validated on the way out. */
 export async function currentProgram(db: Database): Promise<Program & { createdAt: number }> {

@@ -1,7 +1,8 @@
 import type { Database } from "../db/client";
 import { notificationStatements } from "../invites/notifications";
 import { maskName } from "../lib/names";
-import { badgesReached, type ProgramRules, type QualificationPlan } from "../program/rules";
+import { badgesReached, type QualificationPlan } from "../program/rules";
+import type { ProgramRules } from "../program/schemas";
 
 /** For the signup batch: the referrer hears that a friend signed up with their code (name masked). */
 export function friendJoinedNotice(

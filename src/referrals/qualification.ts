@@ -26,18 +26,15 @@ import {
 } from "../leaderboard/store";
 import { DAY_MS, monthOf } from "../lib/time";
 import type { EventDeps } from "../platform/deps";
+import { type BudgetUsage, budgetHold, capHolds, type FraudSignals } from "../program/holds";
 import {
-  type BudgetUsage,
-  budgetHold,
-  capHolds,
-  type FraudSignals,
-  type ProgramRules,
   planQualification,
   pointsExpireAt,
   pointsOfQualification,
   type QualificationPlan,
   withinHoldPeriod,
 } from "../program/rules";
+import type { ProgramRules } from "../program/schemas";
 import { programVersion } from "../program/store";
 import { grantUnlock } from "../rewards/unlocks";
 import { erasedAmong, referralCountsOf } from "../users/store";

@@ -3,7 +3,8 @@
  * (a block list entry, a budget, a cap), for the console to put in words. Pure.
  */
 import type { ReasonDetail } from "../db/schema";
-import type { HoldReason, ProgramRules } from "../program/rules";
+import type { HoldReason } from "../program/holds";
+import type { ProgramRules } from "../program/schemas";
 
 /**
  * Every reason a referral can be held for (API.md, Fraud controls), the values of

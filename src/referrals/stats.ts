@@ -1,5 +1,6 @@
 import { conversionRate } from "../analytics/rules";
-import { badgeFor, nextMilestone, type ProgramRules, tierStanding } from "../program/rules";
+import { badgeFor, nextMilestone, tierStanding } from "../program/rules";
+import type { ProgramRules } from "../program/schemas";
 
 export interface ReferralCounters {
   total: number;

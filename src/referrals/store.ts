@@ -9,7 +9,7 @@ import {
   referrals,
   users,
 } from "../db/schema";
-import type { ProgramRules } from "../program/rules";
+import type { ProgramRules } from "../program/schemas";
 
 export interface NewReferral {
   id: string;

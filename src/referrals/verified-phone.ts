@@ -5,7 +5,8 @@
 
 import type { Database } from "../db/client";
 import type { EventDeps } from "../platform/deps";
-import { type ProgramRules, readyToQualify } from "../program/rules";
+import { readyToQualify } from "../program/rules";
+import type { ProgramRules } from "../program/schemas";
 import { programVersion } from "../program/store";
 import { findUserById } from "../users/store";
 import { qualifyReferral } from "./qualification";
