@@ -166,6 +166,9 @@ describe("each write reaches the D1 primary in one round trip", () => {
       );
       expect(status).toBe(202);
       expect(d1).toMatchObject({ primaryRoundTrips: 1, batches: 1 });
+      // Its reads overlap where they need nothing of one another: the event, program and
+      // user; the referral; its referrer's snapshot and erasures; then the batch (was 9).
+      expect(d1.roundTrips).toBe(4);
     });
   });
 });
