@@ -8,7 +8,7 @@ import { matchedRoutes } from "hono/route";
 import { secureHeaders } from "hono/secure-headers";
 import type { ZodError } from "zod";
 import { ConfigError, loadConfig } from "./config";
-import { createDb, isErasedUserRefusal, meteredD1 } from "./db/client";
+import { createDb, isErasedUserRefusal, isServerKeyRefusal, meteredD1 } from "./db/client";
 import { ApiError, type ErrorCode, errorBody, errorResponseDocument } from "./errors";
 import type { AppEnv } from "./http/context";
 import { REPLAYED_HEADER } from "./platform/idempotency";
@@ -108,6 +108,14 @@ function errorResponse(c: Context<AppEnv>, error: Error) {
     // the user is gone as for any later one.
     return c.json(errorBody("not_found", "No such user exists.", requestId), 404);
   }
+  if (isServerKeyRefusal(error)) {
+    // The server key was revoked after this request checked it: its batch wrote nothing, and
+    // the key is refused as on any later request.
+    return c.json(
+      errorBody("unauthorized", "This server API key has been revoked.", requestId),
+      401,
+    );
+  }
   if (error instanceof ConfigError) {
     console.error(`[${requestId}] ${error.message}`);
     return c.json(
@@ -172,12 +180,13 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, serverUrl: string) {
 }
 
 /**
- * Writes that reach the primary once, past a server key's check (docs/testing.md, "Round
- * trips and rows per path"): what they read
- * before their batch may come from any replica, because the batch itself enforces every
- * condition (unique keys, CHECKs, triggers, the snapshot it was planned on), and a lost race
- * is planned again after the batch has brought the session up to the primary. Other writes
- * start on the primary ("first-primary"); a client's bookmark overrides both.
+ * Writes that reach the primary once (docs/testing.md, "Round trips and rows per path"):
+ * what they read before their batch may come from any replica, because the batch itself
+ * enforces every condition (unique keys, CHECKs, triggers, the snapshot it was planned on,
+ * the server key still live: `serverWriteCall`), and a lost race is planned again after the
+ * batch has brought the session up to the primary. Other writes start on the primary
+ * ("first-primary"); a client's bookmark overrides both. An event sent with a server key
+ * (not EVENTS_API_KEY) still has its key read on the primary first (`serverCall`).
  */
 const PLANNED_ON_REPLICA: readonly RegExp[] = [
   /^\/v1\/auth\/register$/,

@@ -3,7 +3,7 @@ import type { App } from "../app";
 import { couponView } from "../coupons/rules";
 import { CouponSchema } from "../coupons/schemas";
 import { errorResponses } from "../errors";
-import { serverCall } from "../http/auth";
+import { serverKeyGuards, serverWriteCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { idFromOutside, OrderIdSchema } from "../lib/ids";
 import { depsOf } from "../platform/deps";
@@ -43,7 +43,7 @@ const checkoutRoute = createRoute({
     "changes (a used or void coupon, too few points: the whole call is refused with that " +
     "error and the coupon stays `issued`). One checkout per order of the user: of parallel " +
     "calls for one order, one succeeds.",
-  ...serverCall("coupons", "wallet"),
+  ...serverWriteCall("coupons", "wallet"),
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
     headers: IdempotencyHeaderSchema,
@@ -90,6 +90,7 @@ export function registerOrderCheckoutRoutes(app: App) {
         apiKeyId: c.var.serverKey.id,
         idempotencyKey: c.req.valid("header")["idempotency-key"],
         requestHash: await requestFingerprint({ userId, ...body }),
+        guards: serverKeyGuards(c),
       },
       c.var.now,
     );

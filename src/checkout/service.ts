@@ -6,7 +6,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { asCouponConflict, couponByCode, couponUse } from "../coupons/service";
 import type { CouponRow } from "../coupons/store";
 import { findCouponByCode } from "../coupons/store";
-import type { Database } from "../db/client";
+import { type BatchGuards, behindGuards, type Database } from "../db/client";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import type { EventDeps } from "../platform/deps";
@@ -26,6 +26,8 @@ export interface CheckoutInput {
   apiKeyId: string;
   idempotencyKey: string;
   requestHash: string;
+  /** First in the checkout's batch (e.g. the calling server key still live). */
+  guards: BatchGuards;
 }
 
 export interface Checkout {
@@ -36,12 +38,13 @@ export interface Checkout {
 }
 
 /**
- * Uses the coupon on the order and spends the points on it in one D1 batch: the coupon's
- * transition first (a used or void one fails the batch with its reason), then the checkout
- * row (one per order of a user: `order_already_spent`), then the spend (`insufficient_points`,
- * `order_already_spent`). Any refusal aborts the whole batch, so a refused checkout changes
- * nothing — the coupon stays `issued`, no point moves — and of parallel checkouts of one
- * order exactly one commits. A retry with the same Idempotency-Key replays the first.
+ * Uses the coupon on the order and spends the points on it in one D1 batch: the caller's
+ * guards first (a server key revoked since its check), then the coupon's transition (a used
+ * or void one fails the batch with its reason), then the checkout row (one per order of a
+ * user: `order_already_spent`), then the spend (`insufficient_points`, `order_already_spent`).
+ * Any refusal aborts the whole batch, so a refused checkout changes nothing — the coupon
+ * stays `issued`, no point moves — and of parallel checkouts of one order exactly one
+ * commits. A retry with the same Idempotency-Key replays the first.
  */
 export async function checkoutOrder(
   deps: EventDeps,
@@ -89,13 +92,15 @@ export async function checkoutOrder(
           ? [use.transition, row]
           : [row];
         try {
-          const results = await db.batch([
-            ...writes,
-            ...(spending?.statements ?? []),
-            complete(id),
-            ...(use?.event ?? []),
-            selectSpendableBalance(db, input.userId, now),
-          ]);
+          const results = await db.batch(
+            behindGuards(input.guards, [
+              ...writes,
+              ...(spending?.statements ?? []),
+              complete(id),
+              ...(use?.event ?? []),
+              selectSpendableBalance(db, input.userId, now),
+            ]),
+          );
           const [balance] = results.at(-1) as { balance: number }[];
           return {
             orderId: input.orderId,

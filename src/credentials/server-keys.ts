@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { type ApiKeyScope, apiKeys } from "../db/schema";
+import { type ApiKeyScope, apiKeys, revokedServerKeyWrites } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 
 /** Every server key secret starts so: it tells a key from an access token at a glance. */
@@ -75,6 +75,16 @@ export async function findLiveApiKeyByHash(db: Database, secretHash: string) {
 /** "This key exists and is not revoked", as a condition for another statement of a batch. */
 export const isLiveApiKey = (id: string) =>
   sql`exists (select 1 from ${apiKeys} where ${liveKey(id)})`;
+
+/**
+ * For the batch of a write that checked its server key where its reads go (a replica that
+ * may be behind a revocation): put first, it fails the whole batch when the key `id` is no
+ * longer live on the primary (CHECK server_key_revoked, see isServerKeyRefusal), and writes
+ * nothing when it is. Build it on the client that runs the batch.
+ */
+export function serverKeyGuard(db: Database, id: string) {
+  return db.insert(revokedServerKeyWrites).select(sql`select ${id} where not ${isLiveApiKey(id)}`);
+}
 
 export function revokeApiKey(db: Database, id: string, now: number) {
   return db.update(apiKeys).set({ revokedAt: now }).where(liveKey(id));

@@ -1,4 +1,5 @@
 import { type Column, lt, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { RequestMetrics } from "../platform/metrics";
 
@@ -14,6 +15,20 @@ export function createDb(d1: D1Client): Database {
   // works out every table's relations again for each request's instance (a CPU profile of
   // signups showed it).
   return drizzle(d1 as D1Database);
+}
+
+/**
+ * Statements that must hold before a write's batch changes anything (the server key that
+ * calls still live, rate-limit counts within their limits): they go first in the batch, so
+ * that their refusal is the one the batch reports, and one that fails fails it all.
+ */
+export type BatchGuards = readonly BatchItem<"sqlite">[];
+
+type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+
+/** A write's statements behind its `guards`, as `db.batch` takes them. */
+export function behindGuards(guards: BatchGuards | undefined, statements: Readonly<Batch>): Batch {
+  return [...(guards ?? []), ...statements] as Batch;
 }
 
 /**
@@ -48,6 +63,18 @@ const ERASED_USER_REFUSAL = "erased_user:";
  */
 export function isErasedUserRefusal(error: unknown): boolean {
   return errorText(error).includes(ERASED_USER_REFUSAL);
+}
+
+/** The CHECK that a write's batch fails when its server key was revoked (`serverKeyGuard`). */
+const SERVER_KEY_REVOKED = "server_key_revoked";
+
+/**
+ * Whether D1 refused a batch because the server key that called was revoked after the
+ * request checked it (src/credentials/server-keys.ts, `serverKeyGuard`): the batch wrote
+ * nothing. The Worker answers it 401 unauthorized (src/app.ts), as it does a revoked key.
+ */
+export function isServerKeyRefusal(error: unknown): boolean {
+  return violatedConstraint(error) === SERVER_KEY_REVOKED;
 }
 
 /** An error's message with those of its causes (D1 nests the SQLite error in `cause`). */

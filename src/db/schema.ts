@@ -914,6 +914,18 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex("api_keys_secret_hash_unique").on(t.secretHash)],
 );
 
+/**
+ * Never holds a row: a write's batch inserts the key that calls only when that key is no
+ * longer live (`serverKeyGuard` in src/credentials/server-keys.ts), and the CHECK refuses
+ * the insert, which fails the whole batch. So a write that checked its key on a replica
+ * still writes nothing once the key is revoked on the primary.
+ */
+export const revokedServerKeyWrites = sqliteTable(
+  "revoked_server_key_writes",
+  { apiKeyId: text("api_key_id").notNull() },
+  () => [check("server_key_revoked", sql`0`)],
+);
+
 export const blocklistTypes = ["phone_prefix", "country", "ip", "device"] as const;
 export const blocklistActions = ["refuse", "hold"] as const;
 

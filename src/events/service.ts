@@ -63,6 +63,12 @@ async function subjectOf(db: Database, config: Config, input: EventInput) {
   return user.id;
 }
 
+/** A settled read's value, or its error thrown. */
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
+}
+
 /**
  * Whether a refund reverses this referral: one that names the order it refunds does so
  * only when that order is the event that qualified the referral.
@@ -85,20 +91,27 @@ export async function recordEvent(
 ): Promise<EventOutcome> {
   const { db, config } = deps;
   const requestHash = await requestFingerprint(input);
-  const earlier = await storedOutcome(db, input, requestHash);
-  if (earlier) {
+  // Three reads that need nothing of one another, in one round trip; their outcomes are
+  // taken in the order the rules go: a replay, then the event's type, then its user.
+  const [earlier, program, subject] = await Promise.allSettled([
+    storedOutcome(db, input, requestHash),
+    currentProgram(db),
+    subjectOf(db, config, input),
+  ]);
+  const earlierOutcome = settled(earlier);
+  if (earlierOutcome) {
     // A replay names its user too: one erased since is gone for it as well.
-    await subjectOf(db, config, input);
-    return earlier;
+    settled(subject);
+    return earlierOutcome;
   }
-  const { rules: current } = await currentProgram(db);
-  if (!acceptsEventType(current, input.type)) {
+  const current = settled(program);
+  if (!acceptsEventType(current.rules, input.type)) {
     throw new ApiError(
       "unknown_event_type",
       `The program does not list events of type ${input.type}.`,
     );
   }
-  const userId = await subjectOf(db, config, input);
+  const userId = settled(subject);
   const referral = await findReferralOfReferee(db, userId);
   const outcome: EventOutcome = { qualified: [], reversed: [] };
   const eventRow = (referralIds: string[]) =>
@@ -120,7 +133,11 @@ export async function recordEvent(
         outcome.reversed.push(referral.id);
       }
     } else if (referral?.status === "pending") {
-      const { rules } = await programVersion(db, referral.programVersion);
+      // Most referrals are of the current version, read above already.
+      const { rules } =
+        referral.programVersion === current.version
+          ? current
+          : await programVersion(db, referral.programVersion);
       const event = { externalId: input.externalId, amount: input.amount ?? null };
       if (
         qualifiesByEvent(rules, { type: input.type, amount: event.amount }) &&
@@ -128,7 +145,11 @@ export async function recordEvent(
         (await qualifyReferral(
           deps,
           referral.id,
-          { byEvent: event, alsoIfQualified: [eventRow([referral.id])] },
+          {
+            byEvent: event,
+            alsoIfQualified: [eventRow([referral.id])],
+            read: { referral, rules },
+          },
           now,
         ))
       ) {

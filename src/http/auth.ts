@@ -1,13 +1,15 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import {
   API_KEY_PREFIX,
   apiKeyHash,
   findLiveApiKeyByHash,
+  serverKeyGuard,
   touchApiKey,
 } from "../credentials/server-keys";
 import { currentRole, sessionIsLive } from "../credentials/sessions";
 import { verifyAccessToken } from "../credentials/tokens";
-import { createDb } from "../db/client";
+import { type BatchGuards, createDb } from "../db/client";
 import type { ApiKeyScope } from "../db/schema";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
@@ -112,12 +114,33 @@ export const signedInAdmin = {
 const LAST_USED_EVERY_MS = 60_000;
 
 /**
- * The one server-key middleware: `Authorization: Bearer rk_…` of a live key with every one
- * of `scopes`. Unknown or revoked → 401, a missing scope → 403. The key is read from the primary on every
- * call (no cache), so a revocation holds from the next request on. For scope `events`, the
- * EVENTS_API_KEY secret is accepted too (compared in constant time).
+ * The live key whose secret was presented, or undefined. Read on the primary (no cache), so
+ * that a revocation holds from the next request on; for a write whose own batch refuses a
+ * revoked key (`guardedInBatch`), where the request's reads go instead (a replica for the
+ * writes planned on one: no round trip to the primary), and asked of the primary only when
+ * that read does not show the key live — a replica behind a new key must not refuse it.
  */
-export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
+async function findPresentedKey(
+  { db, primaryDb }: Pick<AppEnv["Variables"], "db" | "primaryDb">,
+  presented: string,
+  guardedInBatch: boolean,
+) {
+  if (!presented.startsWith(API_KEY_PREFIX)) return undefined;
+  const secretHash = await apiKeyHash(presented);
+  const onReplica = guardedInBatch ? await findLiveApiKeyByHash(db, secretHash) : undefined;
+  return onReplica ?? (await findLiveApiKeyByHash(primaryDb, secretHash));
+}
+
+/**
+ * The one server-key middleware: `Authorization: Bearer rk_…` of a live key with every one
+ * of `scopes`. Unknown or revoked → 401, a missing scope → 403. For scope `events`, the
+ * EVENTS_API_KEY secret is accepted too (compared in constant time). Where the key is read:
+ * `findPresentedKey`.
+ */
+function serverKeyMiddleware(
+  scopes: readonly [ApiKeyScope, ...ApiKeyScope[]],
+  { guardedInBatch }: { guardedInBatch: boolean },
+) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const presented = /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
     if (
@@ -130,9 +153,7 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
       await next();
       return;
     }
-    const key = presented.startsWith(API_KEY_PREFIX)
-      ? await findLiveApiKeyByHash(c.var.primaryDb, await apiKeyHash(presented))
-      : undefined;
+    const key = await findPresentedKey(c.var, presented, guardedInBatch);
     if (!key) {
       throw new ApiError("unauthorized", "Send a server API key: Authorization: Bearer rk_….");
     }
@@ -148,6 +169,11 @@ export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
     c.set("serverKey", { id: key.id, scopes: key.scopes, createdBy: key.createdBy });
     await next();
   });
+}
+
+/** The server-key middleware, the key read on the primary (see `serverKeyMiddleware`). */
+export function requireServerKey(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
+  return serverKeyMiddleware(scopes, { guardedInBatch: false });
 }
 
 /**
@@ -177,9 +203,31 @@ export const EVENTS_API_KEY_ID = "events-api-key";
  * @example createRoute({ method: "get", path: "/v1/coupons/{code}", ...serverCall("coupons"), … })
  */
 export function serverCall(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
-  const middleware = requireServerKey(...scopes);
+  return serverRoute(requireServerKey(...scopes));
+}
+
+/**
+ * The same, for a write that reaches the D1 primary once: its handler puts
+ * `serverKeyGuards(c)` first in its batch, so the key is checked where the request's reads
+ * go (a replica) and the batch refuses it if it was revoked meanwhile (401, nothing written).
+ *
+ * @example createRoute({ method: "post", path: "/v1/users/{id}/wallet/spend", ...serverWriteCall("wallet"), … })
+ */
+export function serverWriteCall(...scopes: [ApiKeyScope, ...ApiKeyScope[]]) {
+  return serverRoute(serverKeyMiddleware(scopes, { guardedInBatch: true }));
+}
+
+function serverRoute<M extends ReturnType<typeof requireServerKey>>(middleware: M) {
   return {
     security: [{ serverKey: [] }],
-    middleware: [middleware] as [typeof middleware],
+    middleware: [middleware] as [M],
   };
+}
+
+/**
+ * For the batch of a `serverWriteCall` route, first in it: it fails the batch when the
+ * request's server key is no longer live (`serverKeyGuard`), answered 401 (src/app.ts).
+ */
+export function serverKeyGuards(c: Context<AppEnv>): BatchGuards {
+  return [serverKeyGuard(c.var.db, c.var.serverKey.id)];
 }

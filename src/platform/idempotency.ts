@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
-import { errorText } from "../db/client";
+import { errorText, isServerKeyRefusal } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
@@ -244,8 +244,9 @@ export async function runIdempotently<T>(
     return { value, replayed: false };
   } catch (error) {
     // A run refused for a reason of its own (e.g. the points a first run spent) is a repeat
-    // when the key exists: then the key's first request decides the answer.
-    if (!(await keyExists(db, at))) throw error;
+    // when the key exists: then the key's first request decides the answer. Not a caller
+    // refused itself (its server key revoked since its check): that gets no replay either.
+    if (isServerKeyRefusal(error) || !(await keyExists(db, at))) throw error;
   }
   const claim = await claimIdempotencyKey(db, at, requestHash, now);
   if (claim.kind === "replay")

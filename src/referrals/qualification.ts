@@ -257,19 +257,26 @@ export async function qualifyReferral(
     byEvent?: QualifyingEvent | null;
     /** An admin's approval: paid past the velocity caps and the points budget. */
     approved?: boolean;
+    /**
+     * The referral and its version's rules as the caller read them a moment ago: the first
+     * attempt plans on them rather than reading them again (the batch proves them current
+     * as it does any snapshot; a later attempt reads afresh).
+     */
+    read?: { referral: ReferralRecord; rules: ProgramRules };
   },
   now: number,
 ) {
   const { also = [], alsoIfQualified = [], byEvent = null, approved = false } = options;
   const { db } = deps;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const referral = await findReferral(db, referralId);
+    const read = attempt === 1 ? options.read : undefined;
+    const referral = read?.referral ?? (await findReferral(db, referralId));
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
-    const [{ rules }, erased] = await Promise.all([
-      programVersion(db, referral.programVersion),
+    const rules = read?.rules ?? (await programVersion(db, referral.programVersion)).rules;
+    const [erased, snapshot] = await Promise.all([
       erasedAmong(db, [referral.referrerId, referral.refereeId]),
+      referrerSnapshot(db, referral.referrerId, rules, now),
     ]);
-    const snapshot = await referrerSnapshot(db, referral.referrerId, rules, now);
     const plan = planQualification(
       { ...snapshot, erased: erased.has(referral.referrerId) },
       rules,

@@ -1,6 +1,11 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
-import { isErasedUserRefusal, violatedConstraint } from "../db/client";
+import {
+  type BatchGuards,
+  behindGuards,
+  isErasedUserRefusal,
+  violatedConstraint,
+} from "../db/client";
 import { ApiError } from "../errors";
 import { screenAgainstBlocklist } from "../fraud/blocklist";
 import { UNKNOWN_IP } from "../http/request";
@@ -53,11 +58,8 @@ export interface SignupInput {
   requestCountry?: string | null | undefined;
   /** The first look-up of the code, when the caller started it early (during hashing). */
   firstLookup?: Promise<SignupAttribution | null>;
-  /**
-   * Statements that must hold before anything is written (e.g. rate-limit counts that fail
-   * the batch past their limit): first in the batch, on every attempt.
-   */
-  guards?: BatchItem<"sqlite">[];
+  /** E.g. rate-limit counts that fail the batch past their limit: first, on every attempt. */
+  guards?: BatchGuards;
   /** More writes of the caller for the same batch (e.g. the first session), per attempt. */
   alsoWrite?: (user: { id: string; now: number }) => Promise<BatchItem<"sqlite">[]>;
 }
@@ -143,8 +145,7 @@ export async function signUp(
     };
     try {
       // The guards first, so that a refused count fails the batch before a taken phone does.
-      const writes: BatchItem<"sqlite">[] = [
-        ...(input.guards ?? []),
+      const writes = behindGuards(input.guards, [
         insertUser(db, newUser),
         ...(await (input.alsoWrite?.({ id: userId, now }) ?? [])),
         ...webhookEventStatements(deps, { type: "user.created", data: toUser(user, config), now }),
@@ -161,8 +162,8 @@ export async function signUp(
           now,
           attribution,
         }),
-      ];
-      await db.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      ]);
+      await db.batch(writes);
     } catch (error) {
       const constraint = violatedConstraint(error);
       // A random code that someone holds or once held draws another.

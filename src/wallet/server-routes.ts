@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../app";
 import { errorResponses } from "../errors";
-import { serverCall } from "../http/auth";
+import { serverKeyGuards, serverWriteCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { OrderIdSchema } from "../lib/ids";
 import {
@@ -25,7 +25,7 @@ const spendRoute = createRoute({
   description:
     "A `redemption` entry that spends the earliest-expiring points first. One spend per " +
     "`orderId` of the user (another user's order may have the same id); never below zero, however many spends race.",
-  ...serverCall("wallet"),
+  ...serverWriteCall("wallet"),
   request: {
     params: UserIdParam,
     headers: IdempotencyHeaderSchema,
@@ -70,7 +70,7 @@ const refundRoute = createRoute({
     "most, however many run at once. The points come back as `reversal` entries with the " +
     "expiries they had, latest-expiring first (what stays spent is the soonest-expiring). " +
     "A spend refunded whole, or a refund of more than remains, is `409 already_refunded`.",
-  ...serverCall("wallet"),
+  ...serverWriteCall("wallet"),
   request: {
     params: UserIdParam.extend({ spendId: z.string().min(1).max(64) }),
     // Optional, so that calls made before partial refunds keep working; a partial refund
@@ -129,6 +129,7 @@ export function registerCheckoutRoutes(app: App) {
         apiKeyId: c.var.serverKey.id,
         idempotencyKey: c.req.valid("header")["idempotency-key"],
         requestHash: await requestFingerprint({ userId, ...body }),
+        guards: serverKeyGuards(c),
       },
       c.var.now,
     );
@@ -154,6 +155,7 @@ export function registerCheckoutRoutes(app: App) {
                 key,
                 requestHash: await requestFingerprint({ userId: id, spendId, points }),
               },
+        guards: serverKeyGuards(c),
       },
       c.var.now,
     );

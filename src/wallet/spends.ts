@@ -1,6 +1,11 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Database } from "../db/client";
-import { errorText, violatedConstraint } from "../db/client";
+import {
+  type BatchGuards,
+  behindGuards,
+  type Database,
+  errorText,
+  violatedConstraint,
+} from "../db/client";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { runIdempotently } from "../platform/idempotency";
@@ -88,25 +93,28 @@ export function asSpendRefusal(error: unknown, orderId: string): unknown {
 
 /**
  * Pays for an order with points: the spend (spendStatements) in one D1 batch, so parallel
- * spends never take the balance below zero nor spend an order twice. `complete`, from
- * runIdempotently, joins the batch.
+ * spends never take the balance below zero nor spend an order twice. The caller's `guards`
+ * go first in the batch; `complete`, from runIdempotently, joins it.
  *
  * @example const { spend, balance } = await spendPoints(db, { userId, points: 50, orderId: "ord_1" }, now);
  */
 export async function spendPoints(
   db: Database,
-  input: SpendInput,
+  input: SpendInput & { guards?: BatchGuards | undefined },
   now: number,
   complete?: (spendId: string) => BatchItem<"sqlite">,
 ): Promise<{ spend: PointSpend; balance: number }> {
   const { spend, statements } = spendStatements(db, input, now);
   try {
-    const [, , balance] = await db.batch([
-      ...statements,
-      selectSpendableBalance(db, input.userId, now),
-      ...(complete ? [complete(spend.id)] : []),
-    ]);
-    return { spend, balance: balance[0]?.balance ?? 0 };
+    const results = await db.batch(
+      behindGuards(input.guards, [
+        ...statements,
+        ...(complete ? [complete(spend.id)] : []),
+        selectSpendableBalance(db, input.userId, now),
+      ]),
+    );
+    const [balance] = results.at(-1) as { balance: number }[];
+    return { spend, balance: balance?.balance ?? 0 };
   } catch (error) {
     throw asSpendRefusal(error, input.orderId);
   }
@@ -125,11 +133,17 @@ export interface SpendRefund {
  * it had, latest-expiring first (partialReturnStatements), in one D1 batch. Refunds add up
  * to the spend at most: the first statement adds to the spend's `refunded_points`, which a
  * trigger keeps within the spend, so parallel refunds never give back more than was spent
- * (`409 already_refunded`, as is a refund of a spend refunded whole).
+ * (`409 already_refunded`, as is a refund of a spend refunded whole). The caller's `guards`
+ * go first in the batch.
  */
 export async function refundSpend(
   db: Database,
-  input: { userId: string; spendId: string; points?: number | undefined },
+  input: {
+    userId: string;
+    spendId: string;
+    points?: number | undefined;
+    guards?: BatchGuards | undefined;
+  },
   now: number,
   complete?: (resourceId: string) => BatchItem<"sqlite">,
 ): Promise<SpendRefund> {
@@ -146,20 +160,22 @@ export async function refundSpend(
   const taken = await takenByExpiry(db, spend.ledgerEntryId, spend.userId);
   if (taken.length === 0) throw new Error(`Spend ${spend.id} has no recorded lot consumptions`);
   try {
-    const results = await db.batch([
-      addRefundedPoints(db, spend.id, points),
-      ...partialReturnStatements(db, {
-        userId: spend.userId,
-        taken,
-        points,
-        returnedSoFar: refundedPointsOf(spend.id),
-        description: `Refund: order ${spend.orderId}`,
-        createdAt: now,
-      }),
-      ...(complete ? [complete(refundResourceId(spend.id, points))] : []),
-      selectRefundableRest(db, spend.id),
-      selectSpendableBalance(db, spend.userId, now),
-    ]);
+    const results = await db.batch(
+      behindGuards(input.guards, [
+        addRefundedPoints(db, spend.id, points),
+        ...partialReturnStatements(db, {
+          userId: spend.userId,
+          taken,
+          points,
+          returnedSoFar: refundedPointsOf(spend.id),
+          description: `Refund: order ${spend.orderId}`,
+          createdAt: now,
+        }),
+        ...(complete ? [complete(refundResourceId(spend.id, points))] : []),
+        selectRefundableRest(db, spend.id),
+        selectSpendableBalance(db, spend.userId, now),
+      ]),
+    );
     const [left] = results.at(-2) as { remaining: number }[];
     const [balance] = results.at(-1) as { balance: number }[];
     return {
@@ -190,6 +206,8 @@ export async function refundSpendAtCheckout(
     spendId: string;
     points?: number | undefined;
     idempotency?: { apiKeyId: string; key: string; requestHash: string } | undefined;
+    /** First in the refund's batch (e.g. the calling server key still live). */
+    guards: BatchGuards;
   },
   now: number,
 ): Promise<{ value: SpendRefund; replayed: boolean }> {
@@ -234,6 +252,8 @@ export interface CheckoutSpendInput extends SpendInput {
   apiKeyId: string;
   idempotencyKey: string;
   requestHash: string;
+  /** First in the spend's batch (e.g. the calling server key still live). */
+  guards: BatchGuards;
 }
 
 /**
