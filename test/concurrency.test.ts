@@ -1,6 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { callJson, referrerWith, registerUser, uniquePhone, walletBalance } from "./harness";
+import {
+  callJson,
+  referrerWith,
+  registerUser,
+  uniqueIp,
+  uniquePhone,
+  walletBalance,
+} from "./harness";
 
 /** Real parallel requests: all are in flight before any is awaited. */
 function inParallel<T>(count: number, request: (i: number) => Promise<T>): Promise<T[]> {
@@ -34,6 +41,34 @@ describe("concurrency", { timeout: 20_000 }, () => {
       token: referrer.accessToken,
     });
     expect(body.summary).toMatchObject({ total: 10, qualified: 10, pointsEarned: 850 });
+  });
+
+  it("40 parallel signups on one code all succeed, each in its own place", async () => {
+    // A code shared by someone with a following: a burst on one referrer must queue up in
+    // the database's order, never run out of retries and answer 500.
+    const referrer = await registerUser({ name: "Very Viral Person" });
+    const responses = await inParallel(40, () =>
+      callJson(
+        "POST",
+        "/v1/auth/register",
+        {
+          name: "Fan Number",
+          phone: uniquePhone(),
+          password: "correct horse battery",
+          referralCode: referrer.referralCode,
+        },
+        { ip: uniqueIp() },
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(201));
+    const ordinals = await env.DB.prepare(
+      "select ordinal from referrals where referrer_id = ? order by ordinal",
+    )
+      .bind(referrer.id)
+      .all<{ ordinal: number }>();
+    expect(ordinals.results.map((r) => r.ordinal)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
   });
 
   it("25 parallel redemptions of 100 against 850 succeed exactly 8 times, leaving 50", async () => {

@@ -1,3 +1,4 @@
+import { MAX_CONTENDED_ATTEMPTS, pauseAfterLostRace } from "../lib/contention";
 /**
  * Qualification: the one path by which a referral pays. At signup (program mode "signup"),
  * on the referee's qualifying event, or on an admin's approval — always the same writes,
@@ -226,8 +227,6 @@ export const STALE_SNAPSHOT_CONSTRAINTS = new Set([
   BUDGET_CONSTRAINT,
 ]);
 
-const MAX_ATTEMPTS = 20;
-
 /** Whether D1 refused a batch because a referral's status may not move that way. */
 export function isTransitionRefused(error: unknown): boolean {
   return String(
@@ -268,7 +267,7 @@ export async function qualifyReferral(
 ) {
   const { also = [], alsoIfQualified = [], byEvent = null, approved = false } = options;
   const { db } = deps;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= MAX_CONTENDED_ATTEMPTS; attempt++) {
     const read = attempt === 1 ? options.read : undefined;
     const referral = read?.referral ?? (await findReferral(db, referralId));
     if (!referral || (referral.status !== "pending" && referral.status !== "held")) return false;
@@ -340,9 +339,11 @@ export async function qualifyReferral(
       return true;
     } catch (error) {
       if (isTransitionRefused(error)) return false;
-      if (STALE_SNAPSHOT_CONSTRAINTS.has(violatedConstraint(error) ?? "")) continue;
-      if (isErasedUserRefusal(error)) continue;
-      throw error;
+      const lostARace =
+        STALE_SNAPSHOT_CONSTRAINTS.has(violatedConstraint(error) ?? "") ||
+        isErasedUserRefusal(error);
+      if (!lostARace) throw error;
+      await pauseAfterLostRace(attempt);
     }
   }
   throw new Error(`Referral ${referralId} could not be qualified: too much contention`);
@@ -376,7 +377,7 @@ function toQualified(
  */
 export async function reverseReferral(deps: EventDeps, referralId: string, now: number) {
   const { db } = deps;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= MAX_CONTENDED_ATTEMPTS; attempt++) {
     const referral = await findReferral(db, referralId);
     if (referral?.status !== "qualified" || referral.qualifiedAt === null) return false;
     if (referral.settledAt !== null) return false;
@@ -415,8 +416,8 @@ export async function reverseReferral(deps: EventDeps, referralId: string, now: 
     } catch (error) {
       if (isTransitionRefused(error)) return false;
       // A balance moved since it was read: read again and take what is there now.
-      if (isOverdraft(error)) continue;
-      throw error;
+      if (!isOverdraft(error)) throw error;
+      await pauseAfterLostRace(attempt);
     }
   }
   throw new Error(`Referral ${referralId} could not be reversed: too much contention`);

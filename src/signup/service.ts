@@ -10,6 +10,7 @@ import { ApiError } from "../errors";
 import { screenAgainstBlocklist } from "../fraud/blocklist";
 import { UNKNOWN_IP } from "../http/request";
 import type { Locale } from "../i18n/locales";
+import { MAX_CONTENDED_ATTEMPTS, pauseAfterLostRace } from "../lib/contention";
 import { hmacSha256Hex } from "../lib/crypto";
 import { newId, newReferralCode } from "../lib/ids";
 import { phoneFacts } from "../lib/phone";
@@ -22,8 +23,6 @@ import { resolveReferralCode, type SignupAttribution, signupWrites } from "../re
 import { toUser } from "../users/schemas";
 import { insertUser, type UserRow } from "../users/store";
 import { webhookEventStatements } from "../webhooks/outbox";
-
-const MAX_SIGNUP_ATTEMPTS = 20;
 
 /** The referrer of a signup's claim, or null; a stale cookie's code is dropped, a typed one is a 422. */
 export async function attributionFor(
@@ -104,7 +103,7 @@ export async function signUp(
   };
   const userId = newId("usr", now);
 
-  for (let attempt = 1; attempt <= MAX_SIGNUP_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= MAX_CONTENDED_ATTEMPTS; attempt++) {
     const attribution = await (attempt === 1 && input.firstLookup
       ? input.firstLookup
       : attributionFor(db, input.referral, now));
@@ -173,9 +172,8 @@ export async function signUp(
         TAKEN_CODE_CONSTRAINTS.has(constraint ?? "") ||
         STALE_SNAPSHOT_CONSTRAINTS.has(constraint ?? "") ||
         isErasedUserRefusal(error);
-      if (lostARace && attempt < MAX_SIGNUP_ATTEMPTS) {
-        // A little jitter spreads a burst of signups on one code over successive rounds.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
+      if (lostARace && attempt < MAX_CONTENDED_ATTEMPTS) {
+        await pauseAfterLostRace(attempt);
         continue;
       }
       throw error;
