@@ -4,6 +4,7 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { IdParamSchema } from "../http/schemas";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { depsOf } from "../platform/deps";
@@ -18,7 +19,6 @@ import { adjustPoints, changeRole, findUsersForAdmin, userForAdmin } from "./adm
 import { AdminUserSchema, toAdminUser } from "./schemas";
 
 const tags = ["Administration"];
-const UserIdParam = z.object({ id: z.string().min(1).max(64) });
 
 const listUsers = createRoute({
   method: "get",
@@ -49,7 +49,7 @@ const getUser = createRoute({
   tags,
   summary: "One user with their balance and referral counts",
   ...signedInAdmin,
-  request: { params: UserIdParam },
+  request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(AdminUserSchema, "The user"),
     ...errorResponses("unauthorized", "forbidden", "not_found"),
@@ -64,7 +64,7 @@ const patchUser = createRoute({
   summary: "Change a user's role",
   ...signedInAdmin,
   request: {
-    params: UserIdParam,
+    params: IdParamSchema,
     body: jsonBody(z.object({ role: z.enum(["user", "admin"]) }).openapi("PatchUserRequest")),
   },
   responses: {
@@ -92,7 +92,7 @@ const adjust = createRoute({
   summary: "Credit or debit a user's points by hand (idempotent)",
   ...signedInAdmin,
   request: {
-    params: UserIdParam,
+    params: IdParamSchema,
     headers: IdempotencyHeaderSchema,
     body: jsonBody(
       z

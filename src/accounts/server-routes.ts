@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { serverCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { IdParamSchema } from "../http/schemas";
 import { requestedLocale } from "../i18n/resolve";
 import { LocaleSchema } from "../i18n/schemas";
 import { idFromOutside } from "../lib/ids";
@@ -22,7 +23,6 @@ import {
 } from "./participants";
 
 const tags = ["Your back end"];
-const UserIdParam = z.object({ id: z.string().min(1).max(64) });
 const ExternalIdSchema = idFromOutside(z.string().trim().min(1).max(128)).openapi({
   example: "cust_8812",
 });
@@ -98,7 +98,7 @@ const getUser = createRoute({
   tags,
   summary: "A participant",
   ...serverCall("users"),
-  request: { params: UserIdParam },
+  request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(UserSchema, "The user"),
     ...errorResponses("unauthorized", "forbidden", "not_found"),
@@ -113,7 +113,7 @@ const patchUser = createRoute({
   summary: "Give a participant your id (externalId), a new name or a language later",
   ...serverCall("users"),
   request: {
-    params: UserIdParam,
+    params: IdParamSchema,
     body: jsonBody(
       z
         .object({
@@ -141,7 +141,7 @@ const getUnlocks = createRoute({
   tags,
   summary: "What a participant is entitled to now",
   ...serverCall("users"),
-  request: { params: UserIdParam },
+  request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(UnlockListSchema, "Their unlocks"),
     ...errorResponses("unauthorized", "forbidden", "not_found"),

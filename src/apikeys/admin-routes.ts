@@ -5,6 +5,7 @@ import { apiKeyScopes } from "../db/schema";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { IdParamSchema } from "../http/schemas";
 import { toIso, toIsoOrNull } from "../lib/time";
 import { createApiKey, deleteApiKey } from "./service";
 
@@ -85,7 +86,7 @@ const revokeKey = createRoute({
   tags,
   summary: "Revoke a server API key, from the next request on",
   ...signedInAdmin,
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  request: { params: IdParamSchema },
   responses: {
     204: { description: "Revoked" },
     ...errorResponses("unauthorized", "forbidden", "not_found"),

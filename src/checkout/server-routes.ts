@@ -5,6 +5,7 @@ import { CouponSchema } from "../coupons/schemas";
 import { errorResponses } from "../errors";
 import { serverKeyGuards, serverWriteCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { IdParamSchema } from "../http/schemas";
 import { idFromOutside, OrderIdSchema } from "../lib/ids";
 import { depsOf } from "../platform/deps";
 import {
@@ -45,7 +46,7 @@ const checkoutRoute = createRoute({
     "calls for one order, one succeeds.",
   ...serverWriteCall("coupons", "wallet"),
   request: {
-    params: z.object({ id: z.string().min(1).max(64) }),
+    params: IdParamSchema,
     headers: IdempotencyHeaderSchema,
     body: jsonBody(CheckoutRequestSchema),
   },

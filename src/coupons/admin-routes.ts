@@ -4,6 +4,7 @@ import { couponStatuses } from "../db/schema";
 import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { IdParamSchema } from "../http/schemas";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { depsOf } from "../platform/deps";
@@ -18,7 +19,7 @@ const voidRoute = createRoute({
   summary: "Void an unused coupon: its points go back to the user",
   ...signedInAdmin,
   request: {
-    params: z.object({ id: z.string().min(1).max(64) }),
+    params: IdParamSchema,
     body: jsonBody(z.object({ reason: AdminReasonSchema }).openapi("VoidRedemptionRequest")),
   },
   responses: {

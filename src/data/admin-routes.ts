@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { adminOrServerCall, signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { IdParamSchema } from "../http/schemas";
 import { depsOf } from "../platform/deps";
 import { eraseUserAsAdmin } from "./erase";
 import { importLegacyUsers } from "./imports";
@@ -69,7 +70,7 @@ const eraseUserRoute = createRoute({
   tags: adminTags,
   summary: "Erase a user as an admin (written to the audit log)",
   ...signedInAdmin,
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  request: { params: IdParamSchema },
   responses: {
     204: { description: "Erased" },
     ...errorResponses("unauthorized", "forbidden", "not_found"),

@@ -5,6 +5,7 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { IdParamSchema } from "../http/schemas";
 import { shownTextSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { addBlocklistEntry, removeBlocklistEntry } from "./blocklist";
@@ -79,7 +80,7 @@ const remove = createRoute({
   tags,
   summary: "Delete a block list entry (signups see it within 30 seconds)",
   ...signedInAdmin,
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  request: { params: IdParamSchema },
   responses: {
     204: { description: "Deleted, audited" },
     ...errorResponses("unauthorized", "forbidden", "not_found"),

@@ -9,3 +9,6 @@ export const DeviceHeaderSchema = z.object({
     .optional()
     .openapi({ description: "A client device fingerprint; feeds fraud checks." }),
 });
+
+/** A path's `{id}`: any id we issued fits; anything longer is refused unread. */
+export const IdParamSchema = z.object({ id: z.string().min(1).max(64) });

@@ -5,6 +5,7 @@ import { errorResponses } from "../errors";
 import { signedInAdmin } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { IdParamSchema } from "../http/schemas";
 import { AdminReasonSchema } from "../lib/names";
 import { toIso } from "../lib/time";
 import { depsOf } from "../platform/deps";
@@ -61,8 +62,6 @@ const DecisionSchema = z
   .object({ referral: z.object({ id: z.string(), status: z.enum(referralStatuses) }) })
   .openapi("ReviewDecision");
 
-const ReferralIdParam = z.object({ id: z.string().min(1).max(64) });
-
 const list = createRoute({
   method: "get",
   path: "/v1/admin/referrals",
@@ -91,7 +90,7 @@ const approve = createRoute({
   tags,
   summary: "Approve a held referral: it pays (or awaits its qualifying event)",
   ...signedInAdmin,
-  request: { params: ReferralIdParam },
+  request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(DecisionSchema, "Decided"),
     ...errorResponses("unauthorized", "forbidden", "not_found", "referral_not_held"),
@@ -106,7 +105,7 @@ const reject = createRoute({
   summary: "Reject a held referral: it never pays",
   ...signedInAdmin,
   request: {
-    params: ReferralIdParam,
+    params: IdParamSchema,
     body: jsonBody(z.object({ reason: AdminReasonSchema }).openapi("RejectRequest")),
   },
   responses: {

@@ -3,6 +3,7 @@ import type { App } from "../app";
 import { errorResponses } from "../errors";
 import { serverKeyGuards, serverWriteCall } from "../http/auth";
 import { jsonBody, jsonResponse } from "../http/openapi";
+import { IdParamSchema } from "../http/schemas";
 import { OrderIdSchema } from "../lib/ids";
 import {
   IdempotencyHeaderSchema,
@@ -14,7 +15,6 @@ import { SpendSchema, toSpend } from "./schemas";
 import { refundSpendAtCheckout, spendPointsAtCheckout } from "./spends";
 
 const tags = ["Your back end"];
-const UserIdParam = z.object({ id: z.string().min(1).max(64) });
 
 const spendRoute = createRoute({
   method: "post",
@@ -27,7 +27,7 @@ const spendRoute = createRoute({
     "`orderId` of the user (another user's order may have the same id); never below zero, however many spends race.",
   ...serverWriteCall("wallet"),
   request: {
-    params: UserIdParam,
+    params: IdParamSchema,
     headers: IdempotencyHeaderSchema,
     body: jsonBody(
       z
@@ -72,7 +72,7 @@ const refundRoute = createRoute({
     "A spend refunded whole, or a refund of more than remains, is `409 already_refunded`.",
   ...serverWriteCall("wallet"),
   request: {
-    params: UserIdParam.extend({ spendId: z.string().min(1).max(64) }),
+    params: IdParamSchema.extend({ spendId: z.string().min(1).max(64) }),
     // Optional, so that calls made before partial refunds keep working; a partial refund
     // retried without one gives its points back again (within the spend).
     headers: IdempotencyHeaderSchema.partial(),

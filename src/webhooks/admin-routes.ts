@@ -7,6 +7,7 @@ import { signedInAdmin } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse } from "../http/openapi";
 import { cursorPosition, PageQuerySchema, pageSchema, toPage } from "../http/pagination";
+import { IdParamSchema } from "../http/schemas";
 import { depsOf } from "../platform/deps";
 import { FAILURES_TO_DEACTIVATE, webhookEventTypes } from "./rules";
 import {
@@ -73,8 +74,6 @@ const DeliverySchema = z
   })
   .openapi("WebhookDelivery");
 
-const IdParam = z.object({ id: z.string().min(1).max(64) });
-
 const create = createRoute({
   method: "post",
   path: "/v1/admin/webhooks",
@@ -124,7 +123,7 @@ const update = createRoute({
   summary: "Change an endpoint's URL, events, description, or switch it on or off",
   ...signedInAdmin,
   request: {
-    params: IdParam,
+    params: IdParamSchema,
     body: jsonBody(
       z
         .object({
@@ -149,7 +148,7 @@ const remove = createRoute({
   tags,
   summary: "Unsubscribe an endpoint (its pending deliveries go with it)",
   ...signedInAdmin,
-  request: { params: IdParam },
+  request: { params: IdParamSchema },
   responses: {
     204: { description: "Deleted" },
     ...errorResponses("unauthorized", "forbidden", "not_found"),
@@ -163,7 +162,7 @@ const rotate = createRoute({
   tags,
   summary: "Replace the signing secret; deliveries from now on use the new one",
   ...signedInAdmin,
-  request: { params: IdParam },
+  request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(z.object({ secret: SecretSchema }).openapi("WebhookSecret"), "New secret"),
     ...errorResponses("unauthorized", "forbidden", "not_found"),
@@ -177,7 +176,7 @@ const test = createRoute({
   tags,
   summary: "Send a webhook.test event to this endpoint",
   ...signedInAdmin,
-  request: { params: IdParam },
+  request: { params: IdParamSchema },
   responses: {
     202: { description: "Queued; sent after the response" },
     ...errorResponses("unauthorized", "forbidden", "not_found"),
@@ -191,7 +190,7 @@ const deliveries = createRoute({
   tags,
   summary: "An endpoint's deliveries, newest first",
   ...signedInAdmin,
-  request: { params: IdParam, query: PageQuerySchema },
+  request: { params: IdParamSchema, query: PageQuerySchema },
   responses: {
     200: jsonResponse(
       pageSchema(DeliverySchema).openapi("WebhookDeliveryPage"),
@@ -210,7 +209,7 @@ const retry = createRoute({
   description:
     "One attempt, after the response. `attempts` never passes the schedule's limit, and a delivery counts toward `consecutiveFailures` once, when its schedule runs out, however often it is retried.",
   ...signedInAdmin,
-  request: { params: IdParam.extend({ deliveryId: z.string().min(1).max(64) }) },
+  request: { params: IdParamSchema.extend({ deliveryId: z.string().min(1).max(64) }) },
   responses: {
     202: { description: "Queued; sent after the response" },
     ...errorResponses("unauthorized", "forbidden", "not_found"),
