@@ -33,23 +33,28 @@ import {
 /** How stale an isolate's copy of the list may be (docs/security.md). */
 export const BLOCKLIST_CACHE_MS = 30_000;
 
-let cached: { list: Promise<CompiledBlocklist>; loadedAt: number } | null = null;
+/**
+ * This isolate's copy: only a list already read, never a read still in flight. A pending D1
+ * read belongs to the request that started it (workerd ties I/O to its request), so a
+ * second request waiting on it would stall if the first were cancelled; concurrent
+ * requests on a cold isolate each read the list once instead.
+ */
+let cached: { list: CompiledBlocklist; loadedAt: number } | null = null;
+/** Counts the changes made here, so that a read begun before one is not kept after it. */
+let changes = 0;
 
 /** The compiled list, from this isolate's copy while it is fresh. */
-export function currentBlocklist(db: Database, now: number): Promise<CompiledBlocklist> {
+export async function currentBlocklist(db: Database, now: number): Promise<CompiledBlocklist> {
   if (cached && now - cached.loadedAt < BLOCKLIST_CACHE_MS) return cached.list;
-  const list = allBlocklistEntries(db).then(compileBlocklist);
-  const entry = { list, loadedAt: now };
-  cached = entry;
-  // A failed read is not kept: the next request tries again.
-  list.catch(() => {
-    if (cached === entry) cached = null;
-  });
+  const changesBefore = changes;
+  const list = compileBlocklist(await allBlocklistEntries(db));
+  if (changes === changesBefore) cached = { list, loadedAt: now };
   return list;
 }
 
 /** After a change made here: this isolate reads the list again on its next screening. */
 function forgetBlocklist() {
+  changes += 1;
   cached = null;
 }
 
